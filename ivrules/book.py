@@ -1,0 +1,217 @@
+"""A folder of agreements → a ``Book``: every region's revisions, compiled once.
+
+``load("agreements")`` reads the vocabulary, the municipalities and every
+``<region>/<YYYY-MM-DD>.yaml``; all mistakes of all files are raised together
+as one ``AgreementError``. A ``Book`` answers questions; it never re-parses.
+"""
+
+from __future__ import annotations
+
+import bisect
+import datetime as dt
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from ivrules.agreement import REGIONS, Agreement, read_agreement
+from ivrules.errors import AgreementError, FactsError, NoRevisionError, UnknownRegionError
+from ivrules.loader import Diagnostics, read_yaml
+from ivrules.runtime import Eligibility, RuleSet
+from ivrules.source import Source
+from ivrules.vocabulary import Fact, Vocabulary, read_municipalities, read_vocabulary
+
+VOCABULARY = "vocabulary.yaml"
+MUNICIPALITIES = "municipalities.yaml"
+
+
+@dataclass
+class Book:
+    """Every loaded agreement, by region, in order of the date each takes effect."""
+
+    vocabulary: Vocabulary
+    rulesets: dict[str, list[RuleSet]] = field(default_factory=dict)
+    root: Path | None = None
+
+    def __post_init__(self) -> None:
+        self._dates = {r: [rs.agreement.effective for rs in sets] for r, sets in self.rulesets.items()}
+
+    @property
+    def regions(self) -> list[str]:
+        return [r for r in REGIONS if r in self.rulesets]
+
+    def agreements(self, region: str) -> list[Agreement]:
+        """The region's revisions, oldest first."""
+        return [rs.agreement for rs in self._sets(region)]
+
+    def _sets(self, region: str) -> list[RuleSet]:
+        sets = self.rulesets.get(region)
+        if sets is None:
+            raise UnknownRegionError(region, self.regions)
+        return sets
+
+    def ruleset(self, region: str, on: dt.date) -> RuleSet:
+        """The revision in force on ``on``; ``NoRevisionError`` when there is none."""
+        sets = self._sets(region)
+        i = bisect.bisect_right(self._dates[region], on) - 1
+        if i < 0 or (sets[i].agreement.until is not None and on > sets[i].agreement.until):
+            raise NoRevisionError(region, on, [period(rs.agreement, sets) for rs in sets])
+        return sets[i]
+
+    def agreement(self, region: str, on: dt.date) -> Agreement:
+        return self.ruleset(region, on).agreement
+
+    def normalise(self, facts: Mapping[str, Any]) -> dict[str, Any]:
+        """Raw facts → typed facts (``FactsError`` names a bad field)."""
+        return self.vocabulary.normalise(facts)
+
+    def eligibility(self, region: str, facts: Mapping[str, Any]) -> Eligibility:
+        """May this course be handed over to the municipality? True, False or None with reasons."""
+        typed = self.vocabulary.normalise(facts)
+        return self.ruleset(region, course_date(typed)).evaluate(typed)
+
+    def facts(self, region: str, on: dt.date | None = None) -> list[Fact]:
+        """The facts the region's rules may ask for (all revisions, or the one in force on ``on``)."""
+        sets = [self.ruleset(region, on)] if on else self._sets(region)
+        used: set[str] = {"date", "municipality"}
+        for rs in sets:
+            for rule in rs.agreement.rules:
+                if rule.compiled is not None:
+                    used.update(_reads(rule.compiled))
+        for name in list(used):
+            derive = self.vocabulary.facts[name].derive
+            used.update(derive[1] if derive else ())
+        return [f for f in self.vocabulary.facts.values() if f.name in used]
+
+
+def _reads(compiled: Any) -> set[str]:
+    out = set(compiled.reads)
+    for kid in compiled.kids:
+        out |= _reads(kid)
+    return out
+
+
+def course_date(typed: Mapping[str, Any]) -> dt.date:
+    """The date that picks the revision: ``date`` (or, derived, ``start_date``)."""
+    on = typed.get("date")
+    if on is None:
+        raise FactsError("date", "mangler: datoen afgør, hvilken udgave af aftalen der gælder (ÅÅÅÅ-MM-DD)")
+    assert isinstance(on, dt.date)
+    return on
+
+
+def period(agreement: Agreement, sets: list[RuleSet]) -> str:
+    """'2020-06-01 – 2021-04-30' for a revision, open-ended for the newest."""
+    end = agreement.until
+    later = [rs.agreement.effective for rs in sets if rs.agreement.effective > agreement.effective]
+    if end is None and later:
+        end = min(later) - dt.timedelta(days=1)
+    return f"{agreement.effective.isoformat()} – {end.isoformat() if end else ''}".rstrip()
+
+
+def load(path: str | Path = "agreements") -> Book:
+    """Load, check and compile every agreement under ``path``; raise all mistakes together."""
+    root = Path(path)
+    diags = Diagnostics()
+    vocab = load_vocabulary(root, diags)
+    agreements = [a for a in (read_file(p, vocab, diags) for p in agreement_files(root)) if a is not None]
+    check_periods(agreements, diags)
+    if diags:
+        raise AgreementError(list(diags))
+    return build(vocab, agreements, root)
+
+
+def build(vocab: Vocabulary, agreements: Iterable[Agreement], root: Path | None = None) -> Book:
+    by_region: dict[str, list[RuleSet]] = {}
+    for agreement in sorted(agreements, key=lambda a: a.effective):
+        by_region.setdefault(agreement.region, []).append(RuleSet.build(agreement))
+    return Book(vocab, by_region, root)
+
+
+def load_vocabulary(root: Path, diags: Diagnostics) -> Vocabulary:
+    municipalities = {}
+    facts: list[Fact] = []
+    for name, reader in ((MUNICIPALITIES, read_municipalities), (VOCABULARY, read_vocabulary)):
+        source = _source(root / name, diags)
+        node = read_yaml(source, diags) if source else None
+        if node is not None and name == MUNICIPALITIES:
+            municipalities = reader(node, diags)
+        elif node is not None:
+            facts = reader(node, diags)
+    return Vocabulary(facts, municipalities)  # type: ignore[arg-type]
+
+
+def agreement_files(root: Path) -> list[Path]:
+    """Every agreement source under root: <region>/<date>.yaml."""
+    return sorted(p for p in root.glob("*/*.yaml") if p.is_file())
+
+
+def read_file(path: Path, vocab: Vocabulary, diags: Diagnostics) -> Agreement | None:
+    source = _source(path, diags)
+    node = read_yaml(source, diags) if source else None
+    if source is None or node is None:
+        return None
+    agreement = read_agreement(node, vocab, source.name, source.text, diags)
+    if agreement is not None:
+        _check_file_name(path, agreement, node, diags)
+    return agreement
+
+
+def _source(path: Path, diags: Diagnostics) -> Source | None:
+    try:
+        return Source(str(path), path.read_text(encoding="utf-8"))
+    except FileNotFoundError:
+        diags.error(f"filen {path} findes ikke", None)
+    except UnicodeDecodeError as exc:
+        diags.error(f"filen {path} er ikke UTF-8 (byte {exc.start})", None, hint="gem filen som UTF-8")
+    return None
+
+
+def _check_file_name(path: Path, agreement: Agreement, node: Any, diags: Diagnostics) -> None:
+    fields = node.value
+    if path.stem != agreement.revision:
+        diags.error(f"filnavnet '{path.name}' passer ikke til effective {agreement.revision}",
+                    fields["effective"].span, hint=f"omdøb filen til {agreement.revision}.yaml")
+    if path.parent.name != agreement.region:
+        diags.error(f"filen ligger i mappen '{path.parent.name}', men region er '{agreement.region}'",
+                    fields["region"].span)
+
+
+def check_periods(agreements: list[Agreement], diags: Diagnostics) -> None:
+    """Revisions of a region may not overlap."""
+    by_region: dict[str, list[Agreement]] = {}
+    for a in agreements:
+        by_region.setdefault(a.region, []).append(a)
+    for items in by_region.values():
+        items.sort(key=lambda a: a.effective)
+        for old, new in zip(items, items[1:]):
+            if old.effective == new.effective:
+                diags.error(f"to udgaver af {new.region} træder i kraft samme dag ({new.revision})",
+                            None, context=f"{old.path} og {new.path}")
+            elif old.until is not None and old.until >= new.effective:
+                diags.error(f"{old.path} gælder til {old.until}, men {new.path} træder i kraft {new.revision}",
+                            None, hint="perioderne må ikke overlappe")
+
+
+def find_root(path: Path) -> Path:
+    """The agreements folder a file or folder belongs to (the one holding vocabulary.yaml)."""
+    for candidate in [path, *path.resolve().parents]:
+        if (candidate / VOCABULARY).exists():
+            return candidate
+    return path if path.is_dir() else path.parent
+
+
+def load_paths(paths: list[Path]) -> list[Book]:
+    """Check files or folders; every mistake of every path is raised together."""
+    diags = Diagnostics()
+    books: list[Book] = []
+    for path in paths:
+        root = find_root(path)
+        vocab = load_vocabulary(root, diags)
+        files = agreement_files(root) if path.is_dir() else [path]
+        agreements = [a for a in (read_file(p, vocab, diags) for p in files) if a is not None]
+        check_periods(agreements, diags)
+        books.append(build(vocab, agreements, root))
+    if diags:
+        raise AgreementError(list(diags))
+    return books

@@ -1,0 +1,35 @@
+"""Danish formatting of numbers, money and dates ("2.999 kr.", "1. juni 2020")."""
+
+from __future__ import annotations
+
+import datetime as dt
+from decimal import Decimal
+
+MONTHS = ("januar", "februar", "marts", "april", "maj", "juni", "juli", "august", "september",
+          "oktober", "november", "december")
+
+
+def number(value: Decimal | int, decimals: int | None = None) -> str:
+    """1234567.5 → '1.234.567,5'; integers keep no decimals unless asked for."""
+    d = Decimal(value)
+    if decimals is None:
+        decimals = 0 if d == d.to_integral_value() else max(0, -d.normalize().as_tuple().exponent)  # type: ignore[operator]
+    text = f"{d:,.{decimals}f}"
+    return text.replace(",", "_").replace(".", ",").replace("_", ".")
+
+
+def kroner(value: Decimal | int) -> str:
+    """Money as a Danish reader expects it: '2.999 kr.', '333,50 kr.'."""
+    d = Decimal(value)
+    return f"{number(d, 0 if d == d.to_integral_value() else 2)} kr."
+
+
+def date(value: dt.date) -> str:
+    """2020-06-01 → '1. juni 2020'."""
+    return f"{value.day}. {MONTHS[value.month - 1]} {value.year}"
+
+
+def clock(minutes: int) -> str:
+    """Minutes after midnight → '07' or '07:30'; 24:00 is written '00' as the agreements do."""
+    hours, mins = divmod(minutes % (24 * 60), 60)
+    return f"{hours:02d}" if mins == 0 else f"{hours:02d}:{mins:02d}"

@@ -1,0 +1,113 @@
+"""The exceptions of ivrules, one tree with one root.
+
+    IvrulesError                      anything ivrules raises on purpose
+    ├── AgreementError                an agreement source has mistakes (all of them, with spans)
+    ├── FactsError                    the facts of a question are wrong (names the field)
+    └── LookupError_                  nothing to answer from
+        ├── UnknownRegionError        no agreement for that region id
+        └── NoRevisionError           no revision of the region is in force on that date
+
+Evaluation never raises for a rule that does not apply: "no rule applies"
+is an answer (eligible ``None`` with the missing facts), not an error.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+from ivrules.source import Span
+
+
+@dataclass(frozen=True)
+class Diagnostic:
+    """One located mistake in an agreement source, in Danish for the secretariat."""
+
+    message: str
+    span: Span | None
+    expected: str | None = None
+    hint: str | None = None
+    context: str | None = None
+
+    def render(self) -> str:
+        """The mistake as a secretariat sees it: file:line:col, the line, a caret."""
+        where = self.span.describe() if self.span else "<ukendt>"
+        lines = [f"{where}: fejl: {self.message}"]
+        if self.span is not None:
+            lines.extend(self.span.excerpt())
+        if self.expected:
+            lines.append(f"  forventet: {self.expected}")
+        if self.hint:
+            lines.append(f"  tip: {self.hint}")
+        if self.context:
+            lines.append(f"  ({self.context})")
+        return "\n".join(lines)
+
+    def to_dict(self) -> dict[str, object]:
+        """JSON form for the API and the site."""
+        out: dict[str, object] = {"message": self.message}
+        if self.span is not None:
+            out.update(self.span.to_dict())
+        for key in ("expected", "hint", "context"):
+            value = getattr(self, key)
+            if value:
+                out[key] = value
+        return out
+
+
+class IvrulesError(Exception):
+    """The root of every error ivrules raises on purpose."""
+
+
+@dataclass
+class AgreementError(IvrulesError):
+    """An agreement source (or the vocabulary) has one or more mistakes."""
+
+    diagnostics: list[Diagnostic] = field(default_factory=list)
+
+    def __str__(self) -> str:
+        count = len(self.diagnostics)
+        head = f"{count} fejl" if count != 1 else "1 fejl"
+        return "\n\n".join([d.render() for d in self.diagnostics] + [head])
+
+
+@dataclass
+class FactsError(IvrulesError):
+    """A question's facts are not acceptable; ``field`` names the fact."""
+
+    field: str
+    message: str
+    allowed: list[str] | None = None
+
+    def __str__(self) -> str:
+        return f"{self.field}: {self.message}"
+
+    def to_dict(self) -> dict[str, object]:
+        out: dict[str, object] = {"field": self.field, "message": self.message}
+        if self.allowed is not None:
+            out["allowed"] = self.allowed
+        return out
+
+
+class LookupError_(IvrulesError):  # noqa: N801 - avoid shadowing the builtin
+    """There is no agreement to answer from."""
+
+
+class UnknownRegionError(LookupError_):
+    """No agreement is loaded for this region id."""
+
+    def __init__(self, region: str, known: list[str]) -> None:
+        self.region = region
+        self.known = known
+        super().__init__(f"Ukendt region '{region}'. Kendte regioner: {', '.join(known)}.")
+
+
+class NoRevisionError(LookupError_):
+    """No revision of the region's agreement is in force on the date."""
+
+    def __init__(self, region: str, date: object, periods: list[str]) -> None:
+        self.region = region
+        self.date = date
+        super().__init__(
+            f"Ingen aftale for {region} er gældende den {date}. "
+            f"Gældende perioder: {'; '.join(periods) or 'ingen'}."
+        )

@@ -1,0 +1,185 @@
+"""YAML file → a tree of ``Node`` records that remember where they came from.
+
+Only PyYAML's safe loader is used. Duplicate keys, unknown keys, missing keys
+and wrong types become ``Diagnostic``s with the key path, collected, never
+raised one at a time.
+"""
+
+from __future__ import annotations
+
+import difflib
+from collections.abc import Iterator
+from dataclasses import dataclass, field
+from typing import Any
+
+import yaml
+
+from ivrules.errors import Diagnostic
+from ivrules.source import ScalarText, Source, Span
+
+TYPE_NAMES = {
+    dict: "en tabel (nøgle: værdi)",
+    list: "en liste",
+    str: "en tekst",
+    int: "et heltal",
+    bool: "ja/nej (true/false)",
+}
+
+
+@dataclass
+class Node:
+    """A YAML value with its span; mappings keep their keys' spans too."""
+
+    value: Any
+    span: Span
+    path: str
+    text: ScalarText | None = None
+    key_spans: dict[str, Span] = field(default_factory=dict)
+
+    def items(self) -> Iterator[tuple[str, Node]]:
+        assert isinstance(self.value, dict)
+        return iter(self.value.items())
+
+    def plain(self) -> Any:
+        """The value with the position records stripped (for facts and examples)."""
+        if isinstance(self.value, dict):
+            return {k: v.plain() for k, v in self.value.items()}
+        if isinstance(self.value, list):
+            return [v.plain() for v in self.value]
+        return self.value
+
+
+class Diagnostics(list[Diagnostic]):
+    """A collector: every stage appends; the caller raises once at the end."""
+
+    def error(self, message: str, span: Span | None, **kw: str | None) -> None:
+        self.append(Diagnostic(message, span, **kw))
+
+
+def did_you_mean(word: str, choices: list[str] | Any) -> str | None:
+    """A Danish "did you mean" for a misspelled name, or None."""
+    close = difflib.get_close_matches(word, list(choices), n=1, cutoff=0.6)
+    return f"mente du '{close[0]}'?" if close else None
+
+
+def read_yaml(source: Source, diags: Diagnostics) -> Node | None:
+    """Parse one YAML file into a ``Node`` tree; syntax errors become diagnostics."""
+    loader = yaml.SafeLoader(source.text)
+    try:
+        root = loader.get_single_node()
+    except yaml.MarkedYAMLError as exc:
+        mark = exc.problem_mark or exc.context_mark
+        span = source.span(mark.index) if mark is not None else None
+        diags.error(f"YAML-syntaksfejl: {exc.problem or exc.context}", span,
+                    hint="tjek indrykning, kolon efter nøgler og afsluttende anførselstegn")
+        return None
+    finally:
+        loader.dispose()
+    if root is None:
+        diags.error("filen er tom", source.span(0))
+        return None
+    return _convert(root, source, loader, "", diags)
+
+
+def _convert(node: yaml.Node, source: Source, loader: yaml.SafeLoader, path: str, diags: Diagnostics) -> Node:
+    span = source.span(node.start_mark.index, node.end_mark.index)
+    if isinstance(node, yaml.MappingNode):
+        return _convert_mapping(node, source, loader, path, diags, span)
+    if isinstance(node, yaml.SequenceNode):
+        items = [_convert(child, source, loader, f"{path}[{i}]", diags) for i, child in enumerate(node.value)]
+        return Node(items, span, path)
+    value = _scalar(node, loader, source, diags)
+    text = None
+    if isinstance(value, str):
+        text = ScalarText.locate(value, source, node.start_mark.index, node.end_mark.index, node.style)
+    return Node(value, span, path, text=text)
+
+
+def _convert_mapping(node: yaml.MappingNode, source: Source, loader: yaml.SafeLoader, path: str,
+                     diags: Diagnostics, span: Span) -> Node:
+    out: dict[str, Node] = {}
+    key_spans: dict[str, Span] = {}
+    merged: dict[str, tuple[Node, Span]] = {}
+    for key_node, value_node in node.value:
+        if key_node.tag == "tag:yaml.org,2002:merge":
+            merged.update(_merge(value_node, source, loader, path, diags))
+            continue
+        key = str(_scalar(key_node, loader, source, diags))
+        key_span = source.span(key_node.start_mark.index, key_node.end_mark.index)
+        if key in out:
+            first = key_spans[key]
+            diags.error(f"nøglen '{key}' står to gange i {path or 'filen'}", key_span,
+                        hint=f"den første står i linje {first.line}; slet eller omdøb den ene")
+            continue
+        key_spans[key] = key_span
+        out[key] = _convert(value_node, source, loader, f"{path}.{key}" if path else key, diags)
+    for key, (value, key_span) in merged.items():  # "<<: *anchor" gives defaults; written keys win
+        if key not in out:
+            out[key], key_spans[key] = value, key_span
+    return Node(out, span, path, key_spans=key_spans)
+
+
+def _merge(value_node: yaml.Node, source: Source, loader: yaml.SafeLoader, path: str,
+           diags: Diagnostics) -> dict[str, tuple[Node, Span]]:
+    parts = value_node.value if isinstance(value_node, yaml.SequenceNode) else [value_node]
+    out: dict[str, tuple[Node, Span]] = {}
+    for part in parts:
+        converted = _convert(part, source, loader, path, diags)
+        if isinstance(converted.value, dict):
+            out.update({k: (v, converted.key_spans[k]) for k, v in converted.value.items() if k not in out})
+        else:
+            diags.error("'<<' kan kun flette en tabel ind", converted.span)
+    return out
+
+
+def _scalar(node: yaml.Node, loader: yaml.SafeLoader, source: Source, diags: Diagnostics) -> Any:
+    try:
+        return loader.construct_object(node, deep=True)
+    except yaml.constructor.ConstructorError as exc:
+        diags.error(f"værdien kan ikke læses: {exc.problem}", source.span(node.start_mark.index),
+                    hint="brug almindelige YAML-værdier uden !-mærker")
+        return None
+
+
+def fields(node: Node, diags: Diagnostics, required: tuple[str, ...],
+           optional: tuple[str, ...] = ()) -> dict[str, Node] | None:
+    """Check a mapping's keys strictly and return its fields, or None when it is not a mapping."""
+    if not isinstance(node.value, dict):
+        diags.error(f"{node.path or 'filen'} skal være {TYPE_NAMES[dict]}", node.span,
+                    expected=f"nøglerne {', '.join(required + optional)}")
+        return None
+    allowed = required + optional
+    for key, key_span in node.key_spans.items():
+        if key not in allowed:
+            diags.error(f"ukendt nøgle '{key}' i {node.path or 'filen'}", key_span,
+                        expected=f"en af {', '.join(allowed)}", hint=did_you_mean(key, allowed))
+    for key in required:
+        if key not in node.value:
+            diags.error(f"nøglen '{key}' mangler i {node.path or 'filen'}", node.span,
+                        expected=f"nøglerne {', '.join(required)}")
+    return dict(node.value)
+
+
+def expect(node: Node | None, kind: type, diags: Diagnostics) -> bool:
+    """True when the node holds a value of ``kind``; otherwise a located error."""
+    if node is None:
+        return False
+    ok = isinstance(node.value, kind) and not (kind is int and isinstance(node.value, bool))
+    if not ok:
+        diags.error(f"{node.path} skal være {TYPE_NAMES.get(kind, kind.__name__)}", node.span,
+                    hint=f"fik {_describe(node.value)}")
+    return ok
+
+
+def text_of(node: Node | None, diags: Diagnostics) -> str | None:
+    """A scalar that must be text; numbers and dates are not silently turned into text."""
+    if node is None or not expect(node, str, diags):
+        return None
+    return str(node.value)
+
+
+def _describe(value: Any) -> str:
+    for kind, name in TYPE_NAMES.items():
+        if isinstance(value, kind):
+            return name
+    return type(value).__name__

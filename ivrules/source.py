@@ -1,0 +1,117 @@
+"""Source text and spans: file offsets → line:col, excerpts with a caret.
+
+A rule expression lives inside a YAML scalar. ``ScalarText`` maps an offset
+in the scalar's *value* back to an offset in the *file*, so an error in a
+rule lands under the character the secretariat typed.
+"""
+
+from __future__ import annotations
+
+import bisect
+from dataclasses import dataclass, field
+
+
+@dataclass(frozen=True)
+class Source:
+    """The text of one file, with its name as the user gave it."""
+
+    name: str
+    text: str
+    line_starts: tuple[int, ...] = field(init=False, repr=False, compare=False)
+
+    def __post_init__(self) -> None:
+        starts = [0] + [i + 1 for i, ch in enumerate(self.text) if ch == "\n"]
+        object.__setattr__(self, "line_starts", tuple(starts))
+
+    def position(self, index: int) -> tuple[int, int]:
+        """1-based (line, column) of a file offset."""
+        line = bisect.bisect_right(self.line_starts, index) - 1
+        return line + 1, index - self.line_starts[line] + 1
+
+    def line_text(self, line: int) -> str:
+        start = self.line_starts[line - 1]
+        end = self.text.find("\n", start)
+        return self.text[start : end if end >= 0 else len(self.text)]
+
+    def span(self, start: int, end: int | None = None) -> Span:
+        return Span(self, start, max(end if end is not None else start + 1, start + 1))
+
+
+@dataclass(frozen=True)
+class Span:
+    """A range [start, end) of file offsets in a ``Source``."""
+
+    source: Source = field(repr=False, compare=False)
+    start: int
+    end: int
+
+    @property
+    def line(self) -> int:
+        return self.source.position(self.start)[0]
+
+    @property
+    def column(self) -> int:
+        return self.source.position(self.start)[1]
+
+    def describe(self) -> str:
+        line, col = self.source.position(self.start)
+        return f"{self.source.name}:{line}:{col}"
+
+    def excerpt(self) -> list[str]:
+        """The line of the span with carets under it, in the style of compilers."""
+        line, col = self.source.position(self.start)
+        end_line, end_col = self.source.position(max(self.end - 1, self.start))
+        text = self.source.line_text(line)
+        width = (end_col - col + 1) if end_line == line else len(text) - col + 1
+        gutter = f"{line:>5} | "
+        return [gutter + text, " " * (len(gutter) - 2) + "| " + " " * (col - 1) + "^" * max(width, 1)]
+
+    def to_dict(self) -> dict[str, object]:
+        line, col = self.source.position(self.start)
+        end_line, end_col = self.source.position(self.end)
+        return {"file": self.source.name, "line": line, "column": col, "end_line": end_line, "end_column": end_col}
+
+
+@dataclass(frozen=True)
+class ScalarText:
+    """The value of a YAML scalar and where each of its characters sits in the file.
+
+    Built by pairing the non-blank characters of the value with the non-blank
+    characters of the raw scalar in the file: this holds for plain, quoted,
+    literal and folded scalars alike, whatever YAML did to the line breaks.
+    """
+
+    value: str
+    source: Source
+    offsets: tuple[int, ...]  # file offset of each character of value
+    fallback: int  # where the scalar starts in the file
+
+    @classmethod
+    def locate(cls, value: str, source: Source, start: int, end: int, style: str | None) -> ScalarText:
+        raw_start = start
+        if style in ("|", ">"):
+            newline = source.text.find("\n", start, end)
+            raw_start = newline + 1 if newline >= 0 else start
+        elif style in ('"', "'"):
+            raw_start = start + 1
+        offsets: list[int] = []
+        cursor = raw_start
+        text = source.text
+        for ch in value:
+            if ch.isspace():
+                offsets.append(cursor)
+                continue
+            found = text.find(ch, cursor, end + 1)
+            if found < 0:
+                found = cursor
+            offsets.append(found)
+            cursor = found + 1
+        return cls(value, source, tuple(offsets), start)
+
+    def span(self, start: int, end: int) -> Span:
+        """The file span of value[start:end]."""
+        if not self.offsets:
+            return self.source.span(self.fallback)
+        first = self.offsets[min(start, len(self.offsets) - 1)]
+        last = self.offsets[min(max(end - 1, start), len(self.offsets) - 1)]
+        return Span(self.source, first, max(last + 1, first + 1))
