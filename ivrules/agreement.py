@@ -25,7 +25,7 @@ from ivrules.vocabulary import Vocabulary
 REGIONS = ("nordjylland", "midtjylland", "syddanmark", "hovedstaden", "sjaelland")
 PARTIES = ("region", "kommune", "almen_praksis")
 TOP_REQUIRED = ("region", "title", "effective", "source", "sections")
-TOP_OPTIONAL = ("preamble", "until", "interpretations", "unknowns", "examples", "termination")
+TOP_OPTIONAL = ("preamble", "until", "no_agreement_after", "interpretations", "unknowns", "examples", "termination")
 
 
 @dataclass(frozen=True)
@@ -46,6 +46,7 @@ class Unknown:
     id: str
     text: str
     section: str | None = None
+    about: str | None = None  # the fact the agreement is silent about (for comparisons)
 
 
 @dataclass(frozen=True)
@@ -100,6 +101,8 @@ class Agreement:
     content_hash: str
     preamble: str = ""
     extras: dict[str, Any] = field(default_factory=dict)
+    # Why no agreement applies after ``until`` (a gap the file declares, not an omission).
+    no_agreement_after: str = ""
 
     @property
     def revision(self) -> str:
@@ -130,11 +133,12 @@ def read_agreement(root: Node, vocab: Vocabulary, path: str, text: str, diags: D
         until=_date(top["until"], diags) if "until" in top else None,
         source=_strings(top["source"], diags, ("document",), ("file", "url", "note")),
         sections=sections, interpretations=interpretations,
-        unknowns=_unknowns(top.get("unknowns"), diags),
+        unknowns=_unknowns(top.get("unknowns"), vocab, diags),
         examples=_examples(top.get("examples"), vocab, diags),
         termination=_strings(top["termination"], diags, ("notice",), ("section",)) if "termination" in top else {},
         path=path, content_hash=hashlib.sha256(text.encode()).hexdigest()[:16],
         preamble=(text_of(top["preamble"], diags) or "").strip() if "preamble" in top else "",
+        no_agreement_after=_no_agreement_after(top, diags),
     )
     _check_section_refs(agreement, top, diags)
     return agreement
@@ -171,14 +175,27 @@ def _interpretations(node: Node | None, diags: Diagnostics) -> dict[str, Interpr
     return out
 
 
-def _unknowns(node: Node | None, diags: Diagnostics) -> list[Unknown]:
+def _unknowns(node: Node | None, vocab: Vocabulary, diags: Diagnostics) -> list[Unknown]:
     out = []
     for item in _list(node, diags):
-        f = fields(item, diags, ("id", "text"), ("section",))
+        f = fields(item, diags, ("id", "text"), ("section", "about"))
         if f and "id" in f and "text" in f:
             section = text_of(f["section"], diags) if "section" in f else None
-            out.append(Unknown(text_of(f["id"], diags) or "", text_of(f["text"], diags) or "", section))
+            about = text_of(f["about"], diags) if "about" in f else None
+            if about is not None and about not in vocab.facts:
+                diags.error(f"ukendt faktum '{about}' i 'about'", f["about"].span,
+                            expected="et faktum fra vocabulary.yaml", hint=did_you_mean(about, vocab.facts))
+            out.append(Unknown(text_of(f["id"], diags) or "", text_of(f["text"], diags) or "", section, about))
     return out
+
+
+def _no_agreement_after(top: dict[str, Node], diags: Diagnostics) -> str:
+    if "no_agreement_after" not in top:
+        return ""
+    if "until" not in top:
+        diags.error("'no_agreement_after' kræver 'until'", top["no_agreement_after"].span,
+                    hint="angiv den sidste dag, aftalen gælder, i 'until'")
+    return (text_of(top["no_agreement_after"], diags) or "").strip()
 
 
 def _sections(node: Node, vocab: Vocabulary, interpretations: dict[str, Interpretation],

@@ -5,7 +5,8 @@
     ├── FactsError                    the facts of a question are wrong (names the field)
     └── LookupError_                  nothing to answer from
         ├── UnknownRegionError        no agreement for that region id
-        └── NoRevisionError           no revision of the region is in force on that date
+        ├── NoRevisionError           no revision of the region is in force on that date
+        └── NotJoinedError            the municipality has not joined, and nothing else applies to it
 
 Evaluation never raises for a rule that does not apply: "no rule applies"
 is an answer (eligible ``None`` with the missing facts), not an error.
@@ -104,10 +105,19 @@ class UnknownRegionError(LookupError_):
 class NoRevisionError(LookupError_):
     """No revision of the region's agreement is in force on the date."""
 
-    def __init__(self, region: str, date: object, periods: list[str]) -> None:
+    def __init__(self, region: str, date: object, periods: list[str], reason: str = "") -> None:
         self.region = region
         self.date = date
         super().__init__(
             f"Ingen aftale for {region} er gældende den {date}. "
-            f"Gældende perioder: {'; '.join(periods) or 'ingen'}."
+            f"Gældende perioder: {'; '.join(periods) or 'ingen'}." + (f" {reason}" if reason else "")
         )
+
+
+class NotJoinedError(LookupError_):
+    """The agreement in force is joined municipality by municipality, and this one had not joined."""
+
+    def __init__(self, region: str, date: object, explanation: str) -> None:
+        self.region = region
+        self.date = date
+        super().__init__(f"Ingen aftale for {region} gælder for kommunen den {date}: {explanation}")
