@@ -20,12 +20,14 @@ from ivrules.errors import AgreementError, FactsError
 from ivrules.loader import Diagnostics, Node, did_you_mean, expect, fields, text_of
 from ivrules.parser import parse_rule
 from ivrules.source import Span
+from ivrules.tariff import ReadContext, Tariff, read_tariff
 from ivrules.vocabulary import Vocabulary
 
 REGIONS = ("nordjylland", "midtjylland", "syddanmark", "hovedstaden", "sjaelland")
 PARTIES = ("region", "kommune", "almen_praksis")
 TOP_REQUIRED = ("region", "title", "effective", "source", "sections")
-TOP_OPTIONAL = ("preamble", "until", "no_agreement_after", "interpretations", "unknowns", "examples", "termination")
+TOP_OPTIONAL = ("preamble", "until", "no_agreement_after", "interpretations", "unknowns", "examples", "termination",
+                "tariff")
 
 
 @dataclass(frozen=True)
@@ -103,6 +105,7 @@ class Agreement:
     extras: dict[str, Any] = field(default_factory=dict)
     # Why no agreement applies after ``until`` (a gap the file declares, not an omission).
     no_agreement_after: str = ""
+    tariff: Tariff | None = None  # what a course costs and who pays (ivrules.tariff)
 
     @property
     def revision(self) -> str:
@@ -141,7 +144,14 @@ def read_agreement(root: Node, vocab: Vocabulary, path: str, text: str, diags: D
         no_agreement_after=_no_agreement_after(top, diags),
     )
     _check_section_refs(agreement, top, diags)
+    if "tariff" in top:
+        agreement.tariff = read_tariff(top["tariff"], _tariff_context(agreement, vocab), diags)
     return agreement
+
+
+def _tariff_context(agreement: Agreement, vocab: Vocabulary) -> ReadContext:
+    return ReadContext(vocab, tuple(s.number for s in agreement.sections), {u.id: u.text for u in agreement.unknowns},
+                       _expression, lambda node, d: _interpretation_refs(node, agreement.interpretations, d))
 
 
 def _date(node: Node, diags: Diagnostics) -> dt.date | None:

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import bisect
 import datetime as dt
+import itertools
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -16,7 +17,7 @@ from typing import Any
 
 from ivrules.agreement import REGIONS, Agreement, read_agreement
 from ivrules.errors import AgreementError, FactsError, NoRevisionError, UnknownRegionError
-from ivrules.loader import Diagnostics, read_yaml
+from ivrules.loader import Diagnostics, Node, read_yaml
 from ivrules.runtime import Eligibility, RuleSet
 from ivrules.source import Source
 from ivrules.vocabulary import Fact, Vocabulary, read_municipalities, read_vocabulary
@@ -54,7 +55,8 @@ class Book:
         """The revision in force on ``on``; ``NoRevisionError`` when there is none."""
         sets = self._sets(region)
         i = bisect.bisect_right(self._dates[region], on) - 1
-        if i < 0 or (sets[i].agreement.until is not None and on > sets[i].agreement.until):
+        until = sets[i].agreement.until if i >= 0 else None
+        if i < 0 or (until is not None and on > until):
             raise NoRevisionError(region, on, [period(rs.agreement, sets) for rs in sets])
         return sets[i]
 
@@ -129,16 +131,16 @@ def build(vocab: Vocabulary, agreements: Iterable[Agreement], root: Path | None 
 
 
 def load_vocabulary(root: Path, diags: Diagnostics) -> Vocabulary:
-    municipalities = {}
-    facts: list[Fact] = []
-    for name, reader in ((MUNICIPALITIES, read_municipalities), (VOCABULARY, read_vocabulary)):
-        source = _source(root / name, diags)
-        node = read_yaml(source, diags) if source else None
-        if node is not None and name == MUNICIPALITIES:
-            municipalities = reader(node, diags)
-        elif node is not None:
-            facts = reader(node, diags)
-    return Vocabulary(facts, municipalities)  # type: ignore[arg-type]
+    """The shared vocabulary and the municipalities under ``root``."""
+    municipalities = _read_root_file(root / MUNICIPALITIES, diags)
+    facts = _read_root_file(root / VOCABULARY, diags)
+    return Vocabulary(read_vocabulary(facts, diags) if facts else [],
+                      read_municipalities(municipalities, diags) if municipalities else {})
+
+
+def _read_root_file(path: Path, diags: Diagnostics) -> Node | None:
+    source = _source(path, diags)
+    return read_yaml(source, diags) if source else None
 
 
 def agreement_files(root: Path) -> list[Path]:
@@ -146,13 +148,14 @@ def agreement_files(root: Path) -> list[Path]:
     return sorted(p for p in root.glob("*/*.yaml") if p.is_file())
 
 
-def read_file(path: Path, vocab: Vocabulary, diags: Diagnostics) -> Agreement | None:
+def read_file(path: Path, vocab: Vocabulary, diags: Diagnostics, *, check_name: bool = True) -> Agreement | None:
+    """Read, check and compile one agreement file; mistakes go to ``diags``."""
     source = _source(path, diags)
     node = read_yaml(source, diags) if source else None
     if source is None or node is None:
         return None
     agreement = read_agreement(node, vocab, source.name, source.text, diags)
-    if agreement is not None:
+    if agreement is not None and check_name:
         _check_file_name(path, agreement, node, diags)
     return agreement
 
@@ -184,7 +187,7 @@ def check_periods(agreements: list[Agreement], diags: Diagnostics) -> None:
         by_region.setdefault(a.region, []).append(a)
     for items in by_region.values():
         items.sort(key=lambda a: a.effective)
-        for old, new in zip(items, items[1:]):
+        for old, new in itertools.pairwise(items):
             if old.effective == new.effective:
                 diags.error(f"to udgaver af {new.region} træder i kraft samme dag ({new.revision})",
                             None, context=f"{old.path} og {new.path}")
@@ -215,3 +218,13 @@ def load_paths(paths: list[Path]) -> list[Book]:
     if diags:
         raise AgreementError(list(diags))
     return books
+
+
+def load_files(files: list[Path], root: Path) -> Book:
+    """Load agreement files from anywhere against the vocabulary under ``root`` (for drafts and tests)."""
+    diags = Diagnostics()
+    vocab = load_vocabulary(root, diags)
+    agreements = [a for a in (read_file(p, vocab, diags, check_name=False) for p in files) if a is not None]
+    if diags:
+        raise AgreementError(list(diags))
+    return build(vocab, agreements, root)

@@ -109,7 +109,7 @@ class Checker:
             self._compare_named(cmp, fact, other_node, other)
         elif fact.type in ("bool", "times"):
             self._error(f"'{fact.term}' kan ikke sammenlignes med '{cmp.op}'", fact_side,
-                        hint=("skriv blot '%s' eller 'ikke %s'" % (fact.term, fact.term)) if fact.type == "bool"
+                        hint=f"skriv blot '{fact.term}' eller 'ikke {fact.term}'" if fact.type == "bool"
                         else f"skriv '{fact.term} inden for kl. 07-00'")
         elif other.type != fact.type:
             self._error(f"'{fact.term}' er {TYPE_WORDS[fact.type]}, men sammenlignes med {TYPE_WORDS[other.type]}",

@@ -9,7 +9,6 @@ from __future__ import annotations
 import datetime as dt
 from dataclasses import dataclass, field
 from decimal import Decimal
-from typing import Union
 
 from ivrules.source import Span
 
@@ -104,8 +103,8 @@ class Implies:
     span: Span | None = _span()
 
 
-Operand = Union[Name, Quantity, DateLit]
-Expr = Union[Compare, Member, Window, Not, All, Any_, Implies, Name]
+Operand = Name | Quantity | DateLit
+Expr = Compare | Member | Window | Not | All | Any_ | Implies | Name
 NODE_TYPES = (Name, Text, Quantity, DateLit, Compare, Member, Window, Not, All, Any_, Implies)
 
 

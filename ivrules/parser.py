@@ -22,7 +22,8 @@ from ivrules.source import ScalarText, Source, Span
 
 UNIT_ALIASES = {"dag": "dage"}
 TOKEN_NAMES = {
-    "COMPARE": "en sammenligning (=, !=, <, <=, >, >=)", "NAME": "et navn", "NUMBER": "et tal",
+    "COMPARE": "en sammenligning (=, !=, <, <=, >, >=)",
+    "NAME": "et navn", "NUMBER": "et tal",
     "DATE": "en dato (ÅÅÅÅ-MM-DD)", "TIME": "et klokkeslæt (07 eller 07:30)", "UNIT": "en enhed",
     "STRING": "et navn i anførselstegn", "LBRACE": "'{'", "RBRACE": "'}'", "LPAR": "'('", "RPAR": "')'",
     "COMMA": "','", "MINUS": "'-'", "IKKE": "'ikke'", "OG": "'og'", "ELLER": "'eller'", "HVIS": "'hvis'",
@@ -48,13 +49,14 @@ SYNTAX_ERRORS: dict[str, tuple[str, list[str]]] = {
     "'i' skal efterfølges af en mængde i krøllede parenteser": (
         "skriv fx 'adgang i {PVK, CVK}'", ["adgang i PVK", "adgang ikke i PVK"]),
     "sammenligningen mangler sin venstre side": (
-        "start med et faktum, fx 'alder > 3 år'", ["> 3 år", "= antibiotika", "og stabil"]),
+        "start med et faktum, fx 'alder > 3 år'", ["> 3 år", "= antibiotika", "<= 5 doser"]),
     "efter et tal forventes en enhed eller 'og'/'eller'": (
         "enhederne er år, dage, doser, doser pr. døgn, kr., % og minutter",
         ["alder > 3 years", "alder > 3 aar", "alder > 3 stabil"]),
     "et tidsrum skrives 'inden for kl. TT-TT'": (
         "fx 'doseringstidspunkter inden for kl. 07-00'",
-        ["doseringstidspunkter inden for 07-00", "doseringstidspunkter inden for kl. 07", "doseringstidspunkter inden kl. 07-00"]),
+        ["doseringstidspunkter inden for 07-00", "doseringstidspunkter inden for kl. 07",
+         "doseringstidspunkter inden kl. 07-00"]),
 }
 
 
@@ -76,7 +78,8 @@ def parse_rule(text: str, where: ScalarText | None = None) -> n.Expr:
     """Parse one rule; raise ``AgreementError`` with a located diagnostic on a mistake."""
     scalar = where or _standalone(text)
     if not text.strip():
-        raise AgreementError([Diagnostic("reglen er tom", scalar.span(0, 1), expected="et udtryk, fx 'alder > 3 år'")])
+        empty = Diagnostic("reglen er tom", scalar.span(0, 1), expected="et udtryk, fx 'alder > 3 år'")
+        raise AgreementError([empty])
     try:
         tree = grammar_parser().parse(text)
     except UnexpectedInput as exc:
@@ -89,8 +92,7 @@ def parse_rule(text: str, where: ScalarText | None = None) -> n.Expr:
 
 
 def _standalone(text: str) -> ScalarText:
-    source = Source("<regel>", text)
-    return ScalarText(text, source, tuple(range(len(text))), 0)
+    return ScalarText(text, Source("<regel>", text), 0, len(text))
 
 
 def _syntax_diagnostic(exc: UnexpectedInput, text: str, scalar: ScalarText) -> Diagnostic:
@@ -108,24 +110,24 @@ def _syntax_diagnostic(exc: UnexpectedInput, text: str, scalar: ScalarText) -> D
     label = exc.match_examples(grammar_parser().parse, {k: v[1] for k, v in SYNTAX_ERRORS.items()},
                                use_accepts=True)
     message = label or f"uventet {found}"
-    hint = SYNTAX_ERRORS[label][0] if label else None
+    hint = _char_hint(text, pos) or (SYNTAX_ERRORS[label][0] if label else None)
     span = scalar.span(min(pos, max(len(text) - 1, 0)), max(end, pos + 1))
     return Diagnostic(message, span, expected=_expected(exc), hint=hint)
 
 
 def _expected(exc: UnexpectedInput) -> str | None:
-    names = sorted({TOKEN_NAMES.get(t, t) for t in (getattr(exc, "expected", None) or getattr(exc, "allowed", None) or [])
-                    if not t.startswith("__")})
+    tokens = getattr(exc, "expected", None) or getattr(exc, "allowed", None) or []
+    names = sorted({TOKEN_NAMES.get(t, t) for t in tokens if not t.startswith("__")})
     return ", ".join(names) or None
 
 
 def _char_hint(text: str, pos: int) -> str | None:
-    two = text[pos : pos + 2]
-    if two in ("=>", "=<") or text[max(pos - 1, 0) : pos + 1] == "==":
+    around = text[max(pos - 1, 0) : pos + 2]
+    if any(bad in around for bad in ("=>", "=<", "==", "<>")):
         return "sammenligninger skrives =, !=, <, <=, > og >="
-    if text[pos] == "'":
+    if text[pos : pos + 1] == "'":
         return "navne i mængder skrives med dobbelte anførselstegn: {\"Lyngby-Taarbæk\"}"
-    if text[pos] in ",.":
+    if text[pos : pos + 1] in (",", "."):
         return "decimaltal skrives med punktum (2.5); tusindtalsskilletegn bruges ikke (2999 kr.)"
     return None
 

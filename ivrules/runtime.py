@@ -34,21 +34,16 @@ class RuleSet:
         return cls(agreement, reqs, tuple(r.compiled.fn for r in reqs if r.compiled), conds)
 
     def evaluate(self, facts: Facts) -> Eligibility:
-        """Evaluate every requirement once; explain lazily."""
-        outcomes = tuple(fn(facts) for fn in self.fns)
-        eligible: bool | None = True
-        for value in outcomes:
-            if value is False:
-                eligible = False
-                break
-            if value is None:
-                eligible = None
+        """Evaluate every requirement once; explanations are built only when asked for."""
+        outcomes = [fn(facts) for fn in self.fns]
+        eligible = False if False in outcomes else (None if None in outcomes else True)
         missing: list[str] = []
         if eligible is None:
-            for rule, value in zip(self.requirements, outcomes):
+            for rule, value in zip(self.requirements, outcomes, strict=True):
                 if value is None and rule.compiled is not None:
                     missing.extend(x for x in rule.compiled.needed(facts) if x not in missing)
-        conditions = [r.condition for r in self.conditions if r.condition and _applies(r, facts)]
+        conditions = [r.condition for r in self.conditions if r.condition and _applies(r, facts)] \
+            if self.conditions else []
         return Eligibility(self.agreement, eligible, outcomes, missing, conditions, self.requirements)
 
 
@@ -56,16 +51,19 @@ def _applies(rule: Rule, facts: Facts) -> bool:
     return rule.compiled is None or rule.compiled.fn(facts) is True
 
 
-@dataclass(frozen=True)
 class Eligibility:
     """The answer to "may this course be handed over to the municipality?"."""
 
-    agreement: Agreement
-    eligible: bool | None
-    outcomes: tuple[bool | None, ...]
-    missing: list[str]
-    conditions: list[str]
-    rules: tuple[Rule, ...]
+    __slots__ = ("agreement", "conditions", "eligible", "missing", "outcomes", "rules")
+
+    def __init__(self, agreement: Agreement, eligible: bool | None, outcomes: list[bool | None],
+                 missing: list[str], conditions: list[str], rules: tuple[Rule, ...]) -> None:
+        self.agreement = agreement
+        self.eligible = eligible
+        self.outcomes = outcomes
+        self.missing = missing
+        self.conditions = conditions
+        self.rules = rules
 
     @property
     def region(self) -> str:
@@ -78,7 +76,7 @@ class Eligibility:
     def reasons(self) -> list[dict[str, str]]:
         """Each requirement's outcome with its section and Danish explanation."""
         return [{"rule": r.id, "section": r.section, "outcome": OUTCOME[v], "text": r.explain}
-                for r, v in zip(self.rules, self.outcomes)]
+                for r, v in zip(self.rules, self.outcomes, strict=True)]
 
     def to_dict(self) -> dict[str, Any]:
         """The JSON contract shared by the CLI and the API."""

@@ -8,6 +8,7 @@ rule lands under the character the secretariat typed.
 from __future__ import annotations
 
 import bisect
+import re
 from dataclasses import dataclass, field
 
 
@@ -20,7 +21,7 @@ class Source:
     line_starts: tuple[int, ...] = field(init=False, repr=False, compare=False)
 
     def __post_init__(self) -> None:
-        starts = [0] + [i + 1 for i, ch in enumerate(self.text) if ch == "\n"]
+        starts = [0] + [m.end() for m in re.finditer("\n", self.text)]
         object.__setattr__(self, "line_starts", tuple(starts))
 
     def position(self, index: int) -> tuple[int, int]:
@@ -76,42 +77,54 @@ class Span:
 class ScalarText:
     """The value of a YAML scalar and where each of its characters sits in the file.
 
-    Built by pairing the non-blank characters of the value with the non-blank
-    characters of the raw scalar in the file: this holds for plain, quoted,
-    literal and folded scalars alike, whatever YAML did to the line breaks.
+    The map is built, on first use only, by pairing the non-blank characters of
+    the value with the non-blank characters of the raw scalar in the file: this
+    holds for plain, quoted, literal and folded scalars alike, whatever YAML did
+    to the line breaks.
     """
 
     value: str
     source: Source
-    offsets: tuple[int, ...]  # file offset of each character of value
-    fallback: int  # where the scalar starts in the file
+    start: int  # where the scalar starts in the file
+    end: int
+    style: str | None = None
+    _offsets: list[tuple[int, ...]] = field(default_factory=list, compare=False, repr=False)
 
     @classmethod
     def locate(cls, value: str, source: Source, start: int, end: int, style: str | None) -> ScalarText:
-        raw_start = start
-        if style in ("|", ">"):
-            newline = source.text.find("\n", start, end)
-            raw_start = newline + 1 if newline >= 0 else start
-        elif style in ('"', "'"):
-            raw_start = start + 1
+        return cls(value, source, start, end, style)
+
+    @property
+    def offsets(self) -> tuple[int, ...]:
+        """File offset of each character of the value."""
+        if not self._offsets:
+            self._offsets.append(self._pair())
+        return self._offsets[0]
+
+    def _pair(self) -> tuple[int, ...]:
+        raw_start, text = self.start, self.source.text
+        if self.style in ("|", ">"):
+            newline = text.find("\n", self.start, self.end)
+            raw_start = newline + 1 if newline >= 0 else self.start
+        elif self.style in ('"', "'"):
+            raw_start = self.start + 1
         offsets: list[int] = []
         cursor = raw_start
-        text = source.text
-        for ch in value:
+        for ch in self.value:
             if ch.isspace():
                 offsets.append(cursor)
                 continue
-            found = text.find(ch, cursor, end + 1)
-            if found < 0:
-                found = cursor
+            found = text.find(ch, cursor, self.end + 1)
+            found = cursor if found < 0 else found
             offsets.append(found)
             cursor = found + 1
-        return cls(value, source, tuple(offsets), start)
+        return tuple(offsets)
 
     def span(self, start: int, end: int) -> Span:
         """The file span of value[start:end]."""
-        if not self.offsets:
-            return self.source.span(self.fallback)
-        first = self.offsets[min(start, len(self.offsets) - 1)]
-        last = self.offsets[min(max(end - 1, start), len(self.offsets) - 1)]
+        offsets = self.offsets
+        if not offsets:
+            return self.source.span(self.start)
+        first = offsets[min(start, len(offsets) - 1)]
+        last = offsets[min(max(end - 1, start), len(offsets) - 1)]
         return Span(self.source, first, max(last + 1, first + 1))

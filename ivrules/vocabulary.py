@@ -78,11 +78,39 @@ class Vocabulary:
         self.facts = {f.name: f for f in facts}
         self.by_term = {f.term: f for f in facts}
         self.municipalities = dict(municipalities)
-        self._parsers: dict[str, Callable[[str, Any], Any]] = {
-            f.name: _PARSERS[f.type] for f in facts
-        }
-        self._enum_values = {f.name: {v.name for v in f.values} for f in facts if f.type == "enum"}
-        self._derived = [f for f in facts if f.derive]
+        self._parsers = {f.name: self._parser(f) for f in facts}
+        # Derived facts are filled in declaration order (see vocabulary.yaml).
+        self._derived = [(f.name, DERIVATIONS[f.derive[0]], f.derive[1]) for f in facts if f.derive]
+
+    def _parser(self, fact: Fact) -> Callable[[Any], Any]:
+        """A parser for one fact's raw values, with the common case first (this is the hot path)."""
+        name, general = fact.name, _PARSERS[fact.type]
+        if fact.type == "enum":
+            allowed = frozenset(v.name for v in fact.values)
+
+            def enum(value: Any) -> Any:
+                if value in allowed if isinstance(value, str) else False:
+                    return value
+                text = general(name, value)
+                if text not in allowed:
+                    raise FactsError(name, f"ukendt værdi '{text}'", allowed=sorted(allowed))
+                return text
+
+            return enum
+        if fact.type == "municipality":
+            known = self.municipalities
+
+            def municipality(value: Any) -> Any:
+                if value in known if isinstance(value, str) else False:
+                    return value
+                text = general(name, value)
+                if text not in known:
+                    hint = did_you_mean(text, known)
+                    raise FactsError(name, f"ukendt kommune '{text}'" + (f"; {hint}" if hint else ""))
+                return text
+
+            return municipality
+        return lambda value: general(name, value)
 
     def normalise(self, raw: Mapping[str, Any]) -> dict[str, Any]:
         """Raw facts → typed facts, with derived facts filled in; ``FactsError`` names a bad field."""
@@ -92,34 +120,20 @@ class Vocabulary:
             parse = parsers.get(key)
             if parse is None:
                 raise FactsError(key, "ukendt faktum", allowed=sorted(self.facts))
-            if value is None:
-                continue
-            out[key] = parse(key, value)
-        for key, allowed in self._enum_values.items():
-            if key in out and out[key] not in allowed:
-                raise FactsError(key, f"ukendt værdi '{out[key]}'", allowed=sorted(allowed))
-        municipality = out.get("municipality")
-        if municipality is not None and municipality not in self.municipalities:
-            hint = did_you_mean(municipality, self.municipalities)
-            raise FactsError("municipality", f"ukendt kommune '{municipality}'" + (f"; {hint}" if hint else ""))
-        for fact in self._derived:
-            if fact.name not in out:
-                self._derive(fact, out)
+            if value is not None:
+                out[key] = parse(value)
+        for name, derive, args in self._derived:
+            if name not in out:
+                values = [out.get(a) for a in args]
+                if None not in values:
+                    result = derive(self, *values)
+                    if result is not None:
+                        out[name] = result
         return out
-
-    def _derive(self, fact: Fact, out: dict[str, Any]) -> None:
-        assert fact.derive is not None
-        func, args = fact.derive
-        values = [out.get(a) for a in args]
-        if any(v is None for v in values):
-            return
-        result = DERIVATIONS[func](self, *values)
-        if result is not None:
-            out[fact.name] = result
 
 
 def _parse_bool(key: str, value: Any) -> bool:
-    if isinstance(value, bool):
+    if value is True or value is False:
         return value
     if isinstance(value, str) and value.strip().lower() in TRUE_WORDS:
         return TRUE_WORDS[value.strip().lower()]
@@ -127,6 +141,8 @@ def _parse_bool(key: str, value: Any) -> bool:
 
 
 def _parse_number(key: str, value: Any) -> int | Decimal:
+    if type(value) is int:
+        return value
     if isinstance(value, bool):
         raise FactsError(key, "skal være et tal, ikke true/false")
     if isinstance(value, int):
@@ -158,10 +174,21 @@ def _parse_text(key: str, value: Any) -> str:
 
 
 def _parse_times(key: str, value: Any) -> tuple[int, ...]:
+    if isinstance(value, list):
+        cached = _TIMES_SEEN.get(tuple(value))
+        if cached is not None:
+            return cached
     items = value.replace(",", ";").split(";") if isinstance(value, str) else value
     if not isinstance(items, (list, tuple)):
         raise FactsError(key, "skal være en liste af klokkeslæt, fx [\"07:00\", \"15:00\"]")
-    return tuple(_clock(key, item) for item in items if not (isinstance(item, str) and not item.strip()))
+    times = tuple(_clock(key, item) for item in items if not (isinstance(item, str) and not item.strip()))
+    if isinstance(value, list) and len(_TIMES_SEEN) < 10_000 and all(isinstance(v, str) for v in value):
+        _TIMES_SEEN[tuple(value)] = times
+    return times
+
+
+# Dose schedules repeat ("07:00", "15:00", "23:00"); parsing each once keeps the hot path short.
+_TIMES_SEEN: dict[tuple[Any, ...], tuple[int, ...]] = {}
 
 
 def _clock(key: str, item: Any) -> int:
@@ -219,7 +246,8 @@ def read_vocabulary(root: Node, diags: Diagnostics) -> list[Fact]:
 
 
 def _read_fact(name: str, node: Node, diags: Diagnostics) -> Fact | None:
-    f = fields(node, diags, ("term", "type", "label", "question"), ("unit", "values", "derive", "statement", "negation"))
+    optional = ("unit", "values", "derive", "statement", "negation")
+    f = fields(node, diags, ("term", "type", "label", "question"), optional)
     if f is None:
         return None
     kind = text_of(f.get("type"), diags)

@@ -1,0 +1,70 @@
+"""The rule language: what parses to what, and the friendly syntax errors."""
+
+from __future__ import annotations
+
+import datetime as dt
+from decimal import Decimal
+
+import lark
+import pytest
+
+from ivrules import nodes as n
+from ivrules.errors import AgreementError
+from ivrules.parser import SYNTAX_ERRORS, parse_rule
+
+
+def test_comparison_with_unit() -> None:
+    assert parse_rule("alder > 3 år") == n.Compare(">", n.Name("alder"), n.Quantity(Decimal(3), "år"))
+
+
+def test_unit_with_spaces_and_alias() -> None:
+    assert parse_rule("doser_pr_døgn <= 3 doser pr. døgn").right == n.Quantity(Decimal(3), "doser pr. døgn")
+    assert parse_rule("dage_uden_dosis < 2 dag").right == n.Quantity(Decimal(2), "dage")
+
+
+def test_if_then_is_an_implication() -> None:
+    rule = parse_rule("hvis behandling = antibiotika så system i {codan_mix_add, elastomerisk_pumpe}")
+    assert isinstance(rule, n.Implies)
+    assert rule.then == n.Member(n.Name("system"), (n.Name("codan_mix_add"), n.Name("elastomerisk_pumpe")))
+
+
+def test_og_binds_tighter_than_eller() -> None:
+    rule = parse_rule("a eller b og c")
+    assert rule == n.Any_((n.Name("a"), n.All((n.Name("b"), n.Name("c")))))
+
+
+def test_time_window_midnight_is_end_of_day() -> None:
+    assert parse_rule("doseringstidspunkter inden for kl. 07-00") == n.Window(n.Name("doseringstidspunkter"), 420, 1440)
+
+
+def test_dates_and_quoted_names() -> None:
+    assert parse_rule("dato >= 2021-05-01").right == n.DateLit(dt.date(2021, 5, 1))
+    assert parse_rule('kommune ikke i {"Lyngby-Taarbæk"}').items == (n.Text("Lyngby-Taarbæk"),)
+
+
+def test_spans_point_into_the_text() -> None:
+    rule = parse_rule("stabilt_forløb og alder > 3 år")
+    assert isinstance(rule, n.All)
+    span = rule.items[1].span
+    assert span is not None and (span.start, span.end) == (18, 30)
+
+
+def test_no_lark_tree_leaves_the_parser() -> None:
+    rule = parse_rule("hvis a og ikke b så (c eller d i {x, \"y\"}) og e inden for kl. 07-22 og f >= 2020-01-01")
+    for node in n.walk(rule):
+        assert not isinstance(node, (lark.Tree, lark.Token)), node
+        assert isinstance(node, n.NODE_TYPES)
+
+
+@pytest.mark.parametrize("label", list(SYNTAX_ERRORS))
+def test_each_friendly_syntax_error_matches_its_examples(label: str) -> None:
+    for example in SYNTAX_ERRORS[label][1]:
+        with pytest.raises(AgreementError) as caught:
+            parse_rule(example)
+        assert caught.value.diagnostics[0].message == label, example
+
+
+def test_invalid_date_is_a_located_error() -> None:
+    with pytest.raises(AgreementError) as caught:
+        parse_rule("dato >= 2021-02-30")
+    assert "ikke en gyldig dato" in caught.value.diagnostics[0].message
