@@ -67,11 +67,9 @@ def grammar_parser() -> Lark:
 
 
 def _grammar_path() -> Path:
-    here = Path(__file__).resolve().parent
-    for candidate in (here / "grammar" / "rules.lark", here.parent / "grammar" / "rules.lark"):
-        if candidate.exists():
-            return candidate
-    raise FileNotFoundError("grammar/rules.lark")
+    # ivrules/grammar is a link to the top-level grammar/ folder, so the source
+    # tree and an installed wheel find the same file.
+    return Path(__file__).parent / "grammar" / "rules.lark"
 
 
 def parse_rule(text: str, where: ScalarText | None = None) -> n.Expr:

@@ -68,3 +68,10 @@ def test_invalid_date_is_a_located_error() -> None:
     with pytest.raises(AgreementError) as caught:
         parse_rule("dato >= 2021-02-30")
     assert "ikke en gyldig dato" in caught.value.diagnostics[0].message
+
+
+def test_an_installed_package_carries_the_grammar() -> None:
+    from ivrules.parser import _grammar_path
+
+    path = _grammar_path()
+    assert path.parent.parent.name == "ivrules" and path.read_text(encoding="utf-8").startswith("// The ivrules")
