@@ -1,0 +1,395 @@
+"""Agreements folder → the readable agreements: Danish Markdown pages for the MkDocs site.
+
+``render_site(folder)`` loads the agreements and runs every page generator in
+``GENERATORS`` (home, regions, agreements, examples); another part of ivrules
+adds a kind of page by appending a generator with ``page_generator``. A broken
+agreement file gives pages with its located diagnostics instead, at every
+address the agreement pages would have had, so a live preview never shows a
+stale agreement. The templates live in ``ivrules/templates/site`` and use
+``StrictUndefined``: a value a template names but does not get is an error,
+never an empty string. ``build_site(out_dir)`` runs MkDocs on
+``site/mkdocs.yml``, whose hook calls ``render_site``.
+
+Addresses other parts rely on: ``<region>/`` (the region's revisions),
+``<region>/<revision>/`` (the agreement), ``<region>/<revision>/eksempler/``
+and, on an agreement page, ``#afsnit-7-1`` for section 7.1.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import os
+import re
+from collections.abc import Callable, Iterable, Iterator, Sequence
+from dataclasses import dataclass, field
+from decimal import Decimal
+from pathlib import Path
+from typing import Any
+
+import jinja2
+
+from ivrules import danish
+from ivrules.agreement import Agreement, Example, Interpretation, Rule, Section, Unknown
+from ivrules.book import Book, agreement_files, load
+from ivrules.errors import AgreementError, Diagnostic, IvrulesError
+from ivrules.printer import to_danish
+from ivrules.vocabulary import Fact
+
+SITE_CONFIG = Path(__file__).resolve().parent.parent / "site" / "mkdocs.yml"
+EXAMPLES = "eksempler"
+
+
+class SiteError(IvrulesError):
+    """The site could not be built (in strict mode: any warning, such as a broken agreement)."""
+
+
+@dataclass(frozen=True)
+class Page:
+    """One generated file under the site's docs folder; ``nav`` is its place in the menu (empty: none)."""
+
+    path: str
+    content: str | bytes
+    nav: tuple[str, ...] = ()
+
+
+@dataclass(frozen=True)
+class Site:
+    """Every generated page, or the error pages and the diagnostics that caused them."""
+
+    pages: list[Page]
+    diagnostics: list[Diagnostic] = field(default_factory=list)
+
+    def page(self, path: str) -> Page:
+        """The page generated at ``path`` (KeyError when there is none)."""
+        for page in self.pages:
+            if page.path == path:
+                return page
+        raise KeyError(path)
+
+    def nav(self) -> list[Any]:
+        """The menu in MkDocs' ``nav`` form, in the order the generators produced the pages."""
+        tree: dict[str, Any] = {}
+        for page in self.pages:
+            if page.nav:
+                node = tree
+                for title in page.nav[:-1]:
+                    node = node.setdefault(title, {})
+                node[page.nav[-1]] = page.path
+        return _nav_list(tree)
+
+
+def _nav_list(tree: dict[str, Any]) -> list[Any]:
+    return [{title: item if isinstance(item, str) else _nav_list(item)} for title, item in tree.items()]
+
+
+@dataclass
+class Context:
+    """What a page generator gets: the loaded agreements and the templates."""
+
+    book: Book
+    env: jinja2.Environment
+
+    @property
+    def labels(self) -> Any:
+        """The Danish words for ids in the data (``labels.md.j2``)."""
+        return self.env.get_template("labels.md.j2").module
+
+    def render(self, template: str, **values: Any) -> str:
+        """Render one template; a missing value raises ``jinja2.UndefinedError``."""
+        return tidy(self.env.get_template(template).render(labels=self.labels, **values))
+
+    def region_name(self, region: str) -> str:
+        return str(self.labels.regions[region])
+
+
+PageGenerator = Callable[[Context], Iterable[Page]]
+GENERATORS: list[PageGenerator] = []
+
+
+def page_generator(generator: PageGenerator) -> PageGenerator:
+    """Add a kind of page to the site (comparison, changes, plots …); pages appear in registration order."""
+    GENERATORS.append(generator)
+    return generator
+
+
+def environment() -> jinja2.Environment:
+    """The templates, strict: an undefined name or attribute raises instead of rendering empty."""
+    env = jinja2.Environment(
+        loader=jinja2.PackageLoader("ivrules", "templates/site"),
+        undefined=jinja2.StrictUndefined,
+        autoescape=False,  # the output is Markdown; ``md`` escapes agreement text for it
+        keep_trailing_newline=True, trim_blocks=True, lstrip_blocks=True,
+        # Markdown attribute lists ({#afsnit-7-1}) would otherwise open Jinja comments.
+        comment_start_string="{##", comment_end_string="##}",
+    )
+    env.filters.update(md=markdown_text, md_inline=markdown_inline, dato=danish.date, kroner=danish.kroner, tal=danish.number,
+                       anchor=section_anchor)
+    return env
+
+
+def render_site(agreements: str | Path) -> Site:
+    """Every page of the site from the agreements folder, or error pages if any file has mistakes."""
+    root = _display_path(Path(agreements))
+    env = environment()
+    try:
+        book = load(root)
+    except AgreementError as exc:
+        return error_site(env, root, exc.diagnostics)
+    ctx = Context(book, env)
+    return Site([page for generator in GENERATORS for page in generator(ctx)])
+
+
+def _display_path(path: Path) -> Path:
+    """A path under the working directory as a relative one, so diagnostics read 'agreements/…'."""
+    try:
+        return path.resolve().relative_to(Path.cwd())
+    except ValueError:
+        return path.resolve()
+
+
+# --- Markdown helpers ------------------------------------------------------------
+
+_MD_SPECIAL = re.compile(r"([\\`*_\[\]|])")
+_MD_LINE_START = re.compile(r"^([ \t]*)(?:([#>+-])|(\d+)\.)(?=\s|$)", re.MULTILINE)
+
+
+def markdown_text(text: str) -> str:
+    """Agreement wording → Markdown that shows exactly that wording (no accidental emphasis or lists)."""
+    return _MD_LINE_START.sub(_escape_line_start, markdown_inline(text))
+
+
+def markdown_inline(text: str) -> str:
+    """Wording inside a line (a table cell, a title): only emphasis, code, links, pipes and HTML escaped."""
+    return _MD_SPECIAL.sub(r"\\\1", text).replace("<", "&lt;")
+
+
+def _escape_line_start(match: re.Match[str]) -> str:
+    indent, mark, digits = match.groups()
+    return f"{indent}\\{mark}" if mark else f"{indent}{digits}\\."
+
+
+def tidy(markdown: str) -> str:
+    """At most one blank line in a row and one newline at the end: templates stay readable, output stable."""
+    return re.sub(r"\n{3,}", "\n\n", markdown).strip("\n") + "\n"
+
+
+def section_anchor(number: str) -> str:
+    """Section '7.1' → 'afsnit-7-1', the anchor the doctors' page links reasons to."""
+    return "afsnit-" + number.replace(".", "-")
+
+
+def revision_path(agreement: Agreement, *parts: str) -> str:
+    """The docs path of an agreement's page (or a page under it): 'midtjylland/2020-06-01/index.md'."""
+    return "/".join([agreement.region, agreement.revision, *parts, "index.md"])
+
+
+# --- Pages -----------------------------------------------------------------------
+
+
+@page_generator
+def home_page(ctx: Context) -> Iterator[Page]:
+    regions = [(region, ctx.region_name(region), ctx.book.agreements(region)) for region in ctx.book.regions]
+    yield Page("index.md", ctx.render("home.md.j2", regions=regions), ("Forside",))
+
+
+@page_generator
+def region_pages(ctx: Context) -> Iterator[Page]:
+    for region in ctx.book.regions:
+        name = ctx.region_name(region)
+        revisions = [(a, validity(a, ctx.book)) for a in ctx.book.agreements(region)]
+        yield Page(f"{region}/index.md", ctx.render("region.md.j2", name=name, revisions=revisions),
+                   (name, "Udgaver"))
+
+
+@page_generator
+def agreement_pages(ctx: Context) -> Iterator[Page]:
+    for region in ctx.book.regions:
+        for agreement in ctx.book.agreements(region):
+            yield Page(revision_path(agreement), render_agreement(ctx, agreement),
+                       (ctx.region_name(region), revision_title(agreement), "Aftalen"))
+
+
+@page_generator
+def example_pages(ctx: Context) -> Iterator[Page]:
+    for region in ctx.book.regions:
+        for agreement in ctx.book.agreements(region):
+            if agreement.examples:
+                yield Page(revision_path(agreement, EXAMPLES), render_examples(ctx, agreement),
+                           (ctx.region_name(region), revision_title(agreement), "Eksempler"))
+
+
+def revision_title(agreement: Agreement) -> str:
+    return f"Udgave {danish.date(agreement.effective)}"
+
+
+@dataclass(frozen=True)
+class Validity:
+    """The period a revision is in force: from ``start`` to ``end`` (None: until further notice)."""
+
+    start: dt.date
+    end: dt.date | None
+
+
+def validity(agreement: Agreement, book: Book) -> Validity:
+    """Its own ``until``, else the day before the region's next revision takes effect."""
+    later = [a.effective for a in book.agreements(agreement.region) if a.effective > agreement.effective]
+    end = agreement.until or (min(later) - dt.timedelta(days=1) if later else None)
+    return Validity(agreement.effective, end)
+
+
+# --- The agreement page --------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class RuleView:
+    """A rule as the page shows it: the generated Danish sentence beside the encoders' explanation."""
+
+    rule: Rule
+    sentence: str | None
+    interpretations: list[Interpretation]
+
+
+@dataclass(frozen=True)
+class SectionView:
+    section: Section
+    level: int
+    rules: list[RuleView]
+    unknowns: list[Unknown]
+    responsibilities: list[Section]  # shown as one table before this section
+
+
+def render_agreement(ctx: Context, agreement: Agreement) -> str:
+    """One revision's page, reading like the agreement: its sections in order, rules under each."""
+    sections = section_views(ctx, agreement)
+    used = {i for view in sections for r in view.rules for i in r.rule.interpretations}
+    return ctx.render(
+        "agreement.md.j2", agreement=agreement, region_name=ctx.region_name(agreement.region),
+        validity=validity(agreement, ctx.book), sections=sections, file=_file_name(agreement, ctx.book),
+        other_interpretations=[i for k, i in agreement.interpretations.items() if k not in used],
+        loose_unknowns=[u for u in agreement.unknowns if u.section is None],
+    )
+
+
+def section_views(ctx: Context, agreement: Agreement) -> list[SectionView]:
+    parties = [s for s in agreement.sections if s.party]
+    first_party = parties[0].number if parties else None
+    views = []
+    for section in agreement.sections:
+        rules = [rule_view(ctx, agreement, rule) for rule in section.rules]
+        unknowns = [u for u in agreement.unknowns if u.section == section.number]
+        views.append(SectionView(section, section.number.count(".") + 2, rules, unknowns,
+                                 parties if section.number == first_party else []))
+    return views
+
+
+def rule_view(ctx: Context, agreement: Agreement, rule: Rule) -> RuleView:
+    sentence = to_danish(rule.expr, ctx.book.vocabulary) if rule.expr is not None else None
+    return RuleView(rule, sentence, [agreement.interpretations[i] for i in rule.interpretations])
+
+
+def _file_name(agreement: Agreement, book: Book) -> str:
+    """The agreement file as the secretariat finds it: 'agreements/midtjylland/2020-06-01.yaml'."""
+    path = Path(agreement.path).resolve()
+    if book.root is not None:
+        root = book.root.resolve()
+        return f"{root.name}/{path.relative_to(root).as_posix()}"
+    return path.name
+
+
+# --- The examples page ---------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class ExampleView:
+    """An example case and what the engine answers for it now."""
+
+    example: Example
+    facts: list[tuple[str, str]]
+    answer: dict[str, Any] | None
+    error: str | None
+
+
+def render_examples(ctx: Context, agreement: Agreement) -> str:
+    """The agreement's example cases, each run through ``Book.eligibility``."""
+    views = [example_view(ctx, agreement, example) for example in agreement.examples]
+    return ctx.render("examples.md.j2", agreement=agreement, region_name=ctx.region_name(agreement.region),
+                      examples=views, labels_of=_fact_labels(ctx))
+
+
+def example_view(ctx: Context, agreement: Agreement, example: Example) -> ExampleView:
+    order = {name: i for i, name in enumerate(ctx.book.vocabulary.facts)}
+    given = sorted(example.facts.items(), key=lambda item: order.get(item[0], len(order)))
+    facts = [(_label(ctx, name), fact_value(ctx, name, value)) for name, value in given]
+    try:
+        answer = ctx.book.eligibility(agreement.region, example.facts).to_dict()
+    except IvrulesError as exc:
+        return ExampleView(example, facts, None, str(exc))
+    return ExampleView(example, facts, answer, None)
+
+
+def _label(ctx: Context, name: str) -> str:
+    fact = ctx.book.vocabulary.facts.get(name)
+    return fact.label if fact else name
+
+
+def _fact_labels(ctx: Context) -> dict[str, str]:
+    return {name: fact.label for name, fact in ctx.book.vocabulary.facts.items()}
+
+
+def fact_value(ctx: Context, name: str, value: Any) -> str:
+    """A fact's value as a reader writes it: labels for codes, Danish dates and numbers with units."""
+    fact: Fact | None = ctx.book.vocabulary.facts.get(name)
+    words = ctx.labels
+    if value is None:
+        return str(words.unset)
+    if fact is None:
+        return str(value)
+    if fact.type == "bool":
+        return str(words.yes if value else words.no)
+    if fact.type == "enum":
+        known = fact.value_by_term(str(value))
+        return known.label if known else str(value)
+    if fact.type == "date" and isinstance(value, dt.date):
+        return danish.date(value)
+    if fact.type == "times" and isinstance(value, Sequence) and not isinstance(value, str):
+        return ", ".join(str(v) for v in value)
+    if fact.type == "number" and not isinstance(value, bool):
+        return f"{danish.number(Decimal(str(value)))} {fact.unit or ''}".strip()
+    return str(value)
+
+
+# --- Error pages --------------------------------------------------------------------
+
+
+def error_site(env: jinja2.Environment, root: Path, diagnostics: list[Diagnostic]) -> Site:
+    """The error page, at the home page and at every address an agreement page would have."""
+    content = tidy(env.get_template("error.md.j2").render(diagnostics=diagnostics, root=root.as_posix()))
+    paths = ["index.md"]
+    for file in agreement_files(root):
+        region, revision = file.parent.name, file.stem
+        paths += [f"{region}/index.md", f"{region}/{revision}/index.md", f"{region}/{revision}/{EXAMPLES}/index.md"]
+    unique = list(dict.fromkeys(paths))
+    return Site([Page(path, content, ("Fejl i aftalerne",) if path == "index.md" else ()) for path in unique],
+                list(diagnostics))
+
+
+# --- Building the site -------------------------------------------------------------
+
+
+def build_site(out_dir: str | Path, *, agreements: str | Path | None = None, strict: bool = False,
+               config: str | Path = SITE_CONFIG) -> None:
+    """Build the MkDocs site into ``out_dir`` (``SiteError`` in strict mode when anything warns).
+
+    Without ``strict`` a broken agreement gives the error pages, as ``mkdocs serve`` does.
+    """
+    from mkdocs.commands.build import build
+    from mkdocs.config import load_config
+    from mkdocs.exceptions import Abort
+
+    cfg = load_config(str(config), site_dir=str(Path(out_dir).resolve()), strict=strict)
+    if agreements is not None:
+        cfg.extra["agreements"] = os.fspath(Path(agreements).resolve())
+    try:
+        build(cfg)
+    except Abort as exc:
+        raise SiteError(str(exc)) from None

@@ -1,0 +1,37 @@
+"""MkDocs hook: render the agreement pages from the agreements folder at build time.
+
+The folder is ``extra.agreements`` in mkdocs.yml (relative to that file). A
+broken agreement file is logged as an error, so ``mkdocs build --strict`` fails,
+while ``mkdocs serve`` shows the error pages instead of the last good ones.
+"""
+
+from __future__ import annotations
+
+import logging
+from pathlib import Path
+from typing import Any
+
+from mkdocs.plugins import event_priority
+from mkdocs.structure.files import File, Files
+
+from ivrules.render import render_site
+
+log = logging.getLogger("mkdocs.hooks.ivrules")
+
+
+@event_priority(-100)  # after the offline plugin, which adds a script from the internet
+def on_config(config: Any) -> Any:
+    """Nothing is loaded from the internet: drop remote polyfills the offline plugin adds."""
+    config.extra["polyfills"] = [url for url in config.extra.get("polyfills", []) if "://" not in url]
+    return config
+
+
+def on_files(files: Files, config: Any) -> Files:
+    """Add every generated page and set the menu to match them."""
+    site = render_site(Path(config.config_file_path).parent / config.extra["agreements"])
+    for diagnostic in site.diagnostics:
+        log.error("fejl i aftalerne:\n%s", diagnostic.render())
+    for page in site.pages:
+        files.append(File.generated(config, page.path, content=page.content))
+    config.nav = site.nav()
+    return files
