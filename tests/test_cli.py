@@ -26,7 +26,8 @@ def test_check_reports_every_located_mistake_and_exits_1(tmp_path: Path) -> None
     shutil.copytree(AGREEMENTS, broken)
     target = broken / "midtjylland" / "2020-06-01.yaml"
     text = target.read_text(encoding="utf-8")
-    text = text.replace("rule: alder > 3 år", "rule: aldr > 3 år").replace("rule: adgang i {PVK,", "rule: adgang i {PKV,")
+    text = text.replace("rule: alder > 3 år", "rule: aldr > 3 år")
+    text = text.replace("rule: adgang i {PVK,", "rule: adgang i {PKV,")
     target.write_text(text, encoding="utf-8")
     result = runner.invoke(app, ["check", str(target)])
     assert result.exit_code == 1
