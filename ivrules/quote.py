@@ -1,0 +1,260 @@
+"""Compiled agreement + normalised facts of one course → a ``Quote``: what it costs and who pays.
+
+Order of the questions, each of which can end the answer:
+
+1. Is the course covered? A municipality outside the region, or an
+   eligibility requirement that fails on the known facts, gives status
+   ``not_covered`` with the reasons. Eligibility that is merely unknown does
+   not stop a price: settlement registers rarely carry every clinical fact,
+   and the price never depends on them.
+2. Billing rules (``tariff.rules``): a rule with effect ``unknown`` makes the
+   price unknown with its reason; ``note`` adds a reason; ``flag`` a flag.
+3. The first schedule whose ``applies`` holds prices the course: day bands,
+   a category table, or registered minutes.
+4. The financing split: one share rounded half up to the øre, the other the
+   rest, so the shares always add up to the total exactly.
+
+Anything the agreement does not state, or a fact that is missing, gives
+status ``unknown`` with the reasons and the missing facts, never a guess.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass, field
+from decimal import ROUND_HALF_UP, Decimal
+from typing import TYPE_CHECKING, Any
+
+from ivrules.errors import FactsError
+from ivrules.tariff import COUNT_DAYS, ØRE, Amount, Financing, Schedule, Tariff
+
+if TYPE_CHECKING:
+    from ivrules.runtime import RuleSet
+    from ivrules.vocabulary import Vocabulary
+
+Facts = dict[str, Any]
+STATUSES = ("computed", "unknown", "not_covered")
+
+
+def money(value: Decimal | None) -> str | None:
+    """An amount as the JSON contract writes it: a decimal string with two decimals ("6999.00")."""
+    return None if value is None else f"{value:.2f}"
+
+
+@dataclass(frozen=True)
+class Line:
+    """One line of a price: the Danish text, the days it covers (if any) and its amount."""
+
+    text: str
+    days: int | None
+    amount: Decimal
+
+    def to_dict(self) -> dict[str, Any]:
+        return {"text": self.text, "days": self.days, "amount": money(self.amount)}
+
+
+@dataclass(frozen=True)
+class Quote:
+    """The price of one course under the revision in force on its start date."""
+
+    region: str
+    revision: str
+    status: str
+    total: Decimal | None = None
+    region_share: Decimal | None = None
+    municipality_share: Decimal | None = None
+    lines: tuple[Line, ...] = ()
+    flags: tuple[str, ...] = ()
+    missing: tuple[str, ...] = ()
+    reasons: tuple[str, ...] = ()
+    kind: str = ""  # the schedule that priced the course
+    category: int | None = None
+
+    def to_dict(self) -> dict[str, Any]:
+        """The JSON contract shared by the CLI and the API."""
+        return {
+            "region": self.region, "revision": self.revision, "status": self.status,
+            "total": money(self.total), "region_share": money(self.region_share),
+            "municipality_share": money(self.municipality_share),
+            "lines": [line.to_dict() for line in self.lines], "flags": list(self.flags),
+            "missing": list(self.missing), "reasons": list(self.reasons),
+        }
+
+
+def quote(ruleset: RuleSet, vocab: Vocabulary, facts: Facts) -> Quote:
+    """Price one course (normalised facts) under one compiled revision."""
+    agreement = ruleset.agreement
+    head = (agreement.region, agreement.revision)
+    outside = _outside_region(agreement.region, facts, vocab)
+    if outside:
+        return Quote(*head, "not_covered", reasons=(outside,))
+    eligibility = ruleset.evaluate(facts)
+    if eligibility.eligible is False:
+        failed = tuple(r.explain for r, v in zip(eligibility.rules, eligibility.outcomes, strict=True) if v is False)
+        return Quote(*head, "not_covered", reasons=("Forløbet er ikke omfattet af aftalen.", *failed))
+    if agreement.tariff is None:
+        return Quote(*head, "unknown", reasons=(f"Aftalen (udgaven af {agreement.revision}) angiver ingen takster.",))
+    return _Pricing(agreement.tariff, facts, vocab).run(head)
+
+
+def _outside_region(region: str, facts: Facts, vocab: Vocabulary) -> str | None:
+    name = facts.get("municipality")
+    found = vocab.municipalities.get(name) if name is not None else None
+    if found is None or found.region == region:
+        return None
+    return f"{name} Kommune ligger i region {found.region}; aftalen gælder kommunerne i region {region}."
+
+
+def course_days(facts: Facts) -> int | None:
+    """Days from start to end date, both included; None when a date is missing."""
+    start, end = facts.get("start_date"), facts.get("end_date")
+    if not isinstance(start, dt.date) or not isinstance(end, dt.date):
+        return None
+    days = (end - start).days + 1
+    if days < 1:
+        raise FactsError("end_date", f"slutdatoen {end.isoformat()} ligger før startdatoen {start.isoformat()}")
+    without = facts.get("days_without_dose")
+    if without is not None and not 0 <= without < days:
+        raise FactsError("days_without_dose", f"{without} dage uden dosis passer ikke til et forløb på {days} dage",
+                         allowed=[f"0-{days - 1}"])
+    return days
+
+
+@dataclass
+class _Pricing:
+    """The working state of one quote; ``run`` returns the finished ``Quote``."""
+
+    tariff: Tariff
+    facts: Facts
+    vocab: Vocabulary
+    lines: list[Line] = field(default_factory=list)
+    flags: list[str] = field(default_factory=list)
+    missing: list[str] = field(default_factory=list)
+    reasons: list[str] = field(default_factory=list)
+    unknown: list[str] = field(default_factory=list)
+    category: int | None = None
+
+    def run(self, head: tuple[str, str]) -> Quote:
+        days = course_days(self.facts)  # checks the dates even where the price does not use them
+        self._rules()
+        schedule = self._schedule()
+        if schedule is not None:
+            self.reasons.insert(0, f"Takst: {schedule.title}.")
+            self._price(schedule, days)
+        if self.missing:
+            labels = ", ".join(self.vocab.facts[m].label.lower() for m in self.missing)
+            self.unknown.append(f"Der mangler oplysninger: {labels}.")
+        kind = schedule.id if schedule else ""
+        if self.unknown:
+            return Quote(*head, "unknown", flags=tuple(self.flags), missing=tuple(self.missing),
+                         reasons=tuple(self.unknown + self.reasons), kind=kind, category=self.category)
+        total = sum((line.amount for line in self.lines), Decimal(0))
+        region, kommune = self._financing(schedule).split(total)
+        return Quote(*head, "computed", total=total, region_share=region, municipality_share=kommune,
+                     lines=tuple(self.lines), flags=tuple(self.flags), reasons=tuple(self.reasons), kind=kind,
+                     category=self.category)
+
+    def _need(self, names: list[str]) -> None:
+        self.missing.extend(x for x in names if x not in self.missing)
+
+    def _rules(self) -> None:
+        for rule in self.tariff.rules:
+            holds = rule.when.fn(self.facts)
+            if holds is None and rule.effect == "unknown":  # notes and flags never change a price
+                self._need(rule.when.needed(self.facts))
+            elif holds and rule.effect == "unknown":
+                self.unknown.append(rule.text)
+            elif holds:
+                self.reasons.append(rule.text)
+                if rule.flag:
+                    self.flags.append(rule.flag)
+
+    def _schedule(self) -> Schedule | None:
+        for schedule in self.tariff.schedules:
+            applies = True if schedule.applies is None else schedule.applies.fn(self.facts)
+            if applies is None and schedule.applies is not None:
+                self._need(schedule.applies.needed(self.facts))
+                return None
+            if applies:
+                return schedule
+        self.unknown.append("Aftalen angiver ingen takst for et forløb som dette.")
+        return None
+
+    def _price(self, schedule: Schedule, days: int | None) -> None:
+        if schedule.bands:
+            self._bands(schedule, days)
+        elif schedule.by is not None:
+            self._category(schedule, schedule.by)
+        elif schedule.per_minute is not None:
+            self._minutes(schedule, schedule.per_minute)
+
+    def _billed_days(self, days: int | None) -> int | None:
+        if days is None:
+            self._need([k for k in ("start_date", "end_date") if self.facts.get(k) is None])
+            return None
+        if self.tariff.count_days == "calendar":
+            self.reasons.append(f"Der afregnes for {days} dage: {COUNT_DAYS['calendar']}.")
+            return days
+        without = self.facts.get("days_without_dose")
+        if without is None:
+            self._need(["days_without_dose"])
+            return None
+        self.reasons.append(f"Der afregnes for {days - without} dage: {COUNT_DAYS['dose_days']}.")
+        return int(days - without)
+
+    def _bands(self, schedule: Schedule, days: int | None) -> None:
+        billed = self._billed_days(days)
+        if billed is None:
+            return
+        for band in schedule.bands:
+            covered = min(billed, band.to_day) - band.from_day + 1
+            if covered <= 0:
+                break
+            value = self._amount(band.amount)
+            if value is not None:
+                self.lines.append(Line(band.text, covered, value * covered if band.per_day else value))
+        if billed > schedule.last_day:
+            self._beyond(billed - schedule.last_day, schedule.last_day)
+
+    def _beyond(self, extra: int, last: int) -> None:
+        beyond = self.tariff.beyond
+        if beyond is None:
+            self.unknown.append(f"Aftalen angiver ingen takst efter dag {last}.")
+            return
+        self.flags.append(beyond.flag)
+        self.reasons.append(beyond.text)
+        self.lines.append(Line(f"Dag {last + 1}-{last + extra} er ikke dækket af takstmodellen", extra, Decimal(0)))
+
+    def _category(self, schedule: Schedule, by: str) -> None:
+        value = self.facts.get(by)
+        if value is None:
+            self._need([by])
+            return
+        found = schedule.category(value)
+        if found is None:
+            raise FactsError(by, f"kategori {value} findes ikke i aftalen",
+                             allowed=[str(c.value) for c in schedule.categories])
+        self.category = found.value
+        price = self._amount(found.amount)
+        if price is not None:
+            self.lines.append(Line(found.text, None, price))
+
+    def _minutes(self, schedule: Schedule, per_minute: Amount) -> None:
+        minutes = self.facts.get("registered_minutes")
+        if minutes is None:
+            self._need(["registered_minutes"])
+        price = self._amount(per_minute)
+        if price is not None and minutes is not None:
+            total = (price * minutes).quantize(ØRE, rounding=ROUND_HALF_UP)
+            self.lines.append(Line(f"{schedule.title}: {minutes} minutter", None, total))
+
+    def _amount(self, amount: Amount) -> Decimal | None:
+        if amount.value is None:
+            self.unknown.append(amount.unknown or "Aftalen angiver ikke beløbet.")
+        return amount.value
+
+    def _financing(self, schedule: Schedule | None) -> Financing:
+        found = schedule.category(self.category) if schedule is not None and self.category is not None else None
+        financing = found.financing if found is not None and found.financing is not None else self.tariff.financing
+        self.reasons.append(f"Finansiering: regionen {financing.region} %, kommunen {financing.kommune} %.")
+        return financing
