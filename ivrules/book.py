@@ -18,6 +18,7 @@ from typing import Any
 from ivrules.agreement import REGIONS, Agreement, read_agreement
 from ivrules.errors import AgreementError, FactsError, NoRevisionError, UnknownRegionError
 from ivrules.loader import Diagnostics, Node, read_yaml
+from ivrules.quote import Quote, quote
 from ivrules.runtime import Eligibility, RuleSet
 from ivrules.source import Source
 from ivrules.vocabulary import Fact, Vocabulary, read_municipalities, read_vocabulary
@@ -71,6 +72,13 @@ class Book:
         """May this course be handed over to the municipality? True, False or None with reasons."""
         typed = self.vocabulary.normalise(facts)
         return self.ruleset(region, course_date(typed)).evaluate(typed)
+
+    def tariff(self, region: str, facts: Mapping[str, Any]) -> Quote:
+        """What does the course cost and who pays? A ``Quote`` (status, total, shares, lines, reasons)."""
+        typed = self.vocabulary.normalise(facts)
+        if typed.get("date") is None:
+            raise FactsError("start_date", "mangler: startdatoen afgør, hvilken udgave af aftalen der gælder")
+        return quote(self.ruleset(region, typed["date"]), self.vocabulary, typed)
 
     def facts(self, region: str, on: dt.date | None = None) -> list[Fact]:
         """The facts the region's rules may ask for (all revisions, or the one in force on ``on``)."""
