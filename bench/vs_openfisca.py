@@ -1,0 +1,108 @@
+"""Run ivrules' benchmarks beside the OpenFisca baseline, in one go, and print the ratios.
+
+    .venv/bin/python bench/vs_openfisca.py [--http] [--quick]
+
+The baseline lives in ../shared/bench/openfisca (the same Midtjylland rules in
+OpenFisca, plus plain-Python and numpy references). It needs its own virtual
+environment (openfisca-core pins its own numpy); this script creates it under
+bench/.openfisca-venv on first use, copies the baseline to a temporary folder,
+runs it, then runs ivrules' benchmarks, all on this machine in this run.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import shutil
+import subprocess
+import sys
+import tempfile
+from pathlib import Path
+from typing import Any
+
+HERE = Path(__file__).resolve().parent
+ROOT = HERE.parent
+BASELINE = ROOT.parent / "shared" / "bench" / "openfisca"
+VENV = HERE / ".openfisca-venv"
+
+
+def baseline_python() -> Path:
+    python = VENV / "bin" / "python"
+    if not python.exists():
+        subprocess.run([sys.executable, "-m", "venv", str(VENV)], check=True)
+        subprocess.run([str(python), "-m", "pip", "install", "-q", "-r", str(BASELINE / "requirements.txt")],
+                       check=True)
+    return python
+
+
+def last_json(cmd: list[str], cwd: Path) -> dict[str, Any]:
+    out = subprocess.run(cmd, cwd=cwd, check=True, capture_output=True, text=True).stdout
+    result: dict[str, Any] = json.loads(out.strip().splitlines()[-1])
+    return result
+
+
+def run_baseline(http: bool, quick: bool) -> dict[str, Any]:
+    with tempfile.TemporaryDirectory() as tmp:
+        copy = Path(tmp) / "openfisca"
+        shutil.copytree(BASELINE, copy)
+        args = [str(baseline_python()), "bench.py", "--n-batch", "1000000"]
+        args += [] if http else ["--no-http"]
+        args += ["--quick"] if quick else []
+        return last_json(args, copy)
+
+
+def run_ours(script: str, *extra: str) -> dict[str, Any] | None:
+    path = HERE / script
+    if not path.exists():
+        return None
+    return last_json([sys.executable, str(path), "--json", *extra], ROOT)
+
+
+def find(data: dict[str, Any], *keys: str) -> Any:
+    """The first of several possible key paths ("a.b") that exists in data."""
+    for key in keys:
+        node: Any = data
+        for part in key.split("."):
+            node = node.get(part) if isinstance(node, dict) else None
+        if node is not None:
+            return node
+    return None
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--http", action="store_true", help="also time the web APIs")
+    parser.add_argument("--quick", action="store_true")
+    args = parser.parse_args()
+    base = run_baseline(args.http, args.quick)
+    ours = {"eligibility": run_ours("bench_eligibility.py"), "money": run_ours("bench_money.py"),
+            "api": run_ours("bench_api.py") if args.http else None}
+    print(json.dumps({"openfisca": base, "ivrules": ours}))
+    print_table(base, ours)
+
+
+def print_table(base: dict[str, Any], ours: dict[str, Any]) -> None:
+    """Same-run figures side by side; ratio = OpenFisca time / ivrules time (or ivrules rate / OpenFisca rate)."""
+    el, money, api = ours["eligibility"] or {}, ours["money"] or {}, ours["api"] or {}
+    single = find(el, "eligibility_and_tariff.median_us", "eligibility_with_explanations.median_us")
+    rows = [
+        ("single case median, µs", single, find(base, "single_case.openfisca_set_input.median_us"), "time"),
+        ("single case p99, µs", find(el, "eligibility_and_tariff.p99_us", "eligibility_with_explanations.p99_us"),
+         find(base, "single_case.openfisca_set_input.p99_us"), "time"),
+        ("batch, courses/s end to end", find(money, "settle.courses_per_s", "settlement.courses_per_s"),
+         find(base, "batch.openfisca.courses_per_s_end_to_end"), "rate"),
+        ("web API median, µs", find(api, "median_us", "eligibility.median_us"),
+         find(base, "web_api.median_us"), "time"),
+        ("web API p99, µs", find(api, "p99_us", "eligibility.p99_us"), find(base, "web_api.p99_us"), "time"),
+    ]
+    print(f"\n{'measure':34} {'ivrules':>14} {'OpenFisca':>14} {'ratio':>8}")
+    for label, mine, theirs, kind in rows:
+        ratio = "" if not (mine and theirs) else f"{(theirs / mine if kind == 'time' else mine / theirs):.1f}x"
+        mine_text, theirs_text = ("-" if v is None else str(v) for v in (mine, theirs))
+        print(f"{label:34} {mine_text:>14} {theirs_text:>14} {ratio:>8}")
+    plain = find(base, "single_case.python_per_record.median_us")
+    print(f"(plain-Python reference, single case: {plain} µs; ratio > 1 means ivrules is faster)")
+
+
+if __name__ == "__main__":
+    main()
