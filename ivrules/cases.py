@@ -47,6 +47,23 @@ def _pairs(node: object, vocab: Vocabulary) -> Iterator[tuple[Fact, Any]]:
             yield fact, (node.start, node.end)
 
 
+def facts_of(exprs: Iterable[n.Expr], vocab: Vocabulary) -> list[Fact]:
+    """The facts the expressions read, in vocabulary order."""
+    terms = {t.term for expr in exprs for t in n.walk(expr) if isinstance(t, n.Name)}
+    return [f for f in vocab.facts.values() if f.term in terms]
+
+
+def raw_value(fact: Fact, value: Any) -> Any:
+    """A normalised value back in the form a question gives it (JSON): the inverse of normalising."""
+    if fact.type == "date" and isinstance(value, dt.date):
+        return value.isoformat()
+    if fact.type == "times" and isinstance(value, tuple):
+        return [f"{m // 60:02d}:{m % 60:02d}" for m in value]
+    if isinstance(value, Decimal):
+        return str(value)
+    return value
+
+
 def candidates(fact: Fact, constants: set[Any], vocab: Vocabulary) -> list[Any]:
     """Values of one fact that reach every side of every limit in ``constants``."""
     if fact.type == "bool":

@@ -1,0 +1,211 @@
+"""A ``Diff`` → Danish text for the terminal, or Markdown for the site and for review.
+
+Both say the same, in the same order: the changes in text and rules (those
+that can change an outcome first), the cases that answer differently grouped
+by the change that causes them, and the money when a course register was given.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from ivrules import danish
+from ivrules.diff import OUTCOME, Change, Diff, Revision, render_words
+from ivrules.diff_cases import Case
+from ivrules.vocabulary import Vocabulary
+
+SHOWN = 3  # cases shown per cause; the JSON has them all (up to --max-cases)
+VERDICT = {True: "ja", False: "nej", None: "uafklaret"}
+EFFECT = {OUTCOME: "kan ændre udfaldet", "wording": "kun ordlyd"}
+
+
+def title(d: Diff) -> str:
+    return f"Ændringer fra {_name(d.old)} til {_name(d.new)}"
+
+
+def _name(rev: Revision) -> str:
+    return f"{rev.label} (gældende fra {danish.date(rev.agreement.effective)})"
+
+
+def ordered(changes: list[Change]) -> list[Change]:
+    """Changes that can alter an outcome first, each kind in the agreement's order."""
+    return sorted(changes, key=lambda c: c.effect != OUTCOME)
+
+
+def change_lines(d: Diff) -> list[str]:
+    count = len(d.outcome_changes)
+    if not d.changes:
+        return ["Ingen ændringer: de to udgaver siger det samme."]
+    return [f"{len(d.changes)} ændringer, heraf {count} der kan ændre udfaldet for et forløb."]
+
+
+def facts_text(facts: dict[str, Any], vocab: Vocabulary) -> str:
+    """A case's facts as a reader would say them: 'alder (fyldte år) 3, behandling antibiotika'."""
+    if not facts:
+        return "ingen oplysninger"
+    order = {name: i for i, name in enumerate(vocab.facts)}
+    keys = sorted(facts, key=lambda k: order.get(k, len(order)))
+    return "; ".join(f"{_label(vocab, k)}: {_value(vocab, k, facts[k])}" for k in keys)
+
+
+def highlights(cases: list[Case], shown: int) -> list[Case]:
+    """The smallest case, the smallest one both revisions decide (ja/nej), then the next smallest."""
+    decided = next((c for c in cases if c.before.get("eligible") is not None
+                    and c.after.get("eligible") is not None), None)
+    picks = cases[:1] + ([decided] if decided is not None and decided not in cases[:1] else [])
+    picks += [c for c in cases if c not in picks]
+    return sorted(picks[:shown], key=lambda c: c.size)
+
+
+def _label(vocab: Vocabulary, name: str) -> str:
+    fact = vocab.facts.get(name)
+    if fact is None:
+        return name
+    return fact.label if fact.label[:3].isupper() else fact.label[:1].lower() + fact.label[1:]
+
+
+def _value(vocab: Vocabulary, name: str, value: Any) -> str:
+    fact = vocab.facts.get(name)
+    if isinstance(value, bool):
+        return "ja" if value else "nej"
+    if isinstance(value, list):
+        return ", ".join(str(v) for v in value) or "ingen"
+    found = fact.value_by_term(str(value)) if fact is not None and fact.values else None
+    return found.label if found is not None else str(value)
+
+
+def answer_text(answer: dict[str, Any]) -> str:
+    """'nej' or 'ja, takst 2.999 kr.' — the parts of an answer the diff compares."""
+    parts = [VERDICT[answer.get("eligible")]]
+    for key, label in (("tariff", "takst"),):
+        if key in answer:
+            parts.append(f"{label} {answer[key]}")
+    return ", ".join(parts)
+
+
+def _because(d: Diff, because: tuple[str, ...]) -> str:
+    by_id = {c.id: c for c in d.changes}
+    names = [_short(by_id[i]) if i in by_id else i for i in because]
+    return " og ".join(names) if names else "en ændring uden for reglerne"
+
+
+def _short(change: Change) -> str:
+    if change.subject == "rule":
+        return f"regel {change.rule} (afsnit {change.section})"
+    return change.id.replace(":", " ", 1)
+
+
+def to_text(d: Diff, shown: int = SHOWN) -> str:
+    """The diff as Danish text for the terminal."""
+    lines = [title(d), "", *change_lines(d)]
+    for change in ordered(d.changes):
+        mark = "!" if change.effect == OUTCOME else "~"
+        lines.append(f"  {mark} {change.text}")
+    lines += _cases_text(d, shown)
+    lines += _cost_text(d)
+    return "\n".join(lines)
+
+
+def _cases_text(d: Diff, shown: int) -> list[str]:
+    report = d.cases
+    if report is None:
+        return []
+    total = len(report.cases)
+    lines = ["", f"Forløb med et andet svar: {total} af {report.tried} afprøvede."]
+    vocab = d.new.vocabulary
+    for because, cases in report.groups:
+        lines.append(f"  På grund af {_because(d, because)}: {len(cases)} forløb, fx")
+        for case in highlights(cases, shown):
+            lines.append(f"    - {facts_text(case.facts, vocab)}")
+            lines.append(f"      før: {answer_text(case.before)}; efter: {answer_text(case.after)}")
+    return lines
+
+
+def _cost_text(d: Diff) -> list[str]:
+    if d.cost is None:
+        return []
+    data = d.cost.to_dict()
+    lines = ["", f"Økonomi for {data['courses']} forløb i registret (før → efter, forskel):"]
+    for row in [data["total"], *data["municipalities"]]:
+        lines.append(f"  {row['name']}: " + "; ".join(
+            f"{label} {_kr(row['before'][key])} → {_kr(row['after'][key])} ({_signed(row['difference'][key])})"
+            for key, label in (("total", "i alt"), ("region_share", "region"), ("municipality_share", "kommune"))))
+    return lines
+
+
+def _kr(amount: str) -> str:
+    from decimal import Decimal
+
+    return danish.kroner(Decimal(amount))
+
+
+def _signed(amount: str) -> str:
+    text = _kr(amount)
+    return text if text.startswith("-") else f"+{text}"
+
+
+# --- Markdown -------------------------------------------------------------------------------------------
+
+
+def to_markdown(d: Diff, shown: int = SHOWN, heading: str = "#") -> str:
+    """The diff as Markdown: for the site's "Ændringer" pages and for a review."""
+    lines = [f"{heading} {title(d)}", "", *change_lines(d), ""]
+    if d.changes:
+        lines += ["| | Ændring | Virkning |", "|---|---|---|"]
+        for change in ordered(d.changes):
+            lines.append(f"| {_md_where(change)} | {_md_change(change)} | {EFFECT[change.effect]} |")
+    lines += _cases_markdown(d, shown, heading + "#")
+    lines += _cost_markdown(d, heading + "#")
+    return "\n".join(lines) + "\n"
+
+
+def _md_where(change: Change) -> str:
+    if change.subject == "rule":
+        return f"Regel `{change.rule}` (afsnit {change.section})"
+    if change.subject == "section":
+        return f"Afsnit {change.section}"
+    return change.id.split(":", 1)[0].capitalize() + f" `{change.id.split(':', 1)[1]}`"
+
+
+def _md_change(change: Change) -> str:
+    if change.words:
+        return _cell(render_words(change.words, ("~~", "~~", "**", "**")))
+    if change.subject == "rule" and change.kind == "changed" and change.effect == OUTCOME:
+        return _cell(f"{change.before} → {change.after}")
+    return _cell(change.text)
+
+
+def _cell(text: str) -> str:
+    return text.replace("|", "\\|").replace("\n", " ")
+
+
+def _cases_markdown(d: Diff, shown: int, heading: str) -> list[str]:
+    report = d.cases
+    if report is None:
+        return []
+    lines = ["", f"{heading} Forløb med et andet svar", "",
+             f"{len(report.cases)} af {report.tried} afprøvede forløb får et andet svar.", ""]
+    vocab = d.new.vocabulary
+    for because, cases in report.groups:
+        lines += [f"**{_cell(_because(d, because)).capitalize()}** ({len(cases)} forløb)", "",
+                  "| Forløb | Før | Efter |", "|---|---|---|"]
+        for case in highlights(cases, shown):
+            lines.append(f"| {_cell(facts_text(case.facts, vocab))} | {answer_text(case.before)} | "
+                         f"{answer_text(case.after)} |")
+        lines.append("")
+    return lines
+
+
+def _cost_markdown(d: Diff, heading: str) -> list[str]:
+    if d.cost is None:
+        return []
+    data = d.cost.to_dict()
+    lines = ["", f"{heading} Økonomi", "", f"{data['courses']} forløb i registret.", "",
+             "| | I alt før | I alt efter | Forskel | Region før | Region efter | Kommune før | Kommune efter |",
+             "|---|--:|--:|--:|--:|--:|--:|--:|"]
+    for row in [data["total"], *data["municipalities"]]:
+        b, a, diff = row["before"], row["after"], row["difference"]
+        lines.append(f"| {row['name']} | {_kr(b['total'])} | {_kr(a['total'])} | {_signed(diff['total'])} | "
+                     f"{_kr(b['region_share'])} | {_kr(a['region_share'])} | {_kr(b['municipality_share'])} | "
+                     f"{_kr(a['municipality_share'])} |")
+    return lines
