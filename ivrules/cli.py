@@ -126,3 +126,4 @@ def main() -> None:
 __all__ = ["Book", "app", "find_root", "main", "register"]
 
 from ivrules import cli_diff  # noqa: E402, F401  (registers `ivrules diff`)
+from ivrules import cli_serve  # noqa: E402, F401  (registers `ivrules serve`)
