@@ -97,6 +97,7 @@ class Schedule:
     categories: tuple[Category, ...] = ()
     per_minute: Amount | None = None
     interpretations: tuple[str, ...] = ()
+    applies_expr: n.Expr | None = None  # the AST of ``applies``, so revisions can be compared (ivrules.diff)
 
     @property
     def kind(self) -> str:
@@ -122,6 +123,7 @@ class BillingRule:
     text: str
     flag: str | None = None
     interpretations: tuple[str, ...] = ()
+    when_expr: n.Expr | None = None  # the AST of ``when``, so revisions can be compared (ivrules.diff)
 
 
 @dataclass(frozen=True)
@@ -336,11 +338,11 @@ def _schedule(node: Node, ctx: ReadContext, diags: Diagnostics, context: str) ->
         diags.error("et takstskema skal have præcis én af 'bands', 'categories' og 'per_minute'", node.span,
                     context=context, hint=f"fik {', '.join(kinds) or 'ingen'}")
         return None
-    applies = None
+    applies_expr, applies = None, None
     if "applies" in f:
-        applies = ctx.expression(f["applies"], ctx.vocab, diags, context)[1]
+        applies_expr, applies, _ = ctx.expression(f["applies"], ctx.vocab, diags, context)
     return Schedule(
-        id=ident, title=text_of(f["title"], diags) or "", applies=applies,
+        id=ident, title=text_of(f["title"], diags) or "", applies=applies, applies_expr=applies_expr,
         bands=_bands(f.get("bands"), ctx, diags, context),
         by=_category_fact(f, ctx.vocab, diags, context),
         categories=_categories(f.get("categories"), ctx, diags, context),
@@ -422,14 +424,14 @@ def _rules(node: Node | None, ctx: ReadContext, diags: Diagnostics, context: str
             continue
         ident = text_of(f["id"], diags) or "?"
         rule_context = f"{context}, afregningsregel {ident}"
-        compiled = ctx.expression(f["when"], ctx.vocab, diags, rule_context)[1]
+        when_expr, compiled, _ = ctx.expression(f["when"], ctx.vocab, diags, rule_context)
         effect = _choice(f["effect"], {e: e for e in EFFECTS}, diags, "note")
         flag = text_of(f["flag"], diags) if "flag" in f else None
         if (effect == "flag") != (flag is not None):
             diags.error("'flag' skal angives, når og kun når effect er 'flag'", item.span, context=rule_context)
         if compiled is not None:
             out.append(BillingRule(ident, compiled, effect, (text_of(f["text"], diags) or "").strip(), flag,
-                                   ctx.interpretation_refs(f.get("interpretation"), diags)))
+                                   ctx.interpretation_refs(f.get("interpretation"), diags), when_expr))
     return tuple(out)
 
 
