@@ -15,6 +15,7 @@ from typing import Any
 from ivrules.agreement import Agreement, Example
 from ivrules.book import Book
 from ivrules.errors import IvrulesError
+from ivrules.quote import expectation_problems
 
 Checker = Callable[[Book, Agreement, Example, dict[str, Any]], list[str]]
 
@@ -44,8 +45,21 @@ def run_example(book: Book, agreement: Agreement, example: Example) -> list[str]
     return problems
 
 
-# Other parts of the engine (tariffs) add their own expectations here.
-EXTRA_CHECKS: list[Checker] = []
+def _check_tariff(book: Book, agreement: Agreement, example: Example, expected: dict[str, Any]) -> list[str]:
+    """``expect: {tariff: {...}}``: the course's quote (``Book.tariff``) against what the example states."""
+    if "tariff" not in expected:
+        return []
+    try:
+        answer = book.tariff(agreement.region, example.facts)
+    except IvrulesError as exc:
+        return expectation_problems(None, str(exc), expected["tariff"])
+    if answer.revision != agreement.revision:
+        return [f"tariff: eksemplet blev prissat efter udgaven {answer.revision}, ikke {agreement.revision}"]
+    return expectation_problems(answer.to_dict(), None, expected["tariff"])
+
+
+# Other parts of the engine add their own expectations here.
+EXTRA_CHECKS: list[Checker] = [_check_tariff]
 
 
 def _ask(book: Book, agreement: Agreement, example: Example) -> Outcome:
