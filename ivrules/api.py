@@ -74,10 +74,10 @@ def _json_default(value: Any) -> Any:
     raise TypeError(f"{type(value).__name__} kan ikke skrives som JSON")
 
 
-def traced(data: dict[str, Any]) -> Answer:
+def traced(data: dict[str, Any], content_hash: str | None = None) -> Answer:
     """An answer computed from one revision, with that revision and its hash also in the headers."""
     headers = {"X-Ivrules-Revision": str(data.get("revision", "")),
-               "X-Ivrules-Content-Hash": str(data.get("content_hash", ""))}
+               "X-Ivrules-Content-Hash": content_hash or str(data.get("content_hash", ""))}
     return Answer(data, headers=headers)
 
 
@@ -127,7 +127,8 @@ def _question_model(book: Book) -> type[BaseModel]:
 def _install_api(app: FastAPI, library: Library) -> None:
     book0 = library.book
     question_type: Any = _question_model(book0)
-    Question = Annotated[question_type, Body(openapi_examples=m.examples(book0))]  # noqa: N806
+    Question = Annotated[question_type, Body(openapi_examples=m.examples(book0, "eligible"))]  # noqa: N806
+    Course = Annotated[question_type, Body(openapi_examples=m.examples(book0, "tariff"))]  # noqa: N806
     OnDate = Annotated[dt.date | None, Query(alias="date", description="Dato ÅÅÅÅ-MM-DD; standard er i dag.")]  # noqa: N806
 
     @app.get("/v1/agreements", response_model=m.Catalogue, tags=["aftaler"],
@@ -154,20 +155,19 @@ def _install_api(app: FastAPI, library: Library) -> None:
         return traced(library.book.eligibility(question.region, question.facts).to_dict())
 
     @app.post("/v1/tariff", response_model=m.TariffOut, tags=["svar"], summary="Hvad koster forløbet, og hvem betaler?")
-    async def tariff(question: Question) -> Answer:
-        return traced(_tariff(library.book, question.region, question.facts))
+    async def tariff(question: Course) -> Answer:
+        return _tariff(library.book, question.region, question.facts)
 
     @app.get("/v1/health", response_model=m.Health, tags=["drift"], summary="Indlæste aftaler og seneste genindlæsning")
     async def health() -> Answer:
         return Answer(_health(library))
 
 
-def _tariff(book: Book, region: str, facts: dict[str, Any]) -> dict[str, Any]:
-    quote: Callable[[str, dict[str, Any]], Any] | None = getattr(book, "tariff", None)
-    if quote is None:
-        raise HTTPException(501, "Takstberegning er ikke tilgængelig i denne version.")
-    result: dict[str, Any] = quote(region, facts).to_dict()
-    return result
+def _tariff(book: Book, region: str, facts: dict[str, Any]) -> Answer:
+    """The quote as the CLI prints it; the hash of the revision it used goes in the headers."""
+    data = book.tariff(region, facts).to_dict()
+    used = next((a for a in book.agreements(region) if a.revision == data["revision"]), None)
+    return traced(data, used.content_hash if used else None)
 
 
 def _health(library: Library) -> dict[str, Any]:

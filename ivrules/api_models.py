@@ -14,6 +14,8 @@ from pydantic import BaseModel, ConfigDict
 
 from ivrules.agreement import Agreement, Rule, Section
 from ivrules.book import Book, period
+from ivrules.quote import money
+from ivrules.tariff import Amount, Financing, Schedule, Tariff
 from ivrules.vocabulary import Fact, Vocabulary
 
 CLOCK = "^([01][0-9]|2[0-3]):[0-5][0-9]$"
@@ -65,10 +67,23 @@ class EligibilityOut(Out):
     unknowns: list[str]
 
 
+class Line(Out):
+    text: str
+    days: int | None
+    amount: str
+
+
 class TariffOut(Out):
     region: str
     revision: str
     status: str
+    total: str | None
+    region_share: str | None
+    municipality_share: str | None
+    lines: list[Line]
+    flags: list[str]
+    missing: list[str]
+    reasons: list[str]
 
 
 class Revision(Out):
@@ -96,6 +111,7 @@ class AgreementOut(Revision):
     sections: list[dict[str, Any]]
     interpretations: list[dict[str, Any]]
     unknowns: list[dict[str, Any]]
+    tariff: dict[str, Any] | None
 
 
 class Value(Out):
@@ -180,8 +196,43 @@ def agreement_json(agreement: Agreement, book: Book) -> dict[str, Any]:
         "interpretations": [{"id": i.id, "title": i.title, "reading": i.reading, "rationale": i.rationale}
                             for i in agreement.interpretations.values()],
         "unknowns": [{"id": u.id, "text": u.text, "section": u.section} for u in agreement.unknowns],
-        "tariffs": _plain(agreement.extras.get("tariffs")),
+        "tariff": tariff_json(agreement.tariff) if agreement.tariff else None,
     }
+
+
+def tariff_json(tariff: Tariff) -> dict[str, Any]:
+    """The tariff as data: schedules with their bands or categories, the split, the billing rules."""
+    return {
+        "section": tariff.section, "financing": _financing(tariff.financing), "count_days": tariff.count_days,
+        "invoice_date": tariff.invoice_date, "schedules": [_schedule(s) for s in tariff.schedules],
+        "beyond_last_day": {"flag": tariff.beyond.flag, "text": tariff.beyond.text} if tariff.beyond else None,
+        "rules": [{"id": r.id, "effect": r.effect, "text": r.text, "flag": r.flag,
+                   "interpretations": list(r.interpretations)} for r in tariff.rules],
+        "interpretations": list(tariff.interpretations),
+    }
+
+
+def _financing(financing: Financing | None) -> dict[str, Any] | None:
+    if financing is None:
+        return None
+    return {"region": str(financing.region), "kommune": str(financing.kommune), "remainder": financing.remainder}
+
+
+def _schedule(schedule: Schedule) -> dict[str, Any]:
+    return {
+        "id": schedule.id, "title": schedule.title, "kind": schedule.kind, "by": schedule.by,
+        "bands": [{"from_day": b.from_day, "to_day": b.to_day, "per_day": b.per_day, "text": b.text,
+                   **_amount(b.amount)} for b in schedule.bands],
+        "categories": [{"value": c.value, "text": c.text, "financing": _financing(c.financing), **_amount(c.amount)}
+                       for c in schedule.categories],
+        "per_minute": _amount(schedule.per_minute) if schedule.per_minute else None,
+        "interpretations": list(schedule.interpretations),
+    }
+
+
+def _amount(amount: Amount) -> dict[str, Any]:
+    """Money as an exact decimal string ("2999.00"), or the unknown that stands in its place."""
+    return {"amount": money(amount.value), "unknown": amount.unknown}
 
 
 def _section_json(section: Section) -> dict[str, Any]:
@@ -194,23 +245,12 @@ def _rule_json(rule: Rule) -> dict[str, Any]:
             "condition": rule.condition, "interpretations": list(rule.interpretations)}
 
 
-def _plain(value: Any) -> Any:
-    """Library objects → JSON-ready values (``to_dict`` where they have one)."""
-    if hasattr(value, "to_dict"):
-        return value.to_dict()
-    if isinstance(value, dict):
-        return {str(k): _plain(v) for k, v in value.items()}
-    if isinstance(value, (list, tuple)):
-        return [_plain(v) for v in value]
-    return value
-
-
-def examples(book: Book, limit: int = 3) -> dict[str, dict[str, Any]]:
-    """OpenAPI request examples taken from the agreements' own example cases."""
+def examples(book: Book, answer: str, limit: int = 3) -> dict[str, dict[str, Any]]:
+    """OpenAPI request examples: the agreements' own example cases whose expectation has ``answer``."""
     out: dict[str, dict[str, Any]] = {}
     for region in book.regions:
         newest = book.agreements(region)[-1]
-        for example in newest.examples[:limit]:
+        for example in [e for e in newest.examples if answer in e.expect][:limit]:
             facts = {k: _iso(v) for k, v in example.facts.items()}
             out[f"{region}-{len(out) + 1}"] = {"summary": example.name, "value": {"region": region, "facts": facts}}
     return out

@@ -16,7 +16,7 @@ from typer.testing import CliRunner
 import ivrules
 from ivrules.api import INTERNAL_ERROR, create_app
 from ivrules.cli import app as cli
-from tests.conftest import ANTIBIOTICS_COURSE
+from tests.conftest import AGREEMENTS, ANTIBIOTICS_COURSE
 
 REGION = "midtjylland"
 
@@ -52,7 +52,6 @@ def test_agreement_in_force_has_its_rules_and_names_its_hash(client: TestClient,
     assert rules["alder"]["rule"] == "alder > 3 år"
     assert rules["alder"]["interpretations"] == ["alder_fyldte_år"]
     assert {i["id"] for i in data["interpretations"]} == set(agreement.interpretations)
-    assert "tariffs" in data
 
 
 def test_agreement_without_date_is_the_one_in_force_today(client: TestClient) -> None:
@@ -72,7 +71,8 @@ def test_facts_are_the_questions_with_danish_labels_and_allowed_values(client: T
 def test_eligibility_is_exactly_the_cli_json(client: TestClient, tmp_path: Path) -> None:
     facts_file = tmp_path / "facts.json"
     facts_file.write_text(json.dumps(ANTIBIOTICS_COURSE), encoding="utf-8")
-    result = CliRunner().invoke(cli, ["eligibility", "--region", REGION, "--facts", str(facts_file), "--json"])
+    result = CliRunner().invoke(cli, ["eligibility", "--region", REGION, "--facts", str(facts_file), "--json",
+                                      "--agreements", str(AGREEMENTS)])
     response = ask(client, ANTIBIOTICS_COURSE)
     assert response.status_code == 200
     assert response.json() == json.loads(result.stdout)
@@ -194,14 +194,32 @@ def test_request_bodies_are_never_logged(client: TestClient, caplog: pytest.LogC
     assert "Skanderborg" not in caplog.text
 
 
-def test_tariff_answers_the_cli_json_or_says_it_is_not_there(client: TestClient, book: ivrules.Book) -> None:
-    facts = {**ANTIBIOTICS_COURSE, "start_date": "2020-09-01", "end_date": "2020-09-03"}
-    response = ask(client, facts, path="/v1/tariff")
-    if not hasattr(book, "tariff"):
-        assert response.status_code == 501
-        return
+TARIFF_COURSE = {"start_date": "2020-09-01", "end_date": "2020-09-07", "municipality": "Aarhus",
+                 "treatment": "antibiotics", "system": "codan_mix_add", "doses_per_day": 3, "antibiotics_count": 1,
+                 "days_without_dose": 0}
+
+
+def test_tariff_answers_the_library_contract_with_exact_money(client: TestClient, book: ivrules.Book) -> None:
+    response = ask(client, TARIFF_COURSE, path="/v1/tariff")
     assert response.status_code == 200
-    assert response.json() == json.loads(json.dumps(book.tariff(REGION, facts).to_dict(), default=str))
+    data = response.json()
+    assert data == book.tariff(REGION, TARIFF_COURSE).to_dict()
+    assert isinstance(data["total"], str) and data["total"].endswith(".00")
+    used = book.agreement(REGION, dt.date(2020, 9, 1))
+    assert response.headers["X-Ivrules-Content-Hash"] == used.content_hash
+    assert response.headers["X-Ivrules-Revision"] == data["revision"] == used.revision
+
+
+def test_tariff_without_a_start_date_names_it(client: TestClient) -> None:
+    [problem] = problems(ask(client, {"municipality": "Aarhus"}, path="/v1/tariff"))
+    assert problem["loc"] == ["body", "facts", "start_date"]
+
+
+def test_agreement_json_has_the_tariff_with_exact_amounts(client: TestClient) -> None:
+    tariff = client.get(f"/v1/agreements/{REGION}", params={"date": "2020-09-01"}).json()["tariff"]
+    amounts = [b["amount"] for s in tariff["schedules"] for b in s["bands"]]
+    assert amounts and all(isinstance(a, str) and "." in a for a in amounts if a is not None)
+    assert tariff["financing"]["region"] == "70"
 
 
 def test_health_names_what_is_loaded(client: TestClient, book: ivrules.Book) -> None:
