@@ -206,9 +206,10 @@ def check_accession(accession: Accession, agreements: Iterable[Agreement], vocab
 
 def _check_revision(line: Line, revision: dt.date, known: set[dt.date], key: str, diags: Diagnostics) -> None:
     if revision not in known:
-        listed = ", ".join(sorted(d.isoformat() for d in known)) or "ingen"
+        listed = ", ".join(sorted(d.isoformat() for d in known))
         diags.error(f"{key}: {line.region} har ingen udgave af {revision}", line.span,
-                    expected=f"en af {listed}", hint=f"agreements/{line.region}/{revision}.yaml findes ikke")
+                    expected=f"en af {listed}" if listed else None,
+                    hint=f"tjek, at agreements/{line.region}/{revision}.yaml findes og er uden fejl")
 
 
 def _check_member(line: Line, member: Member, vocab: Vocabulary, diags: Diagnostics) -> None:

@@ -15,8 +15,10 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from ivrules.accession import FILE as ACCESSION
+from ivrules.accession import JOINED_FACT, Accession, check_accession, read_accession
 from ivrules.agreement import REGIONS, Agreement, read_agreement
-from ivrules.errors import AgreementError, FactsError, NoRevisionError, UnknownRegionError
+from ivrules.errors import AgreementError, FactsError, NoRevisionError, NotJoinedError, UnknownRegionError
 from ivrules.loader import Diagnostics, Node, read_yaml
 from ivrules.quote import Quote, quote
 from ivrules.runtime import Eligibility, RuleSet
@@ -34,6 +36,7 @@ class Book:
     vocabulary: Vocabulary
     rulesets: dict[str, list[RuleSet]] = field(default_factory=dict)
     root: Path | None = None
+    accession: Accession = field(default_factory=Accession)
 
     def __post_init__(self) -> None:
         self._dates = {r: [rs.agreement.effective for rs in sets] for r, sets in self.rulesets.items()}
@@ -58,8 +61,31 @@ class Book:
         i = bisect.bisect_right(self._dates[region], on) - 1
         until = sets[i].agreement.until if i >= 0 else None
         if i < 0 or (until is not None and on > until):
-            raise NoRevisionError(region, on, [period(rs.agreement, sets) for rs in sets])
+            reason = sets[i].agreement.no_agreement_after if i >= 0 else ""
+            raise NoRevisionError(region, on, [period(rs.agreement, sets) for rs in sets], reason)
         return sets[i]
+
+    def select(self, region: str, typed: Mapping[str, Any]) -> tuple[RuleSet, dict[str, Any] | None]:
+        """The revision that applies to this course, and (for an agreement joined municipality by
+        municipality) the accession answer saying whether the municipality had joined and what applies."""
+        on = course_date(typed)
+        chosen = self.ruleset(region, on)
+        line = self.accession.line_for(region, chosen.agreement.effective)
+        if line is None:
+            return chosen, None
+        municipality = typed.get("municipality")
+        if municipality is None:
+            raise FactsError("municipality", f"mangler: aftalen af {line.agreement} tiltrædes kommune for kommune, "
+                                             "så kommunen afgør, hvilken aftale der gælder")
+        decision = line.decide(municipality, on, typed.get(JOINED_FACT))
+        if decision.joined:
+            return chosen, decision.to_dict(chosen.agreement)
+        if line.fallback is None:
+            raise NotJoinedError(region, on, decision.text(None))
+        fallback = self.ruleset(region, line.fallback)
+        if fallback.agreement.until is not None and on > fallback.agreement.until:
+            raise NotJoinedError(region, on, decision.text(None))
+        return fallback, decision.to_dict(fallback.agreement)
 
     def agreement(self, region: str, on: dt.date) -> Agreement:
         return self.ruleset(region, on).agreement
@@ -71,19 +97,24 @@ class Book:
     def eligibility(self, region: str, facts: Mapping[str, Any]) -> Eligibility:
         """May this course be handed over to the municipality? True, False or None with reasons."""
         typed = self.vocabulary.normalise(facts)
-        return self.ruleset(region, course_date(typed)).evaluate(typed)
+        ruleset, accession = self.select(region, typed)
+        answer = ruleset.evaluate(typed)
+        answer.accession = accession
+        return answer
 
     def tariff(self, region: str, facts: Mapping[str, Any]) -> Quote:
         """What does the course cost and who pays? A ``Quote`` (status, total, shares, lines, reasons)."""
         typed = self.vocabulary.normalise(facts)
         if typed.get("date") is None:
             raise FactsError("start_date", "mangler: startdatoen afgør, hvilken udgave af aftalen der gælder")
-        return quote(self.ruleset(region, typed["date"]), self.vocabulary, typed)
+        return quote(self.select(region, typed)[0], self.vocabulary, typed)
 
     def facts(self, region: str, on: dt.date | None = None) -> list[Fact]:
         """The facts the region's rules may ask for (all revisions, or the one in force on ``on``)."""
         sets = [self.ruleset(region, on)] if on else self._sets(region)
         used: set[str] = {"date", "municipality"}
+        if region in self.accession.regions() and JOINED_FACT in self.vocabulary.facts:
+            used.add(JOINED_FACT)
         for rs in sets:
             for rule in rs.agreement.rules:
                 if rule.compiled is not None:
@@ -126,16 +157,28 @@ def load(path: str | Path = "agreements") -> Book:
     vocab = load_vocabulary(root, diags)
     agreements = [a for a in (read_file(p, vocab, diags) for p in agreement_files(root)) if a is not None]
     check_periods(agreements, diags)
+    accession = load_accession(root, vocab, agreements, diags)
     if diags:
         raise AgreementError(list(diags))
-    return build(vocab, agreements, root)
+    return build(vocab, agreements, root, accession)
 
 
-def build(vocab: Vocabulary, agreements: Iterable[Agreement], root: Path | None = None) -> Book:
+def build(vocab: Vocabulary, agreements: Iterable[Agreement], root: Path | None = None,
+          accession: Accession | None = None) -> Book:
     by_region: dict[str, list[RuleSet]] = {}
     for agreement in sorted(agreements, key=lambda a: a.effective):
         by_region.setdefault(agreement.region, []).append(RuleSet.build(agreement))
-    return Book(vocab, by_region, root)
+    return Book(vocab, by_region, root, accession or Accession())
+
+
+def load_accession(root: Path, vocab: Vocabulary, agreements: list[Agreement], diags: Diagnostics) -> Accession:
+    """The accession register under ``root`` (optional), checked against the agreements loaded with it."""
+    if not (root / ACCESSION).exists():
+        return Accession()
+    node = _read_root_file(root / ACCESSION, diags)
+    accession = read_accession(node, diags) if node is not None else Accession()
+    check_accession(accession, agreements, vocab, diags)
+    return accession
 
 
 def load_vocabulary(root: Path, diags: Diagnostics) -> Vocabulary:
@@ -189,7 +232,7 @@ def _check_file_name(path: Path, agreement: Agreement, node: Any, diags: Diagnos
 
 
 def check_periods(agreements: list[Agreement], diags: Diagnostics) -> None:
-    """Revisions of a region may not overlap."""
+    """Revisions of a region may not overlap, nor leave a gap the earlier file does not declare."""
     by_region: dict[str, list[Agreement]] = {}
     for a in agreements:
         by_region.setdefault(a.region, []).append(a)
@@ -202,6 +245,10 @@ def check_periods(agreements: list[Agreement], diags: Diagnostics) -> None:
             elif old.until is not None and old.until >= new.effective:
                 diags.error(f"{old.path} gælder til {old.until}, men {new.path} træder i kraft {new.revision}",
                             None, hint="perioderne må ikke overlappe")
+            elif old.until is not None and old.until + dt.timedelta(days=1) < new.effective \
+                    and not old.no_agreement_after:
+                diags.error(f"{old.path} gælder til {old.until}, men {new.path} træder først i kraft {new.revision}",
+                            None, hint="skriv i 'no_agreement_after', hvorfor ingen aftale gælder i mellemtiden")
 
 
 def find_root(path: Path) -> Path:
@@ -222,7 +269,9 @@ def load_paths(paths: list[Path]) -> list[Book]:
         files = agreement_files(root) if path.is_dir() else [path]
         agreements = [a for a in (read_file(p, vocab, diags) for p in files) if a is not None]
         check_periods(agreements, diags)
-        books.append(build(vocab, agreements, root))
+        # A single file is checked against the register only when the register's revisions are all loaded.
+        accession = load_accession(root, vocab, agreements, diags) if path.is_dir() else None
+        books.append(build(vocab, agreements, root, accession))
     if diags:
         raise AgreementError(list(diags))
     return books

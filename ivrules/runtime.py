@@ -54,7 +54,7 @@ def _applies(rule: Rule, facts: Facts) -> bool:
 class Eligibility:
     """The answer to "may this course be handed over to the municipality?"."""
 
-    __slots__ = ("agreement", "conditions", "eligible", "missing", "outcomes", "rules")
+    __slots__ = ("accession", "agreement", "conditions", "eligible", "missing", "outcomes", "rules")
 
     def __init__(self, agreement: Agreement, eligible: bool | None, outcomes: list[bool | None],
                  missing: list[str], conditions: list[str], rules: tuple[Rule, ...]) -> None:
@@ -64,6 +64,8 @@ class Eligibility:
         self.missing = missing
         self.conditions = conditions
         self.rules = rules
+        # Set by the book when the agreement is joined municipality by municipality (ivrules.accession).
+        self.accession: dict[str, Any] | None = None
 
     @property
     def region(self) -> str:
@@ -85,4 +87,5 @@ class Eligibility:
             "eligible": self.eligible, "reasons": self.reasons(), "missing": list(self.missing),
             "conditions": list(self.conditions),
             "unknowns": [u.text for u in self.agreement.unknowns],
+            "accession": self.accession,
         }
