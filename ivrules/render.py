@@ -21,7 +21,7 @@ import datetime as dt
 import os
 import re
 from collections.abc import Callable, Iterable, Iterator, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from decimal import Decimal
 from pathlib import Path
 from typing import Any
@@ -33,6 +33,8 @@ from ivrules.agreement import Agreement, Example, Interpretation, Rule, Section,
 from ivrules.book import Book, agreement_files, load
 from ivrules.errors import AgreementError, Diagnostic, IvrulesError
 from ivrules.printer import to_danish
+from ivrules.quote import Quote
+from ivrules.tariff import COUNT_DAYS, Amount, Schedule, Tariff
 from ivrules.vocabulary import Fact
 
 SITE_CONFIG = Path(__file__).resolve().parent.parent / "site" / "mkdocs.yml"
@@ -122,8 +124,8 @@ def environment() -> jinja2.Environment:
         # Markdown attribute lists ({#afsnit-7-1}) would otherwise open Jinja comments.
         comment_start_string="{##", comment_end_string="##}",
     )
-    env.filters.update(md=markdown_text, md_inline=markdown_inline, dato=danish.date, kroner=danish.kroner, tal=danish.number,
-                       anchor=section_anchor)
+    env.filters.update(md=markdown_text, md_inline=markdown_inline, dato=danish.date, kroner=danish.kroner,
+                       tal=danish.number, anchor=section_anchor)
     return env
 
 
@@ -149,23 +151,30 @@ def _display_path(path: Path) -> Path:
 
 # --- Markdown helpers ------------------------------------------------------------
 
-_MD_SPECIAL = re.compile(r"([\\`*_\[\]|])")
-_MD_LINE_START = re.compile(r"^([ \t]*)(?:([#>+-])|(\d+)\.)(?=\s|$)", re.MULTILINE)
+_MD_SPECIAL = re.compile(r"([\\`*_\[\]{}|])")
+# What opens a block at the start of a line: headings, quotes, lists, rules, admonitions, setext underlines.
+_MD_LINE_START = re.compile(r"^(?:([#>+\-!])|(\d+)\.(?=\s|$)|(=))", re.MULTILINE)
 
 
 def markdown_text(text: str) -> str:
-    """Agreement wording → Markdown that shows exactly that wording (no accidental emphasis or lists)."""
-    return _MD_LINE_START.sub(_escape_line_start, markdown_inline(text))
+    """Agreement wording → Markdown that shows exactly that wording (no accidental emphasis, lists or code).
+
+    Lines are soft-wrapped prose: their indentation would make code blocks, so it goes.
+    """
+    lines = "\n".join(line.strip() for line in text.splitlines())
+    return _MD_LINE_START.sub(_escape_line_start, markdown_inline(lines))
 
 
 def markdown_inline(text: str) -> str:
-    """Wording inside a line (a table cell, a title): only emphasis, code, links, pipes and HTML escaped."""
-    return _MD_SPECIAL.sub(r"\\\1", text).replace("<", "&lt;")
+    """Wording inside a line (a table cell, a title): emphasis, code, links, attributes, pipes and HTML escaped."""
+    return _MD_SPECIAL.sub(r"\\\1", text.replace("&", "&amp;").replace("<", "&lt;"))
 
 
 def _escape_line_start(match: re.Match[str]) -> str:
-    indent, mark, digits = match.groups()
-    return f"{indent}\\{mark}" if mark else f"{indent}{digits}\\."
+    mark, digits, _ = match.groups()
+    if mark:
+        return "\\" + mark
+    return f"{digits}\\." if digits else "&#61;"
 
 
 def tidy(markdown: str) -> str:
@@ -250,23 +259,38 @@ class RuleView:
 
 
 @dataclass(frozen=True)
+class TariffView:
+    """The tariff as the page shows it, with a worked split of one course price between the payers."""
+
+    tariff: Tariff
+    applies: dict[str, str]  # schedule id → when it applies, as a Danish sentence
+    when: dict[str, str]  # billing rule id → when it applies, as a Danish sentence
+    interpretations: list[Interpretation]
+    unknown_amounts: list[str]
+    split_example: tuple[Decimal, Decimal, Decimal] | None  # (price, region's share, municipality's share)
+
+
+@dataclass(frozen=True)
 class SectionView:
     section: Section
     level: int
     rules: list[RuleView]
     unknowns: list[Unknown]
     responsibilities: list[Section]  # shown as one table before this section
+    tariff: TariffView | None = None
 
 
 def render_agreement(ctx: Context, agreement: Agreement) -> str:
     """One revision's page, reading like the agreement: its sections in order, rules under each."""
     sections = section_views(ctx, agreement)
-    used = {i for view in sections for r in view.rules for i in r.rule.interpretations}
+    used = {i.id for view in sections for r in view.rules for i in r.interpretations}
+    used |= {i.id for view in sections if view.tariff for i in view.tariff.interpretations}
     return ctx.render(
         "agreement.md.j2", agreement=agreement, region_name=ctx.region_name(agreement.region),
         validity=validity(agreement, ctx.book), sections=sections, file=_file_name(agreement, ctx.book),
         other_interpretations=[i for k, i in agreement.interpretations.items() if k not in used],
         loose_unknowns=[u for u in agreement.unknowns if u.section is None],
+        labels_of=_fact_labels(ctx), count_days=COUNT_DAYS[agreement.tariff.count_days] if agreement.tariff else "",
     )
 
 
@@ -277,9 +301,32 @@ def section_views(ctx: Context, agreement: Agreement) -> list[SectionView]:
     for section in agreement.sections:
         rules = [rule_view(ctx, agreement, rule) for rule in section.rules]
         unknowns = [u for u in agreement.unknowns if u.section == section.number]
+        tariff = agreement.tariff if agreement.tariff and agreement.tariff.section == section.number else None
         views.append(SectionView(section, section.number.count(".") + 2, rules, unknowns,
-                                 parties if section.number == first_party else []))
+                                 parties if section.number == first_party else [],
+                                 tariff_view(ctx, agreement, tariff) if tariff else None))
     return views
+
+
+def tariff_view(ctx: Context, agreement: Agreement, tariff: Tariff) -> TariffView:
+    vocab = ctx.book.vocabulary
+    ids = dict.fromkeys([*tariff.interpretations, *(i for s in tariff.schedules for i in s.interpretations),
+                         *(i for r in tariff.rules for i in r.interpretations)])
+    amounts = [amount for schedule in tariff.schedules for amount in _amounts(schedule)]
+    unknown = list(dict.fromkeys(a.unknown for a in amounts if a.unknown))
+    courses = [b.amount.value for s in tariff.schedules for b in s.bands if not b.per_day and b.amount.value]
+    courses += [c.amount.value for s in tariff.schedules for c in s.categories if c.amount.value and not c.financing]
+    price = max(courses, default=None)
+    return TariffView(
+        tariff, {s.id: to_danish(s.applies_expr, vocab) for s in tariff.schedules if s.applies_expr is not None},
+        {r.id: to_danish(r.when_expr, vocab) for r in tariff.rules if r.when_expr is not None},
+        [agreement.interpretations[i] for i in ids], unknown,
+        (price, *tariff.financing.split(price)) if price is not None else None)
+
+
+def _amounts(schedule: Schedule) -> list[Amount]:
+    amounts = [b.amount for b in schedule.bands] + [c.amount for c in schedule.categories]
+    return amounts + ([schedule.per_minute] if schedule.per_minute is not None else [])
 
 
 def rule_view(ctx: Context, agreement: Agreement, rule: Rule) -> RuleView:
@@ -301,30 +348,49 @@ def _file_name(agreement: Agreement, book: Book) -> str:
 
 @dataclass(frozen=True)
 class ExampleView:
-    """An example case and what the engine answers for it now."""
+    """An example case and what the engine answers for it now: eligibility, price, or both."""
 
     example: Example
     facts: list[tuple[str, str]]
-    answer: dict[str, Any] | None
-    error: str | None
+    answer: dict[str, Any] | None = None
+    error: str | None = None
+    quote: Quote | None = None
+    quote_error: str | None = None
 
 
 def render_examples(ctx: Context, agreement: Agreement) -> str:
-    """The agreement's example cases, each run through ``Book.eligibility``."""
+    """The agreement's example cases, each run through ``Book.eligibility`` (and ``Book.tariff`` if priced)."""
     views = [example_view(ctx, agreement, example) for example in agreement.examples]
     return ctx.render("examples.md.j2", agreement=agreement, region_name=ctx.region_name(agreement.region),
-                      examples=views, labels_of=_fact_labels(ctx))
+                      examples=views, labels_of=_fact_labels(ctx), flags=_flag_texts(agreement))
 
 
 def example_view(ctx: Context, agreement: Agreement, example: Example) -> ExampleView:
     order = {name: i for i, name in enumerate(ctx.book.vocabulary.facts)}
     given = sorted(example.facts.items(), key=lambda item: order.get(item[0], len(order)))
-    facts = [(_label(ctx, name), fact_value(ctx, name, value)) for name, value in given]
+    view = ExampleView(example, [(_label(ctx, name), fact_value(ctx, name, value)) for name, value in given])
+    if "tariff" in example.expect:
+        try:
+            view = replace(view, quote=ctx.book.tariff(agreement.region, example.facts))
+        except IvrulesError as exc:
+            view = replace(view, quote_error=str(exc))
+    if set(example.expect) == {"tariff"}:
+        return view  # a pricing example: its eligibility is not what it is about
     try:
-        answer = ctx.book.eligibility(agreement.region, example.facts).to_dict()
+        return replace(view, answer=ctx.book.eligibility(agreement.region, example.facts).to_dict())
     except IvrulesError as exc:
-        return ExampleView(example, facts, None, str(exc))
-    return ExampleView(example, facts, answer, None)
+        return replace(view, error=str(exc))
+
+
+def _flag_texts(agreement: Agreement) -> dict[str, str]:
+    """What each tariff flag means, in the agreement file's own words."""
+    tariff = agreement.tariff
+    if tariff is None:
+        return {}
+    texts = {rule.flag: rule.text for rule in tariff.rules if rule.flag}
+    if tariff.beyond is not None:
+        texts[tariff.beyond.flag] = tariff.beyond.text
+    return texts
 
 
 def _label(ctx: Context, name: str) -> str:

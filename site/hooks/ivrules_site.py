@@ -12,7 +12,7 @@ from pathlib import Path
 from typing import Any
 
 from mkdocs.plugins import event_priority
-from mkdocs.structure.files import File, Files
+from mkdocs.structure.files import File, Files, InclusionLevel
 
 from ivrules.render import render_site
 
@@ -32,6 +32,7 @@ def on_files(files: Files, config: Any) -> Files:
     for diagnostic in site.diagnostics:
         log.error("fejl i aftalerne:\n%s", diagnostic.render())
     for page in site.pages:
-        files.append(File.generated(config, page.path, content=page.content))
+        inclusion = InclusionLevel.UNDEFINED if page.nav else InclusionLevel.NOT_IN_NAV
+        files.append(File.generated(config, page.path, content=page.content, inclusion=inclusion))
     config.nav = site.nav()
     return files

@@ -1,0 +1,104 @@
+"""The built site in a real headless browser: Debian's Chromium, driven by Selenium through chromedriver.
+
+The site is built with ``mkdocs build --strict`` semantics from the project's agreements and served on
+127.0.0.1 only. Search runs in JavaScript (a web worker with the Danish lunr index), so only a browser
+can show that it works. ``scripts/setup --browser`` installs Chromium and its driver from Debian.
+"""
+
+from __future__ import annotations
+
+import functools
+import http.server
+import re
+import shutil
+import tempfile
+import threading
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+from selenium import webdriver
+from selenium.webdriver.chrome.service import Service
+from selenium.webdriver.common.by import By
+from selenium.webdriver.remote.webdriver import WebDriver
+from selenium.webdriver.support.ui import WebDriverWait
+
+from ivrules import render
+from tests.conftest import AGREEMENTS
+
+CHROMIUM = Path("/usr/bin/chromium")
+CHROMEDRIVER = Path("/usr/bin/chromedriver")
+ARGS = ("--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking",
+        "--disable-component-update", "--disable-sync", "--no-first-run")
+REVISION = "midtjylland/2020-06-01/"
+
+
+@pytest.fixture(scope="module")
+def base_url(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
+    out = tmp_path_factory.mktemp("site")
+    render.build_site(out, agreements=AGREEMENTS, strict=True)
+    handler = functools.partial(_QuietHandler, directory=str(out))
+    server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), handler)
+    thread = threading.Thread(target=server.serve_forever, daemon=True)
+    thread.start()
+    yield f"http://127.0.0.1:{server.server_address[1]}/"
+    server.shutdown()
+    server.server_close()
+
+
+class _QuietHandler(http.server.SimpleHTTPRequestHandler):
+    def log_message(self, format: str, *args: object) -> None:
+        pass
+
+
+@pytest.fixture(scope="module")
+def browser() -> Iterator[WebDriver]:
+    missing = [str(p) for p in (CHROMIUM, CHROMEDRIVER) if not p.exists()]
+    assert not missing, f"{', '.join(missing)} mangler: kør scripts/setup --browser"
+    profile = tempfile.mkdtemp(prefix="ivrules-chromium-")
+    options = webdriver.ChromeOptions()
+    options.binary_location = str(CHROMIUM)
+    for arg in (*ARGS, f"--user-data-dir={profile}"):
+        options.add_argument(arg)
+    driver = webdriver.Chrome(options=options, service=Service(str(CHROMEDRIVER)))
+    try:
+        yield driver
+    finally:
+        driver.quit()
+        shutil.rmtree(profile, ignore_errors=True)
+
+
+def visible_text(driver: WebDriver) -> str:
+    return " ".join(driver.find_element(By.TAG_NAME, "article").text.split()).lower()
+
+
+def test_midtjylland_page_shows_the_rule_and_the_tariff_table(browser: WebDriver, base_url: str) -> None:
+    browser.get(base_url + REVISION)
+    assert "de to første doser gives i hospitalsregi" in visible_text(browser)
+    tables = [t.text for t in browser.find_elements(By.CSS_SELECTOR, "article table")]
+    tariff = next(t for t in tables if t.startswith("Takstskema"))
+    assert re.search(r"Standardforløb.*dag 1–6 2\.999 kr\. for forløbet", tariff)
+    assert "1.000 kr. pr. dag" in tariff
+
+
+def test_section_anchor_lands_on_the_section(browser: WebDriver, base_url: str) -> None:
+    browser.get(base_url + REVISION + "#afsnit-7-1")
+    heading = browser.find_element(By.ID, "afsnit-7-1")
+    assert heading.text.startswith("7.1 Regionen")
+
+
+def test_search_finds_elastomerisk(browser: WebDriver, base_url: str) -> None:
+    browser.get(base_url + "?q=elastomerisk")
+    wait = WebDriverWait(browser, 20)
+    items = wait.until(lambda d: d.find_elements(By.CSS_SELECTOR, ".md-search-result__item"))
+    assert any("Region Midtjylland" in item.text for item in items)
+    links = [a.get_attribute("href") or "" for a in browser.find_elements(By.CSS_SELECTOR, ".md-search-result a")]
+    assert any(REVISION in link for link in links)
+    assert "resultat" in browser.find_element(By.CSS_SELECTOR, ".md-search-result__meta").text  # Danish UI
+
+
+def test_nothing_is_loaded_from_the_internet(browser: WebDriver, base_url: str) -> None:
+    browser.get(base_url + REVISION)
+    resources = browser.execute_script("return performance.getEntriesByType('resource').map(e => e.name)")
+    assert resources, "the page loaded no scripts or styles at all"
+    assert all(url.startswith(base_url) for url in resources), resources
