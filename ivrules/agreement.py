@@ -25,6 +25,7 @@ from ivrules.vocabulary import Vocabulary
 
 REGIONS = ("nordjylland", "midtjylland", "syddanmark", "hovedstaden", "sjaelland")
 PARTIES = ("region", "kommune", "almen_praksis")
+ABOUT_PARTS = ("tariff", "financing")  # parts of the model an unknown may be about, besides facts
 TOP_REQUIRED = ("region", "title", "effective", "source", "sections")
 TOP_OPTIONAL = ("preamble", "until", "no_agreement_after", "interpretations", "unknowns", "examples", "termination",
                 "tariff")
@@ -48,7 +49,7 @@ class Unknown:
     id: str
     text: str
     section: str | None = None
-    about: str | None = None  # the fact the agreement is silent about (for comparisons)
+    about: str | None = None  # the fact (or ABOUT_PARTS entry) the agreement is silent about, for comparisons
 
 
 @dataclass(frozen=True)
@@ -192,9 +193,11 @@ def _unknowns(node: Node | None, vocab: Vocabulary, diags: Diagnostics) -> list[
         if f and "id" in f and "text" in f:
             section = text_of(f["section"], diags) if "section" in f else None
             about = text_of(f["about"], diags) if "about" in f else None
-            if about is not None and about not in vocab.facts:
+            if about is not None and about not in vocab.facts and about not in ABOUT_PARTS:
+                choices = [*ABOUT_PARTS, *vocab.facts]
                 diags.error(f"ukendt faktum '{about}' i 'about'", f["about"].span,
-                            expected="et faktum fra vocabulary.yaml", hint=did_you_mean(about, vocab.facts))
+                            expected=f"{', '.join(ABOUT_PARTS)} eller et faktum fra vocabulary.yaml",
+                            hint=did_you_mean(about, choices))
             out.append(Unknown(text_of(f["id"], diags) or "", text_of(f["text"], diags) or "", section, about))
     return out
 

@@ -99,6 +99,8 @@ def _print_eligibility(data: dict[str, Any]) -> None:
         typer.echo(f"Mangler: {', '.join(data['missing'])}")
     for condition in data["conditions"]:
         typer.echo(f"Betingelse: {condition}")
+    if data.get("accession"):
+        typer.echo(f"Tiltrædelse: {data['accession']['text']}")
 
 
 @app.command()
@@ -125,5 +127,8 @@ def main() -> None:
 
 __all__ = ["Book", "app", "find_root", "main", "register"]
 
-from ivrules import cli_diff  # noqa: E402, F401  (registers `ivrules diff`)
-from ivrules import cli_serve  # noqa: E402, F401  (registers `ivrules serve`)
+from ivrules import (  # noqa: E402  (command modules register themselves on `app`)
+    cli_compare,  # noqa: F401  (registers `ivrules compare`)
+    cli_diff,  # noqa: F401  (registers `ivrules diff`)
+    cli_serve,  # noqa: F401  (registers `ivrules serve`)
+)
