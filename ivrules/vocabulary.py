@@ -174,7 +174,7 @@ def _parse_text(key: str, value: Any) -> str:
 
 
 def _parse_times(key: str, value: Any) -> tuple[int, ...]:
-    if isinstance(value, list):
+    if isinstance(value, list) and all(isinstance(v, str) for v in value):  # only strings are hashable keys here
         cached = _TIMES_SEEN.get(tuple(value))
         if cached is not None:
             return cached
