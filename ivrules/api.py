@@ -225,6 +225,9 @@ def _problem(error: Any) -> dict[str, Any]:
 
 async def _http_error(request: Request, exc: Exception) -> Answer:
     assert isinstance(exc, HTTPException)
+    if exc.status_code == 400:  # a body FastAPI cannot even decode: the same shape as any other bad body
+        problem = {"loc": ["body"], "msg": "kan ikke læses som JSON i UTF-8", "type": "json_invalid"}
+        return Answer({"detail": [problem]}, status_code=422)
     detail = HTTP_MESSAGES.get(exc.status_code, str(exc.detail))
     return Answer({"detail": detail}, status_code=exc.status_code, headers=exc.headers)
 

@@ -146,6 +146,11 @@ def test_invalid_json_is_a_422(client: TestClient) -> None:
     assert [p["type"] for p in problems(response)] == ["json_invalid"]
 
 
+def test_undecodable_body_is_the_same_422(client: TestClient) -> None:
+    response = client.post("/v1/eligibility", content=b"\xff\xfe{", headers={"Content-Type": "application/json"})
+    assert [(p["loc"], p["type"]) for p in problems(response)] == [(["body"], "json_invalid")]
+
+
 def test_bad_date_parameter_is_a_422(client: TestClient) -> None:
     [problem] = problems(client.get(f"/v1/agreements/{REGION}", params={"date": "1. juni"}))
     assert problem["loc"] == ["query", "date"] and "ÅÅÅÅ-MM-DD" in problem["msg"]

@@ -46,7 +46,8 @@ def health(client: TestClient) -> Any:
 
 
 def eligibility(client: TestClient, **changes: Any) -> Any:
-    response = client.post("/v1/eligibility", json={"region": "midtjylland", "facts": {**ANTIBIOTICS_COURSE, **changes}})
+    facts = {**ANTIBIOTICS_COURSE, **changes}
+    response = client.post("/v1/eligibility", json={"region": "midtjylland", "facts": facts})
     assert response.status_code == 200, response.text
     return response.json()
 
@@ -138,7 +139,8 @@ def test_answers_during_swaps_come_whole_from_one_version(folder: Path) -> None:
     library = Library.open(folder)
     client = TestClient(create_app(library))
     path = folder / FILE
-    texts = {limit: path.read_text(encoding="utf-8").replace(GOOD_RULE, f"rule: alder > {limit} år") for limit in (4, 5)}
+    original = path.read_text(encoding="utf-8")
+    texts = {limit: original.replace(GOOD_RULE, f"rule: alder > {limit} år") for limit in (4, 5)}
     passes: dict[str, bool] = {}  # content hash → does a 5-year-old pass under that version?
     for limit, text in texts.items():
         path.write_text(text, encoding="utf-8")

@@ -42,11 +42,11 @@ function field(fact) {
 }
 
 function question(fact) {
-  const unit = fact.unit ? ` (${fact.unit})` : "";
+  const unit = fact.unit && fact.type === "number" ? el("span", { class: "unit", text: ` ${fact.unit}` }) : "";
   return el("div", { class: "question", "data-fact": fact.name, hidden: "" },
-    el("label", { for: `f-${fact.name}`, text: fact.label + unit }),
+    el("label", { for: `f-${fact.name}`, text: fact.label }),
     el("p", { class: "help", text: fact.question }),
-    field(fact),
+    field(fact), unit,
     el("p", { class: "error", role: "alert" }));
 }
 
