@@ -130,5 +130,6 @@ __all__ = ["Book", "app", "find_root", "main", "register"]
 from ivrules import (  # noqa: E402  (command modules register themselves on `app`)
     cli_compare,  # noqa: F401  (registers `ivrules compare`)
     cli_diff,  # noqa: F401  (registers `ivrules diff`)
+    cli_money,  # noqa: F401  (registers `ivrules tariff` and `ivrules settle`)
     cli_serve,  # noqa: F401  (registers `ivrules serve`)
 )
