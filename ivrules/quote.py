@@ -92,8 +92,10 @@ def quote(ruleset: RuleSet, vocab: Vocabulary, facts: Facts) -> Quote:
     if eligibility.eligible is False:
         failed = tuple(r.explain for r, v in zip(eligibility.rules, eligibility.outcomes, strict=True) if v is False)
         return Quote(*head, "not_covered", reasons=("Forløbet er ikke omfattet af aftalen.", *failed))
-    if agreement.tariff is None:
-        return Quote(*head, "unknown", reasons=(f"Aftalen (udgaven af {agreement.revision}) angiver ingen takster.",))
+    if agreement.tariff is None:  # the file's unknowns about the tariff say why, where it has any
+        said = tuple(u.text for u in agreement.unknowns if u.about in ("tariff", "financing"))
+        default = (f"Aftalen (udgaven af {agreement.revision}) angiver ingen takster.",)
+        return Quote(*head, "unknown", reasons=said or default)
     return _Pricing(agreement.tariff, facts, vocab).run(head)
 
 
@@ -187,6 +189,8 @@ class _Pricing:
             self._category(schedule, schedule.by)
         elif schedule.per_minute is not None:
             self._minutes(schedule, schedule.per_minute)
+        elif schedule.unknown is not None:
+            self._amount(schedule.unknown)
 
     def _billed_days(self, days: int | None) -> int | None:
         if days is None:

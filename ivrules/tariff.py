@@ -98,11 +98,15 @@ class Schedule:
     per_minute: Amount | None = None
     interpretations: tuple[str, ...] = ()
     applies_expr: n.Expr | None = None  # the AST of ``applies``, so revisions can be compared (ivrules.diff)
+    # A tariff the agreement has, but whose form and amounts it does not state: ``unknown: <id>``.
+    unknown: Amount | None = None
 
     @property
     def kind(self) -> str:
         if self.categories:
             return "categories"
+        if self.unknown is not None:
+            return "unknown"
         return "registered_time" if self.per_minute is not None else "bands"
 
     @property
@@ -328,14 +332,15 @@ def _schedules(node: Node, ctx: ReadContext, diags: Diagnostics, context: str) -
 
 
 def _schedule(node: Node, ctx: ReadContext, diags: Diagnostics, context: str) -> Schedule | None:
-    f = fields(node, diags, ("id", "title"), ("applies", "bands", "by", "categories", "per_minute", "interpretation"))
+    f = fields(node, diags, ("id", "title"),
+               ("applies", "bands", "by", "categories", "per_minute", "unknown", "interpretation"))
     if not f or "id" not in f or "title" not in f:
         return None
     ident = text_of(f["id"], diags) or "?"
     context = f"{context}, takstskema {ident}"
-    kinds = [k for k in ("bands", "categories", "per_minute") if k in f]
+    kinds = [k for k in ("bands", "categories", "per_minute", "unknown") if k in f]
     if len(kinds) != 1:
-        diags.error("et takstskema skal have præcis én af 'bands', 'categories' og 'per_minute'", node.span,
+        diags.error("et takstskema skal have præcis én af 'bands', 'categories', 'per_minute' og 'unknown'", node.span,
                     context=context, hint=f"fik {', '.join(kinds) or 'ingen'}")
         return None
     applies_expr, applies = None, None
@@ -348,7 +353,15 @@ def _schedule(node: Node, ctx: ReadContext, diags: Diagnostics, context: str) ->
         categories=_categories(f.get("categories"), ctx, diags, context),
         per_minute=amount(f["per_minute"], ctx, diags, context) if "per_minute" in f else None,
         interpretations=ctx.interpretation_refs(f.get("interpretation"), diags),
+        unknown=_unknown_schedule(f["unknown"], ctx, diags, context) if "unknown" in f else None,
     )
+
+
+def _unknown_schedule(node: Node, ctx: ReadContext, diags: Diagnostics, context: str) -> Amount | None:
+    """``unknown: <id>``: the agreement has this tariff, but the id's text says what it does not state."""
+    if isinstance(node.value, str):
+        node = Node({"unknown": node}, node.span, node.path, key_spans={"unknown": node.span})
+    return amount(node, ctx, diags, context)
 
 
 def _bands(node: Node | None, ctx: ReadContext, diags: Diagnostics, context: str) -> tuple[Band, ...]:
