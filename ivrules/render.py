@@ -31,6 +31,7 @@ import jinja2
 from ivrules import danish
 from ivrules.agreement import Agreement, Example, Interpretation, Rule, Section, Unknown
 from ivrules.book import Book, agreement_files, load
+from ivrules.compare import compare
 from ivrules.errors import AgreementError, Diagnostic, IvrulesError
 from ivrules.printer import to_danish
 from ivrules.quote import Quote
@@ -124,9 +125,14 @@ def environment() -> jinja2.Environment:
         # Markdown attribute lists ({#afsnit-7-1}) would otherwise open Jinja comments.
         comment_start_string="{##", comment_end_string="##}",
     )
-    env.filters.update(md=markdown_text, md_inline=markdown_inline, dato=danish.date, kroner=danish.kroner,
+    env.filters.update(md=markdown_text, md_inline=markdown_inline, dato=_date, kroner=danish.kroner,
                        tal=danish.number, anchor=section_anchor)
     return env
+
+
+def _date(value: dt.date | str) -> str:
+    """A date (or an ISO date string, as revisions are named) in Danish: '1. juni 2020'."""
+    return danish.date(value if isinstance(value, dt.date) else dt.date.fromisoformat(value))
 
 
 def render_site(agreements: str | Path) -> Site:
@@ -225,6 +231,28 @@ def example_pages(ctx: Context) -> Iterator[Page]:
             if agreement.examples:
                 yield Page(revision_path(agreement, EXAMPLES), render_examples(ctx, agreement),
                            (ctx.region_name(region), revision_title(agreement), "Eksempler"))
+
+
+@page_generator
+def comparison_pages(ctx: Context) -> Iterator[Page]:
+    """The regions side by side (``ivrules.compare``) on the day of the newest revision, and on each earlier change."""
+    dates = sorted({a.effective for region in ctx.book.regions for a in ctx.book.agreements(region)}, reverse=True)
+    for i, on in enumerate(dates):
+        path = "sammenligning/index.md" if i == 0 else f"sammenligning/{on.isoformat()}/index.md"
+        up = "../" if i == 0 else "../../"
+        content = ctx.render("compare.md.j2", comparison=compare(ctx.book, on), dates=dates, up=up,
+                             sections_of=_sections_of(ctx.book), names=ctx.labels.regions)
+        yield Page(path, content, ("Sammenligning",) if i == 0 else ())
+
+
+def _sections_of(book: Book) -> Callable[[str, str, list[str]], list[str]]:
+    """(region, revision, rule ids) → the sections stating those rules, once each, for links from the comparison."""
+    found = {(a.region, a.revision): {r.id: r.section for r in a.rules}
+             for region in book.regions for a in book.agreements(region)}
+
+    def sections(region: str, revision: str, rules: list[str]) -> list[str]:
+        return list(dict.fromkeys(found[region, revision][rule] for rule in rules))
+    return sections
 
 
 def revision_title(agreement: Agreement) -> str:
@@ -326,7 +354,9 @@ def tariff_view(ctx: Context, agreement: Agreement, tariff: Tariff) -> TariffVie
 
 def _amounts(schedule: Schedule) -> list[Amount]:
     amounts = [b.amount for b in schedule.bands] + [c.amount for c in schedule.categories]
-    return amounts + ([schedule.per_minute] if schedule.per_minute is not None else [])
+    # ``unknown``: a schedule whose form and amounts the agreement does not state (newer tariff models).
+    extra = [schedule.per_minute, getattr(schedule, "unknown", None)]
+    return amounts + [a for a in extra if isinstance(a, Amount)]
 
 
 def rule_view(ctx: Context, agreement: Agreement, rule: Rule) -> RuleView:

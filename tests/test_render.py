@@ -177,23 +177,31 @@ def test_examples_show_the_engines_answers(site: render.Site, book: ivrules.Book
 
 
 def test_nav_follows_the_generators_and_a_new_generator_adds_a_page(one_revision: Path) -> None:
-    def compare(ctx: render.Context) -> list[render.Page]:
-        return [render.Page("sammenligning/index.md", "# Sammenligning\n", ("Sammenligning",))]
+    def changes(ctx: render.Context) -> list[render.Page]:
+        return [render.Page("midtjylland/aendringer/index.md", "# Ændringer\n", ("Region Midtjylland", "Ændringer"))]
 
-    render.page_generator(compare)
+    render.page_generator(changes)
     try:
         site = render.render_site(one_revision)
     finally:
-        render.GENERATORS.remove(compare)
+        render.GENERATORS.remove(changes)
     assert site.nav() == [
         {"Forside": "index.md"},
         {"Region Midtjylland": [
             {"Udgaver": "midtjylland/index.md"},
             {"Udgave 1. juni 2020": [{"Aftalen": f"{REVISION}/index.md"},
                                      {"Eksempler": f"{REVISION}/eksempler/index.md"}]},
+            {"Ændringer": "midtjylland/aendringer/index.md"},
         ]},
         {"Sammenligning": "sammenligning/index.md"},
     ]
+
+
+def test_comparison_page_links_each_cell_to_its_section(one_revision: Path) -> None:
+    page = str(render.render_site(one_revision).page("sammenligning/index.md").content)
+    assert page.startswith("# Regionernes aftaler den 1. juni 2020")
+    row = next(line for line in page.splitlines() if line.startswith("| **Aldersgrænse**"))
+    assert "Alder (fyldte år) er over 3 år.<br>([afsnit 3](../midtjylland/2020-06-01/index.md#afsnit-3))" in row
 
 
 # --- failing loudly ----------------------------------------------------------------
