@@ -20,61 +20,19 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from ivrules import danish, diff_cases
+from ivrules import danish, diff_cases, diff_tariff
 from ivrules.agreement import Agreement, Rule, Section, read_agreement
 from ivrules.book import VOCABULARY, Book, find_root, load, load_vocabulary
+from ivrules.diff_model import OUTCOME, WORDING, Change, Revision
 from ivrules.errors import AgreementError, LookupError_
 from ivrules.loader import Diagnostics, read_yaml
 from ivrules.printer import to_danish
-from ivrules.runtime import RuleSet
 from ivrules.source import Source
 from ivrules.vocabulary import Vocabulary
 
-OUTCOME, WORDING = "outcome", "wording"
+__all__ = ["OUTCOME", "WORDING", "Change", "Diff", "Revision", "diff", "resolve", "resolve_pair"]
+
 CONTEXT_WORDS = 6  # words of unchanged text shown on each side of a change
-
-
-@dataclass(frozen=True)
-class Revision:
-    """One side of a diff: an agreement, compiled, with the vocabulary it was read with."""
-
-    label: str
-    agreement: Agreement
-    ruleset: RuleSet
-    vocabulary: Vocabulary
-
-    @classmethod
-    def of(cls, label: str, agreement: Agreement, vocabulary: Vocabulary) -> Revision:
-        return cls(label, agreement, RuleSet.build(agreement), vocabulary)
-
-
-@dataclass(frozen=True)
-class Change:
-    """One difference between two revisions, as a Danish sentence "før → efter"."""
-
-    id: str  # "rule:alder", "section:8.2", … — what cases point back to
-    kind: str  # added | removed | changed
-    subject: str  # section | rule | interpretation | unknown | agreement | tariff
-    text: str
-    effect: str  # OUTCOME: some case can answer differently; WORDING: only the text changed
-    section: str | None = None
-    rule: str | None = None
-    before: str | None = None
-    after: str | None = None
-    words: tuple[tuple[str, str], ...] = ()  # word-level diff: ("=" | "-" | "+", words)
-
-    @property
-    def can_change_outcome(self) -> bool:
-        return self.effect == OUTCOME
-
-    def to_dict(self) -> dict[str, Any]:
-        """The JSON form of the issue: kind, section, rule, before, after, text (and more)."""
-        out: dict[str, Any] = {"id": self.id, "kind": self.kind, "subject": self.subject,
-                               "section": self.section, "rule": self.rule, "before": self.before,
-                               "after": self.after, "text": self.text, "effect": self.effect}
-        if self.words:
-            out["words"] = [{"op": op, "text": text} for op, text in self.words]
-        return out
 
 
 @dataclass
@@ -85,7 +43,7 @@ class Diff:
     new: Revision
     changes: list[Change]
     cases: diff_cases.CaseReport | None = None
-    cost: diff_cases.CostReport | None = None
+    cost: diff_tariff.CostReport | None = None
 
     @property
     def outcome_changes(self) -> list[Change]:
@@ -206,9 +164,10 @@ def diff(old: Revision, new: Revision, *, search: int = diff_cases.SEARCH_EXAMPL
     """Compare two revisions: the changes, the cases that answer differently and, given a course
     register, the money under each (see ``diff_cases``)."""
     found = changes(old, new)
-    register = diff_cases.read_register(courses, new) if courses is not None else []
-    cases = diff_cases.run_cases(old, new, found, search, limit, extra=[facts for _, facts in register])
-    cost = diff_cases.cost(old, new, register) if courses is not None else None
+    register = diff_tariff.read_register(courses) if courses is not None else None
+    extra = [course.facts for course in register.courses] if register is not None else []
+    cases = diff_cases.run_cases(old, new, found, search, limit, extra=extra)
+    cost = diff_tariff.cost(old, new, register) if register is not None else None
     return Diff(old, new, found, cases, cost)
 
 
@@ -220,13 +179,8 @@ def changes(old: Revision, new: Revision) -> list[Change]:
     out += _rule_changes(a.rules, b.rules, old.vocabulary, new.vocabulary)
     out += _interpretation_changes(a, b)
     out += _unknown_changes(a, b)
-    for hook in CHANGE_HOOKS:
-        out += hook(old, new)
+    out += diff_tariff.tariff_changes(old, new)
     return out
-
-
-# Other parts of the engine (tariffs) add the changes of their own part of an agreement here.
-CHANGE_HOOKS: list[Any] = []
 
 
 def _metadata_changes(a: Agreement, b: Agreement) -> list[Change]:
@@ -361,9 +315,9 @@ def _interpretation_changes(a: Agreement, b: Agreement) -> list[Change]:
     out = []
     for ident in _ordered_union(list(a.interpretations), list(b.interpretations)):
         x, y = a.interpretations.get(ident), b.interpretations.get(ident)
-        before = f"{x.title}. {x.reading}" if x else ""
-        after = f"{y.title}. {y.reading}" if y else ""
-        if before != after or (x and y and x.rationale != y.rationale):
+        before = f"{x.title}. {x.reading} Begrundelse: {x.rationale}" if x else ""
+        after = f"{y.title}. {y.reading} Begrundelse: {y.rationale}" if y else ""
+        if before != after:
             # A reading only acts through the rules that cite it; those rules are diffed on their own.
             out.append(_text_change(f"interpretation:{ident}", "interpretation", f"Fortolkningen {ident}",
                                     before, after, None))

@@ -14,37 +14,33 @@ from __future__ import annotations
 
 import datetime as dt
 import json
-from collections.abc import Callable, Iterable, Iterator
+from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
-from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
+from ivrules import diff_tariff
 from ivrules import nodes as n
 from ivrules.cases import candidates, constants_by_fact, facts_of, grid, raw_value
+from ivrules.diff_model import Change, Revision
 from ivrules.errors import FactsError
 from ivrules.vocabulary import Fact, Vocabulary
 
 if TYPE_CHECKING:
     from hypothesis.strategies import SearchStrategy
 
-    from ivrules.diff import Change, Revision
-
+OUTCOME_WORDS = {False: "failed", None: "unknown"}  # a rule that passes leaves no part: as if it were absent
 SEARCH_EXAMPLES = 150  # hypothesis examples per change searched
 GRID_LIMIT = 2_000  # combinations of one changed rule's facts
 ORIGINS = ("eksempel", "grænse", "søgning")
 
-# Other parts of an agreement (tariffs) add to an answer here: hook(revision, typed facts, summary, parts).
-ANSWER_HOOKS: list[Callable[[Revision, dict[str, Any], dict[str, Any], dict[str, Any]], None]] = []
-# …and name the expressions whose limits cases should reach: hook(revision) -> expressions.
-EXPR_HOOKS: list[Callable[[Revision], list[n.Expr]]] = []
 
 
 @dataclass(frozen=True)
 class Answer:
     """What one revision answers for one case: the summary compared, and each part's outcome."""
 
-    summary: dict[str, Any]  # {"eligible": …} and whatever hooks add (tariff)
-    parts: dict[str, Any]  # change id → that part's outcome, to trace a difference to its cause
+    summary: dict[str, Any]  # {"eligible": …, "tariff": …, "total": …}
+    parts: dict[str, Any]  # change id → that part's outcome (absent: passed or not used), to trace a cause
 
 
 @dataclass(frozen=True)
@@ -106,6 +102,8 @@ def _sources(old: Revision, new: Revision, bases: list[dict[str, Any]], watched:
     if watched:
         for facts in boundary_cases(old, new, bases, watched):
             yield "grænse", facts
+        for facts in diff_tariff.tariff_cases(old, new, bases):
+            yield "grænse", _clean(facts)
 
 
 def example_facts(*revisions: Revision) -> list[dict[str, Any]]:
@@ -121,9 +119,9 @@ def answer(rev: Revision, facts: dict[str, Any]) -> Answer | None:
         return None
     result = rev.ruleset.evaluate(typed)
     summary: dict[str, Any] = {"eligible": result.eligible}
-    parts: dict[str, Any] = {f"rule:{r.id}": v for r, v in zip(result.rules, result.outcomes, strict=True)}
-    for hook in ANSWER_HOOKS:
-        hook(rev, typed, summary, parts)
+    outcomes = zip(result.rules, result.outcomes, strict=True)
+    parts: dict[str, Any] = {f"rule:{r.id}": OUTCOME_WORDS[v] for r, v in outcomes if v is not True}
+    diff_tariff.answer_tariff(rev, typed, summary, parts)
     return Answer(summary, parts)
 
 
@@ -138,7 +136,7 @@ def compare(old: Revision, new: Revision, facts: dict[str, Any], watched: list[C
 
 def causes(before: Answer, after: Answer, watched: list[Change]) -> tuple[str, ...]:
     """The changes whose part answers differently. A rule a revision lacks counts as passed."""
-    return tuple(c.id for c in watched if before.parts.get(c.id, True) != after.parts.get(c.id, True))
+    return tuple(c.id for c in watched if before.parts.get(c.id) != after.parts.get(c.id))
 
 
 def group(found: list[Case], changes: list[Change]) -> list[tuple[tuple[str, ...], list[Case]]]:
@@ -156,13 +154,23 @@ def group(found: list[Case], changes: list[Change]) -> list[tuple[tuple[str, ...
 
 def _exprs(rev: Revision) -> list[n.Expr]:
     own = [r.expr for r in rev.agreement.rules if r.expr is not None]
-    return own + [e for hook in EXPR_HOOKS for e in hook(rev)]
+    return own + diff_tariff.tariff_exprs(rev)
 
 
 def _limits(old: Revision, new: Revision) -> tuple[list[Fact], dict[str, set[Any]]]:
+    """The facts either revision reads (rules and tariff) and the constants its rules compare them with."""
     exprs = _exprs(old) + _exprs(new)
     vocab = new.vocabulary
-    return facts_of(exprs, vocab), constants_by_fact(exprs, vocab)
+    read = {f.name for f in facts_of(exprs, vocab)} | diff_tariff.tariff_reads(old) | diff_tariff.tariff_reads(new)
+    return [f for f in vocab.facts.values() if f.name in read], constants_by_fact(exprs, vocab)
+
+
+def change_facts(change: Change, old: Revision, new: Revision) -> set[str]:
+    """The facts a case must give for this change to show in it."""
+    if change.id.startswith("tariff"):
+        return diff_tariff.change_facts(change.id, old, new)
+    exprs = [r.expr for rev in (old, new) for r in rev.agreement.rules if r.id == change.rule and r.expr is not None]
+    return {f.name for f in facts_of(exprs, new.vocabulary)}
 
 
 def boundary_cases(old: Revision, new: Revision, bases: list[dict[str, Any]],
@@ -202,11 +210,13 @@ def search_cases(old: Revision, new: Revision, watched: list[Change], examples: 
     from hypothesis import HealthCheck, find, settings  # imported here: only a diff with a search needs it
     from hypothesis.errors import NoSuchExample
 
-    strategy = facts_strategy(*_limits(old, new), new.vocabulary)
+    facts_read, constants = _limits(old, new)
     config = settings(max_examples=examples, database=None, derandomize=True, deadline=None,
                       suppress_health_check=list(HealthCheck))
     found, tried = [], [0]
     for change in watched:
+        strategy = facts_strategy(facts_read, constants, new.vocabulary, change_facts(change, old, new))
+
         def shows(facts: dict[str, Any], target: str = change.id) -> bool:
             tried[0] += 1
             case = compare(old, new, facts, watched)
@@ -222,13 +232,29 @@ def search_cases(old: Revision, new: Revision, watched: list[Change], examples: 
     return found, tried[0]
 
 
-def facts_strategy(facts: list[Fact], constants: dict[str, set[Any]],
-                   vocab: Vocabulary) -> SearchStrategy[dict[str, Any]]:
-    """Raw facts, any subset of ``facts``: limits' neighbours first, then anything valid."""
+def facts_strategy(facts: list[Fact], constants: dict[str, set[Any]], vocab: Vocabulary,
+                   required: set[str] | frozenset[str] = frozenset()) -> SearchStrategy[dict[str, Any]]:
+    """Raw facts: those in ``required`` always, any subset of the others; values near the limits
+    first, then anything valid. A course's end date follows its start date by 1-40 days."""
     from hypothesis import strategies as st
 
-    optional = {f.name: _value_strategy(f, constants.get(f.name, set()), vocab) for f in facts}
-    return st.fixed_dictionaries({}, optional=optional)  # type: ignore[arg-type]
+    values = {f.name: _value_strategy(f, constants.get(f.name, set()), vocab) for f in facts}
+    dates = None
+    if "start_date" in values and "end_date" in values:
+        dates = st.tuples(values.pop("start_date"), st.integers(1, 40)).map(_course_dates)
+        values.pop("end_date")
+    chosen = st.fixed_dictionaries({k: v for k, v in values.items() if k in required},
+                                   optional={k: v for k, v in values.items() if k not in required})
+    if dates is None:
+        return chosen
+    dated = dates if required & {"start_date", "end_date"} else st.one_of(st.just({}), dates)
+    return st.tuples(chosen, dated).map(lambda pair: {**pair[0], **pair[1]})
+
+
+def _course_dates(start_and_days: tuple[str, int]) -> dict[str, str]:
+    start, days = start_and_days
+    end = dt.date.fromisoformat(start) + dt.timedelta(days=days - 1)
+    return {"start_date": start, "end_date": end.isoformat()}
 
 
 def _value_strategy(fact: Fact, constants: set[Any], vocab: Vocabulary) -> SearchStrategy[Any]:
@@ -245,28 +271,6 @@ def _value_strategy(fact: Fact, constants: set[Any], vocab: Vocabulary) -> Searc
     if fact.type == "municipality":
         return st.sampled_from(pool + [m for m in sorted(vocab.municipalities) if m not in pool])
     return st.sampled_from(pool) if pool else st.nothing()
-
-
-# --- money ---------------------------------------------------------------------------------------------
-
-
-@dataclass
-class CostReport:
-    """A course register priced under both revisions: totals and shares, per municipality."""
-
-    courses: int
-
-    def to_dict(self) -> dict[str, Any]:
-        return {"courses": self.courses}
-
-
-def read_register(path: Path, rev: Revision) -> list[tuple[str, dict[str, Any]]]:
-    """The courses of a settlement register as (course id, raw facts)."""
-    raise NotImplementedError
-
-
-def cost(old: Revision, new: Revision, register: list[tuple[str, dict[str, Any]]]) -> CostReport:
-    raise NotImplementedError
 
 
 # --- JSON values ---------------------------------------------------------------------------------------

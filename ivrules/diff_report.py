@@ -17,6 +17,13 @@ from ivrules.vocabulary import Vocabulary
 SHOWN = 3  # cases shown per cause; the JSON has them all (up to --max-cases)
 VERDICT = {True: "ja", False: "nej", None: "uafklaret"}
 EFFECT = {OUTCOME: "kan ændre udfaldet", "wording": "kun ordlyd"}
+PRICE_WORDS = {"unknown": "kan ikke beregnes", "not_covered": "ikke omfattet"}
+TARIFF_NAMES = {"count_days": "optællingen af dage, der afregnes", "financing": "finansieringen",
+                "beyond": "reglen for dage efter sidste takstdag", "invoice_date": "faktureringsdatoen",
+                "order": "takstskemaernes rækkefølge", "section": "takstdelens afsnit", "": "takstdelen"}
+AGREEMENT_NAMES = {"title": "titlen", "preamble": "indledningen", "source": "kilden", "termination": "opsigelsen",
+                   "until": "gyldighedsperioden"}
+PART_WORDS = {"band": "dag", "category": "kategori", "per_minute": "pris pr. minut"}
 
 
 def title(d: Diff) -> str:
@@ -49,9 +56,8 @@ def facts_text(facts: dict[str, Any], vocab: Vocabulary) -> str:
 
 
 def highlights(cases: list[Case], shown: int) -> list[Case]:
-    """The smallest case, the smallest one both revisions decide (ja/nej), then the next smallest."""
-    decided = next((c for c in cases if c.before.get("eligible") is not None
-                    and c.after.get("eligible") is not None), None)
+    """The smallest case, the smallest one both revisions decide, then the next smallest."""
+    decided = next((c for c in cases if _decided(c)), None)
     picks = cases[:1] + ([decided] if decided is not None and decided not in cases[:1] else [])
     picks += [c for c in cases if c not in picks]
     return sorted(picks[:shown], key=lambda c: c.size)
@@ -76,23 +82,48 @@ def _value(vocab: Vocabulary, name: str, value: Any) -> str:
 
 def answer_text(answer: dict[str, Any]) -> str:
     """'nej' or 'ja, takst 2.999 kr.' — the parts of an answer the diff compares."""
-    parts = [VERDICT[answer.get("eligible")]]
-    for key, label in (("tariff", "takst"),):
-        if key in answer:
-            parts.append(f"{label} {answer[key]}")
-    return ", ".join(parts)
+    text = VERDICT[answer.get("eligible")]
+    if "tariff" in answer:
+        text += f", takst {_price(answer)}"
+    return text
+
+
+def _price(answer: dict[str, Any]) -> str:
+    status = answer["tariff"]
+    price = _kr(answer["total"]) if status == "computed" else PRICE_WORDS.get(status, status)
+    return price + (f" ({', '.join(answer['flags'])})" if answer.get("flags") else "")
 
 
 def _because(d: Diff, because: tuple[str, ...]) -> str:
     by_id = {c.id: c for c in d.changes}
-    names = [_short(by_id[i]) if i in by_id else i for i in because]
+    names = [change_name(by_id[i]) if i in by_id else i for i in because]
     return " og ".join(names) if names else "en ændring uden for reglerne"
 
 
-def _short(change: Change) -> str:
-    if change.subject == "rule":
+def change_name(change: Change) -> str:
+    """A short Danish name for what changed: 'regel alder (afsnit 3)', 'afregningsreglen …'."""
+    head, _, rest = change.id.partition(":")
+    if head == "rule":
         return f"regel {change.rule} (afsnit {change.section})"
-    return change.id.replace(":", " ", 1)
+    if head == "tariff":
+        return _tariff_name(rest)
+    return {"section": f"afsnit {change.section}", "interpretation": f"fortolkningen {rest}",
+            "unknown": f"det ukendte '{rest}'", "agreement": AGREEMENT_NAMES.get(rest, rest)}.get(head, change.id)
+
+
+def _tariff_name(rest: str) -> str:
+    head, _, tail = rest.partition(":")
+    if head == "rule":
+        return f"afregningsreglen {tail}"
+    if head != "schedule":
+        return TARIFF_NAMES.get(head, f"takstdelen {head}".strip())
+    parts = tail.split(":")
+    name = f"takstskemaet {parts[0]}"
+    if len(parts) >= 3:
+        name += f", {PART_WORDS.get(parts[1], parts[1])} {parts[2]}"
+    elif len(parts) == 2:
+        name += f", {PART_WORDS.get(parts[1], parts[1])}"
+    return name
 
 
 def to_text(d: Diff, shown: int = SHOWN) -> str:
@@ -144,6 +175,14 @@ def _signed(amount: str) -> str:
     return text if text.startswith("-") else f"+{text}"
 
 
+def _decided(case: Case) -> bool:
+    """Both revisions price it, or both give a ja/nej: the case shows the change, not a missing fact."""
+    if case.before.get("tariff") == case.after.get("tariff") == "computed":
+        return True
+    return case.before.get("eligible") is not None and case.after.get("eligible") is not None \
+        and case.before.get("eligible") != case.after.get("eligible")
+
+
 # --- Markdown -------------------------------------------------------------------------------------------
 
 
@@ -160,11 +199,8 @@ def to_markdown(d: Diff, shown: int = SHOWN, heading: str = "#") -> str:
 
 
 def _md_where(change: Change) -> str:
-    if change.subject == "rule":
-        return f"Regel `{change.rule}` (afsnit {change.section})"
-    if change.subject == "section":
-        return f"Afsnit {change.section}"
-    return change.id.split(":", 1)[0].capitalize() + f" `{change.id.split(':', 1)[1]}`"
+    name = change_name(change)
+    return _cell(name[:1].upper() + name[1:])
 
 
 def _md_change(change: Change) -> str:

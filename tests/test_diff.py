@@ -11,15 +11,14 @@ import pytest
 from typer.testing import CliRunner
 
 import ivrules
+from ivrules.book import load_vocabulary
 from ivrules.cli import app
 from ivrules.diff import OUTCOME, WORDING, Revision, diff, from_text, resolve, word_diff
 from ivrules.diff_cases import answer, search_cases
 from ivrules.diff_report import to_markdown, to_text
-from ivrules.book import load_vocabulary
 from ivrules.errors import AgreementError, LookupError_
 from ivrules.loader import Diagnostics
 from ivrules.vocabulary import Vocabulary
-
 from tests.conftest import AGREEMENTS
 
 MJ2020 = AGREEMENTS / "midtjylland" / "2020-06-01.yaml"
@@ -73,7 +72,8 @@ def test_a_three_year_old_is_among_the_changed_cases(old: Revision, vocab: Vocab
     [(because, cases)] = report.groups
     assert because == ("rule:alder",)
     assert cases[0].facts == {"age_years": 3}  # smallest first
-    assert cases[0].before == {"eligible": False} and cases[0].after == {"eligible": None}
+    assert cases[0].before == {"eligible": False, "tariff": "not_covered"}
+    assert cases[0].after == {"eligible": None, "tariff": "unknown"}
     assert any(c.before["eligible"] is False and c.after["eligible"] is True for c in cases)
     assert all(c.facts.get("age_years") == 3 or c.facts.get("birth_date") for c in cases)
 
@@ -99,8 +99,8 @@ def test_a_reworded_section_is_wording_only_with_a_word_diff(old: Revision, voca
 
 
 def test_a_new_explanation_alone_is_wording_only(old: Revision, vocab: Vocabulary) -> None:
-    result = diff(old, draft(vocab, ("explain: Borgeren skal være over 3 år.", "explain: Borgeren skal være fyldt 4 år.")),
-                  search=0)
+    edit = ("explain: Borgeren skal være over 3 år.", "explain: Borgeren skal være fyldt 4 år.")
+    result = diff(old, draft(vocab, edit), search=0)
     [change] = result.changes
     assert (change.rule, change.effect, change.before, change.after) == (
         "alder", WORDING, "Borgeren skal være over 3 år.", "Borgeren skal være fyldt 4 år.")
@@ -224,8 +224,9 @@ def test_cli_json_has_the_shape_of_the_issue(tmp_path: Path) -> None:
         assert set(change) >= {"kind", "section", "rule", "before", "after", "text"}
     for case in data["cases"]:
         assert set(case) >= {"facts", "before", "after", "because"}
-    assert {"facts": {"age_years": 3}, "before": {"eligible": False}, "after": {"eligible": None},
-            "because": ["rule:alder"], "origin": "grænse"} in data["cases"]
+    assert {"facts": {"age_years": 3}, "before": {"eligible": False, "tariff": "not_covered"},
+            "after": {"eligible": None, "tariff": "unknown"}, "because": ["rule:alder"], "origin": "grænse"} \
+        in data["cases"]
 
 
 def test_cli_text_and_markdown(tmp_path: Path) -> None:
@@ -234,7 +235,7 @@ def test_cli_text_and_markdown(tmp_path: Path) -> None:
     text = runner.invoke(app, args)
     assert text.exit_code == 0
     assert "! Regel alder (afsnit 3): Alder (fyldte år) er over 3 år. → Alder (fyldte år) er over 2 år." in text.output
-    assert "før: nej; efter: ja" in text.output
+    assert "før: nej, takst ikke omfattet; efter: ja" in text.output
     markdown = runner.invoke(app, [*args, "--markdown"])
     assert markdown.exit_code == 0
     assert "~~nærmiljøet/eget~~ **nærmiljøet eller eget**" in markdown.output

@@ -17,7 +17,6 @@ from ivrules.diff import Revision, diff, from_text
 from ivrules.diff_cases import answer
 from ivrules.loader import Diagnostics
 from ivrules.vocabulary import Vocabulary
-
 from tests.conftest import AGREEMENTS
 
 TEXT = (AGREEMENTS / "midtjylland" / "2020-06-01.yaml").read_text(encoding="utf-8")
@@ -42,6 +41,11 @@ EDITS: dict[str, st.SearchStrategy[str]] = {
     "kl. 07-00": st.integers(5, 9).map("kl. {:02d}-00".format),
     "adgang i {PVK, CVK, PICC, VIP, MIDLINE}": _subset(ACCESS).map("adgang i {{{}}}".format),
     "behandling i {antibiotika, isotone_væsker}": _subset(TREATMENTS).map("behandling i {{{}}}".format),
+    # A rule left out altogether, and the tariff's way of counting days.
+    ("      - id: hjemmet_egnet\n        rule: hjemmet_egnet\n"
+     "        explain: Borgerens hjem skal være vurderet egnet af den kommunale sygeplejerske.\n"): st.just(""),
+    "count_days: dose_days": st.just("count_days: calendar"),
+    "course: 2999 kr.": st.integers(2000, 4000).map("course: {} kr.".format),
 }
 
 
@@ -50,6 +54,7 @@ def revisions(draw: st.DrawFn) -> str:
     """The 2020 file with some of its rules edited."""
     text = TEXT
     for before in draw(st.lists(st.sampled_from(sorted(EDITS)), unique=True, max_size=3)):
+        assert before in text
         text = text.replace(before, draw(EDITS[before]))
     return text
 

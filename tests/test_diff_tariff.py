@@ -1,0 +1,178 @@
+"""Revision diffs of tariffs: Midtjylland 2020 → 2021, amounts with per cent, and a register's money."""
+
+from __future__ import annotations
+
+import csv
+import datetime as dt
+import json
+import random
+from decimal import Decimal
+from pathlib import Path
+
+import pytest
+from typer.testing import CliRunner
+
+from ivrules.book import load_vocabulary
+from ivrules.cli import app
+from ivrules.diff import OUTCOME, WORDING, Diff, Revision, diff, from_text
+from ivrules.diff_cases import answer
+from ivrules.diff_report import to_markdown, to_text
+from ivrules.diff_tariff import percent, read_register
+from ivrules.errors import LookupError_
+from ivrules.loader import Diagnostics
+from ivrules.vocabulary import Vocabulary
+from tests.conftest import AGREEMENTS
+
+MJ = AGREEMENTS / "midtjylland"
+runner = CliRunner()
+
+
+@pytest.fixture(scope="module")
+def vocab() -> Vocabulary:
+    return load_vocabulary(AGREEMENTS, Diagnostics())
+
+
+def revision(vocab: Vocabulary, name: str, *edits: tuple[str, str]) -> Revision:
+    text = (MJ / name).read_text(encoding="utf-8")
+    for before, after in edits:
+        assert before in text, before
+        text = text.replace(before, after)
+    return from_text(f"midtjylland/{name}", text, vocab)
+
+
+@pytest.fixture(scope="module")
+def mj(vocab: Vocabulary) -> Diff:
+    return diff(revision(vocab, "2020-06-01.yaml"), revision(vocab, "2021-05-01.yaml"), search=50)
+
+
+def change(result: Diff, ident: str) -> object:
+    return next(c for c in result.changes if c.id == ident)
+
+
+def test_the_0_day_and_two_antibiotics_changes_are_rule_changes(mj: Diff) -> None:
+    zero = change(mj, "tariff:count_days")
+    two = change(mj, "tariff:rule:to_slags_antibiotika")
+    assert (zero.kind, zero.effect, zero.section) == ("changed", OUTCOME, "8.2")  # type: ignore[attr-defined]
+    assert zero.after == "alle dage fra startdato til slutdato, begge medregnet"  # type: ignore[attr-defined]
+    assert two.effect == OUTCOME and "prisen kan ikke beregnes" in two.before  # type: ignore[attr-defined]
+    assert "afregnes som ét forløb" in two.after  # type: ignore[attr-defined]
+    assert change(mj, "tariff:rule:dage_uden_dosis_afregnes").effect == WORDING  # a note changes no price
+    assert change(mj, "section:8.3").kind == "added"
+
+
+def test_a_course_with_a_day_without_dose_is_priced_differently(mj: Diff) -> None:
+    assert mj.cases is not None
+    zero_days = [c for c in mj.cases.cases if c.facts.get("days_without_dose", 0) >= 1
+                 and c.before.get("tariff") == c.after.get("tariff") == "computed"]
+    assert zero_days and all(c.because == ("tariff:count_days",) for c in zero_days)
+    # Every day is billed from 2021: more money, or (day 29 reached) the flag for a bilateral agreement.
+    assert all(Decimal(c.after["total"]) > Decimal(c.before["total"]) or "flags" in c.after for c in zero_days)
+    assert {"before": "1000.00", "after": "1333.00"} in [
+        {"before": c.before["total"], "after": c.after["total"]} for c in zero_days]  # 7 days, 1 without dose
+
+
+def test_a_course_with_two_antibiotics_is_priced_under_2021_only(mj: Diff) -> None:
+    assert mj.cases is not None
+    two = [c for c in mj.cases.cases
+           if c.facts.get("antibiotics_count") == 2 and c.facts.get("treatment") == "antibiotics"]
+    assert two
+    assert all("tariff:rule:to_slags_antibiotika" in c.because for c in two)
+    assert any(c.before["tariff"] == "unknown" and c.after["tariff"] == "computed" for c in two)
+
+
+def test_reported_cases_answer_differently(mj: Diff) -> None:
+    assert mj.cases is not None
+    for case in mj.cases.cases:
+        before, after = answer(mj.old, case.facts), answer(mj.new, case.facts)
+        assert before is not None and after is not None and before.summary != after.summary
+
+
+def test_a_changed_amount_shows_old_new_and_per_cent(vocab: Vocabulary) -> None:
+    old = revision(vocab, "2021-05-01.yaml")
+    new = revision(vocab, "2021-05-01.yaml", ("course: 2999 kr.", "course: 3040.99 kr."),
+                   ("financing: {region: 70 %, kommune: 30 %", "financing: {region: 60 %, kommune: 40 %"))
+    result = diff(old, new, search=0)
+    band = change(result, "tariff:schedule:standardforløb:band:1-6")
+    assert [c.id for c in result.changes] == ["tariff:financing", "tariff:schedule:standardforløb:band:1-6"]
+    assert band.amounts == ("2999.00", "3040.99", "1.4")  # type: ignore[attr-defined]
+    assert "2.999 kr. → 3.040,99 kr. (+1,4 %)" in band.text  # type: ignore[attr-defined]
+    assert change(result, "tariff:financing").after == "regionen 60 %, kommunen 40 %"  # type: ignore[attr-defined]
+    assert result.cases is not None
+    both = [c for c in result.cases.cases if len(c.because) == 2]
+    assert both and all(Decimal(c.after["total"]) - Decimal(c.before["total"]) == Decimal("41.99") for c in both)
+    shares = [c for c in result.cases.cases if c.because == ("tariff:financing",)]  # pump courses: only the split
+    assert shares and all(c.before["total"] == c.after["total"] != c.after["region_share"] for c in shares)
+    data = json.loads(json.dumps(result.to_dict()))
+    row = next(c for c in data["changes"] if c["id"] == "tariff:schedule:standardforløb:band:1-6")
+    assert (row["amount_before"], row["amount_after"], row["percent"]) == ("2999.00", "3040.99", "1.4")
+
+
+def test_percent() -> None:
+    assert percent(Decimal(1000), Decimal(1014)) == "1.4"
+    assert percent(Decimal(333), Decimal(300)) == "-9.9"
+    assert percent(Decimal(0), Decimal(5)) is None and percent(None, Decimal(5)) is None
+
+
+# --- money --------------------------------------------------------------------------------------------
+
+MIDT = ("Aarhus", "Silkeborg", "Viborg", "Horsens", "Randers")
+
+
+def synthetic_register(path: Path, courses: int = 300, seed: int = 7) -> Path:
+    """Courses starting from May 2021, some with days without a dose and some with two antibiotics."""
+    rng = random.Random(seed)
+    columns = ["course_id", "municipality", "treatment", "doses_per_day", "system", "antibiotics_count",
+               "start_date", "end_date", "days_without_dose"]
+    with path.open("w", encoding="utf-8", newline="") as out:
+        writer = csv.writer(out)
+        writer.writerow(columns)
+        for i in range(courses):
+            start = dt.date(2021, 5, 1) + dt.timedelta(days=rng.randrange(200))
+            days = rng.randint(1, 32)
+            fluids = rng.random() < 0.2
+            writer.writerow([f"F{i:04d}", rng.choice(MIDT), "isotonic_fluids" if fluids else "antibiotics",
+                             rng.choice((1, 3)), "" if fluids else rng.choice(("codan_mix_add", "elastomeric_pump")),
+                             "" if fluids else rng.choice((1, 1, 1, 2)), start.isoformat(),
+                             (start + dt.timedelta(days=days - 1)).isoformat(),
+                             rng.choice((0, 0, 0, 1, 2)) if days > 2 else 0])
+    return path
+
+
+def test_the_effect_on_a_synthetic_register(vocab: Vocabulary, tmp_path: Path) -> None:
+    register = synthetic_register(tmp_path / "forløb.csv")
+    result = diff(revision(vocab, "2020-06-01.yaml"), revision(vocab, "2021-05-01.yaml"), search=0, courses=register)
+    assert result.cost is not None
+    data = result.cost.to_dict()
+    total = data["total"]
+    assert data["courses"] == total["courses"] == 300
+    before, after = total["before"], total["after"]
+    assert Decimal(after["total"]) > Decimal(before["total"])  # 0-days are paid and two antibiotics priced
+    assert before["not_priced"].get("unknown", 0) > after["not_priced"].get("unknown", 0)
+    assert total["changed"] > 0
+    for side in (before, after):
+        assert Decimal(side["region_share"]) + Decimal(side["municipality_share"]) == Decimal(side["total"])
+    rows = data["municipalities"]
+    assert sorted(r["name"] for r in rows) == sorted(MIDT)
+    for key in ("total", "region_share", "municipality_share"):
+        assert sum(Decimal(r["after"][key]) for r in rows) == Decimal(after[key])
+        assert sum(Decimal(r["difference"][key]) for r in rows) == Decimal(total["difference"][key])
+    assert "Økonomi for 300 forløb" in to_text(result)
+    assert "| I alt |" in to_markdown(result)
+
+
+def test_a_register_without_course_id_is_refused(tmp_path: Path) -> None:
+    path = tmp_path / "forløb.csv"
+    path.write_text("municipality,start_date\nAarhus,2021-05-01\n", encoding="utf-8")
+    with pytest.raises(LookupError_, match="mangler kolonnen course_id"):
+        read_register(path)
+    with pytest.raises(LookupError_, match="findes ikke"):
+        read_register(tmp_path / "ingen.csv")
+
+
+def test_cli_diff_with_courses(tmp_path: Path) -> None:
+    register = synthetic_register(tmp_path / "forløb.csv", courses=40)
+    result = runner.invoke(app, ["diff", str(MJ / "2020-06-01.yaml"), str(MJ / "2021-05-01.yaml"), "--courses",
+                                 str(register), "--search", "0", "--json", "--agreements", str(AGREEMENTS)])
+    assert result.exit_code == 0, result.output
+    cost = json.loads(result.output)["cost"]
+    assert cost["courses"] == 40 and set(cost["total"]) >= {"before", "after", "difference"}
