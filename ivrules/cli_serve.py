@@ -9,13 +9,14 @@ from __future__ import annotations
 
 import logging
 from pathlib import Path
-from typing import Annotated
+from typing import Annotated, Any
 
 import typer
 
 from ivrules.cli import AgreementsOpt, _guard, app
 
 SITE_CONFIG = Path("site/mkdocs.yml")
+log = logging.getLogger("ivrules.serve")
 
 
 @app.command()
@@ -39,9 +40,17 @@ def serve(
     with _guard():
         library = Library.open(agreements)
     site_dir = ensure_site(site, force=build_site)
+    if site_dir is not None:
+        library.listeners.append(lambda loaded: rebuild_site(site))  # the readable text follows the rules
     service = create_app(library, site_dir=site_dir, watch=reload_every or None)
     typer.echo(f"Lægernes side: http://{host}:{port}/  ·  API: http://{host}:{port}/docs")
     uvicorn.run(service, host=host, port=port, log_level="info")
+
+
+def rebuild_site(config: Path) -> None:
+    """Build the site again after the agreements changed (from the watcher's thread)."""
+    _build(_settings(config))
+    log.info("de læsbare aftaler er bygget igen")
 
 
 def ensure_site(config: Path, force: bool = False) -> Path | None:
@@ -49,16 +58,26 @@ def ensure_site(config: Path, force: bool = False) -> Path | None:
     if not config.is_file():
         typer.echo(f"advarsel: {config} findes ikke; /aftaler/ viser en besked i stedet for aftalerne.", err=True)
         return None
-    from mkdocs.commands.build import build
-    from mkdocs.config import load_config
-
     site_dir: Path | None = None
     try:
-        settings = load_config(config_file=str(config))
+        settings = _settings(config)
         site_dir = Path(settings["site_dir"])
         if force or not (site_dir / "index.html").is_file():
             typer.echo(f"Bygger de læsbare aftaler i {site_dir} …")
-            build(settings)
+            _build(settings)
     except Exception as exc:  # a broken site must not keep the API and the page from starting
         typer.echo(f"advarsel: de læsbare aftaler kunne ikke bygges: {exc}", err=True)
     return site_dir
+
+
+# mkdocs is imported on use: every other ivrules command starts without it.
+def _settings(config: Path) -> Any:
+    from mkdocs.config import load_config
+
+    return load_config(config_file=str(config))
+
+
+def _build(settings: Any) -> None:
+    from mkdocs.commands.build import build
+
+    build(settings)

@@ -16,6 +16,7 @@ import datetime as dt
 import hashlib
 import logging
 import threading
+from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -82,6 +83,7 @@ class Library:
         self._loaded = loaded
         self._failure: ReloadFailure | None = None
         self._lock = threading.Lock()
+        self.listeners: list[Callable[[Loaded], None]] = []  # told after each swap, e.g. to rebuild the site
 
     @classmethod
     def open(cls, root: str | Path) -> Library:
@@ -138,6 +140,11 @@ class Library:
         self._loaded = Loaded(book, digest, _now())
         self._failure = None
         log.info("aftalerne er genindlæst: %s", digest)
+        for listener in self.listeners:
+            try:
+                listener(self._loaded)
+            except Exception:  # a listener's failure must not undo a good reload
+                log.exception("fejl efter genindlæsning")
         return True
 
     def _fail(self, digest: str, message: str, diagnostics: tuple[Diagnostic, ...] = ()) -> None:

@@ -15,7 +15,7 @@ from typer.testing import CliRunner
 
 from ivrules.api import create_app
 from ivrules.cli import app as cli
-from ivrules.cli_serve import ensure_site
+from ivrules.cli_serve import ensure_site, rebuild_site
 from ivrules.errors import AgreementError
 from ivrules.reload import Library, content_hash
 from tests.conftest import AGREEMENTS, ANTIBIOTICS_COURSE
@@ -165,6 +165,19 @@ def test_answers_during_swaps_come_whole_from_one_version(folder: Path) -> None:
         worker.join()
 
 
+def test_listeners_hear_of_good_swaps_only(folder: Path) -> None:
+    library = Library.open(folder)
+    heard: list[str] = []
+    library.listeners.append(lambda loaded: heard.append(loaded.content_hash))
+    library.listeners.append(lambda loaded: 1 / 0)  # a failing listener does not undo the swap
+    edit(folder, GOOD_RULE, "rule: alder >> 3 år")
+    library.check()
+    assert heard == []
+    edit(folder, "alder >> 3 år", "alder > 4 år")
+    assert library.check() is True
+    assert heard == [library.current.content_hash]
+
+
 def test_a_folder_with_mistakes_cannot_be_served(folder: Path) -> None:
     edit(folder, GOOD_RULE, "rule: alder >> 3 år")
     with pytest.raises(AgreementError):
@@ -178,10 +191,19 @@ def test_no_site_project_means_the_notice(tmp_path: Path) -> None:
     assert ensure_site(tmp_path / "mkdocs.yml") is None
 
 
-def test_a_missing_site_is_built(tmp_path: Path) -> None:
-    (tmp_path / "docs").mkdir()
-    (tmp_path / "docs" / "index.md").write_text("# Aftalerne\n", encoding="utf-8")
+def test_a_missing_site_is_built_and_rebuilt_on_request(tmp_path: Path) -> None:
+    page = tmp_path / "docs" / "index.md"
+    page.parent.mkdir()
+    page.write_text("# Aftalerne\n", encoding="utf-8")
     (tmp_path / "mkdocs.yml").write_text("site_name: prøve\nsite_dir: build\n", encoding="utf-8")
     built = ensure_site(tmp_path / "mkdocs.yml")
     assert built == tmp_path / "build"
-    assert (built / "index.html").is_file()
+    assert "Aftalerne" in (built / "index.html").read_text(encoding="utf-8")
+    page.write_text("# Ny udgave\n", encoding="utf-8")
+    rebuild_site(tmp_path / "mkdocs.yml")
+    assert "Ny udgave" in (built / "index.html").read_text(encoding="utf-8")
+
+
+def test_a_broken_site_project_does_not_stop_the_service(tmp_path: Path) -> None:
+    (tmp_path / "mkdocs.yml").write_text("site_name: prøve\nsite_dir: build\nhooks: [missing.py]\n", encoding="utf-8")
+    assert ensure_site(tmp_path / "mkdocs.yml") is None
