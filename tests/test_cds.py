@@ -74,6 +74,9 @@ def test_eligible_course_gets_an_info_card_linking_the_agreement(cds: TestClient
     assert "| Kommune | Aarhus |" in detail
     assert "| Doser givet i hospitalsregi | 2 doser |" in detail
     assert "**Mangler**" not in detail and "**Ikke opfyldt**" not in detail
+    silent = detail.split("**Aftalen siger ikke**")[1].split("**")[0]
+    assert "isotone væsker må gives" in silent  # an eligibility question the agreement leaves open
+    assert "afregnes" not in silent  # a tariff question: not what the card is about
 
 
 def test_four_doses_a_day_is_critical_and_names_the_rule(cds: TestClient) -> None:

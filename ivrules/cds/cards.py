@@ -19,7 +19,7 @@ from typing import Any
 import jinja2
 
 from ivrules import danish
-from ivrules.agreement import Agreement
+from ivrules.agreement import Agreement, Unknown
 from ivrules.book import Book
 from ivrules.cds.fhir_facts import Course
 from ivrules.errors import FactsError, LookupError_, UnknownRegionError
@@ -89,12 +89,19 @@ class Cards:
         region_name = self._region_name(answer.region)
         detail = self._detail(course, answer=answer, url=url, region_name=region_name, failed=failed,
                               passed=[rule for rule, value in outcomes if value is True],
-                              missing=[self.book.vocabulary.facts[n] for n in answer.missing])
+                              missing=[self.book.vocabulary.facts[n] for n in answer.missing],
+                              unknowns=self._unknowns(answer))
         source = {"label": f"{region_name}: aftalen af {danish.date(answer.agreement.effective)}",
                   "url": self.links.agreement(answer.agreement, focus)}
         links = [{"label": "Læs aftalen", "url": url, "type": "absolute"}]
         return card(summary(course.label, str(self.ctx.labels.answers[answer.eligible])),
                     INDICATOR[answer.eligible], source, detail, links)
+
+    def _unknowns(self, answer: Eligibility) -> list[Unknown]:
+        """What the agreement is silent about that bears on eligibility (not on what a course costs)."""
+        used = {f.name for f in self.book.facts(answer.region, answer.agreement.effective)}
+        sections = {rule.section for rule in answer.rules}
+        return [u for u in answer.agreement.unknowns if (u.about in used if u.about else u.section in sections)]
 
     def _problem(self, course: Course, problem: str, explanation: str | None = None) -> dict[str, Any]:
         detail = self._detail(course, answer=None, url=self.links.home, problem=explanation or problem)

@@ -241,7 +241,8 @@ def _dosage_per_day(dosage: Dosage, table: FhirTable) -> Decimal | None:
     repeat = timing.repeat if timing else None
     # frequencyMax is the most the order allows, and the agreements limit the most.
     frequency = (repeat.frequencyMax or repeat.frequency) if repeat else None
-    if repeat and frequency and repeat.period and repeat.periodUnit in HOURS_PER_UNIT:
+    if repeat and frequency and frequency > 0 and repeat.period and repeat.period > 0 \
+            and repeat.periodUnit in HOURS_PER_UNIT:
         return Decimal(frequency) * 24 / (Decimal(repeat.period) * HOURS_PER_UNIT[repeat.periodUnit])
     codes = [table.timing_codes.get(str(c.code)) for c in _codings(timing.code if timing else None)
              if c.system in table.timing_systems]
