@@ -14,6 +14,7 @@ from pydantic import BaseModel, ConfigDict
 
 from ivrules.agreement import Agreement, Rule, Section
 from ivrules.book import Book, period
+from ivrules.printer import to_source
 from ivrules.quote import money
 from ivrules.tariff import Amount, Financing, Schedule, Tariff
 from ivrules.vocabulary import Fact, Vocabulary
@@ -221,11 +222,13 @@ def _financing(financing: Financing | None) -> dict[str, Any] | None:
 def _schedule(schedule: Schedule) -> dict[str, Any]:
     return {
         "id": schedule.id, "title": schedule.title, "kind": schedule.kind, "by": schedule.by,
+        "applies": to_source(schedule.applies_expr) if schedule.applies_expr is not None else None,
         "bands": [{"from_day": b.from_day, "to_day": b.to_day, "per_day": b.per_day, "text": b.text,
                    **_amount(b.amount)} for b in schedule.bands],
         "categories": [{"value": c.value, "text": c.text, "financing": _financing(c.financing), **_amount(c.amount)}
                        for c in schedule.categories],
         "per_minute": _amount(schedule.per_minute) if schedule.per_minute else None,
+        "unknown": schedule.unknown.unknown if schedule.unknown else None,
         "interpretations": list(schedule.interpretations),
     }
 

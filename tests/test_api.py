@@ -54,6 +54,14 @@ def test_agreement_in_force_has_its_rules_and_names_its_hash(client: TestClient,
     assert {i["id"] for i in data["interpretations"]} == set(agreement.interpretations)
 
 
+def test_every_revision_is_served_as_json(client: TestClient, book: ivrules.Book) -> None:
+    for region in book.regions:
+        for agreement in book.agreements(region):
+            response = client.get(f"/v1/agreements/{region}", params={"date": agreement.revision})
+            assert response.status_code == 200, response.text
+            assert response.json()["content_hash"] == agreement.content_hash
+
+
 def test_agreement_without_date_is_the_one_in_force_today(client: TestClient) -> None:
     assert client.get(f"/v1/agreements/{REGION}").status_code == 200
 
