@@ -33,6 +33,8 @@ from ivrules.vocabulary import Vocabulary
 __all__ = ["OUTCOME", "WORDING", "Change", "Diff", "Revision", "diff", "resolve", "resolve_pair"]
 
 CONTEXT_WORDS = 6  # words of unchanged text shown on each side of a change
+SAME_SECTION = 0.5  # share of words two sections must have in common to be one section, changed
+SAME_NUMBER_BONUS = 0.1
 
 
 @dataclass
@@ -164,7 +166,7 @@ def diff(old: Revision, new: Revision, *, search: int = diff_cases.SEARCH_EXAMPL
     """Compare two revisions: the changes, the cases that answer differently and, given a course
     register, the money under each (see ``diff_cases``)."""
     found = changes(old, new)
-    register = diff_tariff.read_register(courses) if courses is not None else None
+    register = diff_tariff.read_register(courses, new.vocabulary) if courses is not None else None
     extra = [course.facts for course in register.courses] if register is not None else []
     cases = diff_cases.run_cases(old, new, found, search, limit, extra=extra)
     cost = diff_tariff.cost(old, new, register) if register is not None else None
@@ -219,17 +221,36 @@ def _section_text(section: Section) -> str:
 
 
 def _section_changes(old: list[Section], new: list[Section]) -> list[Change]:
-    before = {s.number: s for s in old}
-    after = {s.number: s for s in new}
     out = []
-    for number in _ordered_union(list(before), list(after)):
-        a, b = before.get(number), after.get(number)
+    for a, b in _section_pairs(old, new):
         a_text, b_text = (_section_text(a) if a else ""), (_section_text(b) if b else "")
-        if a_text != b_text or (a and b and a.party != b.party):
-            title = (b or a).title  # type: ignore[union-attr]
-            out.append(_text_change(f"section:{number}", "section", f"Afsnit {number} {title}", a_text, b_text,
-                                    number))
+        moved = a is not None and b is not None and a.number != b.number
+        if a_text != b_text or moved or (a and b and a.party != b.party):
+            number = (b or a).number  # type: ignore[union-attr]
+            label = f"Afsnit {number} {(b or a).title}" + (f" (før afsnit {a.number})" if moved else "")  # type: ignore
+            if a_text == b_text:
+                text = f"{label}: kun flyttet, teksten er uændret"
+                out.append(Change(f"section:{number}", "changed", "section", text, WORDING, number, before=a_text,
+                                  after=b_text))
+            else:
+                out.append(_text_change(f"section:{number}", "section", label, a_text, b_text, number))
     return out
+
+
+def _section_pairs(old: list[Section], new: list[Section]) -> list[tuple[Section | None, Section | None]]:
+    """Sections of the two revisions paired by likeness of their words (a section may be renumbered
+    or retitled); the same number counts a little. Unpaired ones were added or removed."""
+    words = [_section_text(s).split() for s in old], [_section_text(s).split() for s in new]
+    scores = sorted(((difflib.SequenceMatcher(None, words[0][i], words[1][j], autojunk=False).ratio()
+                      + SAME_NUMBER_BONUS * (a.number == b.number), i, j)
+                     for i, a in enumerate(old) for j, b in enumerate(new)), reverse=True)
+    match: dict[int, int] = {}
+    for score, i, j in scores:
+        if score >= SAME_SECTION and j not in match and i not in match.values():
+            match[j] = i
+    removed: list[tuple[Section | None, Section | None]] = [
+        (a, None) for i, a in enumerate(old) if i not in match.values()]
+    return removed + [(old[match[j]] if j in match else None, b) for j, b in enumerate(new)]
 
 
 def _ordered_union(first: list[str], second: list[str]) -> list[str]:
@@ -288,9 +309,13 @@ def _changed_rule(a: Rule, b: Rule, old_vocab: Vocabulary, new_vocab: Vocabulary
     if _same_rule(a, b):
         if (a.explain, a.section, a.interpretations) == (b.explain, b.section, b.interpretations):
             return None
-        text = f"{_where(b).capitalize()}, kun formulering: {a.explain} → {b.explain}"
-        if a.section != b.section:
-            text += f" (flyttet fra afsnit {a.section})"
+        if a.explain != b.explain:
+            text = f"{_where(b).capitalize()}, kun formulering: {a.explain} → {b.explain}"
+            text += f" (flyttet fra afsnit {a.section})" if a.section != b.section else ""
+        elif a.section != b.section:
+            text = f"Regel {b.id} er flyttet fra afsnit {a.section} til afsnit {b.section}, samme indhold"
+        else:
+            text = f"{_where(b).capitalize()} henviser nu til fortolkningerne {', '.join(b.interpretations) or 'ingen'}"
         return Change(f"rule:{b.id}", "changed", "rule", text, WORDING, b.section, b.id, a.explain, b.explain)
     before, after = rule_sentence(a, old_vocab), rule_sentence(b, new_vocab)
     return Change(f"rule:{b.id}", "changed", "rule", f"{_where(b).capitalize()}: {before} → {after}", OUTCOME,
@@ -354,16 +379,16 @@ def word_diff(before: str, after: str) -> tuple[tuple[str, str], ...]:
 
 
 def render_words(words: tuple[tuple[str, str], ...], marks: tuple[str, str, str, str] = ("[-", "-]", "{+", "+}"),
-                 context: int = CONTEXT_WORDS) -> str:
+                 context: int = CONTEXT_WORDS, escape: Callable[[str], str] = str) -> str:
     """A word diff as one readable line: unchanged stretches shortened to a few words of context."""
     parts = []
     for i, (op, text) in enumerate(words):
         if op == "-":
-            parts.append(f"{marks[0]}{text}{marks[1]}")
+            parts.append(f"{marks[0]}{escape(text)}{marks[1]}")
         elif op == "+":
-            parts.append(f"{marks[2]}{text}{marks[3]}")
+            parts.append(f"{marks[2]}{escape(text)}{marks[3]}")
         else:
-            parts.append(_context(text.split(), i > 0, i < len(words) - 1, context))
+            parts.append(escape(_context(text.split(), i > 0, i < len(words) - 1, context)))
     return " ".join(p for p in parts if p)
 
 

@@ -28,7 +28,6 @@ from ivrules.vocabulary import Fact, Vocabulary
 if TYPE_CHECKING:
     from hypothesis.strategies import SearchStrategy
 
-OUTCOME_WORDS = {False: "failed", None: "unknown"}  # a rule that passes leaves no part: as if it were absent
 SEARCH_EXAMPLES = 150  # hypothesis examples per change searched
 GRID_LIMIT = 2_000  # combinations of one changed rule's facts
 ORIGINS = ("eksempel", "grænse", "søgning")
@@ -40,7 +39,8 @@ class Answer:
     """What one revision answers for one case: the summary compared, and each part's outcome."""
 
     summary: dict[str, Any]  # {"eligible": …, "tariff": …, "total": …}
-    parts: dict[str, Any]  # change id → that part's outcome (absent: passed or not used), to trace a cause
+    rules: dict[str, bool | None]  # each requirement's outcome, by rule id
+    parts: dict[str, Any]  # tariff change id → that part's outcome (absent: not used), to trace a cause
 
 
 @dataclass(frozen=True)
@@ -119,10 +119,10 @@ def answer(rev: Revision, facts: dict[str, Any]) -> Answer | None:
         return None
     result = rev.ruleset.evaluate(typed)
     summary: dict[str, Any] = {"eligible": result.eligible}
-    outcomes = zip(result.rules, result.outcomes, strict=True)
-    parts: dict[str, Any] = {f"rule:{r.id}": OUTCOME_WORDS[v] for r, v in outcomes if v is not True}
+    parts: dict[str, Any] = {}
     diff_tariff.answer_tariff(rev, typed, summary, parts)
-    return Answer(summary, parts)
+    rules = {r.id: v for r, v in zip(result.rules, result.outcomes, strict=True)}
+    return Answer(summary, rules, parts)
 
 
 def compare(old: Revision, new: Revision, facts: dict[str, Any], watched: list[Change],
@@ -135,8 +135,35 @@ def compare(old: Revision, new: Revision, facts: dict[str, Any], watched: list[C
 
 
 def causes(before: Answer, after: Answer, watched: list[Change]) -> tuple[str, ...]:
-    """The changes whose part answers differently. A rule a revision lacks counts as passed."""
-    return tuple(c.id for c in watched if before.parts.get(c.id) != after.parts.get(c.id))
+    """The changes that make the answers differ, in the order of the changes.
+
+    For eligibility: the changed rules whose outcome differs (a rule a revision lacks counts as
+    passed); of those, the ones without which the new answer would not differ, when there are any.
+    For the price: the tariff parts whose outcome differs."""
+    found: set[str] = set()
+    if before.summary["eligible"] != after.summary["eligible"]:
+        found |= _rule_causes(before, after, [c for c in watched if c.subject == "rule" and c.rule])
+    if _price(before.summary) != _price(after.summary):
+        found |= {c.id for c in watched if c.subject == "tariff" and before.parts.get(c.id) != after.parts.get(c.id)}
+    return tuple(c.id for c in watched if c.id in found)
+
+
+def _price(summary: dict[str, Any]) -> dict[str, Any]:
+    return {k: v for k, v in summary.items() if k != "eligible"}
+
+
+def _rule_causes(before: Answer, after: Answer, changed: list[Change]) -> set[str]:
+    differing = [c for c in changed if before.rules.get(c.rule or "", True) != after.rules.get(c.rule or "", True)]
+    necessary = {c.id for c in differing
+                 if kleene({**after.rules, c.rule or "": before.rules.get(c.rule or "", True)}.values())
+                 != after.summary["eligible"]}
+    return necessary or {c.id for c in differing}
+
+
+def kleene(values: Iterable[bool | None]) -> bool | None:
+    """The conjunction of three-valued outcomes: False if any fails, else None if any is unknown."""
+    seen = list(values)
+    return False if False in seen else (None if None in seen else True)
 
 
 def group(found: list[Case], changes: list[Change]) -> list[tuple[tuple[str, ...], list[Case]]]:

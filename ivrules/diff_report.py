@@ -7,6 +7,8 @@ by the change that causes them, and the money when a course register was given.
 
 from __future__ import annotations
 
+from collections.abc import Callable
+from dataclasses import dataclass
 from typing import Any
 
 from ivrules import danish
@@ -14,6 +16,7 @@ from ivrules.diff import OUTCOME, Change, Diff, Revision, render_words
 from ivrules.diff_cases import Case
 from ivrules.vocabulary import Vocabulary
 
+Escape = Callable[[str], str]
 SHOWN = 3  # cases shown per cause; the JSON has them all (up to --max-cases)
 VERDICT = {True: "ja", False: "nej", None: "uafklaret"}
 EFFECT = {OUTCOME: "kan ændre udfaldet", "wording": "kun ordlyd"}
@@ -186,53 +189,62 @@ def _decided(case: Case) -> bool:
 # --- Markdown -------------------------------------------------------------------------------------------
 
 
-def to_markdown(d: Diff, shown: int = SHOWN, heading: str = "#") -> str:
-    """The diff as Markdown: for the site's "Ændringer" pages and for a review."""
-    lines = [f"{heading} {title(d)}", "", *change_lines(d), ""]
+def _pipes(text: str) -> str:
+    """Plain text in a table cell: only the cell separator needs escaping."""
+    return text.replace("|", "\\|")
+
+
+def to_markdown(d: Diff, shown: int = SHOWN, heading: str = "#", escape: Escape = _pipes,
+                title_text: str | None = None) -> str:
+    """The diff as Markdown: for the site's "Ændringer" pages and for a review.
+
+    ``escape`` makes agreement wording safe inside a table cell (the site passes its own escaping)."""
+    md = _Markdown(escape)
+    lines = [f"{heading} {title_text or escape(title(d))}", "", *change_lines(d), ""]
     if d.changes:
         lines += ["| | Ændring | Virkning |", "|---|---|---|"]
-        for change in ordered(d.changes):
-            lines.append(f"| {_md_where(change)} | {_md_change(change)} | {EFFECT[change.effect]} |")
-    lines += _cases_markdown(d, shown, heading + "#")
-    lines += _cost_markdown(d, heading + "#")
+        lines += [f"| {md.where(c)} | {md.change(c)} | {EFFECT[c.effect]} |" for c in ordered(d.changes)]
+    lines += md.cases(d, shown, heading + "#")
+    lines += _cost_markdown(d, heading + "#", escape)
     return "\n".join(lines) + "\n"
 
 
-def _md_where(change: Change) -> str:
-    name = change_name(change)
-    return _cell(name[:1].upper() + name[1:])
+@dataclass(frozen=True)
+class _Markdown:
+    escape: Escape
+
+    def cell(self, text: str) -> str:
+        return self.escape(text).replace("\n", " ")
+
+    def where(self, change: Change) -> str:
+        name = change_name(change)
+        return self.cell(name[:1].upper() + name[1:])
+
+    def change(self, change: Change) -> str:
+        if change.words:
+            return render_words(change.words, ("~~", "~~", "**", "**"), escape=self.cell)
+        if change.subject == "rule" and change.kind == "changed" and change.effect == OUTCOME:
+            return self.cell(f"{change.before} → {change.after}")
+        return self.cell(change.text)
+
+    def cases(self, d: Diff, shown: int, heading: str) -> list[str]:
+        report = d.cases
+        if report is None:
+            return []
+        lines = ["", f"{heading} Forløb med et andet svar", "",
+                 f"{len(report.cases)} af {report.tried} afprøvede forløb får et andet svar.", ""]
+        vocab = d.new.vocabulary
+        for because, cases in report.groups:
+            name = _because(d, because)
+            lines += [f"**{self.cell(name[:1].upper() + name[1:])}** ({len(cases)} forløb)", "",
+                      "| Forløb | Før | Efter |", "|---|---|---|"]
+            lines += [f"| {self.cell(facts_text(c.facts, vocab))} | {self.cell(answer_text(c.before))} | "
+                      f"{self.cell(answer_text(c.after))} |" for c in highlights(cases, shown)]
+            lines.append("")
+        return lines
 
 
-def _md_change(change: Change) -> str:
-    if change.words:
-        return _cell(render_words(change.words, ("~~", "~~", "**", "**")))
-    if change.subject == "rule" and change.kind == "changed" and change.effect == OUTCOME:
-        return _cell(f"{change.before} → {change.after}")
-    return _cell(change.text)
-
-
-def _cell(text: str) -> str:
-    return text.replace("|", "\\|").replace("\n", " ")
-
-
-def _cases_markdown(d: Diff, shown: int, heading: str) -> list[str]:
-    report = d.cases
-    if report is None:
-        return []
-    lines = ["", f"{heading} Forløb med et andet svar", "",
-             f"{len(report.cases)} af {report.tried} afprøvede forløb får et andet svar.", ""]
-    vocab = d.new.vocabulary
-    for because, cases in report.groups:
-        lines += [f"**{_cell(_because(d, because)).capitalize()}** ({len(cases)} forløb)", "",
-                  "| Forløb | Før | Efter |", "|---|---|---|"]
-        for case in highlights(cases, shown):
-            lines.append(f"| {_cell(facts_text(case.facts, vocab))} | {answer_text(case.before)} | "
-                         f"{answer_text(case.after)} |")
-        lines.append("")
-    return lines
-
-
-def _cost_markdown(d: Diff, heading: str) -> list[str]:
+def _cost_markdown(d: Diff, heading: str, escape: Escape) -> list[str]:
     if d.cost is None:
         return []
     data = d.cost.to_dict()
@@ -241,7 +253,7 @@ def _cost_markdown(d: Diff, heading: str) -> list[str]:
              "|---|--:|--:|--:|--:|--:|--:|--:|"]
     for row in [data["total"], *data["municipalities"]]:
         b, a, diff = row["before"], row["after"], row["difference"]
-        lines.append(f"| {row['name']} | {_kr(b['total'])} | {_kr(a['total'])} | {_signed(diff['total'])} | "
+        lines.append(f"| {escape(row['name'])} | {_kr(b['total'])} | {_kr(a['total'])} | {_signed(diff['total'])} | "
                      f"{_kr(b['region_share'])} | {_kr(a['region_share'])} | {_kr(b['municipality_share'])} | "
                      f"{_kr(a['municipality_share'])} |")
     return lines

@@ -20,11 +20,12 @@ from decimal import Decimal
 from pathlib import Path
 from typing import Any
 
-from ivrules import danish
+from ivrules import danish, settle
 from ivrules import nodes as n
+from ivrules.book import Book
 from ivrules.cases import facts_of
 from ivrules.diff_model import OUTCOME, WORDING, Change, Revision
-from ivrules.errors import FactsError, LookupError_
+from ivrules.errors import FactsError
 from ivrules.printer import to_danish
 from ivrules.quote import Quote, course_days, money, quote
 from ivrules.tariff import COUNT_DAYS, Amount, Band, BillingRule, Category, Financing, Schedule, Tariff
@@ -441,26 +442,29 @@ class Course:
 class Register:
     path: Path
     courses: list[Course]
+    rejected: list[int]  # rows whose number of cells does not match the header
 
 
-def read_register(path: Path) -> Register:
-    """A course register (the settlement CSV: ``course_id`` and columns named like the facts)."""
+def read_register(path: Path, vocab: Vocabulary) -> Register:
+    """A course register in the settlement format (``ivrules.settle``), read with the settlement's own checks."""
+    text, delimiter = settle.read_register(path)
+    reader = csv.reader(io.StringIO(text, newline=""), delimiter=delimiter)
+    courses, rejected = [], []
     try:
-        text = path.read_text(encoding="utf-8-sig")
-    except FileNotFoundError:
-        raise LookupError_(f"forløbsregistret {path} findes ikke") from None
-    except UnicodeDecodeError as exc:
-        raise LookupError_(f"forløbsregistret {path} er ikke UTF-8 (byte {exc.start})") from None
-    try:
-        reader = csv.DictReader(io.StringIO(text, newline=""))
-        rows = list(reader)
+        header = next(reader, None)
+        if header is None:
+            raise settle.RegisterError(str(path), 1, 1, "filen er tom")
+        names = settle.check_header(header, Book(vocab), str(path))
+        for row in reader:
+            if len(row) != len(names):
+                rejected.append(reader.line_num)
+                continue
+            cells = dict(zip(names, (cell.strip() for cell in row), strict=True))
+            course_id = cells.pop("course_id")
+            courses.append(Course(course_id, reader.line_num, {k: v for k, v in cells.items() if v}))
     except csv.Error as exc:
-        raise LookupError_(f"forløbsregistret {path} er ikke gyldig CSV: {exc}") from None
-    if not reader.fieldnames or "course_id" not in reader.fieldnames:
-        raise LookupError_(f"forløbsregistret {path} mangler kolonnen course_id (linje 1)")
-    courses = [Course(row.get("course_id") or "", i, {k: v for k, v in row.items() if k and k != "course_id" and v})
-               for i, row in enumerate(rows, start=2)]
-    return Register(path, courses)
+        raise settle.RegisterError(str(path), reader.line_num, 1, f"filen kan ikke læses som CSV: {exc}") from None
+    return Register(path, courses, rejected)
 
 
 @dataclass
@@ -513,9 +517,11 @@ class CostReport:
     register: str
     total: Row
     municipalities: dict[str, Row]
+    rejected: int = 0  # rows that could not be read as a course
 
     def to_dict(self) -> dict[str, Any]:
-        return {"register": self.register, "courses": self.total.courses, "total": self.total.to_dict(),
+        return {"register": self.register, "courses": self.total.courses, "rejected_rows": self.rejected,
+                "total": self.total.to_dict(),
                 "municipalities": [self.municipalities[k].to_dict() for k in sorted(self.municipalities)]}
 
 
@@ -531,7 +537,7 @@ def cost(old: Revision, new: Revision, register: Register) -> CostReport:
             row.changed += _summary(before) != _summary(after)
             row.before.add(*before)
             row.after.add(*after)
-    return CostReport(str(register.path), total, rows)
+    return CostReport(str(register.path), total, rows, len(register.rejected))
 
 
 def _price(rev: Revision, facts: dict[str, Any]) -> tuple[Quote | None, str]:

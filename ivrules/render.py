@@ -489,3 +489,5 @@ def build_site(out_dir: str | Path, *, agreements: str | Path | None = None, str
         build(cfg)
     except Abort as exc:
         raise SiteError(str(exc)) from None
+
+from ivrules import diff_site  # noqa: E402, F401  (registers the "Ændringer" pages)

@@ -18,8 +18,8 @@ from ivrules.diff import OUTCOME, WORDING, Diff, Revision, diff, from_text
 from ivrules.diff_cases import answer
 from ivrules.diff_report import to_markdown, to_text
 from ivrules.diff_tariff import percent, read_register
-from ivrules.errors import LookupError_
 from ivrules.loader import Diagnostics
+from ivrules.settle import RegisterError
 from ivrules.vocabulary import Vocabulary
 from tests.conftest import AGREEMENTS
 
@@ -160,13 +160,19 @@ def test_the_effect_on_a_synthetic_register(vocab: Vocabulary, tmp_path: Path) -
     assert "| I alt |" in to_markdown(result)
 
 
-def test_a_register_without_course_id_is_refused(tmp_path: Path) -> None:
+def test_a_register_is_read_with_the_settlement_checks(vocab: Vocabulary, tmp_path: Path) -> None:
     path = tmp_path / "forløb.csv"
-    path.write_text("municipality,start_date\nAarhus,2021-05-01\n", encoding="utf-8")
-    with pytest.raises(LookupError_, match="mangler kolonnen course_id"):
-        read_register(path)
-    with pytest.raises(LookupError_, match="findes ikke"):
-        read_register(tmp_path / "ingen.csv")
+    path.write_text("municipality;start_date;end_date\nAarhus;2021-05-01;2021-05-02\n", encoding="utf-8")
+    with pytest.raises(RegisterError, match="kolonnen 'course_id' mangler"):
+        read_register(path, vocab)
+    path.write_text("course_id;municipality;start_date;end_date\nA;Aarhus;2021-05-01;2021-05-02\nB;Aarhus\n",
+                    encoding="utf-8")
+    register = read_register(path, vocab)
+    assert [(c.id, c.row, c.facts) for c in register.courses] == [
+        ("A", 2, {"municipality": "Aarhus", "start_date": "2021-05-01", "end_date": "2021-05-02"})]
+    assert register.rejected == [3]
+    with pytest.raises(RegisterError, match="kan ikke læse filen"):
+        read_register(tmp_path / "ingen.csv", vocab)
 
 
 def test_cli_diff_with_courses(tmp_path: Path) -> None:
@@ -176,3 +182,19 @@ def test_cli_diff_with_courses(tmp_path: Path) -> None:
     assert result.exit_code == 0, result.output
     cost = json.loads(result.output)["cost"]
     assert cost["courses"] == 40 and set(cost["total"]) >= {"before", "after", "difference"}
+
+
+def test_the_site_has_a_changes_page_per_consecutive_pair(vocab: Vocabulary) -> None:
+    from ivrules.book import load
+    from ivrules.diff_site import change_pages
+    from ivrules.render import Context, environment
+
+    book = load(AGREEMENTS)
+    pages = {p.path: p for p in change_pages(Context(book, environment()))}
+    pairs = sum(max(len(book.agreements(r)) - 1, 0) for r in book.regions)
+    assert len(pages) == pairs
+    page = pages["midtjylland/2021-05-01/aendringer/index.md"]
+    assert page.nav == ("Region Midtjylland", "Udgave 1. maj 2021", "Ændringer")
+    assert page.content.startswith("# Ændringer fra udgaven af 1. juni 2020 til udgaven af 1. maj 2021\n")
+    assert "| Optællingen af dage, der afregnes |" in page.content
+    assert "to\\_slags\\_antibiotika" in page.content  # agreement words are escaped for Markdown
