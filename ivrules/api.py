@@ -28,6 +28,7 @@ from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from ivrules import api_models as m
 from ivrules.book import Book
+from ivrules.cds import install as install_cds
 from ivrules.errors import FactsError, LookupError_
 from ivrules.loader import did_you_mean
 from ivrules.reload import Library, iso_time
@@ -91,6 +92,8 @@ def create_app(source: Book | Library | str | Path, *, site_dir: Path | None = N
     app.state.library = library
     _install_errors(app, library)
     _install_api(app, library)
+    # CDS Hooks for the EHRs (ivrules.cds): JWT-checked, with CORS on /cds-services only.
+    install_cds(app, lambda: library.book, site=SITE_PREFIX)
     _install_page(app, library, site_dir)
     app.add_middleware(_Guard)
     return app
@@ -267,9 +270,11 @@ _templates = Environment(loader=PackageLoader("ivrules", "templates"), undefined
 
 def _install_page(app: FastAPI, library: Library, site_dir: Path | None) -> None:
     async def page() -> HTMLResponse:
-        book = library.book
-        regions = [{"id": r, "revisions": [a.revision for a in book.agreements(r)]} for r in book.regions]
-        html = _templates.get_template("doctor/page.html").render(regions=regions, site=SITE_PREFIX)
+        labels = _templates.get_template("site/labels.md.j2").module  # the site's Danish words, shared
+        regions = [{"id": r, "name": labels.regions.get(r, r)} for r in library.book.regions]  # type: ignore[attr-defined]
+        words = {"answers": {json.dumps(k): v for k, v in labels.answers.items()},  # type: ignore[attr-defined]
+                 "outcomes": labels.outcomes, "regions": labels.regions}  # type: ignore[attr-defined]
+        html = _templates.get_template("doctor/page.html").render(regions=regions, words=words, site=SITE_PREFIX)
         return HTMLResponse(html)
 
     async def to_site() -> RedirectResponse:

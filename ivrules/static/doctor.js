@@ -4,13 +4,10 @@
 "use strict";
 
 const ALWAYS = ["date", "municipality"];
-const VERDICT = {
-  true: ["ja", "Ja – forløbet kan overdrages til kommunen."],
-  false: ["nej", "Nej – forløbet er ikke omfattet af aftalen."],
-  null: ["uafklaret", "Uafklaret – der mangler oplysninger."],
-};
+const WORDS = JSON.parse(document.getElementById("words").textContent); // the site's Danish words
+const VERDICT_CLASS = { true: "ja", false: "nej", null: "uafklaret" };
 const MARK = { passed: "✓", failed: "✗", unknown: "?" };
-const OUTCOME = { passed: "opfyldt", failed: "ikke opfyldt", unknown: "ukendt" };
+const OUTCOME = WORDS.outcomes;
 
 const state = { region: "", facts: [], byName: {}, missing: [], showAll: false, seq: 0 };
 
@@ -99,7 +96,7 @@ function showProblems(problems) {
     if (target) target.textContent = problem.msg + allowed;
     else general.push(`${name}: ${problem.msg}${allowed}`);
   }
-  setAnswer(el("p", { class: "notice", text: general.join(" ") || "Ret de markerede svar." }));
+  setAnswer(el("p", { class: "notice", text: general.join(" ") || "Besvar eller ret de markerede spørgsmål." }));
 }
 
 function setAnswer(...nodes) {
@@ -125,7 +122,8 @@ function list(title, cls, items) {
 }
 
 function renderAnswer(data) {
-  const [cls, text] = VERDICT[data.eligible];
+  const key = JSON.stringify(data.eligible);
+  const [cls, text] = [VERDICT_CLASS[key], WORDS.answers[key]];
   const labels = data.missing.map((name) => (state.byName[name] || { label: name }).label);
   setAnswer(
     el("p", { id: "verdict", class: `verdict ${cls}`, text }),
@@ -134,7 +132,8 @@ function renderAnswer(data) {
     el("ul", { class: "reasons" }, ...data.reasons.map((r) => reasonItem(data, r))),
     list("Betingelser, der skal aftales", "conditions", data.conditions),
     list("Det siger aftalen ikke", "unknowns", data.unknowns),
-    el("p", { class: "trace", text: `Beregnet efter ${data.region}s aftale af ${data.revision} (indholds-hash ${data.content_hash}).` }));
+    el("p", { class: "trace", text: `Beregnet efter aftalen for ${WORDS.regions[data.region] || data.region} af ${data.revision} ` +
+      `(indholds-hash ${data.content_hash}).` }));
 }
 
 async function evaluate() {
