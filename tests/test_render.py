@@ -199,7 +199,7 @@ def test_nav_follows_the_generators_and_a_new_generator_adds_a_page(one_revision
 
 def test_comparison_page_links_each_cell_to_its_section(one_revision: Path) -> None:
     page = str(render.render_site(one_revision).page("sammenligning/index.md").content)
-    assert page.startswith("# Regionernes aftaler den 1. juni 2020")
+    assert page.startswith("---\nhide:\n  - toc\n---\n# Regionernes aftaler den 1. juni 2020")
     row = next(line for line in page.splitlines() if line.startswith("| **Aldersgrænse**"))
     assert "Alder (fyldte år) er over 3 år.<br>([afsnit 3](../midtjylland/2020-06-01/index.md#afsnit-3))" in row
 
