@@ -27,6 +27,7 @@ from ivrules.vocabulary import Fact, Vocabulary, read_municipalities, read_vocab
 
 VOCABULARY = "vocabulary.yaml"
 MUNICIPALITIES = "municipalities.yaml"
+QUOTE_MEMO = 65_536  # quotes kept by Book.tariff
 
 
 @dataclass
@@ -104,10 +105,25 @@ class Book:
 
     def tariff(self, region: str, facts: Mapping[str, Any]) -> Quote:
         """What does the course cost and who pays? A ``Quote`` (status, total, shares, lines, reasons)."""
+        # Quotes are immutable and depend only on the facts, so the same question is answered once.
+        memo: dict[Any, Quote] = self.__dict__.setdefault("_quotes", {})
+        try:
+            # The types are part of the key: 1 and True are equal, but only one of them is a number.
+            key: Any = (region, tuple(facts.items()), tuple(map(type, facts.values())))
+            found = memo.get(key)
+        except TypeError:  # a list among the facts (dose times): not memoised
+            key, found = None, None
+        if found is not None:
+            return found
         typed = self.vocabulary.normalise(facts)
         if typed.get("date") is None:
             raise FactsError("start_date", "mangler: startdatoen afgør, hvilken udgave af aftalen der gælder")
-        return quote(self.select(region, typed)[0], self.vocabulary, typed)
+        answer = quote(self.select(region, typed)[0], self.vocabulary, typed)
+        if key is not None:
+            if len(memo) >= QUOTE_MEMO:
+                memo.clear()
+            memo[key] = answer
+        return answer
 
     def facts(self, region: str, on: dt.date | None = None) -> list[Fact]:
         """The facts the region's rules may ask for (all revisions, or the one in force on ``on``)."""

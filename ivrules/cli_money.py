@@ -18,7 +18,8 @@ from ivrules import danish
 from ivrules.book import load
 from ivrules.cli import AgreementsOpt, FactsOpt, JsonOpt, RegionOpt, _guard, app, dump, read_facts
 from ivrules.quote import Quote
-from ivrules.settle import RegisterError, parse_period, settle_file, summary
+from ivrules.register import settle_file, summary
+from ivrules.settle import RegisterError, parse_period
 
 HEADLINE = {"unknown": "KAN IKKE BEREGNES", "not_covered": "IKKE OMFATTET AF AFTALEN"}
 
@@ -43,7 +44,7 @@ def _print_quote(answer: Quote) -> None:
         typer.echo(f"  {line.text:<52} {days:>8} {danish.kroner(line.amount):>14}")
     if answer.region_share is not None and answer.municipality_share is not None:
         typer.echo(f"  Regionen betaler {danish.kroner(answer.region_share)}, "
-                   f"kommunen {danish.kroner(answer.municipality_share)}.")
+                   f"kommunen {danish.kroner(answer.municipality_share)}")
     for flag in answer.flags:
         typer.echo(f"  ! {flag}")
     if answer.missing:

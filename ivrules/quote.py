@@ -88,9 +88,10 @@ def quote(ruleset: RuleSet, vocab: Vocabulary, facts: Facts) -> Quote:
     outside = _outside_region(agreement.region, facts, vocab)
     if outside:
         return Quote(*head, "not_covered", reasons=(outside,))
-    eligibility = ruleset.evaluate(facts)
-    if eligibility.eligible is False:
-        failed = tuple(r.explain for r, v in zip(eligibility.rules, eligibility.outcomes, strict=True) if v is False)
+    # Only a failed requirement matters here, so the rules run without building the explanation.
+    outcomes = [fn(facts) for fn in ruleset.fns]
+    if False in outcomes:
+        failed = tuple(r.explain for r, v in zip(ruleset.requirements, outcomes, strict=True) if v is False)
         return Quote(*head, "not_covered", reasons=("Forløbet er ikke omfattet af aftalen.", *failed))
     if agreement.tariff is None:  # the file's unknowns about the tariff say why, where it has any
         said = tuple(u.text for u in agreement.unknowns if u.about in ("tariff", "financing"))
@@ -147,9 +148,10 @@ class _Pricing:
             labels = ", ".join(self.vocab.facts[m].label.lower() for m in self.missing)
             self.unknown.append(f"Der mangler oplysninger: {labels}.")
         kind = schedule.id if schedule else ""
-        if self.unknown:
+        if self.unknown:  # why it cannot be computed, then which schedule it would have used
+            context = [r for r in self.reasons if r.startswith("Takst:")]
             return Quote(*head, "unknown", flags=tuple(self.flags), missing=tuple(self.missing),
-                         reasons=tuple(self.unknown + self.reasons), kind=kind, category=self.category)
+                         reasons=tuple(self.unknown + context), kind=kind, category=self.category)
         total = sum((line.amount for line in self.lines), Decimal(0))
         region, kommune = self._financing(schedule).split(total)
         return Quote(*head, "computed", total=total, region_share=region, municipality_share=kommune,

@@ -1,53 +1,46 @@
-"""A register of courses (CSV) → settled courses, quarterly invoices per municipality, rejections, a summary.
+"""Rows of a register of courses → settled courses by municipality and quarter, and rejected rows.
 
 The register has one course a row: a ``course_id`` column and columns named
 like the facts (``municipality``, ``start_date``, ``end_date``, ``treatment``,
 ``tyngdekategori`` …; an empty cell is a missing fact). Each row is priced
-with ``Book.tariff`` under the revision in force on its start date and
-invoiced in the quarter of the date the revision's tariff names.
+like ``Book.tariff`` prices a course, under the revision in force on its start
+date, and invoiced in the quarter of the date the revision's tariff names.
+Rows read = rows settled + rows rejected; a rejected row has a Danish reason.
 
-Invariants: rows read = rows settled + rows rejected, and the invoices add up
-to the settled courses to the øre. A problem in one row rejects that row with
-a Danish reason; a problem with the whole file (not UTF-8, not CSV, a missing
-or unknown column) raises ``RegisterError`` naming the line and column, and
-nothing is written: outputs go to a temporary folder and are moved in place
-only when every file is complete.
-
-Speed: a quote depends on the revision, the number of days and the other fact
-columns, not on the exact dates or the course id, so it is memoised on that
-tuple; dates are memoised on the (start, end) pair. The invoices keep a count
-per (quarter, distinct price) and multiply out at the end, so the hot loop is
-a few dict lookups and one ``csv.writer`` call per row.
+Speed: a price depends on the revision, the number of days and the other
+facts, never on the course id, and on the municipality only through its
+region and the facts derived from it. So the dates of a (start, end) pair
+are memoised, the other columns are normalised once per distinct combination
+and interned to what a price depends on, and the price is memoised per
+(revision, days, that). Settled courses are counted per (price,
+municipality, quarter) and multiplied out at the end; each row costs a few
+dictionary lookups and one precomputed output line. ``ivrules.register``
+reads and writes the files.
 """
 
 from __future__ import annotations
 
-import csv
 import datetime as dt
-import io
 import operator
-import os
 import re
-import shutil
-import tempfile
 from collections import Counter
-from collections.abc import Callable, Iterable, Iterator
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from decimal import Decimal
 from pathlib import Path
 from typing import Any
 
+from ivrules.accession import JOINED_FACT
+from ivrules.agreement import Agreement
 from ivrules.book import Book
-from ivrules.errors import FactsError, IvrulesError, NoRevisionError
+from ivrules.compiler import Compiled
+from ivrules.errors import FactsError, IvrulesError, LookupError_
 from ivrules.loader import did_you_mean
-from ivrules.quote import Quote, money
+from ivrules.quote import Quote, money, quote
+from ivrules.runtime import RuleSet
+from ivrules.tariff import Tariff, compiled_reads
 
 REQUIRED = ("course_id", "municipality", "start_date", "end_date")
-COURSES_HEADER = ("course_id", "municipality", "quarter", "kind", "total", "region_share", "municipality_share",
-                  "revision", "flags")
-INVOICES_HEADER = ("municipality", "quarter", "courses", "total", "region_share", "municipality_share")
-REJECTED_HEADER = ("row", "course_id", "reason")
-PROGRESS_EVERY = 1 << 14
 
 
 class RegisterError(IvrulesError):
@@ -77,16 +70,36 @@ def quarter_of(day: dt.date) -> str:
 
 @dataclass(frozen=True)
 class Priced:
-    """One distinct computed price, as settlement needs it: amounts and the output cells."""
+    """One distinct computed price: amounts, and the output cells after municipality and quarter."""
 
     id: int
-    municipality: str
     total: Decimal
     region_share: Decimal
     municipality_share: Decimal
+    revision: str
     label: str  # kind (and category) for the activity summary
-    cells: tuple[str, ...]  # kind, total, region_share, municipality_share, revision, flags
+    cells: str  # ",kind,total,region_share,municipality_share,revision,flags"
     bilateral: bool = False
+    key: int = field(init=False, repr=False)  # the high bits of a slot's key; municipality and quarter the low 24
+
+    def __post_init__(self) -> None:
+        object.__setattr__(self, "key", self.id << 24)
+
+
+class Slot:
+    """The settled courses that share a price, a municipality and a quarter (one output line suffix)."""
+
+    __slots__ = ("count", "line", "municipality", "price", "quarter")
+
+    def __init__(self, price: Priced, municipality: str, quarter: str, count: int = 0) -> None:
+        self.price, self.municipality, self.quarter, self.count = price, municipality, quarter, count
+        self.line = f",{_cell(municipality)},{quarter}{price.cells}\n"
+
+    def take(self) -> Slot:
+        """A copy with this run's count; the memoised slot starts again from zero."""
+        taken = Slot(self.price, self.municipality, self.quarter, self.count)
+        self.count = 0
+        return taken
 
 
 @dataclass(frozen=True)
@@ -107,57 +120,89 @@ class Invoice:
 
 @dataclass
 class Settlement:
-    """What settling some rows gave: counts per (quarter, price), rejections, rows read."""
+    """What settling some rows gave: the settled courses by slot, the rejections, the rows read."""
 
     region: str
     period: str | None = None
     rows: int = 0
-    counts: Counter[tuple[str, int]] = field(default_factory=Counter)
-    prices: list[Priced] = field(default_factory=list)
+    slots: list[Slot] = field(default_factory=list)
     rejected: list[tuple[int, str, str]] = field(default_factory=list)
-    revisions: Counter[str] = field(default_factory=Counter)
 
     @property
     def settled(self) -> int:
-        return sum(self.counts.values())
+        return sum(slot.count for slot in self.slots)
 
     def invoices(self) -> list[Invoice]:
         """One invoice per municipality and quarter, sorted by quarter then municipality."""
         sums: dict[tuple[str, str], list[Any]] = {}
-        for (quarter, pid), count in self.counts.items():
-            price = self.prices[pid]
-            acc = sums.setdefault((price.municipality, quarter), [0, Decimal(0), Decimal(0), Decimal(0)])
+        for slot in self.slots:
+            acc = sums.setdefault((slot.quarter, slot.municipality), [0, Decimal(0), Decimal(0), Decimal(0)])
+            price, count = slot.price, slot.count
             acc[0] += count
             acc[1] += price.total * count
             acc[2] += price.region_share * count
             acc[3] += price.municipality_share * count
-        return [Invoice(m, q, *acc) for (m, q), acc in sorted(sums.items(), key=lambda kv: (kv[0][1], kv[0][0]))]
+        return [Invoice(m, q, *acc) for (q, m), acc in sorted(sums.items())]
 
     def totals(self) -> tuple[Decimal, Decimal, Decimal]:
         """(total, region share, municipality share) over every settled course."""
-        out = [Decimal(0)] * 3
-        for (_, pid), count in self.counts.items():
-            price = self.prices[pid]
-            out = [out[0] + price.total * count, out[1] + price.region_share * count,
-                   out[2] + price.municipality_share * count]
-        return out[0], out[1], out[2]
+        total = region = kommune = Decimal(0)
+        for slot in self.slots:
+            total += slot.price.total * slot.count
+            region += slot.price.region_share * slot.count
+            kommune += slot.price.municipality_share * slot.count
+        return total, region, kommune
 
     def activity(self) -> dict[tuple[str, str], tuple[int, Decimal]]:
         """Courses and expense per (quarter, kind/category), for the activity summary."""
         out: dict[tuple[str, str], tuple[int, Decimal]] = {}
-        for (quarter, pid), count in self.counts.items():
-            price = self.prices[pid]
-            courses, total = out.get((quarter, price.label), (0, Decimal(0)))
-            out[(quarter, price.label)] = (courses + count, total + price.total * count)
+        for slot in self.slots:
+            courses, total = out.get((slot.quarter, slot.price.label), (0, Decimal(0)))
+            out[(slot.quarter, slot.price.label)] = (courses + slot.count, total + slot.price.total * slot.count)
         return out
 
     def bilateral(self) -> int:
         """Settled courses flagged for a bilateral agreement (days beyond the tariff)."""
-        return sum(count for (_, pid), count in self.counts.items() if self.prices[pid].bilateral)
+        return sum(slot.count for slot in self.slots if slot.price.bilateral)
+
+    def revisions(self) -> Counter[str]:
+        """Settled courses per revision of the agreement."""
+        out: Counter[str] = Counter()
+        for slot in self.slots:
+            out[slot.price.revision] += slot.count
+        return out
+
+
+class _Dates:
+    """A (start, end) pair of a register and, once the revision is chosen, its quarter and price table."""
+
+    __slots__ = ("end", "prices", "qid", "quarter", "ruleset", "start", "uid")
+
+    def __init__(self, start: dt.date, end: dt.date, uid: int) -> None:
+        self.start, self.end, self.uid = start, end, uid
+        self.ruleset: RuleSet | None = None
+        self.quarter, self.qid = "", 0
+        self.prices: dict[int, Priced | str] = {}  # shared by every pair with the same revision and days
+
+
+class _Base:
+    """One combination of a register's other columns, normalised once."""
+
+    __slots__ = ("mid", "municipality", "raw", "rid", "sel", "typed")
+
+    def __init__(self, raw: dict[str, str], typed: dict[str, Any], rid: int, mid: int, sel: int) -> None:
+        self.raw, self.typed, self.rid, self.mid, self.sel = raw, typed, rid, mid << 12, sel
+        self.municipality = typed.get("municipality", "")
 
 
 class Settler:
-    """Settles rows of one register (its header decides the columns) for one region."""
+    """Settles rows of one register (its header decides the columns) for one region.
+
+    Three memo tables keep the per-row work to dictionary lookups: the dates of
+    a (start, end) pair; the normalised other columns (a ``_Base``, interned to
+    the facts a price can depend on); and the price of each (revision, days,
+    those facts). Rejections are memoised too, as their Danish reason.
+    """
 
     def __init__(self, book: Book, region: str, header: list[str], period: str | None = None,
                  path: str = "<register>") -> None:
@@ -165,115 +210,210 @@ class Settler:
         self.book, self.region, self.period, self.path = book, region, period, path
         self.columns = check_header(header, book, path)
         self.width = len(header)
-        self.facts = [(name, i) for i, name in enumerate(self.columns) if name != "course_id"]
-        keyed = [i for name, i in self.facts if name not in ("start_date", "end_date")]
-        self.key_of: Callable[[list[str]], Any] = operator.itemgetter(*keyed) if keyed else (lambda row: ())
+        self.others = [(name, i) for i, name in enumerate(self.columns)
+                       if name not in ("course_id", "start_date", "end_date")]
+        indexes = [i for _, i in self.others]
+        self.key_of: Callable[[list[str]], Any] = (
+            operator.itemgetter(*indexes) if len(indexes) > 1 else (lambda row: tuple(row[i] for i in indexes)))
         self.needs_start = _reads_start_date(book, region, set(self.columns))
-        self._dates: dict[tuple[str, str], tuple[str, int, str, str] | str] = {}
-        self._quotes: dict[tuple[Any, ...], Priced | str] = {}
-        self._prices: list[Priced] = []  # by id
+        # Where an accession register says who joined when, the revision depends on the municipality.
+        self.selecting = any(book.accession.line_for(region, a.effective) for a in book.agreements(region))
+        self._selections: dict[tuple[int, int], _Dates | str] = {}
+        self.by_municipality = "municipality" in _all_reads(book, region)
+        self._dates: dict[tuple[str, str], _Dates | str] = {}
+        self._bases: dict[Any, _Base | str] = {}
+        self._classes: dict[tuple[Any, ...], dict[int, Priced | str]] = {}
+        self._interned: dict[Any, int] = {}  # what a price depends on → a small id
+        self._municipalities: dict[Any, int] = {}  # < 4096, so (price, municipality, quarter) packs into an int
+        self._quarters: dict[str, int] = {}
+        self._prices: list[Priced] = []
+        self._slots: dict[int, Slot] = {}
 
-    def run(self, rows: Iterable[list[str]], write: Callable[[Iterable[str]], Any],
+    def run(self, rows: Iterable[list[str]], write: Callable[[str], Any],
             line_of: Callable[[int], int] | None = None) -> Settlement:
-        """Settle ``rows`` (without the header); ``write`` receives each settled course's output row."""
+        """Settle ``rows`` (without the header); ``write`` receives courses.csv lines in chunks."""
         out = Settlement(self.region, self.period)
         line_of = line_of or (lambda n: n + 1)
         i_id, i_start, i_end = (self.columns.index(c) for c in ("course_id", "start_date", "end_date"))
-        dates, quotes, key_of, period, width = self._dates, self._quotes, self.key_of, self.period, self.width
+        dates, bases, slots, key_of = self._dates, self._bases, self._slots, self.key_of
+        period, width, rejected, selecting = self.period, self.width, out.rejected, self.selecting
         seen: set[str] = set()
-        counts, rejected, n = out.counts, out.rejected, 0
+        lines: list[str] = []
+        n = 0
         for row in rows:
             if not row:
                 continue  # a blank line is not a row
             n += 1
-            course = row[i_id] if len(row) > i_id else ""
-            if len(row) != width or course in seen or not course.strip():
-                rejected.append((line_of(n), course, self._row_problem(row, course, seen)))
+            if len(row) != width:
+                rejected.append((line_of(n), row[i_id] if len(row) > i_id else "", self._width_problem(row)))
+                continue
+            course = row[i_id]
+            if course in seen or not course.strip():
+                rejected.append((line_of(n), course, _id_problem(course)))
                 continue
             span = dates.get((row[i_start], row[i_end])) or self._date_entry(row[i_start], row[i_end])
             if isinstance(span, str):
                 rejected.append((line_of(n), course, span))
                 continue
-            revision, days, quarter, start = span
-            if period is not None and quarter != period:
-                rejected.append((line_of(n), course, f"forløbet afregnes i {quarter}, ikke i perioden {period}"))
+            key = key_of(row)
+            base = bases.get(key) or self._base(row, key)
+            if isinstance(base, str):
+                rejected.append((line_of(n), course, base))
                 continue
-            key = (revision, days, start, key_of(row)) if self.needs_start else (revision, days, key_of(row))
-            price = quotes.get(key) or self._price(row, key)
+            if selecting:
+                span = self._selected(span, base)
+                if isinstance(span, str):
+                    rejected.append((line_of(n), course, span))
+                    continue
+            if period is not None and span.quarter != period:
+                rejected.append((line_of(n), course, f"forløbet afregnes i {span.quarter}, ikke i perioden {period}"))
+                continue
+            price = span.prices.get(base.rid) or self._price(span, base)
             if isinstance(price, str):
                 rejected.append((line_of(n), course, price))
                 continue
+            slot = slots.get(price.key | base.mid | span.qid) or self._slot(price, base, span)
+            slot.count += 1
             seen.add(course)
-            counts[(quarter, price.id)] += 1
-            write((course, price.municipality, quarter, *price.cells))
-        out.rows, out.prices = n, list(self._prices)
-        for (_, pid), count in counts.items():
-            out.revisions[out.prices[pid].cells[4]] += count
+            lines.append((course if course.isalnum() else _cell(course)) + slot.line)
+            if len(lines) >= 8192:
+                write("".join(lines))
+                lines.clear()
+        write("".join(lines))
+        out.rows, out.slots = n, [slot.take() for slot in self._slots.values() if slot.count]
         return out
 
-    def _row_problem(self, row: list[str], course: str, seen: set[str]) -> str:
-        if len(row) != self.width:
-            return f"rækken har {len(row)} felter; overskriften har {self.width}"
-        if not course.strip():
-            return "course_id mangler"
-        return f"course_id '{course}' står allerede i en tidligere række"
+    def _width_problem(self, row: list[str]) -> str:
+        return f"rækken har {len(row)} felter; overskriften har {self.width}"
 
-    def _date_entry(self, start_text: str, end_text: str) -> tuple[str, int, str, str] | str:
-        entry: tuple[str, int, str, str] | str
+    def _slot(self, price: Priced, base: _Base, span: _Dates) -> Slot:
+        slot = Slot(price, base.municipality, span.quarter)
+        self._slots[price.key | base.mid | span.qid] = slot
+        return slot
+
+    def _date_entry(self, start_text: str, end_text: str) -> _Dates | str:
+        entry: _Dates | str
         try:
             entry = self._dates_of(start_text, end_text)
         except FactsError as exc:
             entry = exc.message
-        except NoRevisionError as exc:
+        except LookupError_ as exc:
             entry = str(exc)
         self._dates[(start_text, end_text)] = entry
         return entry
 
-    def _dates_of(self, start_text: str, end_text: str) -> tuple[str, int, str, str]:
+    def _dates_of(self, start_text: str, end_text: str) -> _Dates:
         start, end = _date("start_date", start_text), _date("end_date", end_text)
         if end < start:
             raise FactsError("end_date", f"slutdatoen {end.isoformat()} ligger før startdatoen {start.isoformat()}")
-        agreement = self.book.ruleset(self.region, start).agreement
-        invoiced = start if agreement.tariff is not None and agreement.tariff.invoice_date == "start_date" else end
-        return agreement.revision, (end - start).days + 1, quarter_of(invoiced), start_text.strip()
+        span = _Dates(start, end, len(self._dates))
+        return span if self.selecting else self._choose(span, self.book.ruleset(self.region, start))
 
-    def _price(self, row: list[str], key: tuple[Any, ...]) -> Priced | str:
-        raw = {name: row[i] for name, i in self.facts if row[i].strip()}
-        entry: Priced | str
+    def _choose(self, span: _Dates, ruleset: RuleSet) -> _Dates:
+        """Fill in what follows from the revision: the invoice quarter and the table of prices."""
+        tariff = ruleset.agreement.tariff
+        span.ruleset = ruleset
+        invoiced = span.start if tariff is not None and tariff.invoice_date == "start_date" else span.end
+        span.quarter = quarter_of(invoiced)
+        span.qid = self._quarters.setdefault(span.quarter, len(self._quarters))
+        days = (span.end - span.start).days + 1
+        revision = ruleset.agreement.revision
+        group = (revision, days, span.start) if self.needs_start else (revision, days)
+        span.prices = self._classes.setdefault(group, {})
+        return span
+
+    def _selected(self, span: _Dates, base: _Base) -> _Dates | str:
+        """Where municipalities join one by one, the revision depends on the municipality too (Book.select)."""
+        key = (span.uid, base.sel)
+        found = self._selections.get(key)
+        if found is None:
+            try:
+                ruleset, _ = self.book.select(self.region, {**base.typed, "date": span.start})
+                found = self._choose(_Dates(span.start, span.end, span.uid), ruleset)
+            except FactsError as exc:
+                found = self._facts_reason(exc)
+            except LookupError_ as exc:
+                found = str(exc)
+            self._selections[key] = found
+        return found
+
+    def _base(self, row: list[str], key: Any) -> _Base | str:
+        raw = {name: row[i] for name, i in self.others if row[i].strip()}
+        entry: _Base | str
         try:
-            entry = self._priced(self.book.tariff(self.region, raw), raw)
+            typed = self.book.vocabulary.normalise(raw)
         except FactsError as exc:
-            fact = self.book.vocabulary.facts.get(exc.field)
-            entry = f"{fact.label if fact else exc.field}: {exc.message}"
-        self._quotes[key] = entry
+            entry = self._facts_reason(exc)
+        else:
+            municipality = self._municipalities.setdefault(typed.get("municipality"), len(self._municipalities))
+            selection = (typed.get("municipality"), typed.get(JOINED_FACT))
+            entry = _Base(raw, typed, self._interned.setdefault(self._depends_on(typed), len(self._interned)),
+                          municipality, self._interned.setdefault(selection, len(self._interned)))
+        self._bases[key] = entry
         return entry
 
-    def _priced(self, quote: Quote, raw: dict[str, str]) -> Priced | str:
-        if quote.status != "computed":
-            return rejection(quote)
-        assert quote.total is not None and quote.region_share is not None and quote.municipality_share is not None
-        agreement = self.book.agreement(self.region, dt.date.fromisoformat(raw["start_date"].strip()))
-        label = _label(agreement.tariff, quote)
-        cells = (quote.kind, money(quote.total) or "", money(quote.region_share) or "",
-                 money(quote.municipality_share) or "", quote.revision, ";".join(quote.flags))
-        municipality = self.book.normalise({"municipality": raw["municipality"]})["municipality"]
-        priced = Priced(len(self._prices), municipality, quote.total, quote.region_share, quote.municipality_share,
-                        label, cells, "bilateral_agreement_required" in quote.flags)
+    def _depends_on(self, typed: dict[str, Any]) -> tuple[Any, ...]:
+        """What a price can depend on besides the dates: every fact, with the municipality as its region."""
+        municipality = self.book.vocabulary.municipalities.get(typed.get("municipality", ""))
+        facts = tuple(sorted((k, v) for k, v in typed.items() if k != "municipality" or self.by_municipality))
+        return ("facts", facts, municipality.region if municipality else None)
+
+    def _price(self, span: _Dates, base: _Base) -> Priced | str:
+        vocab = self.book.vocabulary
+        entry: Priced | str
+        try:
+            if self.needs_start:  # facts derived from the date (an age) must be derived again
+                facts = vocab.normalise({**base.raw, "start_date": span.start, "end_date": span.end})
+            else:
+                facts = {"date": span.start, **base.typed, "start_date": span.start, "end_date": span.end}
+            assert span.ruleset is not None
+            entry = self._priced(quote(span.ruleset, vocab, facts), span.ruleset.agreement)
+        except FactsError as exc:
+            entry = self._facts_reason(exc)
+        span.prices[base.rid] = entry
+        return entry
+
+    def _facts_reason(self, exc: FactsError) -> str:
+        fact = self.book.vocabulary.facts.get(exc.field)
+        return f"{fact.label if fact else exc.field}: {exc.message}"
+
+    def _priced(self, answer: Quote, agreement: Agreement) -> Priced | str:
+        if answer.status != "computed":
+            return rejection(answer)
+        assert answer.total is not None and answer.region_share is not None and answer.municipality_share is not None
+        cells = ",".join(("", _cell(answer.kind), money(answer.total) or "", money(answer.region_share) or "",
+                          money(answer.municipality_share) or "", answer.revision, ";".join(answer.flags)))
+        priced = Priced(len(self._prices), answer.total, answer.region_share, answer.municipality_share,
+                        answer.revision, _label(agreement.tariff, answer), cells,
+                        "bilateral_agreement_required" in answer.flags)
         self._prices.append(priced)
         return priced
 
 
-def rejection(quote: Quote) -> str:
+def _id_problem(course: str) -> str:
+    return f"course_id '{course}' står allerede i en tidligere række" if course.strip() else "course_id mangler"
+
+
+def _needs_quoting(text: str) -> bool:
+    return "," in text or '"' in text or "\n" in text or "\r" in text
+
+
+def _cell(text: str) -> str:
+    """One CSV cell as csv.writer writes it (quoted only when it must be)."""
+    return '"' + text.replace('"', '""') + '"' if _needs_quoting(text) else text
+
+
+def rejection(answer: Quote) -> str:
     """The Danish reason a quote cannot be settled."""
-    if quote.status == "not_covered":
-        return "ikke omfattet af aftalen: " + " ".join(quote.reasons)
-    return "kan ikke beregnes: " + " ".join(r for r in quote.reasons if not r.startswith("Takst:"))
+    if answer.status == "not_covered":
+        return "ikke omfattet af aftalen: " + " ".join(r for r in answer.reasons if not r.startswith("Forløbet er"))
+    return "kan ikke beregnes: " + " ".join(r for r in answer.reasons if not r.startswith("Takst:"))
 
 
-def _label(tariff: Any, quote: Quote) -> str:
+def _label(tariff: Tariff | None, answer: Quote) -> str:
     titles = {s.id: s.title for s in tariff.schedules} if tariff is not None else {}
-    title = titles.get(quote.kind, quote.kind)
-    return f"{title}, kategori {quote.category}" if quote.category is not None else title
+    title = titles.get(answer.kind, answer.kind)
+    return f"{title}, kategori {answer.category}" if answer.category is not None else title
 
 
 def _date(name: str, text: str) -> dt.date:
@@ -287,26 +427,27 @@ def _date(name: str, text: str) -> dt.date:
 
 
 def _reads_start_date(book: Book, region: str, columns: set[str]) -> bool:
-    """Whether a price or an eligibility answer can depend on the exact start date, given these columns."""
-    vocab = book.vocabulary
-    derived_from_date = {name for name, fact in vocab.facts.items()
+    """Whether a price or an eligibility answer can depend on the exact dates, not only on the days."""
+    derived_from_date = {name for name, fact in book.vocabulary.facts.items()
                          if fact.derive and "date" in fact.derive[1]
                          and all(a in columns or a == "date" for a in fact.derive[1])}
-    reads: set[str] = set()
+    return bool(_expression_reads(book, region) & ({"date", "start_date", "end_date"} | derived_from_date))
+
+
+def _expression_reads(book: Book, region: str) -> set[str]:
+    """The facts every rule expression of the region reads: eligibility, schedules, billing rules."""
+    compiled: list[Compiled] = []
     for agreement in book.agreements(region):
-        for rule in agreement.rules:
-            if rule.compiled is not None:
-                reads |= _compiled_reads(rule.compiled)
+        compiled.extend(rule.compiled for rule in agreement.rules if rule.compiled is not None)
         if agreement.tariff is not None:
-            reads |= {x for x in agreement.tariff.reads if x not in ("start_date", "end_date")}
-    return bool(reads & ({"date", "start_date"} | derived_from_date))
+            compiled.extend(s.applies for s in agreement.tariff.schedules if s.applies is not None)
+            compiled.extend(r.when for r in agreement.tariff.rules)
+    return set().union(*(compiled_reads(c) for c in compiled))
 
 
-def _compiled_reads(compiled: Any) -> set[str]:
-    out = set(compiled.reads)
-    for kid in compiled.kids:
-        out |= _compiled_reads(kid)
-    return out
+def _all_reads(book: Book, region: str) -> set[str]:
+    tariffs = [a.tariff for a in book.agreements(region) if a.tariff is not None]
+    return _expression_reads(book, region).union(*(t.reads for t in tariffs))
 
 
 def check_header(header: list[str], book: Book, path: str) -> list[str]:
@@ -351,93 +492,3 @@ def read_register(path: Path) -> tuple[str, str]:
                             "filen indeholder NUL-tegn og er ikke en CSV-fil")
     first = text.split("\n", 1)[0]
     return text, ";" if first.count(";") > first.count(",") else ","
-
-
-def _rows(reader: Any, path: str) -> Iterator[list[str]]:
-    try:
-        yield from reader
-    except csv.Error as exc:
-        raise RegisterError(path, reader.line_num, 1, f"filen kan ikke læses som CSV: {exc}") from None
-
-
-def _with_progress(rows: Iterator[list[str]], total: int) -> Iterator[list[str]]:
-    from tqdm import tqdm
-
-    with tqdm(total=total, unit=" rækker", unit_scale=True, desc="Afregner") as bar:
-        for n, row in enumerate(rows, 1):
-            if n % PROGRESS_EVERY == 0:
-                bar.update(PROGRESS_EVERY)
-            yield row
-        bar.update(total - bar.n)
-
-
-def settle_file(book: Book, path: Path, region: str, out: Path, period: str | None = None,
-                progress: bool = False) -> Settlement:
-    """Settle a register file into ``out``: courses.csv, invoices.csv, rejected.csv, summary.txt, activity.*."""
-    text, delimiter = read_register(path)
-    reader = csv.reader(io.StringIO(text, newline=""), delimiter=delimiter)
-    header = next(_rows(reader, str(path)), None)
-    if not header:
-        raise RegisterError(str(path), 1, 1, "registret er tomt", hint="første linje skal være kolonnernes navne")
-    settler = Settler(book, region, header, period, str(path))
-    out.mkdir(parents=True, exist_ok=True)
-    tmp = Path(tempfile.mkdtemp(prefix=".afregning-", dir=out))
-    try:
-        with open(tmp / "courses.csv", "w", encoding="utf-8", newline="") as handle:
-            writer = csv.writer(handle)
-            writer.writerow(COURSES_HEADER)
-            rows = _rows(reader, str(path))
-            if progress:
-                rows = _with_progress(rows, max(text.count("\n") - 1, 0))
-            result = settler.run(rows, writer.writerow, lambda n: reader.line_num)
-        write_reports(result, tmp)
-        for item in sorted(tmp.iterdir()):
-            os.replace(item, out / item.name)
-    finally:
-        shutil.rmtree(tmp, ignore_errors=True)
-    return result
-
-
-def write_reports(result: Settlement, folder: Path) -> None:
-    """invoices.csv, rejected.csv, summary.txt and the activity summary, next to courses.csv."""
-    from ivrules.activity import write_activity
-
-    _csv(folder / "invoices.csv", INVOICES_HEADER, (i.row() for i in result.invoices()))
-    _csv(folder / "rejected.csv", REJECTED_HEADER, ((str(r), c, why) for r, c, why in result.rejected))
-    (folder / "summary.txt").write_text(summary(result), encoding="utf-8")
-    write_activity(result, folder)
-
-
-def _csv(path: Path, header: tuple[str, ...], rows: Iterable[Iterable[str]]) -> None:
-    with open(path, "w", encoding="utf-8", newline="") as handle:
-        writer = csv.writer(handle)
-        writer.writerow(header)
-        writer.writerows(rows)
-
-
-def summary(result: Settlement) -> str:
-    """A short Danish account of the settlement: rows, totals, revisions and why rows were rejected."""
-    from ivrules import danish
-
-    total, region, kommune = result.totals()
-    lines = [f"Afregning for {result.region}" + (f", {result.period}" if result.period else ", alle kvartaler"),
-             f"Rækker læst: {danish.number(result.rows)}",
-             f"Afregnet: {danish.number(result.settled)} forløb",
-             f"Afvist: {danish.number(len(result.rejected))} rækker (se rejected.csv)",
-             f"Samlet: {danish.kroner(total)}; regionens andel {danish.kroner(region)}, "
-             f"kommunernes andel {danish.kroner(kommune)}",
-             f"Fakturaer: {danish.number(len(result.invoices()))} (kommune og kvartal, se invoices.csv)"]
-    if result.bilateral():
-        lines.append(f"Forløb over takstmodellens sidste dag (kræver bilateral aftale): "
-                     f"{danish.number(result.bilateral())}")
-    lines.extend(f"Udgave {rev}: {danish.number(n)} forløb" for rev, n in sorted(result.revisions.items()))
-    reasons = Counter(_reason_group(why) for _, _, why in result.rejected)
-    if reasons:
-        lines.append("Hyppigste grunde til afvisning:")
-        lines.extend(f"  {danish.number(n)} × {why}" for why, n in reasons.most_common(10))
-    return "\n".join(lines) + "\n"
-
-
-def _reason_group(reason: str) -> str:
-    # Reasons that name the row's own value are grouped by their general part.
-    return re.sub(r"'[^']*'", "'…'", reason)

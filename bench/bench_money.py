@@ -1,0 +1,131 @@
+"""Benchmark: single-course quote latency and settlement throughput on a synthetic register.
+
+Run:  .venv/bin/python bench/bench_money.py [--rows 1000000] [--quotes 20000] [--json]
+
+Quote latency: ``Book.tariff(region, facts)`` on raw JSON-like facts (normalise,
+pick the revision, eligibility, billing rules, schedule, bands, split), one
+call per sample with perf_counter_ns, 50 warm-up calls, cases taken in turn;
+median and p99. Settlement: ``settle_file`` end to end on a synthetic
+Midtjylland register (read the CSV, price every row, write courses.csv,
+invoices.csv, rejected.csv, the summary and the activity plot), best of
+``--repeat`` runs. The register is generated here, with a fixed seed, so
+every run settles the same rows.
+"""
+
+from __future__ import annotations
+
+import argparse
+import csv
+import datetime as dt
+import json
+import random
+import statistics
+import sys
+import tempfile
+import time
+from pathlib import Path
+from typing import Any
+
+ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT))
+
+import ivrules  # noqa: E402
+from ivrules.register import settle_file  # noqa: E402
+
+HEADER = ("course_id", "municipality", "start_date", "end_date", "treatment", "system", "doses_per_day",
+          "days_without_dose", "antibiotics_count")
+FIRST_DAY = dt.date(2020, 6, 1)
+SPAN_DAYS = (dt.date(2022, 12, 31) - FIRST_DAY).days
+
+
+def synthetic_course(rng: random.Random, n: int, municipalities: list[str]) -> tuple[str, ...]:
+    """One register row: mostly short antibiotic courses, some pump and fluid courses, a few over 28 days."""
+    start = FIRST_DAY + dt.timedelta(days=rng.randrange(SPAN_DAYS))
+    days = min(int(rng.expovariate(1 / 8)) + 1, 45)
+    kind = rng.random()
+    if kind < 0.6:
+        treatment, system, doses = "antibiotics", "codan_mix_add", rng.choice(("2", "3"))
+    elif kind < 0.8:
+        treatment, system, doses = "antibiotics", "elastomeric_pump", "1"
+    else:
+        treatment, system, doses = "isotonic_fluids", "", rng.choice(("1", "1", "2"))
+    without = str(rng.choice((0, 0, 0, 1, 2))) if days > 2 else "0"
+    count = "2" if treatment == "antibiotics" and rng.random() < 0.1 else "1"
+    end = start + dt.timedelta(days=days - 1)
+    return (f"F{n:07d}", rng.choice(municipalities), start.isoformat(), end.isoformat(), treatment, system, doses,
+            without, count)
+
+
+def write_register(path: Path, rows: int, municipalities: list[str], seed: int = 7) -> None:
+    """A synthetic register of ``rows`` courses (CSV, UTF-8), deterministic for a seed."""
+    rng = random.Random(seed)
+    with open(path, "w", encoding="utf-8", newline="") as handle:
+        writer = csv.writer(handle)
+        writer.writerow(HEADER)
+        writer.writerows(synthetic_course(rng, n, municipalities) for n in range(rows))
+
+
+def quote_cases(n: int, municipalities: list[str]) -> list[dict[str, Any]]:
+    """Raw facts for single quotes, drawn like the register rows."""
+    rng = random.Random(11)
+    out = []
+    for i in range(n):
+        row = dict(zip(HEADER, synthetic_course(rng, i, municipalities), strict=True))
+        del row["course_id"]
+        out.append({k: v for k, v in row.items() if v != ""})
+    return out
+
+
+def quote_latency(book: ivrules.Book, cases: list[dict[str, Any]], reps: int) -> dict[str, float]:
+    for i in range(50):
+        book.tariff("midtjylland", cases[i % len(cases)])
+    samples = []
+    clock = time.perf_counter_ns
+    for i in range(reps):
+        case = cases[i % len(cases)]
+        t0 = clock()
+        book.tariff("midtjylland", case)
+        samples.append(clock() - t0)
+    samples.sort()
+    return {"median_us": statistics.median(samples) / 1000, "p99_us": samples[int(len(samples) * 0.99)] / 1000}
+
+
+def settlement(book: ivrules.Book, register: Path, out: Path, repeat: int) -> dict[str, float]:
+    best = float("inf")
+    result = None
+    for _ in range(repeat):
+        t0 = time.perf_counter()
+        result = settle_file(book, register, "midtjylland", out)
+        best = min(best, time.perf_counter() - t0)
+    assert result is not None and result.rows == result.settled + len(result.rejected)
+    return {"rows": result.rows, "settled": result.settled, "rejected": len(result.rejected),
+            "seconds": best, "courses_per_s": result.rows / best}
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--rows", type=int, default=1_000_000)
+    parser.add_argument("--quotes", type=int, default=20_000)
+    parser.add_argument("--repeat", type=int, default=3)
+    parser.add_argument("--json", action="store_true")
+    args = parser.parse_args()
+    book = ivrules.load(ROOT / "agreements")
+    municipalities = sorted(m for m, info in book.vocabulary.municipalities.items() if info.region == "midtjylland")
+    latency = quote_latency(book, quote_cases(2000, municipalities), args.quotes)
+    with tempfile.TemporaryDirectory() as tmp:
+        register = Path(tmp) / "register.csv"
+        t0 = time.perf_counter()
+        write_register(register, args.rows, municipalities)
+        generated = time.perf_counter() - t0
+        settled = settlement(book, register, Path(tmp) / "out", args.repeat)
+    report = {"quote": latency, "settle": settled, "register_generation_s": generated}
+    if args.json:
+        print(json.dumps(report, indent=2))
+        return
+    print(f"quote latency: median {latency['median_us']:.2f} µs, p99 {latency['p99_us']:.2f} µs")
+    print(f"settlement: {settled['rows']:,} rows ({settled['settled']:,} settled, {settled['rejected']:,} rejected) "
+          f"in {settled['seconds']:.2f} s = {settled['courses_per_s']:,.0f} courses/s end to end")
+
+
+if __name__ == "__main__":
+    main()
