@@ -326,7 +326,7 @@ def _schedules(node: Node, ctx: ReadContext, diags: Diagnostics, context: str) -
             diags.error(f"takstskemaet '{schedule.id}' står to gange", item.span, context=context)
         elif schedule is not None:
             out.append(schedule)
-    if not out and isinstance(node.value, list):
+    if node.value == []:
         diags.error("takstdelen har ingen takstskemaer", node.span, context=context)
     return tuple(out)
 
@@ -366,30 +366,39 @@ def _unknown_schedule(node: Node, ctx: ReadContext, diags: Diagnostics, context:
 
 def _bands(node: Node | None, ctx: ReadContext, diags: Diagnostics, context: str) -> tuple[Band, ...]:
     out: list[Band] = []
-    for item in _list(node, diags):
-        f = fields(item, diags, ("from_day", "to_day", "text"), ("course", "per_day"))
-        if not f or not all(k in f for k in ("from_day", "to_day", "text")):
-            continue
-        priced = [k for k in ("course", "per_day") if k in f]
-        if len(priced) != 1:
-            diags.error("et dagsinterval skal have enten 'course' (én takst for forløbet) eller 'per_day'",
-                        item.span, context=context)
-            continue
-        value = amount(f[priced[0]], ctx, diags, context)
-        days = [f[k].value if expect(f[k], int, diags) else None for k in ("from_day", "to_day")]
-        if value is not None and days[0] is not None and days[1] is not None:
-            out.append(Band(days[0], days[1], value, priced[0] == "per_day", (text_of(f["text"], diags) or "").strip()))
-    _check_contiguous(out, node, diags, context)
+    items = _list(node, diags)
+    for item in items:
+        band = _band(item, ctx, diags, context)
+        if band is not None:
+            out.append(band)
+    if len(out) == len(items):  # a band that could not be read would only cause follow-on errors
+        _check_contiguous(out, items, diags, context)
     return tuple(out)
 
 
-def _check_contiguous(bands: list[Band], node: Node | None, diags: Diagnostics, context: str) -> None:
+def _band(item: Node, ctx: ReadContext, diags: Diagnostics, context: str) -> Band | None:
+    f = fields(item, diags, ("from_day", "to_day", "text"), ("course", "per_day"))
+    if not f or not all(k in f for k in ("from_day", "to_day", "text")):
+        return None
+    priced = [k for k in ("course", "per_day") if k in f]
+    if len(priced) != 1:
+        diags.error("et dagsinterval skal have enten 'course' (én takst for forløbet) eller 'per_day'",
+                    item.span, context=context)
+        return None
+    value = amount(f[priced[0]], ctx, diags, context)
+    days = [f[k].value if expect(f[k], int, diags) else None for k in ("from_day", "to_day")]
+    if value is None or days[0] is None or days[1] is None:
+        return None
+    return Band(days[0], days[1], value, priced[0] == "per_day", (text_of(f["text"], diags) or "").strip())
+
+
+def _check_contiguous(bands: list[Band], items: list[Node], diags: Diagnostics, context: str) -> None:
     """Bands start at day 1 and follow each other without gaps or overlaps."""
     expected = 1
-    for band in bands:
+    for band, item in zip(bands, items, strict=True):
         if band.from_day != expected or band.to_day < band.from_day:
             diags.error(f"dagsintervallet {band.from_day}-{band.to_day} passer ikke; forventede et interval fra dag "
-                        f"{expected}", node.span if node else None, context=context,
+                        f"{expected}", item.value["from_day"].span, context=context,
                         hint="intervallerne skal starte på dag 1 og følge hinanden uden huller eller overlap")
             return
         expected = band.to_day + 1
