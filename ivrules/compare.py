@@ -108,7 +108,7 @@ class Comparison:
         width = max(len(c.region) for c in self.columns) + 2
         out = [f"Regionernes aftaler den {danish.date(self.date)}", ""]
         for column in self.columns:
-            out.append(f"  {column.region:<{width}}{column.revision or 'ingen aftale'}  {column.title}")
+            out.append(f"  {column.region:<{width}}{column.revision or 'ingen aftale'}  {column.title}".rstrip())
             if column.note:
                 out.append(f"  {'':<{width}}{column.note}")
         for topic, cells in self.rows:
@@ -121,11 +121,10 @@ class Comparison:
 
 
 def _cell_lines(cell: Cell) -> list[str]:
-    if cell.status == "stated":
-        return cell.texts
     if cell.status == "no_agreement":
         return ["ingen aftale"]
-    return [UNKNOWN] + [f"  {u}" for u in cell.unknowns]
+    head = cell.texts if cell.status == "stated" else [UNKNOWN]
+    return head + [f"  {UNKNOWN}: {u}" if cell.status == "stated" else f"  {u}" for u in cell.unknowns]
 
 
 def compare(book: Book, on: dt.date) -> Comparison:
@@ -148,26 +147,26 @@ def _column(book: Book, region: str, on: dt.date) -> tuple[Agreement | None, Col
         return None, Column(region, None, "", str(exc))
     line = book.accession.line_for(region, agreement.effective)
     note = ""
-    if line is not None:
+    if line is not None and not (line.all_from is not None and on >= line.all_from):
         note = "Gælder kommuner, der har tiltrådt aftalen"
         note += f"; de øvrige følger udgaven af {line.fallback}." if line.fallback else "."
     return agreement, Column(region, agreement.revision, agreement.title, note)
 
 
 def _cell(topic: Topic, agreement: Agreement, vocab: Vocabulary) -> Cell:
-    if topic is TARIFF:
-        texts = tariff_texts(agreement.tariff) if agreement.tariff else []
-    elif topic is SPLIT:
-        texts = financing_texts(agreement.tariff) if agreement.tariff else []
-    else:
-        rules = [r for r in agreement.rules if topic_of(r, vocab) is topic]
-        if rules:
-            return Cell("stated", [rule_text(r, vocab) for r in rules], [r.id for r in rules],
-                        limits=_limits(rules, topic, vocab))
-        texts = []
-    if texts:
-        return Cell("stated", texts)
-    return Cell("unknown", unknowns=[u.text for u in agreement.unknowns if u.about in topic.facts])
+    unknowns = [u.text for u in agreement.unknowns if u.about in topic.facts]
+    if topic is TARIFF and agreement.tariff is not None:
+        unknowns = list(dict.fromkeys([*unknown_amounts(agreement.tariff), *unknowns]))
+        if all(s.unknown is not None for s in agreement.tariff.schedules):
+            return Cell("unknown", unknowns=unknowns)
+        return Cell("stated", tariff_texts(agreement.tariff), unknowns=unknowns)
+    if topic is SPLIT and agreement.tariff is not None:
+        return Cell("stated", financing_texts(agreement.tariff))
+    rules = [r for r in agreement.rules if topic_of(r, vocab) is topic]
+    if rules:
+        return Cell("stated", [rule_text(r, vocab) for r in rules], [r.id for r in rules],
+                    limits=_limits(rules, topic, vocab))
+    return Cell("unknown", unknowns=unknowns)
 
 
 def topic_of(rule: Rule, vocab: Vocabulary) -> Topic:
@@ -221,8 +220,16 @@ def _schedule_parts(schedule: Schedule) -> list[str]:
         return [_band(b) for b in schedule.bands]
     if schedule.categories:
         return [f"kategori {c.value}: {_amount(c.amount)}" for c in schedule.categories]
-    assert schedule.per_minute is not None
-    return [f"{_amount(schedule.per_minute)} pr. registreret minut"]
+    if schedule.per_minute is not None:
+        return [f"{_amount(schedule.per_minute)} pr. registreret minut"]
+    return [UNKNOWN]
+
+
+def unknown_amounts(tariff: Tariff) -> list[str]:
+    """The texts of every amount (or whole schedule) the tariff leaves unknown."""
+    amounts = [a for s in tariff.schedules for a in (*(b.amount for b in s.bands), *(c.amount for c in s.categories),
+                                                     s.per_minute, s.unknown) if a is not None]
+    return list(dict.fromkeys(a.unknown for a in amounts if a.unknown))
 
 
 def _band(band: Band) -> str:
