@@ -19,7 +19,6 @@ from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
 from ivrules import diff_tariff
-from ivrules import nodes as n
 from ivrules.cases import candidates, constants_by_fact, facts_of, grid, raw_value
 from ivrules.diff_model import Change, Revision
 from ivrules.errors import FactsError
@@ -179,14 +178,9 @@ def group(found: list[Case], changes: list[Change]) -> list[tuple[tuple[str, ...
 # --- building cases ------------------------------------------------------------------------------------
 
 
-def _exprs(rev: Revision) -> list[n.Expr]:
-    own = [r.expr for r in rev.agreement.rules if r.expr is not None]
-    return own + diff_tariff.tariff_exprs(rev)
-
-
 def _limits(old: Revision, new: Revision) -> tuple[list[Fact], dict[str, set[Any]]]:
     """The facts either revision reads (rules and tariff) and the constants its rules compare them with."""
-    exprs = _exprs(old) + _exprs(new)
+    exprs = diff_tariff.all_exprs(old) + diff_tariff.all_exprs(new)
     vocab = new.vocabulary
     read = {f.name for f in facts_of(exprs, vocab)} | diff_tariff.tariff_reads(old) | diff_tariff.tariff_reads(new)
     return [f for f in vocab.facts.values() if f.name in read], constants_by_fact(exprs, vocab)

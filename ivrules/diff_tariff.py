@@ -14,6 +14,7 @@ from __future__ import annotations
 import csv
 import datetime as dt
 import io
+from collections import Counter
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 from decimal import Decimal
@@ -33,6 +34,7 @@ from ivrules.vocabulary import Vocabulary
 
 EFFECT_WORDS = {"unknown": "prisen kan ikke beregnes", "note": "bemærkning på prisen", "flag": "markering"}
 NO_MUNICIPALITY = "(ingen kommune)"
+COURSE_DATES = ("start_date", "end_date")
 
 
 # --- what changed -------------------------------------------------------------------------------------
@@ -371,7 +373,7 @@ def tariff_reads(rev: Revision) -> set[str]:
 
 def change_facts(change_id: str, old: Revision, new: Revision) -> set[str]:
     """The facts a case must give for a tariff change to show in its price."""
-    out = {"start_date", "end_date"}
+    out = set(COURSE_DATES)
     kind, _, rest = change_id.removeprefix("tariff").lstrip(":").partition(":")
     tariffs = [t for t in (old.agreement.tariff, new.agreement.tariff) if t is not None]
     exprs: list[n.Expr | None] = []
@@ -459,7 +461,7 @@ def read_register(path: Path, vocab: Vocabulary) -> Register:
             if len(row) != len(names):
                 rejected.append(reader.line_num)
                 continue
-            cells = dict(zip(names, (cell.strip() for cell in row), strict=True))
+            cells = dict(zip(names, [cell.strip() for cell in row], strict=True))
             course_id = cells.pop("course_id")
             courses.append(Course(course_id, reader.line_num, {k: v for k, v in cells.items() if v}))
     except csv.Error as exc:
@@ -477,14 +479,15 @@ class Side:
     priced: int = 0
     not_priced: dict[str, int] = field(default_factory=dict)  # status → courses
 
-    def add(self, priced: Quote | None, status: str) -> None:
+    def add(self, priced: Quote | None, status: str, count: int = 1) -> None:
+        """Add ``count`` courses priced as ``priced`` (None: the facts were refused, see ``status``)."""
         if priced is not None and priced.status == "computed":
-            self.total += priced.total or 0
-            self.region_share += priced.region_share or 0
-            self.municipality_share += priced.municipality_share or 0
-            self.priced += 1
+            self.total += (priced.total or 0) * count
+            self.region_share += (priced.region_share or 0) * count
+            self.municipality_share += (priced.municipality_share or 0) * count
+            self.priced += count
         else:
-            self.not_priced[status] = self.not_priced.get(status, 0) + 1
+            self.not_priced[status] = self.not_priced.get(status, 0) + count
 
     def to_dict(self) -> dict[str, Any]:
         return {"total": money(self.total), "region_share": money(self.region_share),
@@ -526,18 +529,52 @@ class CostReport:
 
 
 def cost(old: Revision, new: Revision, register: Register) -> CostReport:
-    """Price every course of the register under both revisions (directly, not via its dates)."""
+    """Price every course of the register under both revisions (directly, not via its dates).
+
+    Courses that differ only in their dates, not in their length, cost the same when no rule reads a
+    date, so each such kind of course is priced once and counted."""
+    dated = _reads_dates(old) or _reads_dates(new)
+    kinds: Counter[tuple[Any, ...]] = Counter()
+    example: dict[tuple[Any, ...], dict[str, Any]] = {}
+    for course in register.courses:
+        key = _course_key(course.facts, dated, new.vocabulary)
+        kinds[key] += 1
+        example.setdefault(key, course.facts)
     total = Row("I alt")
     rows: dict[str, Row] = {}
-    for course in register.courses:
-        before, after = _price(old, course.facts), _price(new, course.facts)
-        name = str(course.facts.get("municipality") or NO_MUNICIPALITY)
+    for key, count in kinds.items():
+        facts = example[key]
+        before, after = _price(old, facts), _price(new, facts)
+        changed = _summary(before) != _summary(after)
+        name = str(facts.get("municipality") or NO_MUNICIPALITY)
         for row in (total, rows.setdefault(name, Row(name))):
-            row.courses += 1
-            row.changed += _summary(before) != _summary(after)
-            row.before.add(*before)
-            row.after.add(*after)
+            row.courses += count
+            row.changed += count * changed
+            row.before.add(*before, count)
+            row.after.add(*after, count)
     return CostReport(str(register.path), total, rows, len(register.rejected))
+
+
+def all_exprs(rev: Revision) -> list[n.Expr]:
+    """Every expression of a revision: its rules and its tariff."""
+    return [r.expr for r in rev.agreement.rules if r.expr is not None] + tariff_exprs(rev)
+
+
+def _reads_dates(rev: Revision) -> bool:
+    return any(f.type == "date" for f in facts_of(all_exprs(rev), rev.vocabulary))
+
+
+def _course_key(facts: dict[str, Any], dated: bool, vocab: Vocabulary) -> tuple[Any, ...]:
+    """What a course's price depends on: its facts, with its dates as a number of days where that is all
+    that counts (no rule reads a date, and no other date, such as a birth date, is given)."""
+    others = [(k, v) for k, v in facts.items() if k not in COURSE_DATES]
+    if dated or any(vocab.facts[k].type == "date" for k, _ in others if k in vocab.facts):
+        return tuple(sorted(facts.items()))
+    try:
+        days = (dt.date.fromisoformat(facts["end_date"]) - dt.date.fromisoformat(facts["start_date"])).days
+    except (KeyError, TypeError, ValueError):
+        return tuple(sorted(facts.items()))
+    return (days, *sorted(others))
 
 
 def _price(rev: Revision, facts: dict[str, Any]) -> tuple[Quote | None, str]:

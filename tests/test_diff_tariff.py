@@ -17,8 +17,9 @@ from ivrules.cli import app
 from ivrules.diff import OUTCOME, WORDING, Diff, Revision, diff, from_text
 from ivrules.diff_cases import answer
 from ivrules.diff_report import to_markdown, to_text
-from ivrules.diff_tariff import percent, read_register
+from ivrules.diff_tariff import cost, percent, read_register
 from ivrules.loader import Diagnostics
+from ivrules.quote import quote
 from ivrules.settle import RegisterError
 from ivrules.vocabulary import Vocabulary
 from tests.conftest import AGREEMENTS
@@ -198,3 +199,13 @@ def test_the_site_has_a_changes_page_per_consecutive_pair(vocab: Vocabulary) -> 
     assert page.content.startswith("# Ændringer fra udgaven af 1. juni 2020 til udgaven af 1. maj 2021\n")
     assert "| Optællingen af dage, der afregnes |" in page.content
     assert "to\\_slags\\_antibiotika" in page.content  # agreement words are escaped for Markdown
+
+
+def test_register_money_equals_pricing_each_course_alone(vocab: Vocabulary, tmp_path: Path) -> None:
+    old, new = revision(vocab, "2020-06-01.yaml"), revision(vocab, "2021-05-01.yaml")
+    register = read_register(synthetic_register(tmp_path / "forløb.csv", courses=200, seed=3), vocab)
+    report = cost(old, new, register)
+    for rev, side in ((old, report.total.before), (new, report.total.after)):
+        quotes = [quote(rev.ruleset, vocab, vocab.normalise(c.facts)) for c in register.courses]
+        assert side.total == sum((q.total for q in quotes if q.total is not None), Decimal(0))
+        assert side.priced == sum(q.status == "computed" for q in quotes)
