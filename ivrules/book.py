@@ -11,7 +11,7 @@ import bisect
 import datetime as dt
 import itertools
 from collections.abc import Iterable, Mapping
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any
 
@@ -118,7 +118,10 @@ class Book:
         typed = self.vocabulary.normalise(facts)
         if typed.get("date") is None:
             raise FactsError("start_date", "mangler: startdatoen afgør, hvilken udgave af aftalen der gælder")
-        answer = quote(self.select(region, typed)[0], self.vocabulary, typed)
+        ruleset, accession = self.select(region, typed)
+        answer = quote(ruleset, self.vocabulary, typed)
+        if accession is not None:
+            answer = replace(answer, accession=accession)
         if key is not None:
             if len(memo) >= QUOTE_MEMO:
                 memo.clear()

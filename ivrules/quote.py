@@ -69,16 +69,21 @@ class Quote:
     reasons: tuple[str, ...] = ()
     kind: str = ""  # the schedule that priced the course
     category: int | None = None
+    # Set by the book where the agreement is joined municipality by municipality (ivrules.accession).
+    accession: dict[str, Any] | None = None
 
     def to_dict(self) -> dict[str, Any]:
-        """The JSON contract shared by the CLI and the API."""
-        return {
+        """The JSON contract shared by the CLI and the API (``accession`` only where accession decides)."""
+        out: dict[str, Any] = {
             "region": self.region, "revision": self.revision, "status": self.status,
             "total": money(self.total), "region_share": money(self.region_share),
             "municipality_share": money(self.municipality_share),
             "lines": [line.to_dict() for line in self.lines], "flags": list(self.flags),
             "missing": list(self.missing), "reasons": list(self.reasons),
         }
+        if self.accession is not None:
+            out["accession"] = self.accession
+        return out
 
 
 def quote(ruleset: RuleSet, vocab: Vocabulary, facts: Facts) -> Quote:

@@ -180,3 +180,10 @@ def test_without_a_register_nothing_is_joined_municipality_by_municipality(tmp_p
 
 def test_lookup_errors_from_accession_are_lookup_errors() -> None:
     assert issubclass(NotJoinedError, LookupError_)
+
+
+def test_a_tariff_answer_says_which_agreement_applied_and_why(book: ivrules.Book) -> None:
+    course = {**COURSE, "start_date": "2022-03-01", "end_date": "2022-03-03", "municipality": "Kolding"}
+    answer = book.tariff("syddanmark", course).to_dict()
+    assert answer["accession"]["applied"] == KAN and "aftalen af 1. januar 2018" in answer["accession"]["text"]
+    assert "accession" not in book.tariff("midtjylland", {**course, "municipality": "Aarhus"}).to_dict()
