@@ -41,7 +41,8 @@ def settle_file(book: Book, path: Path, region: str, out: Path, period: str | No
                 progress: bool = False) -> Settlement:
     """Settle a register file into the folder ``out``; ``RegisterError`` when the file cannot be read."""
     text, delimiter = read_register(path)
-    reader = csv.reader(io.StringIO(text, newline=""), delimiter=delimiter)
+    # strict: a broken quote makes every later row unreliable, so it stops the whole file
+    reader = csv.reader(io.StringIO(text, newline=""), delimiter=delimiter, strict=True)
     header = next(_rows(reader, str(path)), None)
     if not header:
         raise RegisterError(str(path), 1, 1, "registret er tomt", hint="første linje skal være kolonnernes navne")
@@ -67,7 +68,8 @@ def _rows(reader: Any, path: str) -> Iterator[list[str]]:
     try:
         yield from reader
     except csv.Error as exc:
-        raise RegisterError(path, reader.line_num, 1, f"filen kan ikke læses som CSV: {exc}") from None
+        raise RegisterError(path, reader.line_num, 1, f"filen kan ikke læses som CSV: {exc}",
+                            hint="tjek anførselstegnene i linjen: et felt i anførselstegn skal lukkes") from None
 
 
 def _with_progress(rows: Iterator[list[str]], total: int) -> Iterator[list[str]]:

@@ -454,6 +454,10 @@ def check_header(header: list[str], book: Book, path: str) -> list[str]:
     """The header's column names, stripped; ``RegisterError`` for a missing, unknown or repeated column."""
     names = [h.strip() for h in header]
     allowed = ["course_id", *book.vocabulary.facts]
+    if len(names) == 1 and names[0] not in allowed:
+        raise RegisterError(path, 1, 1, "filen ligner ikke et CSV-register: første linje har ét felt og ingen kendte "
+                            "kolonnenavne", hint="første linje skal være kolonnernes navne adskilt af komma eller "
+                            "semikolon, fx course_id,municipality,start_date,end_date")
     for i, name in enumerate(names):
         if name not in allowed:
             raise RegisterError(path, 1, _column(header, i), f"ukendt kolonne '{name}'",

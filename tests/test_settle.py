@@ -1,0 +1,238 @@
+"""Settling a register: files, invariants, rejections, whole-file errors and the halves property."""
+
+from __future__ import annotations
+
+import csv
+import datetime as dt
+import io
+from collections import Counter
+from decimal import Decimal
+from pathlib import Path
+from typing import Any
+
+import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+from typer.testing import CliRunner
+
+import ivrules
+from ivrules.cli import app
+from ivrules.register import settle_file
+from ivrules.settle import Invoice, RegisterError, Settlement, Settler, parse_period
+
+HEADER = ["course_id", "municipality", "start_date", "end_date", "treatment", "system", "doses_per_day",
+          "days_without_dose", "antibiotics_count"]
+ROWS = [
+    ["a1", "Aarhus", "2021-06-01", "2021-06-07", "antibiotics", "codan_mix_add", "3", "0", "1"],
+    ["a2", "Aarhus", "2021-06-01", "2021-06-30", "antibiotics", "codan_mix_add", "3", "0", "1"],
+    ["a3", "Viborg", "2020-09-01", "2020-09-05", "isotonic_fluids", "", "1", "0", ""],
+    ["a4", "Viborg", "2020-09-01", "2020-09-05", "antibiotics", "codan_mix_add", "3", "", "1"],
+    ["a5", "Odense", "2021-06-01", "2021-06-07", "antibiotics", "codan_mix_add", "3", "0", "1"],
+    ["a6", "Aarhus", "2021-06-07", "2021-06-01", "antibiotics", "codan_mix_add", "3", "0", "1"],
+    ["a1", "Aarhus", "2021-06-01", "2021-06-07", "antibiotics", "codan_mix_add", "3", "0", "1"],
+    ["a8", "Aarhus", "2021-13-01", "2021-06-07", "antibiotics", "codan_mix_add", "3", "0", "1"],
+    ["a9", "Aarhus", "2021-06-01", "2021-06-07", "chemotherapy", "codan_mix_add", "3", "0", "1"],
+    ["a10", "Aarhus", "2021-06-01"],
+    ["F-11, Skive", "Skive", "2021-06-01", "2021-06-09", "antibiotics", "elastomeric_pump", "1", "2", "2"],
+]
+
+
+def _write(path: Path, rows: list[list[str]], header: list[str] = HEADER, delimiter: str = ",") -> Path:
+    with open(path, "w", encoding="utf-8", newline="") as handle:
+        writer = csv.writer(handle, delimiter=delimiter)
+        writer.writerow(header)
+        writer.writerows(rows)
+    return path
+
+
+def _read(path: Path) -> list[dict[str, str]]:
+    with open(path, encoding="utf-8", newline="") as handle:
+        return list(csv.DictReader(handle))
+
+
+@pytest.fixture
+def settled(book: ivrules.Book, tmp_path: Path) -> tuple[Settlement, Path]:
+    out = tmp_path / "ud"
+    return settle_file(book, _write(tmp_path / "register.csv", ROWS), "midtjylland", out), out
+
+
+def test_every_row_is_settled_or_rejected(settled: tuple[Settlement, Path]) -> None:
+    result, out = settled
+    courses, rejected = _read(out / "courses.csv"), _read(out / "rejected.csv")
+    assert result.rows == len(ROWS) == len(courses) + len(rejected) == result.settled + len(result.rejected)
+    assert [c["course_id"] for c in courses] == ["a1", "a2", "a3", "F-11, Skive"]
+    assert sorted(out.iterdir()) == sorted(out / name for name in (
+        "courses.csv", "invoices.csv", "rejected.csv", "summary.txt", "activity.csv", "activity.svg"))
+
+
+def test_the_settled_courses_carry_amounts_revision_and_flags(settled: tuple[Settlement, Path]) -> None:
+    courses = {c["course_id"]: c for c in _read(settled[1] / "courses.csv")}
+    assert courses["a2"] == {"course_id": "a2", "municipality": "Aarhus", "quarter": "2021Q2", "kind": "standardforløb",
+                             "total": "24999.00", "region_share": "17499.30", "municipality_share": "7499.70",
+                             "revision": "2021-05-01", "flags": "bilateral_agreement_required"}
+    assert (courses["a3"]["revision"], courses["a3"]["total"], courses["a3"]["quarter"]) == ("2020-06-01", "1000.00",
+                                                                                             "2020Q3")
+    assert courses["F-11, Skive"]["total"] == "1999.00"  # 9 days, 0-days billed from May 2021, one course
+
+
+def test_the_invoices_add_up_to_the_courses(settled: tuple[Settlement, Path]) -> None:
+    out = settled[1]
+    courses, invoices = _read(out / "courses.csv"), _read(out / "invoices.csv")
+    for key in ("total", "region_share", "municipality_share"):
+        by_invoice = Counter[tuple[str, str]]()
+        for course in courses:
+            by_invoice[(course["municipality"], course["quarter"])] += Decimal(course[key])  # type: ignore[assignment]
+        assert {(i["municipality"], i["quarter"]): Decimal(i[key]) for i in invoices} == dict(by_invoice)
+    assert [(i["municipality"], i["quarter"], i["courses"]) for i in invoices] == [
+        ("Viborg", "2020Q3", "1"), ("Aarhus", "2021Q2", "2"), ("Skive", "2021Q2", "1")]
+
+
+def test_each_rejected_row_has_its_line_and_a_danish_reason(settled: tuple[Settlement, Path]) -> None:
+    rejected = {r["course_id"]: (r["row"], r["reason"]) for r in _read(settled[1] / "rejected.csv")}
+    assert rejected["a4"] == ("5", "kan ikke beregnes: Der mangler oplysninger: dage uden dosis (0-dage).")
+    assert rejected["a5"][1].startswith("ikke omfattet af aftalen: Odense Kommune ligger i region syddanmark")
+    assert rejected["a6"] == ("7", "slutdatoen 2021-06-01 ligger før startdatoen 2021-06-07")
+    assert rejected["a1"] == ("8", "course_id 'a1' står allerede i en tidligere række")
+    assert rejected["a8"] == ("9", "startdato '2021-13-01' er ikke en dato (ÅÅÅÅ-MM-DD)")
+    assert "antibiotika og isotone væsker" in rejected["a9"][1]
+    assert rejected["a10"] == ("11", "rækken har 3 felter; overskriften har 9")
+
+
+def test_the_summary_and_the_plot(settled: tuple[Settlement, Path]) -> None:
+    summary = (settled[1] / "summary.txt").read_text(encoding="utf-8")
+    assert "Rækker læst: 11" in summary and "Afregnet: 4 forløb" in summary and "Afvist: 7 rækker" in summary
+    assert "Samlet: 31.997 kr.; regionens andel 22.397,90 kr., kommunernes andel 9.599,10 kr." in summary
+    assert "(kræver bilateral aftale): 1" in summary
+    assert (settled[1] / "activity.svg").read_text(encoding="utf-8").lstrip().startswith("<?xml")
+    activity = _read(settled[1] / "activity.csv")
+    assert {"quarter": "2020Q3", "kind": "Pumpe og væske med 1 behandling pr. dag", "courses": "1",
+            "total": "1000.00"} in activity
+
+
+def test_a_period_settles_one_quarter_and_rejects_the_rest(book: ivrules.Book, tmp_path: Path) -> None:
+    result = settle_file(book, _write(tmp_path / "r.csv", ROWS), "midtjylland", tmp_path / "ud", period="2020Q3")
+    assert result.settled == 1 and result.rows == len(ROWS)
+    assert ("forløbet afregnes i 2021Q2, ikke i perioden 2020Q3") in {why for _, _, why in result.rejected}
+
+
+def test_semicolons_and_a_byte_order_mark_are_read(book: ivrules.Book, tmp_path: Path) -> None:
+    path = _write(tmp_path / "r.csv", ROWS[:3], delimiter=";")
+    path.write_bytes(b"\xef\xbb\xbf" + path.read_bytes())
+    assert settle_file(book, path, "midtjylland", tmp_path / "ud").settled == 3
+
+
+def test_categories_in_nordjylland(book: ivrules.Book, tmp_path: Path) -> None:
+    rows = [["n1", "Aalborg", "2022-02-01", "2022-02-03", "0"], ["n2", "Aalborg", "2022-02-01", "2022-02-03", "2"],
+            ["n3", "Thisted", "2022-02-01", "2022-02-03", ""]]
+    path = _write(tmp_path / "nj.csv", rows, ["course_id", "municipality", "start_date", "end_date", "tyngdekategori"])
+    result = settle_file(book, path, "nordjylland", tmp_path / "ud")
+    assert [i.row() for i in result.invoices()] == [("Aalborg", "2022Q1", "1", "200.00", "200.00", "0.00")]
+    reasons = [why for _, _, why in result.rejected]
+    assert reasons == ["kan ikke beregnes: Aftalen angiver ikke beløbet for tyngdekategori 2.",
+                       "kan ikke beregnes: Der mangler oplysninger: tyngdekategori."]
+
+
+@pytest.mark.parametrize(("content", "where", "words"), [
+    (b"course_id,municipality,start_date,end_date\nx1,\xe6rh,2021-06-01,2021-06-02\n", ":2:4:", "ikke UTF-8"),
+    (b"course_id,municipality,start_date\n", ":1:1:", "kolonnen 'end_date' mangler"),
+    (b"course_id,municipality,start_date,end_date,tyngdekatgori\n", ":1:44:", "ukendt kolonne 'tyngdekatgori'"),
+    (b"", ":1:1:", "registret er tomt"),
+    (b"course_id,municipality,start_date,end_date\nx1,Aarhus\x00,2021-06-01,2021-06-02\n", ":2:10:", "NUL"),
+    (b'{"course_id": 1}\n', ":1:1:", "ikke et CSV-register"),
+])
+def test_a_whole_file_error_names_line_and_column_and_writes_nothing(
+        book: ivrules.Book, tmp_path: Path, content: bytes, where: str, words: str) -> None:
+    path = tmp_path / "r.csv"
+    path.write_bytes(content)
+    out = tmp_path / "ud"
+    with pytest.raises(RegisterError) as caught:
+        settle_file(book, path, "midtjylland", out)
+    assert where in str(caught.value) and words in str(caught.value)
+    assert not out.exists() or list(out.iterdir()) == []
+
+
+def test_an_error_halfway_leaves_the_old_files_alone(book: ivrules.Book, tmp_path: Path) -> None:
+    out = tmp_path / "ud"
+    settle_file(book, _write(tmp_path / "r.csv", ROWS), "midtjylland", out)
+    before = {p.name: p.read_bytes() for p in out.iterdir()}
+    broken = tmp_path / "broken.csv"
+    broken.write_text(",".join(HEADER) + "\n" + ",".join(ROWS[0]) + "\n\"unterminated\n", encoding="utf-8")
+    with pytest.raises(RegisterError) as caught:
+        settle_file(book, broken, "midtjylland", out)
+    assert "broken.csv:3:1: fejl: filen kan ikke læses som CSV" in str(caught.value)
+    assert {p.name: p.read_bytes() for p in out.iterdir()} == before
+
+
+def test_the_cli_settles_and_reports(tmp_path: Path) -> None:
+    path = _write(tmp_path / "r.csv", ROWS)
+    result = CliRunner().invoke(app, ["settle", str(path), "--region", "midtjylland", "--out", str(tmp_path / "ud"),
+                                      "--period", "2021K2", "--no-progress"])
+    assert result.exit_code == 0, result.output
+    assert "Afregning for midtjylland, 2021Q2" in result.stdout and "Afregnet: 3 forløb" in result.stdout
+
+
+def test_the_cli_exits_2_on_a_bad_register_or_period(tmp_path: Path) -> None:
+    path = tmp_path / "r.csv"
+    path.write_bytes(b"course_id\n")
+    result = CliRunner().invoke(app, ["settle", str(path), "-r", "midtjylland", "-o", str(tmp_path / "ud")])
+    assert result.exit_code == 2 and "r.csv:1:1: fejl: kolonnen 'municipality' mangler" in result.output
+    result = CliRunner().invoke(app, ["settle", str(path), "-r", "midtjylland", "-o", str(tmp_path), "-p", "2022Q5"])
+    assert result.exit_code == 2 and "2022Q5" in result.output
+
+
+def test_periods_are_read_in_english_and_danish() -> None:
+    assert parse_period("2022Q1") == parse_period(" 2022k1 ") == "2022Q1"
+    with pytest.raises(ValueError, match="kvartal"):
+        parse_period("2022-01")
+
+
+# --- settling in two halves gives the invoices of settling the whole ------------------------------------------
+
+REGISTER_ROW = st.fixed_dictionaries({
+    "municipality": st.sampled_from(["Aarhus", "Skive", "Samsø", "Odense", "Aarhuus"]),
+    "start": st.dates(min_value=dt.date(2020, 5, 25), max_value=dt.date(2022, 3, 31)),
+    "days": st.integers(min_value=1, max_value=35),
+    "kind": st.sampled_from([("antibiotics", "codan_mix_add", "3"), ("antibiotics", "elastomeric_pump", "1"),
+                             ("isotonic_fluids", "", "1"), ("chemotherapy", "", "1")]),
+    "without": st.sampled_from(["0", "1", ""]),
+    "count": st.sampled_from(["1", "2", ""]),
+})
+
+
+def _row(n: int, item: dict[str, Any]) -> list[str]:
+    end = item["start"] + dt.timedelta(days=item["days"] - 1)
+    treatment, system, doses = item["kind"]
+    return [f"c{n}", item["municipality"], item["start"].isoformat(), end.isoformat(), treatment, system, doses,
+            item["without"], item["count"]]
+
+
+def _invoices(settlements: list[Settlement]) -> dict[tuple[str, str], tuple[int, Decimal, Decimal, Decimal]]:
+    out: dict[tuple[str, str], tuple[int, Decimal, Decimal, Decimal]] = {}
+    for invoice in (i for s in settlements for i in s.invoices()):
+        old = out.get((invoice.municipality, invoice.quarter), (0, Decimal(0), Decimal(0), Decimal(0)))
+        out[(invoice.municipality, invoice.quarter)] = (
+            old[0] + invoice.courses, old[1] + invoice.total, old[2] + invoice.region_share,
+            old[3] + invoice.municipality_share)
+    return out
+
+
+@settings(max_examples=40, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@given(items=st.lists(REGISTER_ROW, max_size=40), cut=st.integers(min_value=0, max_value=40))
+def test_two_halves_give_the_invoices_of_the_whole(book: ivrules.Book, items: list[dict[str, Any]], cut: int) -> None:
+    rows = [_row(n, item) for n, item in enumerate(items)]
+    whole = Settler(book, "midtjylland", HEADER).run(rows, io.StringIO().write)
+    first = Settler(book, "midtjylland", HEADER).run(rows[:cut], io.StringIO().write)
+    second = Settler(book, "midtjylland", HEADER).run(rows[cut:], io.StringIO().write)
+    assert _invoices([first, second]) == _invoices([whole])
+    assert whole.rows == len(rows) == whole.settled + len(whole.rejected)
+    total, region, kommune = whole.totals()
+    assert region + kommune == total == sum((i.total for i in whole.invoices()), Decimal(0))
+
+
+def test_one_settler_can_settle_twice_without_mixing_the_counts(book: ivrules.Book) -> None:
+    settler = Settler(book, "midtjylland", HEADER)
+    first = settler.run([ROWS[0]], io.StringIO().write)
+    second = settler.run([ROWS[0], ROWS[1]], io.StringIO().write)
+    assert (first.settled, second.settled) == (1, 2)
+    assert first.invoices() == [Invoice("Aarhus", "2021Q2", 1, Decimal("3999"), Decimal("2799.30"),
+                                        Decimal("1199.70"))]
