@@ -7,6 +7,7 @@ and serialise; every error becomes an answer in one place (``_install_errors``):
 and anything unexpected is a bare 500 that is logged without the request.
 """
 
+import asyncio
 import datetime as dt
 import json
 import logging
@@ -102,8 +103,6 @@ def create_app(source: Book | Library | str | Path, *, site_dir: Path | None = N
 def _lifespan(library: Library, watch: float | None) -> Callable[[FastAPI], Any]:
     @asynccontextmanager
     async def lifespan(app: FastAPI) -> Any:
-        import asyncio
-
         task = asyncio.create_task(library.watch(watch)) if watch and library.root is not None else None
         yield
         if task is not None:
