@@ -340,7 +340,7 @@ def tariff_view(ctx: Context, agreement: Agreement, tariff: Tariff) -> TariffVie
     vocab = ctx.book.vocabulary
     ids = dict.fromkeys([*tariff.interpretations, *(i for s in tariff.schedules for i in s.interpretations),
                          *(i for r in tariff.rules for i in r.interpretations)])
-    amounts = [amount for schedule in tariff.schedules for amount in _amounts(schedule)]
+    amounts = [amount for schedule in tariff.schedules for amount in tariff_amounts(schedule)]
     unknown = list(dict.fromkeys(a.unknown for a in amounts if a.unknown))
     courses = [b.amount.value for s in tariff.schedules for b in s.bands if not b.per_day and b.amount.value]
     courses += [c.amount.value for s in tariff.schedules for c in s.categories if c.amount.value and not c.financing]
@@ -352,11 +352,10 @@ def tariff_view(ctx: Context, agreement: Agreement, tariff: Tariff) -> TariffVie
         (price, *tariff.financing.split(price)) if price is not None else None)
 
 
-def _amounts(schedule: Schedule) -> list[Amount]:
+def tariff_amounts(schedule: Schedule) -> list[Amount]:
+    """Every amount a schedule states (or marks unknown): bands, categories, the rate per minute."""
     amounts = [b.amount for b in schedule.bands] + [c.amount for c in schedule.categories]
-    # ``unknown``: a schedule whose form and amounts the agreement does not state (newer tariff models).
-    extra = [schedule.per_minute, getattr(schedule, "unknown", None)]
-    return amounts + [a for a in extra if isinstance(a, Amount)]
+    return amounts + [a for a in (schedule.per_minute, schedule.unknown) if a is not None]
 
 
 def rule_view(ctx: Context, agreement: Agreement, rule: Rule) -> RuleView:

@@ -276,3 +276,23 @@ def test_strict_build_fails_on_a_broken_agreement_and_plain_build_shows_the_erro
     assert "Fejl i aftalerne" in page
     assert "2020-06-01.yaml:" in page
     assert "efter et tal forventes en enhed" in page
+
+
+def test_every_tariff_amount_is_shown_in_danish_money_or_marked_unknown() -> None:
+    book = ivrules.load(AGREEMENTS)
+    site = render.render_site(AGREEMENTS)
+    tariffs = [a for region in book.regions for a in book.agreements(region) if a.tariff is not None]
+    assert tariffs
+    for agreement in tariffs:
+        assert agreement.tariff is not None
+        page = str(site.page(render.revision_path(agreement)).content)
+        for schedule in agreement.tariff.schedules:
+            start = f"| {render.markdown_inline(schedule.title)} |"
+            rows = [line for line in page.splitlines() if line.startswith(start)]
+            assert rows, f"{agreement.path}: no row for {schedule.id}"
+            for amount in render.tariff_amounts(schedule):
+                if amount.value is None:
+                    assert any("*ukendt*" in row for row in rows)
+                    assert f"- {render.markdown_inline(str(amount.unknown))}" in page
+                else:
+                    assert any(render.danish.kroner(amount.value) in row for row in rows)
