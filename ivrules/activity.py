@@ -53,7 +53,7 @@ def plot(rows: list[tuple[str, str, int, Decimal]], path: Path, region: str) -> 
     _stacked(expense, quarters, labels, {(q, lb): float(t) for q, lb, _, t in rows},
              "Samlet udgift pr. kvartal (region og kommune), kr.")
     if labels:
-        courses.legend(fontsize="small", loc="upper left")
+        figure.legend(*courses.get_legend_handles_labels(), loc="outside lower center", ncols=2, fontsize="small")
     else:
         courses.text(0.5, 0.5, "Ingen afregnede forløb", ha="center", va="center", transform=courses.transAxes)
     figure.savefig(path, format="svg", metadata={"Date": None})

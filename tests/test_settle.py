@@ -50,10 +50,10 @@ def _read(path: Path) -> list[dict[str, str]]:
         return list(csv.DictReader(handle))
 
 
-@pytest.fixture
-def settled(book: ivrules.Book, tmp_path: Path) -> tuple[Settlement, Path]:
-    out = tmp_path / "ud"
-    return settle_file(book, _write(tmp_path / "register.csv", ROWS), "midtjylland", out), out
+@pytest.fixture(scope="module")
+def settled(book: ivrules.Book, tmp_path_factory: pytest.TempPathFactory) -> tuple[Settlement, Path]:
+    folder = tmp_path_factory.mktemp("afregning")
+    return settle_file(book, _write(folder / "register.csv", ROWS), "midtjylland", folder / "ud"), folder / "ud"
 
 
 def test_every_row_is_settled_or_rejected(settled: tuple[Settlement, Path]) -> None:
