@@ -182,7 +182,7 @@ class _Dates:
         self.start, self.end, self.uid = start, end, uid
         self.ruleset: RuleSet | None = None
         self.quarter, self.qid = "", 0
-        self.prices: dict[int, Priced | str] = {}  # shared by every pair with the same revision and days
+        self.prices: dict[int, Priced] = {}  # shared by every pair with the same revision and days
 
 
 class _Base:
@@ -220,9 +220,12 @@ class Settler:
         self.selecting = any(book.accession.line_for(region, a.effective) for a in book.agreements(region))
         self._selections: dict[tuple[int, int], _Dates | str] = {}
         self.by_municipality = "municipality" in _all_reads(book, region)
-        self._dates: dict[tuple[str, str], _Dates | str] = {}
-        self._bases: dict[Any, _Base | str] = {}
-        self._classes: dict[tuple[Any, ...], dict[int, Priced | str]] = {}
+        # The memo tables hold good entries only; what was refused, and why, is kept apart.
+        self._dates: dict[tuple[str, str], _Dates] = {}
+        self._bases: dict[Any, _Base] = {}
+        self._classes: dict[tuple[Any, ...], dict[int, Priced]] = {}
+        self._refused: dict[tuple[Any, ...], str] = {}
+        self._refused_prices: dict[int, dict[int, str]] = {}  # by id of a price table
         self._interned: dict[Any, int] = {}  # what a price depends on → a small id
         self._municipalities: dict[Any, int] = {}  # < 4096, so (price, municipality, quarter) packs into an int
         self._quarters: dict[str, int] = {}
@@ -239,6 +242,9 @@ class Settler:
         period, width, rejected, selecting = self.period, self.width, out.rejected, self.selecting
         seen: set[str] = set()
         lines: list[str] = []
+        span: _Dates | str | None
+        base: _Base | str | None
+        price: Priced | str | None
         n = 0
         for row in rows:
             if not row:
@@ -248,18 +254,23 @@ class Settler:
                 rejected.append((line_of(n), row[i_id] if len(row) > i_id else "", self._width_problem(row)))
                 continue
             course = row[i_id]
-            if course in seen or not course.strip():
+            plain = course.isalnum()  # the common case: no quoting, not blank
+            if course in seen or (not plain and not course.strip()):
                 rejected.append((line_of(n), course, _id_problem(course)))
                 continue
-            span = dates.get((row[i_start], row[i_end])) or self._date_entry(row[i_start], row[i_end])
-            if isinstance(span, str):
-                rejected.append((line_of(n), course, span))
-                continue
-            key = key_of(row)
-            base = bases.get(key) or self._base(row, key)
-            if isinstance(base, str):
-                rejected.append((line_of(n), course, base))
-                continue
+            # Each memo holds only good entries, so a hit costs one lookup and one `is None`.
+            span = dates.get(pair := (row[i_start], row[i_end]))
+            if span is None:
+                span = self._date_entry(*pair)
+                if isinstance(span, str):
+                    rejected.append((line_of(n), course, span))
+                    continue
+            base = bases.get(key := key_of(row))
+            if base is None:
+                base = self._base(row, key)
+                if isinstance(base, str):
+                    rejected.append((line_of(n), course, base))
+                    continue
             if selecting:
                 span = self._selected(span, base)
                 if isinstance(span, str):
@@ -268,14 +279,16 @@ class Settler:
             if period is not None and span.quarter != period:
                 rejected.append((line_of(n), course, f"forløbet afregnes i {span.quarter}, ikke i perioden {period}"))
                 continue
-            price = span.prices.get(base.rid) or self._price(span, base)
-            if isinstance(price, str):
-                rejected.append((line_of(n), course, price))
-                continue
+            price = span.prices.get(base.rid)
+            if price is None:
+                price = self._price(span, base)
+                if isinstance(price, str):
+                    rejected.append((line_of(n), course, price))
+                    continue
             slot = slots.get(price.key | base.mid | span.qid) or self._slot(price, base, span)
             slot.count += 1
             seen.add(course)
-            lines.append((course if course.isalnum() else _cell(course)) + slot.line)
+            lines.append((course if plain else _cell(course)) + slot.line)
             if len(lines) >= 8192:
                 write("".join(lines))
                 lines.clear()
@@ -292,15 +305,18 @@ class Settler:
         return slot
 
     def _date_entry(self, start_text: str, end_text: str) -> _Dates | str:
-        entry: _Dates | str
+        bad = self._refused.get(("dates", start_text, end_text))
+        if bad is not None:
+            return bad
         try:
-            entry = self._dates_of(start_text, end_text)
+            self._dates[(start_text, end_text)] = entry = self._dates_of(start_text, end_text)
+            return entry
         except FactsError as exc:
-            entry = exc.message
+            reason = exc.message
         except LookupError_ as exc:
-            entry = str(exc)
-        self._dates[(start_text, end_text)] = entry
-        return entry
+            reason = str(exc)
+        self._refused[("dates", start_text, end_text)] = reason
+        return reason
 
     def _dates_of(self, start_text: str, end_text: str) -> _Dates:
         start, end = _date("start_date", start_text), _date("end_date", end_text)
@@ -338,18 +354,20 @@ class Settler:
         return found
 
     def _base(self, row: list[str], key: Any) -> _Base | str:
+        bad = self._refused.get(("base", key))
+        if bad is not None:
+            return bad
         raw = {name: row[i] for name, i in self.others if row[i].strip()}
-        entry: _Base | str
         try:
             typed = self.book.vocabulary.normalise(raw)
         except FactsError as exc:
-            entry = self._facts_reason(exc)
-        else:
-            municipality = self._municipalities.setdefault(typed.get("municipality"), len(self._municipalities))
-            selection = (typed.get("municipality"), typed.get(JOINED_FACT))
-            entry = _Base(raw, typed, self._interned.setdefault(self._depends_on(typed), len(self._interned)),
-                          municipality, self._interned.setdefault(selection, len(self._interned)))
-        self._bases[key] = entry
+            self._refused[("base", key)] = reason = self._facts_reason(exc)
+            return reason
+        municipality = self._municipalities.setdefault(typed.get("municipality"), len(self._municipalities))
+        selection = (typed.get("municipality"), typed.get(JOINED_FACT))
+        self._bases[key] = entry = _Base(
+            raw, typed, self._interned.setdefault(self._depends_on(typed), len(self._interned)), municipality,
+            self._interned.setdefault(selection, len(self._interned)))
         return entry
 
     def _depends_on(self, typed: dict[str, Any]) -> tuple[Any, ...]:
@@ -359,6 +377,9 @@ class Settler:
         return ("facts", facts, municipality.region if municipality else None)
 
     def _price(self, span: _Dates, base: _Base) -> Priced | str:
+        refused = self._refused_prices.setdefault(id(span.prices), {})
+        if base.rid in refused:
+            return refused[base.rid]
         vocab = self.book.vocabulary
         entry: Priced | str
         try:
@@ -370,7 +391,10 @@ class Settler:
             entry = self._priced(quote(span.ruleset, vocab, facts), span.ruleset.agreement)
         except FactsError as exc:
             entry = self._facts_reason(exc)
-        span.prices[base.rid] = entry
+        if isinstance(entry, str):
+            refused[base.rid] = entry
+        else:
+            span.prices[base.rid] = entry
         return entry
 
     def _facts_reason(self, exc: FactsError) -> str:
