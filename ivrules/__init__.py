@@ -3,6 +3,9 @@
     book = ivrules.load("agreements")
     answer = book.eligibility("midtjylland", {"date": "2020-09-01", ...})
     answer.eligible, answer.to_dict()
+    price = book.tariff("midtjylland", {"start_date": "2021-06-01", "end_date": "2021-06-07", ...})
+    price.total, price.to_dict()
+    ivrules.settle_file(book, Path("forløb.csv"), "midtjylland", Path("afregning"))
 
 Pipeline: loader (YAML → nodes with spans) → parser (rule text → AST) →
 checker (names, types, units) → compiler (AST → closures) → runtime
@@ -20,7 +23,10 @@ from ivrules.errors import (
 )
 from ivrules.parser import parse_rule
 from ivrules.printer import to_danish, to_source
+from ivrules.quote import Quote
+from ivrules.register import settle_file
 from ivrules.runtime import Eligibility
+from ivrules.settle import RegisterError, Settlement
 
 __all__ = [
     "AgreementError",
@@ -30,9 +36,13 @@ __all__ = [
     "FactsError",
     "IvrulesError",
     "NoRevisionError",
+    "Quote",
+    "RegisterError",
+    "Settlement",
     "UnknownRegionError",
     "load",
     "parse_rule",
+    "settle_file",
     "to_danish",
     "to_source",
 ]
