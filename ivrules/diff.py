@@ -136,10 +136,10 @@ def from_text(name: str, text: str, vocab: Vocabulary) -> Revision:
 
 def git_show(path: Path, rev: str) -> str:
     """The text of ``path`` as it was at git revision ``rev``."""
-    folder = path.parent if path.parent.exists() else Path(".")
+    # "rev:./name" is read relative to the folder git runs in; a folder deleted since is read from here.
+    folder, name = (path.parent, path.name) if path.parent.exists() else (Path("."), path.as_posix())
     try:
-        done = subprocess.run(["git", "-C", str(folder), "show", f"{rev}:./{path.name}"],
-                              capture_output=True, check=False)
+        done = subprocess.run(["git", "-C", str(folder), "show", f"{rev}:./{name}"], capture_output=True, check=False)
     except FileNotFoundError:
         raise LookupError_("git er ikke installeret, så en fil ved en git-revision kan ikke læses") from None
     if done.returncode != 0:

@@ -19,6 +19,7 @@ from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
 from ivrules import diff_tariff
+from ivrules import nodes as n
 from ivrules.cases import candidates, constants_by_fact, facts_of, grid, raw_value
 from ivrules.diff_model import Change, Revision
 from ivrules.errors import FactsError
@@ -29,8 +30,6 @@ if TYPE_CHECKING:
 
 SEARCH_EXAMPLES = 150  # hypothesis examples per change searched
 GRID_LIMIT = 2_000  # combinations of one changed rule's facts
-ORIGINS = ("eksempel", "grænse", "søgning")
-
 
 
 @dataclass(frozen=True)
@@ -50,7 +49,7 @@ class Case:
     before: dict[str, Any]
     after: dict[str, Any]
     because: tuple[str, ...]  # ids of the changes that cause it
-    origin: str
+    origin: str  # eksempel | register | grænse | søgning
 
     @property
     def size(self) -> tuple[int, int, str]:
@@ -96,8 +95,10 @@ def run_cases(old: Revision, new: Revision, changes: list[Change], search: int =
 
 def _sources(old: Revision, new: Revision, bases: list[dict[str, Any]], watched: list[Change],
              extra: list[dict[str, Any]]) -> Iterator[tuple[str, dict[str, Any]]]:
-    for facts in [*bases, *(_clean(e) for e in extra)]:
+    for facts in bases:
         yield "eksempel", facts
+    for facts in extra:
+        yield "register", _clean(facts)
     if watched:
         for facts in boundary_cases(old, new, bases, watched):
             yield "grænse", facts
@@ -190,8 +191,13 @@ def change_facts(change: Change, old: Revision, new: Revision) -> set[str]:
     """The facts a case must give for this change to show in it."""
     if change.id.startswith("tariff"):
         return diff_tariff.change_facts(change.id, old, new)
-    exprs = [r.expr for rev in (old, new) for r in rev.agreement.rules if r.id == change.rule and r.expr is not None]
-    return {f.name for f in facts_of(exprs, new.vocabulary)}
+    return {f.name for f in facts_of(_rule_exprs(change, old, new), new.vocabulary)}
+
+
+def _rule_exprs(change: Change, old: Revision, new: Revision) -> list[n.Expr]:
+    """The expressions of the rule a change is about, in either revision."""
+    return [r.expr for rev in (old, new) for r in rev.agreement.rules
+            if change.rule is not None and r.id == change.rule and r.expr is not None]
 
 
 def boundary_cases(old: Revision, new: Revision, bases: list[dict[str, Any]],
@@ -215,8 +221,7 @@ def _changed_rule_grids(old: Revision, new: Revision, watched: list[Change],
                         constants: dict[str, set[Any]]) -> Iterator[dict[str, Any]]:
     vocab = new.vocabulary
     for change in watched:
-        exprs = [r.expr for rev in (old, new) for r in rev.agreement.rules
-                 if change.rule is not None and r.id == change.rule and r.expr is not None]
+        exprs = _rule_exprs(change, old, new)
         if not exprs:
             continue
         facts = facts_of(exprs, vocab)

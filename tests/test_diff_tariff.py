@@ -209,3 +209,14 @@ def test_register_money_equals_pricing_each_course_alone(vocab: Vocabulary, tmp_
         quotes = [quote(rev.ruleset, vocab, vocab.normalise(c.facts)) for c in register.courses]
         assert side.total == sum((q.total for q in quotes if q.total is not None), Decimal(0))
         assert side.priced == sum(q.status == "computed" for q in quotes)
+
+
+def test_a_tariff_removed_is_one_change_that_causes_the_price_differences(vocab: Vocabulary) -> None:
+    text = (MJ / "2021-05-01.yaml").read_text(encoding="utf-8")
+    start, end = text.index("\ntariff:\n"), text.index("\nexamples:\n")
+    without = from_text("uden_takster.yaml", text[:start] + text[end:], vocab)
+    result = diff(revision(vocab, "2021-05-01.yaml"), without, search=0)
+    assert [(c.id, c.kind, c.effect) for c in result.changes] == [("tariff", "removed", OUTCOME)]
+    assert result.cases is not None and result.cases.cases
+    assert {c.because for c in result.cases.cases} == {("tariff",)}
+    assert all(c.after["tariff"] in ("unknown", "not_covered") for c in result.cases.cases)
