@@ -518,5 +518,6 @@ def read_register(path: Path) -> tuple[str, str]:
         line = text.count("\n", 0, offset) + 1
         raise RegisterError(str(path), line, offset - (text.rfind("\n", 0, offset) + 1) + 1,
                             "filen indeholder NUL-tegn og er ikke en CSV-fil")
-    first = text.split("\n", 1)[0]
+    end = text.find("\n")
+    first = text if end < 0 else text[:end]  # not split(): that would copy the whole register
     return text, ";" if first.count(";") > first.count(",") else ","
