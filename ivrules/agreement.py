@@ -84,6 +84,7 @@ class Example:
     facts: dict[str, Any]
     expect: dict[str, Any]
     span: Span | None = field(default=None, compare=False, repr=False)
+    description: str = ""
 
 
 @dataclass
@@ -310,7 +311,9 @@ def _examples(node: Node | None, vocab: Vocabulary, diags: Diagnostics) -> list[
             continue
         if expect(f["facts"], dict, diags) and expect(f["expect"], dict, diags):
             _check_example_facts(f["facts"], vocab, diags)
-            out.append(Example(text_of(f["name"], diags) or "", f["facts"].plain(), f["expect"].plain(), item.span))
+            description = (text_of(f["description"], diags) or "") if "description" in f else ""
+            out.append(Example(text_of(f["name"], diags) or "", f["facts"].plain(), f["expect"].plain(), item.span,
+                               description))
     return out
 
 

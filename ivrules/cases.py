@@ -105,4 +105,4 @@ def grid(facts: list[Fact], constants: dict[str, set[Any]], vocab: Vocabulary,
     if size > limit:
         return None
     names = [f.name for f in facts]
-    return (dict(zip(names, combo)) for combo in itertools.product(*pools))
+    return (dict(zip(names, combo, strict=True)) for combo in itertools.product(*pools))

@@ -105,12 +105,40 @@ def _syntax_diagnostic(exc: UnexpectedInput, text: str, scalar: ScalarText) -> D
         found = f"'{token}'"
     else:
         pos, end, found = len(text.rstrip()), len(text.rstrip()) + 1, "slutningen af reglen"
-    label = exc.match_examples(grammar_parser().parse, {k: v[1] for k, v in SYNTAX_ERRORS.items()},
-                               use_accepts=True)
+    label = _match_label(exc)
     message = label or f"uventet {found}"
     hint = _char_hint(text, pos) or (SYNTAX_ERRORS[label][0] if label else None)
     span = scalar.span(min(pos, max(len(text) - 1, 0)), max(end, pos + 1))
     return Diagnostic(message, span, expected=_expected(exc), hint=hint)
+
+
+def _match_label(exc: UnexpectedInput) -> str | None:
+    """The SYNTAX_ERRORS label whose examples fail in the same parser state.
+
+    The same idea as lark's ``UnexpectedInput.match_examples`` (which, in lark
+    1.3, formats a debug message that raises TypeError for LALR states).
+    """
+    exact: str | None = None
+    for label, (_, examples) in SYNTAX_ERRORS.items():
+        for example in examples:
+            other = _failure(example)
+            if other is None or other.state != exc.state:
+                continue
+            if getattr(other, "accepts", None) != getattr(exc, "accepts", None):
+                continue
+            if getattr(other, "token", None) == getattr(exc, "token", None):
+                return label
+            exact = exact or label
+    return exact
+
+
+@lru_cache(maxsize=256)
+def _failure(example: str) -> UnexpectedInput | None:
+    try:
+        grammar_parser().parse(example)
+    except UnexpectedInput as exc:
+        return exc
+    return None
 
 
 def _expected(exc: UnexpectedInput) -> str | None:

@@ -17,6 +17,7 @@ from ivrules.vocabulary import Fact, Vocabulary
 # Binding strength, loosest first: hvis … så, eller, og, ikke, atoms.
 LEVEL = {n.Implies: 0, n.Any_: 1, n.All: 2, n.Not: 3}
 OP_WORDS = {">": "over", ">=": "mindst", "<": "under", "<=": "højst", "=": "", "!=": "ikke"}
+SINGULAR = {"doser pr. døgn": "dosis pr. døgn", "doser": "dosis", "dage": "dag", "minutter": "minut"}
 DATE_WORDS = {">": "efter", ">=": "den … eller senere", "<": "før", "<=": "den … eller tidligere",
               "=": "den", "!=": "ikke den"}
 
@@ -53,7 +54,8 @@ def _src_node(expr: object) -> str:
     if isinstance(expr, n.Text):
         return f'"{expr.value}"'
     if isinstance(expr, n.Quantity):
-        return f"{expr.value} {expr.unit}" if expr.unit else str(expr.value)
+        number = f"{expr.value:f}"  # plain digits: never "1E+1"
+        return f"{number} {expr.unit}" if expr.unit else number
     if isinstance(expr, n.DateLit):
         return expr.value.isoformat()
     raise TypeError(f"not a rule node: {expr!r}")
@@ -68,14 +70,25 @@ def to_danish(expr: object, vocab: Vocabulary) -> str:
 class _DanishWriter:
     def __init__(self, vocab: Vocabulary) -> None:
         self.vocab = vocab
+        self.subordinate = False  # inside "hvis …": Danish puts "ikke" before the verb
+
+    def _condition(self, expr: object) -> str:
+        self.subordinate = True
+        try:
+            return self.write(expr)
+        finally:
+            self.subordinate = False
+
+    def _is_not(self) -> str:
+        return "ikke er" if self.subordinate else "er ikke"
 
     def write(self, expr: object) -> str:
         if isinstance(expr, n.Implies):
-            return f"hvis {self.write(expr.condition)}, gælder det, at {self.write(expr.then)}"
+            return f"hvis {self._condition(expr.condition)}, gælder det, at {self._condition(expr.then)}"
         if isinstance(expr, n.Any_):
-            return _join([self.write(item) for item in expr.items], "eller")
+            return _join([self._grouped(item) for item in expr.items], "eller")
         if isinstance(expr, n.All):
-            return _join([self.write(item) for item in expr.items], "og")
+            return _join([self._grouped(item) for item in expr.items], "og")
         if isinstance(expr, n.Not):
             fact = self._fact(expr.item)
             if fact is not None and fact.negation:
@@ -86,13 +99,18 @@ class _DanishWriter:
             return fact.statement if fact is not None and fact.statement else f"{self._label(expr.term)} er opfyldt"
         if isinstance(expr, n.Member):
             values = _join([self._value(expr.operand, item) for item in expr.items], "eller")
-            return f"{self._label(_term(expr.operand))} {'ikke er' if expr.negated else 'er'} {values}"
+            return f"{self._label(_term(expr.operand))} {self._is_not() if expr.negated else 'er'} {values}"
         if isinstance(expr, n.Window):
             return (f"{self._label(_term(expr.operand))} ligger i tidsrummet kl. "
                     f"{danish.clock(expr.start)}-{danish.clock(expr.end)}")
         if isinstance(expr, n.Compare):
             return self._compare(expr)
         return _src_node(expr)
+
+    def _grouped(self, expr: object) -> str:
+        """Bracket a part of 'og'/'eller' that is itself a list or a condition: the sentence keeps the rule's shape."""
+        text = self.write(expr)
+        return f"({text})" if isinstance(expr, (n.All, n.Any_, n.Implies)) else text
 
     def _fact(self, node: object) -> Fact | None:
         return self.vocab.by_term.get(node.term) if isinstance(node, n.Name) else None
@@ -115,7 +133,7 @@ class _DanishWriter:
             left_fact = right_fact
         subject = self._label(_term(expr.left))
         if left_fact is not None and left_fact.type in ("enum", "municipality"):
-            word = "er" if expr.op == "=" else "er ikke"
+            word = "er" if expr.op == "=" else self._is_not()
             return f"{subject} {word} {self._value(expr.left, expr.right)}"
         if isinstance(expr.right, n.DateLit):
             phrase = DATE_WORDS[expr.op]
@@ -129,7 +147,10 @@ class _DanishWriter:
         if q.unit == "kr.":
             return danish.kroner(q.value)
         number = danish.number(Decimal(q.value))
-        return f"{number} {q.unit}" if q.unit and q.unit != "%" else f"{number}{q.unit or ''}"
+        if not q.unit or q.unit == "%":
+            return f"{number} %" if q.unit else number
+        unit = SINGULAR.get(q.unit, q.unit) if q.value == 1 else q.unit
+        return f"{number} {unit}"
 
 
 def _term(node: object) -> str:
