@@ -42,8 +42,10 @@ def serve(
     site_dir = ensure_site(site, force=build_site)
     if site_dir is not None:
         library.listeners.append(lambda loaded: rebuild_site(site))  # the readable text follows the rules
-    service = create_app(library, site_dir=site_dir, watch=reload_every or None)
-    typer.echo(f"Lægernes side: http://{host}:{port}/  ·  API: http://{host}:{port}/docs")
+    with _guard():  # a broken CDS settings file (IVRULES_CDS_CONFIG) stops here with its diagnostics
+        service = create_app(library, site_dir=site_dir, watch=reload_every or None)
+    typer.echo(f"Lægernes side: http://{host}:{port}/  ·  API: http://{host}:{port}/docs  ·  "
+               f"CDS Hooks: http://{host}:{port}/cds-services")
     uvicorn.run(service, host=host, port=port, log_level="info")
 
 

@@ -291,3 +291,4 @@ def test_the_card_source_links_to_a_section_the_site_renders(cds: TestClient, bo
         administration(), administration(), administration(status="in-progress"))})))
     anchor = card["source"]["url"].rsplit("#", 1)[1]
     assert anchor in anchors
+

@@ -12,14 +12,13 @@ from __future__ import annotations
 
 import datetime as dt
 from collections.abc import Callable
-from typing import Any, Literal
-from uuid import UUID
+from typing import Any
 
 import httpx
 from fastapi import APIRouter, FastAPI, Request, Response
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
-from pydantic import AnyHttpUrl, BaseModel, ConfigDict, Field, ValidationError, model_validator
+from pydantic import ValidationError
 from starlette.middleware.cors import CORSMiddleware
 from starlette.types import ASGIApp, Receive, Scope, Send
 
@@ -27,42 +26,12 @@ from ivrules.book import Book
 from ivrules.cds.cards import Cards, Links
 from ivrules.cds.fetch import PrefetchMissing, complete
 from ivrules.cds.fhir_facts import read_call
+from ivrules.cds.models import DISCOVERY_RESPONSES, SERVICE_RESPONSES, HookCall
 from ivrules.cds.security import Settings, Verifier
 from ivrules.cds.table import FhirTable, Service, load_table
 
 PREFIX = "/cds-services"
 UNKNOWN_SERVICE = "Ukendt CDS-tjeneste. Se GET /cds-services for de tjenester, der findes."
-
-
-class FhirAuthorization(BaseModel):
-    """The OAuth 2.0 bearer token a client may hand over for its FHIR server."""
-
-    model_config = ConfigDict(extra="allow")
-
-    access_token: str
-    token_type: Literal["Bearer"]
-    expires_in: int
-    scope: str
-    subject: str
-
-
-class HookCall(BaseModel):
-    """The body of a CDS Hooks 2.0 call; fields outside the spec (``extension``) are allowed and ignored."""
-
-    model_config = ConfigDict(extra="allow", populate_by_name=True)
-
-    hook: str
-    hook_instance: UUID = Field(alias="hookInstance")
-    fhir_server: AnyHttpUrl | None = Field(None, alias="fhirServer")
-    fhir_authorization: FhirAuthorization | None = Field(None, alias="fhirAuthorization")
-    context: dict[str, Any]
-    prefetch: dict[str, Any] | None = None
-
-    @model_validator(mode="after")
-    def _server_with_token(self) -> HookCall:
-        if self.fhir_authorization is not None and self.fhir_server is None:
-            raise ValueError("fhirAuthorization kræver fhirServer")
-        return self
 
 
 def cds_router(book: Callable[[], Book], base_url: str | None = None, *, settings: Settings | None = None,
@@ -78,14 +47,14 @@ def cds_router(book: Callable[[], Book], base_url: str | None = None, *, setting
     def public(request: Request) -> str:
         return (base_url or settings.base_url or str(request.base_url)).rstrip("/")
 
-    @router.get("", summary="CDS Hooks discovery: tjenesterne og deres prefetch")
+    @router.get("", summary="CDS Hooks discovery: tjenesterne og deres prefetch", responses=DISCOVERY_RESPONSES)
     async def discovery(request: Request) -> Response:
         if not await verifier.allows(request.headers.get("authorization"), public(request) + PREFIX):
             return unauthorized()
         return JSONResponse({"services": [s.definition() for s in table.services]})
 
     @router.post("/{service_id}", summary="Et CDS Hooks-kald: kort om IV-behandling i kommunalt regi",
-                 openapi_extra={"requestBody": {"required": True, "content": {
+                 responses=SERVICE_RESPONSES, openapi_extra={"requestBody": {"required": True, "content": {
                      "application/json": {"schema": HookCall.model_json_schema(by_alias=True)}}}})
     async def call(service_id: str, request: Request) -> Response:
         endpoint = f"{public(request)}{PREFIX}/{service_id}"
