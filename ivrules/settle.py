@@ -91,13 +91,13 @@ class Slot:
 
     __slots__ = ("count", "line", "municipality", "price", "quarter")
 
-    def __init__(self, price: Priced, municipality: str, quarter: str, count: int = 0) -> None:
+    def __init__(self, price: Priced, municipality: str, quarter: str, count: int = 0, line: str = "") -> None:
         self.price, self.municipality, self.quarter, self.count = price, municipality, quarter, count
-        self.line = f",{_cell(municipality)},{quarter}{price.cells}\n"
+        self.line = line or f",{_cell(municipality)},{quarter}{price.cells}\n"
 
     def take(self) -> Slot:
         """A copy with this run's count; the memoised slot starts again from zero."""
-        taken = Slot(self.price, self.municipality, self.quarter, self.count)
+        taken = Slot(self.price, self.municipality, self.quarter, self.count, self.line)
         self.count = 0
         return taken
 
@@ -127,6 +127,7 @@ class Settlement:
     rows: int = 0
     slots: list[Slot] = field(default_factory=list)
     rejected: list[tuple[int, str, str]] = field(default_factory=list)
+    _invoices: list[Invoice] | None = field(default=None, repr=False, compare=False)
 
     @property
     def settled(self) -> int:
@@ -134,6 +135,11 @@ class Settlement:
 
     def invoices(self) -> list[Invoice]:
         """One invoice per municipality and quarter, sorted by quarter then municipality."""
+        if self._invoices is None:
+            self._invoices = self._sum_invoices()
+        return self._invoices
+
+    def _sum_invoices(self) -> list[Invoice]:
         sums: dict[tuple[str, str], list[Any]] = {}
         for slot in self.slots:
             acc = sums.setdefault((slot.quarter, slot.municipality), [0, Decimal(0), Decimal(0), Decimal(0)])
@@ -230,6 +236,7 @@ class Settler:
         self._municipalities: dict[Any, int] = {}  # < 4096, so (price, municipality, quarter) packs into an int
         self._quarters: dict[str, int] = {}
         self._prices: list[Priced] = []
+        self._same_price: dict[tuple[str, str], Priced] = {}
         self._slots: dict[int, Slot] = {}
 
     def run(self, rows: Iterable[list[str]], write: Callable[[str], Any],
@@ -407,10 +414,14 @@ class Settler:
         assert answer.total is not None and answer.region_share is not None and answer.municipality_share is not None
         cells = ",".join(("", _cell(answer.kind), money(answer.total) or "", money(answer.region_share) or "",
                           money(answer.municipality_share) or "", answer.revision, ";".join(answer.flags)))
+        label = _label(agreement.tariff, answer)
+        same = self._same_price.get((cells, label))  # courses of 1-6 days, say, share one price
+        if same is not None:
+            return same
         priced = Priced(len(self._prices), answer.total, answer.region_share, answer.municipality_share,
-                        answer.revision, _label(agreement.tariff, answer), cells,
-                        "bilateral_agreement_required" in answer.flags)
+                        answer.revision, label, cells, "bilateral_agreement_required" in answer.flags)
         self._prices.append(priced)
+        self._same_price[(cells, label)] = priced
         return priced
 
 
