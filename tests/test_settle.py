@@ -236,3 +236,14 @@ def test_one_settler_can_settle_twice_without_mixing_the_counts(book: ivrules.Bo
     assert (first.settled, second.settled) == (1, 2)
     assert first.invoices() == [Invoice("Aarhus", "2021Q2", 1, Decimal("3999"), Decimal("2799.30"),
                                         Decimal("1199.70"))]
+
+
+def test_a_fact_derived_from_the_start_date_is_not_shared_between_dates(book: ivrules.Book) -> None:
+    header = ["course_id", "municipality", "start_date", "end_date", "treatment", "system", "doses_per_day",
+              "birth_date"]
+    course = ["Aarhus", "2021-06-01", "2021-06-02", "antibiotics", "codan_mix_add", "3"]
+    rows = [["b1", *course, "2017-06-01"], ["b2", *course, "2017-06-02"],
+            ["b3", "Aarhus", "2021-06-03", "2021-06-04", *course[3:], "2017-06-02"]]
+    result = Settler(book, "midtjylland", header).run(rows, io.StringIO().write)
+    assert result.settled == 2  # b2 is 3 years old on its start date; b3, two days later, is 4
+    assert [(row, course_id) for row, course_id, _ in result.rejected] == [(3, "b2")]
