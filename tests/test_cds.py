@@ -292,3 +292,19 @@ def test_the_card_source_links_to_a_section_the_site_renders(cds: TestClient, bo
     anchor = card["source"]["url"].rsplit("#", 1)[1]
     assert anchor in anchors
 
+
+
+def test_the_full_app_serves_cds_hooks_with_cors_on_that_path_only(book: ivrules.Book,
+                                                                   monkeypatch: pytest.MonkeyPatch) -> None:
+    from ivrules.api import create_app
+
+    monkeypatch.delenv("IVRULES_CDS_CONFIG", raising=False)
+    monkeypatch.delenv("IVRULES_CDS_DEVELOPMENT", raising=False)
+    app = TestClient(create_app(book))
+    assert app.post(ORDER_SIGN, json=order_sign()).status_code == 401  # no issuer is trusted by default
+    preflight = {"Origin": "https://ehr.example", "Access-Control-Request-Method": "POST",
+                 "Access-Control-Request-Headers": "authorization"}
+    assert app.options(ORDER_SIGN, headers=preflight).headers["access-control-allow-origin"] == "*"
+    assert "access-control-allow-origin" not in app.options("/v1/eligibility", headers=preflight).headers
+    paths = app.get("/openapi.json").json()["paths"]
+    assert {"/cds-services", "/cds-services/{service_id}"} <= set(paths)

@@ -1,0 +1,141 @@
+"""A browser-based CDS client in Debian's headless Chromium calls the service across origins.
+
+The full app (``create_app``) runs on one port with its settings read from ``IVRULES_CDS_CONFIG``
+(a trusted issuer with keys made here); a tiny EHR page on another port signs nothing itself: it
+gets a JWT made by the test and POSTs an order-sign call with ``fetch``, so the browser sends a
+CORS preflight first. The card's Markdown detail is then rendered as Markdown renderers do
+(python-markdown, as MkDocs uses) and its links must point at the agreement site.
+Skipped where Chromium is not installed (``scripts/setup --browser`` installs it).
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import shutil
+import threading
+import time
+import uuid
+from collections.abc import Iterator
+from html.parser import HTMLParser
+from typing import Any
+
+import jwt
+import markdown
+import pytest
+import uvicorn
+from cryptography.hazmat.primitives.asymmetric import ec
+from starlette.applications import Starlette
+from starlette.responses import HTMLResponse
+from starlette.routing import Route
+
+import ivrules
+from ivrules.api import create_app
+from tests.cds_support import ORDER_SIGN, order_sign
+
+CHROMIUM = shutil.which("chromium") or "/usr/bin/chromium"
+CHROMEDRIVER = shutil.which("chromedriver") or "/usr/bin/chromedriver"
+pytestmark = pytest.mark.skipif(not (os.path.exists(CHROMIUM) and os.path.exists(CHROMEDRIVER)),
+                                reason="Debian's chromium and chromium-driver are not installed")
+webdriver = pytest.importorskip("selenium.webdriver")
+from selenium.webdriver.chrome.options import Options  # noqa: E402
+from selenium.webdriver.chrome.service import Service  # noqa: E402
+from selenium.webdriver.common.by import By  # noqa: E402
+from selenium.webdriver.remote.webdriver import WebDriver  # noqa: E402
+from selenium.webdriver.support.ui import WebDriverWait  # noqa: E402
+
+ISS = "https://ehr.test"
+KEY = ec.generate_private_key(ec.SECP256R1())
+CLIENT_PAGE = """<!doctype html><meta charset="utf-8"><title>EPJ</title><pre id="result"></pre>
+<script>
+const call = JSON.parse(document.getElementById("call").textContent);
+fetch(call.url, {method: "POST", body: JSON.stringify(call.body),
+                 headers: {"Authorization": "Bearer " + call.token, "Content-Type": "application/json"}})
+  .then(async r => { document.getElementById("result").textContent = JSON.stringify(
+      {status: r.status, body: await r.json()}); })
+  .catch(e => { document.getElementById("result").textContent = JSON.stringify({error: String(e)}); });
+</script>"""
+
+
+def serve(app: Any) -> tuple[uvicorn.Server, threading.Thread, str]:
+    server = uvicorn.Server(uvicorn.Config(app, host="127.0.0.1", port=0, log_level="warning"))
+    thread = threading.Thread(target=server.run, daemon=True)
+    thread.start()
+    deadline = time.monotonic() + 10
+    while not server.started and time.monotonic() < deadline:
+        time.sleep(0.02)
+    return server, thread, f"http://127.0.0.1:{server.servers[0].sockets[0].getsockname()[1]}"
+
+
+@pytest.fixture(scope="module")
+def cds_url(book: ivrules.Book, tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
+    folder = tmp_path_factory.mktemp("cds")
+    public = json.loads(jwt.algorithms.ECAlgorithm.to_jwk(KEY.public_key()))
+    (folder / "ehr.jwks.json").write_text(json.dumps({"keys": [{**public, "kid": "k1", "alg": "ES256"}]}))
+    (folder / "cds.yaml").write_text(f"issuers:\n  - iss: {ISS}\n    jwks_file: ehr.jwks.json\n")
+    with pytest.MonkeyPatch.context() as patch:
+        patch.setenv("IVRULES_CDS_CONFIG", str(folder / "cds.yaml"))
+        patch.delenv("IVRULES_CDS_DEVELOPMENT", raising=False)
+        app = create_app(book)
+    server, thread, url = serve(app)
+    yield url
+    server.should_exit = True
+    thread.join(timeout=10)
+
+
+@pytest.fixture(scope="module")
+def browser(tmp_path_factory: pytest.TempPathFactory) -> Iterator[WebDriver]:
+    os.environ.setdefault("SE_OFFLINE", "true")  # selenium must never fetch a driver or a browser
+    options = Options()
+    options.binary_location = CHROMIUM
+    for flag in ("--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking",
+                 "--disable-component-update", "--disable-sync", "--no-first-run",
+                 f"--user-data-dir={tmp_path_factory.mktemp('chromium')}"):
+        options.add_argument(flag)
+    driver = webdriver.Chrome(options=options, service=Service(executable_path=CHROMEDRIVER))
+    yield driver
+    driver.quit()
+
+
+def ehr_page(call: dict[str, Any]) -> Starlette:
+    data = json.dumps(call).replace("</", "<\\/")
+
+    async def page(request: Any) -> HTMLResponse:
+        return HTMLResponse(f'<script type="application/json" id="call">{data}</script>' + CLIENT_PAGE)
+
+    return Starlette(routes=[Route("/", page)])
+
+
+class Links(HTMLParser):
+    def __init__(self) -> None:
+        super().__init__()
+        self.hrefs: list[str] = []
+        self.tags: set[str] = set()
+
+    def handle_starttag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
+        self.tags.add(tag)
+        self.hrefs.extend(value for name, value in attrs if name == "href" and value)
+
+
+def test_a_browser_client_on_another_origin_gets_cards_that_render(browser: WebDriver, cds_url: str) -> None:
+    endpoint = cds_url + ORDER_SIGN
+    now = int(time.time())
+    token = jwt.encode({"iss": ISS, "aud": endpoint, "iat": now, "exp": now + 120, "jti": str(uuid.uuid4())},
+                       KEY, algorithm="ES256", headers={"kid": "k1", "typ": "JWT"})
+    # Another port is another origin: with its Authorization header, the browser must ask (preflight) first.
+    server, thread, ehr = serve(ehr_page({"url": endpoint, "token": token, "body": order_sign()}))
+    try:
+        browser.get(ehr + "/")
+        WebDriverWait(browser, 15).until(lambda d: d.find_element(By.ID, "result").text)
+        result = json.loads(browser.find_element(By.ID, "result").text)
+    finally:
+        server.should_exit = True
+        thread.join(timeout=10)
+    assert result.get("status") == 200, result
+    card = result["body"]["cards"][0]
+    assert card["indicator"] in ("info", "warning", "critical")
+    html = Links()
+    html.feed(markdown.markdown(card["detail"], extensions=["tables"]))
+    assert {"strong", "a", "table"} <= html.tags
+    assert html.hrefs and all(href.startswith(f"{cds_url}/aftaler/") for href in html.hrefs)
+
