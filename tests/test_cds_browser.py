@@ -11,8 +11,6 @@ Skipped where Chromium is not installed (``scripts/setup --browser`` installs it
 from __future__ import annotations
 
 import json
-import os
-import shutil
 import threading
 import time
 import uuid
@@ -31,15 +29,12 @@ from starlette.routing import Route
 
 import ivrules
 from ivrules.api import create_app
+from tests import test_doctor_page_browser as doctor_page
 from tests.cds_support import ORDER_SIGN, order_sign
 
-CHROMIUM = shutil.which("chromium") or "/usr/bin/chromium"
-CHROMEDRIVER = shutil.which("chromedriver") or "/usr/bin/chromedriver"
-pytestmark = pytest.mark.skipif(not (os.path.exists(CHROMIUM) and os.path.exists(CHROMEDRIVER)),
-                                reason="Debian's chromium and chromium-driver are not installed")
-webdriver = pytest.importorskip("selenium.webdriver")
-from selenium.webdriver.chrome.options import Options  # noqa: E402
-from selenium.webdriver.chrome.service import Service  # noqa: E402
+# The doctors' page tests' headless Chromium, here the fixture "chromium"; skipped with them where it is missing.
+pytestmark = doctor_page.pytestmark
+chromium = doctor_page.browser
 from selenium.webdriver.common.by import By  # noqa: E402
 from selenium.webdriver.remote.webdriver import WebDriver  # noqa: E402
 from selenium.webdriver.support.ui import WebDriverWait  # noqa: E402
@@ -83,20 +78,6 @@ def cds_url(book: ivrules.Book, tmp_path_factory: pytest.TempPathFactory) -> Ite
     thread.join(timeout=10)
 
 
-@pytest.fixture(scope="module")
-def browser(tmp_path_factory: pytest.TempPathFactory) -> Iterator[WebDriver]:
-    os.environ.setdefault("SE_OFFLINE", "true")  # selenium must never fetch a driver or a browser
-    options = Options()
-    options.binary_location = CHROMIUM
-    for flag in ("--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking",
-                 "--disable-component-update", "--disable-sync", "--no-first-run",
-                 f"--user-data-dir={tmp_path_factory.mktemp('chromium')}"):
-        options.add_argument(flag)
-    driver = webdriver.Chrome(options=options, service=Service(executable_path=CHROMEDRIVER))
-    yield driver
-    driver.quit()
-
-
 def ehr_page(call: dict[str, Any]) -> Starlette:
     data = json.dumps(call).replace("</", "<\\/")
 
@@ -117,7 +98,7 @@ class Links(HTMLParser):
         self.hrefs.extend(value for name, value in attrs if name == "href" and value)
 
 
-def test_a_browser_client_on_another_origin_gets_cards_that_render(browser: WebDriver, cds_url: str) -> None:
+def test_a_browser_client_on_another_origin_gets_cards_that_render(chromium: WebDriver, cds_url: str) -> None:
     endpoint = cds_url + ORDER_SIGN
     now = int(time.time())
     token = jwt.encode({"iss": ISS, "aud": endpoint, "iat": now, "exp": now + 120, "jti": str(uuid.uuid4())},
@@ -125,9 +106,9 @@ def test_a_browser_client_on_another_origin_gets_cards_that_render(browser: WebD
     # Another port is another origin: with its Authorization header, the browser must ask (preflight) first.
     server, thread, ehr = serve(ehr_page({"url": endpoint, "token": token, "body": order_sign()}))
     try:
-        browser.get(ehr + "/")
-        WebDriverWait(browser, 15).until(lambda d: d.find_element(By.ID, "result").text)
-        result = json.loads(browser.find_element(By.ID, "result").text)
+        chromium.get(ehr + "/")
+        WebDriverWait(chromium, 15).until(lambda d: d.find_element(By.ID, "result").text)
+        result = json.loads(chromium.find_element(By.ID, "result").text)
     finally:
         server.should_exit = True
         thread.join(timeout=10)
