@@ -81,7 +81,7 @@ def read_yaml(source: Source, diags: Diagnostics) -> Node | None:
     if root is None:
         diags.error("filen er tom", source.span(0))
         return None
-    return _convert(root, source, loader, "", diags)
+    return _Converter(source, loader, diags).convert(root, "")
 
 
 YAML_PROBLEMS = {
@@ -101,65 +101,75 @@ def _yaml_problem(exc: yaml.MarkedYAMLError) -> str:
     return next((danish for english, danish in YAML_PROBLEMS.items() if english in problem), problem)
 
 
-def _convert(node: yaml.Node, source: Source, loader: yaml.SafeLoader, path: str, diags: Diagnostics) -> Node:
-    span = source.span(node.start_mark.index, node.end_mark.index)
-    if isinstance(node, yaml.MappingNode):
-        return _convert_mapping(node, source, loader, path, diags, span)
-    if isinstance(node, yaml.SequenceNode):
-        items = [_convert(child, source, loader, f"{path}[{i}]", diags) for i, child in enumerate(node.value)]
-        return Node(items, span, path)
-    value = _scalar(node, loader, source, diags)
-    text = None
-    if isinstance(value, str):
-        text = ScalarText.locate(value, source, node.start_mark.index, node.end_mark.index,
-                                 getattr(node, "style", None))
-    return Node(value, span, path, text=text)
+STR_TAG = "tag:yaml.org,2002:str"
+MERGE_TAG = "tag:yaml.org,2002:merge"
 
 
-def _convert_mapping(node: yaml.MappingNode, source: Source, loader: yaml.SafeLoader, path: str,
-                     diags: Diagnostics, span: Span) -> Node:
-    out: dict[str, Node] = {}
-    key_spans: dict[str, Span] = {}
-    merged: dict[str, tuple[Node, Span]] = {}
-    for key_node, value_node in node.value:
-        if key_node.tag == "tag:yaml.org,2002:merge":
-            merged.update(_merge(value_node, source, loader, path, diags))
-            continue
-        key = str(_scalar(key_node, loader, source, diags))
-        key_span = source.span(key_node.start_mark.index, key_node.end_mark.index)
-        if key in out:
-            first = key_spans[key]
-            diags.error(f"nøglen '{key}' står to gange i {path or 'filen'}", key_span,
-                        hint=f"den første står i linje {first.line}; slet eller omdøb den ene")
-            continue
-        key_spans[key] = key_span
-        out[key] = _convert(value_node, source, loader, f"{path}.{key}" if path else key, diags)
-    for key, (value, key_span) in merged.items():  # "<<: *anchor" gives defaults; written keys win
-        if key not in out:
-            out[key], key_spans[key] = value, key_span
-    return Node(out, span, path, key_spans=key_spans)
+class _Converter:
+    """yaml nodes → ``Node``s; an anchored node merged many times ("<<: *x") is converted once."""
 
+    def __init__(self, source: Source, loader: yaml.SafeLoader, diags: Diagnostics) -> None:
+        self.source, self.loader, self.diags = source, loader, diags
+        self.seen: dict[int, Node] = {}
 
-def _merge(value_node: yaml.Node, source: Source, loader: yaml.SafeLoader, path: str,
-           diags: Diagnostics) -> dict[str, tuple[Node, Span]]:
-    parts = value_node.value if isinstance(value_node, yaml.SequenceNode) else [value_node]
-    out: dict[str, tuple[Node, Span]] = {}
-    for part in parts:
-        converted = _convert(part, source, loader, path, diags)
-        if isinstance(converted.value, dict):
-            out.update({k: (v, converted.key_spans[k]) for k, v in converted.value.items() if k not in out})
-        else:
-            diags.error("'<<' kan kun flette en tabel ind", converted.span)
-    return out
+    def convert(self, node: yaml.Node, path: str) -> Node:
+        span = Span(self.source, node.start_mark.index, max(node.end_mark.index, node.start_mark.index + 1))
+        if isinstance(node, yaml.MappingNode):
+            found = self.seen.get(id(node))
+            if found is None:
+                found = self.seen[id(node)] = self._mapping(node, path, span)
+            return found
+        if isinstance(node, yaml.SequenceNode):
+            return Node([self.convert(child, f"{path}[{i}]") for i, child in enumerate(node.value)], span, path)
+        value = self.scalar(node)
+        text = None
+        if isinstance(value, str):
+            text = ScalarText.locate(value, self.source, node.start_mark.index, node.end_mark.index,
+                                     getattr(node, "style", None))
+        return Node(value, span, path, text=text)
 
+    def scalar(self, node: yaml.Node) -> Any:
+        if node.tag == STR_TAG:  # most scalars: no constructor needed
+            return node.value
+        try:
+            return self.loader.construct_object(node, deep=True)
+        except yaml.constructor.ConstructorError as exc:
+            self.diags.error(f"værdien kan ikke læses: {exc.problem}", self.source.span(node.start_mark.index),
+                             hint="brug almindelige YAML-værdier uden !-mærker")
+            return None
 
-def _scalar(node: yaml.Node, loader: yaml.SafeLoader, source: Source, diags: Diagnostics) -> Any:
-    try:
-        return loader.construct_object(node, deep=True)
-    except yaml.constructor.ConstructorError as exc:
-        diags.error(f"værdien kan ikke læses: {exc.problem}", source.span(node.start_mark.index),
-                    hint="brug almindelige YAML-værdier uden !-mærker")
-        return None
+    def _mapping(self, node: yaml.MappingNode, path: str, span: Span) -> Node:
+        out: dict[str, Node] = {}
+        key_spans: dict[str, Span] = {}
+        merged: dict[str, tuple[Node, Span]] = {}
+        for key_node, value_node in node.value:
+            if key_node.tag == MERGE_TAG:
+                merged.update(self._merge(value_node, path))
+                continue
+            key = str(self.scalar(key_node))
+            key_span = Span(self.source, key_node.start_mark.index, key_node.end_mark.index)
+            if key in out:
+                first = key_spans[key]
+                self.diags.error(f"nøglen '{key}' står to gange i {path or 'filen'}", key_span,
+                                 hint=f"den første står i linje {first.line}; slet eller omdøb den ene")
+                continue
+            key_spans[key] = key_span
+            out[key] = self.convert(value_node, f"{path}.{key}" if path else key)
+        for key, (value, key_span) in merged.items():  # "<<: *anchor" gives defaults; written keys win
+            if key not in out:
+                out[key], key_spans[key] = value, key_span
+        return Node(out, span, path, key_spans=key_spans)
+
+    def _merge(self, value_node: yaml.Node, path: str) -> dict[str, tuple[Node, Span]]:
+        parts = value_node.value if isinstance(value_node, yaml.SequenceNode) else [value_node]
+        out: dict[str, tuple[Node, Span]] = {}
+        for part in parts:
+            converted = self.convert(part, path)
+            if isinstance(converted.value, dict):
+                out.update({k: (v, converted.key_spans[k]) for k, v in converted.value.items() if k not in out})
+            else:
+                self.diags.error("'<<' kan kun flette en tabel ind", converted.span)
+        return out
 
 
 def fields(node: Node, diags: Diagnostics, required: tuple[str, ...],

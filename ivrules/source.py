@@ -10,6 +10,7 @@ from __future__ import annotations
 import bisect
 import re
 from dataclasses import dataclass, field
+from typing import NamedTuple
 
 
 @dataclass(frozen=True)
@@ -38,13 +39,15 @@ class Source:
         return Span(self, start, max(end if end is not None else start + 1, start + 1))
 
 
-@dataclass(frozen=True)
-class Span:
-    """A range [start, end) of file offsets in a ``Source``."""
+class Span(NamedTuple):
+    """A range [start, end) of file offsets in a ``Source`` (a tuple: loading makes tens of thousands)."""
 
-    source: Source = field(repr=False, compare=False)
+    source: Source
     start: int
     end: int
+
+    def __repr__(self) -> str:
+        return f"Span({self.describe()})"
 
     @property
     def line(self) -> int:
