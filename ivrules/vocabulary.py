@@ -110,6 +110,9 @@ class Vocabulary:
                 return text
 
             return municipality
+        fast = _FAST_PATHS.get(fact.type)
+        if fast is not None:
+            return fast(name, general)
         return lambda value: general(name, value)
 
     def normalise(self, raw: Mapping[str, Any]) -> dict[str, Any]:
@@ -201,6 +204,33 @@ def _clock(key: str, item: Any) -> int:
         raise FactsError(key, f"'{item}' er ikke et klokkeslæt TT:MM")
     return h * 60 + m
 
+
+def _fast_bool(name: str, general: Callable[[str, Any], Any]) -> Callable[[Any], Any]:
+    return lambda v: v if v is True or v is False else general(name, v)
+
+
+def _fast_number(name: str, general: Callable[[str, Any], Any]) -> Callable[[Any], Any]:
+    return lambda v: v if type(v) is int else general(name, v)
+
+
+def _fast_date(name: str, general: Callable[[str, Any], Any]) -> Callable[[Any], Any]:
+    seen: dict[Any, dt.date] = {}  # course dates repeat; parse each spelling once
+
+    def parse(value: Any) -> Any:
+        found = seen.get(value) if type(value) is str else None
+        if found is None:
+            found = general(name, value)
+            if type(value) is str and len(seen) < 100_000:
+                seen[value] = found
+        return found
+
+    return parse
+
+
+# The common, already-typed case of a fact type, checked before the general parser (the hot path).
+_FAST_PATHS: dict[str, Callable[[str, Callable[[str, Any], Any]], Callable[[Any], Any]]] = {
+    "bool": _fast_bool, "number": _fast_number, "date": _fast_date,
+}
 
 _PARSERS: dict[str, Callable[[str, Any], Any]] = {
     "bool": _parse_bool, "number": _parse_number, "enum": _parse_text,
