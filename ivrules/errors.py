@@ -3,6 +3,8 @@
     IvrulesError                      anything ivrules raises on purpose
     ├── AgreementError                an agreement source has mistakes (all of them, with spans)
     ├── FactsError                    the facts of a question are wrong (names the field)
+    ├── RegisterError (settle.py)     a settlement register cannot be read as a whole (file:line:col)
+    ├── SiteError (render.py)         the readable agreements could not be rendered
     └── LookupError_                  nothing to answer from
         ├── UnknownRegionError        no agreement for that region id
         ├── NoRevisionError           no revision of the region is in force on that date
