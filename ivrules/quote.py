@@ -21,7 +21,7 @@ status ``unknown`` with the reasons and the missing facts, never a guess.
 from __future__ import annotations
 
 import datetime as dt
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from decimal import ROUND_HALF_UP, Decimal
 from typing import TYPE_CHECKING, Any
 
@@ -128,19 +128,19 @@ def course_days(facts: Facts) -> int | None:
     return days
 
 
-@dataclass
 class _Pricing:
-    """The working state of one quote; ``run`` returns the finished ``Quote``."""
+    """The working state of one quote; ``run`` returns the finished ``Quote`` (a plain class: it is made per quote)."""
 
-    tariff: Tariff
-    facts: Facts
-    vocab: Vocabulary
-    lines: list[Line] = field(default_factory=list)
-    flags: list[str] = field(default_factory=list)
-    missing: list[str] = field(default_factory=list)
-    reasons: list[str] = field(default_factory=list)
-    unknown: list[str] = field(default_factory=list)
-    category: int | None = None
+    __slots__ = ("category", "facts", "flags", "lines", "missing", "reasons", "tariff", "unknown", "vocab")
+
+    def __init__(self, tariff: Tariff, facts: Facts, vocab: Vocabulary) -> None:
+        self.tariff, self.facts, self.vocab = tariff, facts, vocab
+        self.lines: list[Line] = []
+        self.flags: list[str] = []
+        self.missing: list[str] = []
+        self.reasons: list[str] = []
+        self.unknown: list[str] = []
+        self.category: int | None = None
 
     def run(self, head: tuple[str, str]) -> Quote:
         days = course_days(self.facts)  # checks the dates even where the price does not use them

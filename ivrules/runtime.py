@@ -26,12 +26,16 @@ class RuleSet:
     requirements: tuple[Rule, ...]
     fns: tuple[Any, ...]
     conditions: tuple[Rule, ...]
+    # Each requirement's reason for each outcome, built once: an answer copies them.
+    reasons: tuple[dict[bool | None, dict[str, str]], ...] = ()
 
     @classmethod
     def build(cls, agreement: Agreement) -> RuleSet:
         reqs = tuple(r for r in agreement.rules if r.kind == "requirement" and r.compiled is not None)
         conds = tuple(r for r in agreement.rules if r.kind == "condition")
-        return cls(agreement, reqs, tuple(r.compiled.fn for r in reqs if r.compiled), conds)
+        reasons = tuple({v: {"rule": r.id, "section": r.section, "outcome": OUTCOME[v], "text": r.explain}
+                         for v in (True, False, None)} for r in reqs)
+        return cls(agreement, reqs, tuple(r.compiled.fn for r in reqs if r.compiled), conds, reasons)
 
     def evaluate(self, facts: Facts) -> Eligibility:
         """Evaluate every requirement once; explanations are built only when asked for."""
@@ -44,7 +48,7 @@ class RuleSet:
                     missing.extend(x for x in rule.compiled.needed(facts) if x not in missing)
         conditions = [r.condition for r in self.conditions if r.condition and _applies(r, facts)] \
             if self.conditions else []
-        return Eligibility(self.agreement, eligible, outcomes, missing, conditions, self.requirements)
+        return Eligibility(self.agreement, eligible, outcomes, missing, conditions, self.requirements, self.reasons)
 
 
 def _applies(rule: Rule, facts: Facts) -> bool:
@@ -54,11 +58,13 @@ def _applies(rule: Rule, facts: Facts) -> bool:
 class Eligibility:
     """The answer to "may this course be handed over to the municipality?"."""
 
-    __slots__ = ("accession", "agreement", "conditions", "eligible", "missing", "outcomes", "rules")
+    __slots__ = ("_reasons", "accession", "agreement", "conditions", "eligible", "missing", "outcomes", "rules")
 
     def __init__(self, agreement: Agreement, eligible: bool | None, outcomes: list[bool | None],
-                 missing: list[str], conditions: list[str], rules: tuple[Rule, ...]) -> None:
+                 missing: list[str], conditions: list[str], rules: tuple[Rule, ...],
+                 reasons: tuple[dict[bool | None, dict[str, str]], ...] = ()) -> None:
         self.agreement = agreement
+        self._reasons = reasons
         self.eligible = eligible
         self.outcomes = outcomes
         self.missing = missing
@@ -77,6 +83,8 @@ class Eligibility:
 
     def reasons(self) -> list[dict[str, str]]:
         """Each requirement's outcome with its section and Danish explanation."""
+        if self._reasons:
+            return [by_outcome[v].copy() for by_outcome, v in zip(self._reasons, self.outcomes, strict=True)]
         return [{"rule": r.id, "section": r.section, "outcome": OUTCOME[v], "text": r.explain}
                 for r, v in zip(self.rules, self.outcomes, strict=True)]
 
