@@ -33,3 +33,9 @@ def clock(minutes: int) -> str:
     """Minutes after midnight → '07' or '07:30'; 24:00 is written '00' as the agreements do."""
     hours, mins = divmod(minutes % (24 * 60), 60)
     return f"{hours:02d}" if mins == 0 else f"{hours:02d}:{mins:02d}"
+
+
+def quarter(value: str) -> str:
+    """A quarter as settlement names it, '2022Q1', → '1. kvartal 2022'."""
+    year, number = value.split("Q")
+    return f"{int(number)}. kvartal {year}"

@@ -12,7 +12,8 @@ never an empty string. ``build_site(out_dir)`` runs MkDocs on
 
 Addresses other parts rely on: ``<region>/`` (the region's revisions),
 ``<region>/<revision>/`` (the agreement), ``<region>/<revision>/eksempler/``
-and, on an agreement page, ``#afsnit-7-1`` for section 7.1.
+and, on an agreement page, ``#afsnit-7-1`` for section 7.1. Settlement results
+(``ivrules.settled``: ``settlements/<region>/<name>/``) give ``<region>/aktivitet/``.
 """
 
 from __future__ import annotations
@@ -35,6 +36,7 @@ from ivrules.compare import compare
 from ivrules.errors import AgreementError, Diagnostic, IvrulesError
 from ivrules.printer import to_danish
 from ivrules.quote import Quote
+from ivrules.settled import Run, locate, read_settlements
 from ivrules.tariff import COUNT_DAYS, Amount, Schedule, Tariff
 from ivrules.vocabulary import Fact
 
@@ -61,6 +63,7 @@ class Site:
 
     pages: list[Page]
     diagnostics: list[Diagnostic] = field(default_factory=list)
+    warnings: list[str] = field(default_factory=list)  # in Danish: what was shown incompletely, and why
 
     def page(self, path: str) -> Page:
         """The page generated at ``path`` (KeyError when there is none)."""
@@ -87,10 +90,11 @@ def _nav_list(tree: dict[str, Any]) -> list[Any]:
 
 @dataclass
 class Context:
-    """What a page generator gets: the loaded agreements and the templates."""
+    """What a page generator gets: the loaded agreements, the templates and each region's settlement runs."""
 
     book: Book
     env: jinja2.Environment
+    settlements: dict[str, list[Run]] = field(default_factory=dict)
 
     @property
     def labels(self) -> Any:
@@ -126,7 +130,7 @@ def environment() -> jinja2.Environment:
         comment_start_string="{##", comment_end_string="##}",
     )
     env.filters.update(md=markdown_text, md_inline=markdown_inline, dato=_date, kroner=danish.kroner,
-                       tal=danish.number, anchor=section_anchor)
+                       tal=danish.number, kvartal=danish.quarter, anchor=section_anchor, fenced=fenced)
     return env
 
 
@@ -135,16 +139,22 @@ def _date(value: dt.date | str) -> str:
     return danish.date(value if isinstance(value, dt.date) else dt.date.fromisoformat(value))
 
 
-def render_site(agreements: str | Path) -> Site:
-    """Every page of the site from the agreements folder, or error pages if any file has mistakes."""
+def render_site(agreements: str | Path, settlements: str | Path | None = None) -> Site:
+    """Every page of the site from the agreements folder, or error pages if any file has mistakes.
+
+    Settlement results are read from ``settlements``, else ``$IVRULES_SETTLEMENTS``, else the
+    ``settlements`` folder beside the agreements; none there means no activity pages.
+    """
     root = _display_path(Path(agreements))
     env = environment()
     try:
         book = load(root)
     except AgreementError as exc:
         return error_site(env, root, exc.diagnostics)
-    ctx = Context(book, env)
-    return Site([page for generator in GENERATORS for page in generator(ctx)])
+    folder, named = locate(root, settlements)
+    found = read_settlements(_display_path(folder), named, book.regions)
+    ctx = Context(book, env, found.runs)
+    return Site([page for generator in GENERATORS for page in generator(ctx)], warnings=found.warnings)
 
 
 def _display_path(path: Path) -> Path:
@@ -183,6 +193,13 @@ def _escape_line_start(match: re.Match[str]) -> str:
     return f"{digits}\\." if digits else "&#61;"
 
 
+def fenced(text: str) -> str:
+    """Plain text shown as written, in a fenced block whose fence no line of the text can close."""
+    longest = max((len(run) for run in re.findall(r"`+", text)), default=0)
+    fence = "`" * max(3, longest + 1)
+    return f"{fence}text\n{text.rstrip()}\n{fence}"
+
+
 def tidy(markdown: str) -> str:
     """At most one blank line in a row and one newline at the end: templates stay readable, output stable."""
     return re.sub(r"\n{3,}", "\n\n", markdown).strip("\n") + "\n"
@@ -212,8 +229,8 @@ def region_pages(ctx: Context) -> Iterator[Page]:
     for region in ctx.book.regions:
         name = ctx.region_name(region)
         revisions = [(a, validity(a, ctx.book)) for a in ctx.book.agreements(region)]
-        yield Page(f"{region}/index.md", ctx.render("region.md.j2", name=name, revisions=revisions),
-                   (name, "Udgaver"))
+        yield Page(f"{region}/index.md", ctx.render("region.md.j2", name=name, revisions=revisions,
+                                                    activity=region in ctx.settlements), (name, "Udgaver"))
 
 
 @page_generator
@@ -472,10 +489,11 @@ def error_site(env: jinja2.Environment, root: Path, diagnostics: list[Diagnostic
 
 
 def build_site(out_dir: str | Path, *, agreements: str | Path | None = None, strict: bool = False,
-               config: str | Path = SITE_CONFIG) -> None:
+               config: str | Path = SITE_CONFIG, settlements: str | Path | None = None) -> None:
     """Build the MkDocs site into ``out_dir`` (``SiteError`` in strict mode when anything warns).
 
     Without ``strict`` a broken agreement gives the error pages, as ``mkdocs serve`` does.
+    ``settlements`` names the folder of settlement results (see ``render_site``).
     """
     from mkdocs.commands.build import build
     from mkdocs.config import load_config
@@ -484,9 +502,12 @@ def build_site(out_dir: str | Path, *, agreements: str | Path | None = None, str
     cfg = load_config(str(config), site_dir=str(Path(out_dir).resolve()), strict=strict)
     if agreements is not None:
         cfg.extra["agreements"] = os.fspath(Path(agreements).resolve())
+    if settlements is not None:
+        cfg.extra["settlements"] = os.fspath(Path(settlements).resolve())
     try:
         build(cfg)
     except Abort as exc:
         raise SiteError(str(exc)) from None
 
-from ivrules import diff_site  # noqa: E402, F401  (registers the "Ændringer" pages)
+# Registers the "Aktivitet og udgifter" and "Ændringer" pages (each module imports this one).
+from ivrules import activity_site, diff_site  # noqa: E402, F401
