@@ -61,7 +61,7 @@ def plot(rows: list[tuple[str, str, int, Decimal]], path: Path, region: str) -> 
 
 def _stacked(axes: Any, quarters: list[str], labels: list[str], values: dict[tuple[str, str], float],
              title: str) -> None:
-    from matplotlib.ticker import FuncFormatter
+    from matplotlib.ticker import FuncFormatter, MaxNLocator
 
     bottom = [0.0] * len(quarters)
     for label in labels:
@@ -69,5 +69,6 @@ def _stacked(axes: Any, quarters: list[str], labels: list[str], values: dict[tup
         axes.bar(quarters, heights, bottom=bottom, label=label)
         bottom = [b + h for b, h in zip(bottom, heights, strict=True)]
     axes.set_title(title, fontsize="medium")
+    axes.yaxis.set_major_locator(MaxNLocator(integer=True))  # whole ticks: 0.5 courses would print as '0'
     axes.yaxis.set_major_formatter(FuncFormatter(lambda value, _: danish.number(int(value))))
     axes.tick_params(axis="x", labelrotation=45)
