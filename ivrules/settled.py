@@ -21,6 +21,7 @@ from decimal import Decimal, InvalidOperation
 from pathlib import Path
 from typing import NamedTuple, TypeVar
 
+from ivrules import danish
 from ivrules.activity import HEADER as ACTIVITY_HEADER
 from ivrules.loader import did_you_mean
 from ivrules.register import INVOICES_HEADER
@@ -119,8 +120,8 @@ def read_run(folder: Path, region: str, base: Path | None = None) -> Run | None:
     if invoices is not None and activity is not None:
         billed, spent = sum(i.total for i in invoices), sum(a.total for a in activity)
         if billed != spent:
-            problems.append(f"{_shown(folder, base)}: fakturaerne ({billed}) og aktiviteten ({spent}) har ikke "
-                            "samme beløb i alt; er filerne fra samme afregning?")
+            problems.append(f"{_shown(folder, base)}: fakturaerne ({danish.kroner(billed)}) og aktiviteten "
+                            f"({danish.kroner(spent)}) har ikke samme beløb i alt; er filerne fra samme afregning?")
     return Run(region, folder.name, summary, invoices, activity, plot, problems)
 
 
