@@ -106,7 +106,8 @@ def summary(result: Settlement) -> str:
     lines = [f"Afregning for {result.region}" + (f", {result.period}" if result.period else ", alle kvartaler"),
              f"Rækker læst: {danish.number(result.rows)}",
              f"Afregnet: {danish.number(result.settled)} forløb",
-             f"Afvist: {danish.number(len(result.rejected))} rækker (se rejected.csv)",
+             f"Afvist: {danish.number(len(result.rejected))} "
+             f"{'række' if len(result.rejected) == 1 else 'rækker'} (se rejected.csv)",
              f"Samlet: {danish.kroner(total)}; regionens andel {danish.kroner(region)}, "
              f"kommunernes andel {danish.kroner(kommune)}",
              f"Fakturaer: {danish.number(len(result.invoices()))} (kommune og kvartal, se invoices.csv)"]
