@@ -88,9 +88,13 @@ def print_table(base: dict[str, Any], ours: dict[str, Any]) -> None:
     """Same-run figures side by side; ratio = OpenFisca time / ivrules time (or ivrules rate / OpenFisca rate)."""
     el, money, api = ours["eligibility"] or {}, ours["money"] or {}, ours["api"] or {}
     single = find(el, "eligibility_and_tariff.median_us", "eligibility_with_explanations.median_us")
+    openfisca_single = find(base, "single_case.openfisca_set_input.median_us")
     rows = [
-        ("single case median, µs", single, find(base, "single_case.openfisca_set_input.median_us"), "time"),
-        ("single case p99, µs", find(el, "eligibility_and_tariff.p99_us", "eligibility_with_explanations.p99_us"),
+        ("eligibility + explanations median, µs", find(el, "eligibility_with_explanations.median_us"),
+         openfisca_single, "time"),
+        ("eligibility + tariff median, µs", single, openfisca_single, "time"),
+        ("eligibility + tariff p99, µs",
+         find(el, "eligibility_and_tariff.p99_us", "eligibility_with_explanations.p99_us"),
          find(base, "single_case.openfisca_set_input.p99_us"), "time"),
         ("batch, courses/s end to end", find(money, "settle.courses_per_wall_s"),
          find(base, "batch.openfisca.courses_per_s_end_to_end"), "rate"),
@@ -100,8 +104,8 @@ def print_table(base: dict[str, Any], ours: dict[str, Any]) -> None:
     ]
     print(f"\n{'measure':34} {'ivrules':>14} {'OpenFisca':>14} {'ratio':>8}")
     for label, mine, theirs, kind in rows:
-        ratio = "" if not (mine and theirs) else f"{(theirs / mine if kind == 'time' else mine / theirs):.1f}x"
-        mine_text, theirs_text = ("-" if v is None else str(v) for v in (mine, theirs))
+        ratio = "" if not (mine and theirs) else f"{(theirs / mine if kind == 'time' else mine / theirs):.3g}x"
+        mine_text, theirs_text = ("-" if v is None else f"{v:,.1f}" for v in (mine, theirs))
         print(f"{label:34} {mine_text:>14} {theirs_text:>14} {ratio:>8}")
     plain = find(base, "single_case.python_per_record.median_us")
     print(f"(plain-Python reference, single case: {plain} µs; ratio > 1 means ivrules is faster)")
