@@ -107,12 +107,13 @@ class Book:
         """What does the course cost and who pays? A ``Quote`` (status, total, shares, lines, reasons)."""
         # Quotes are immutable and depend only on the facts, so the same question is answered once.
         memo: dict[Any, Quote] = self.__dict__.setdefault("_quotes", {})
-        try:
-            # The types are part of the key: 1 and True are equal, but only one of them is a number.
-            key: Any = (region, tuple(facts.items()), tuple(map(type, facts.values())))
+        # The types are part of the key: 1 and True are equal, but only one of them is a number.
+        types = tuple(map(type, facts.values()))
+        key: Any = None
+        found = None
+        if list not in types and dict not in types:  # a list among the facts (dose times): not memoised
+            key = (region, tuple(facts.items()), types)
             found = memo.get(key)
-        except TypeError:  # a list among the facts (dose times): not memoised
-            key, found = None, None
         if found is not None:
             return found
         typed = self.vocabulary.normalise(facts)
