@@ -11,7 +11,7 @@ import bisect
 import datetime as dt
 import itertools
 from collections.abc import Iterable, Mapping
-from dataclasses import dataclass, field, replace
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
@@ -122,7 +122,7 @@ class Book:
         ruleset, accession = self.select(region, typed)
         answer = quote(ruleset, self.vocabulary, typed)
         if accession is not None:
-            answer = replace(answer, accession=accession)
+            answer = answer._replace(accession=accession)
         if key is not None:
             if len(memo) >= QUOTE_MEMO:
                 memo.clear()

@@ -21,9 +21,8 @@ status ``unknown`` with the reasons and the missing facts, never a guess.
 from __future__ import annotations
 
 import datetime as dt
-from dataclasses import dataclass
 from decimal import ROUND_HALF_UP, Decimal
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, NamedTuple
 
 from ivrules.errors import FactsError
 from ivrules.tariff import COUNT_DAYS, ØRE, Amount, Financing, Schedule, Tariff
@@ -41,8 +40,7 @@ def money(value: Decimal | None) -> str | None:
     return None if value is None else f"{value:.2f}"
 
 
-@dataclass(frozen=True)
-class Line:
+class Line(NamedTuple):
     """One line of a price: the Danish text, the days it covers (if any) and its amount."""
 
     text: str
@@ -53,9 +51,12 @@ class Line:
         return {"text": self.text, "days": self.days, "amount": money(self.amount)}
 
 
-@dataclass(frozen=True)
-class Quote:
-    """The price of one course under the revision in force on its start date."""
+class Quote(NamedTuple):
+    """The price of one course under the revision in force on its start date.
+
+    Immutable, as memoised quotes are shared; a named tuple because one is made
+    per question and a frozen dataclass costs several times more to build.
+    """
 
     region: str
     revision: str
