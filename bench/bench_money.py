@@ -21,7 +21,6 @@ import datetime as dt
 import json
 import os
 import random
-import statistics
 import sys
 import tempfile
 import time
@@ -33,6 +32,7 @@ ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
 import ivrules  # noqa: E402
+from bench.bench_eligibility import latency_us  # noqa: E402  (one way of timing a single case)
 from ivrules.quote import quote  # noqa: E402
 from ivrules.register import settle_file  # noqa: E402
 
@@ -78,20 +78,6 @@ def quote_cases(n: int, municipalities: list[str]) -> list[dict[str, Any]]:
         del row["course_id"]
         out.append({k: v for k, v in row.items() if v != ""})
     return out
-
-
-def quote_latency(ask: Callable[[dict[str, Any]], Any], cases: list[dict[str, Any]], reps: int) -> dict[str, float]:
-    for i in range(50):
-        ask(cases[i % len(cases)])
-    samples = []
-    clock = time.perf_counter_ns
-    for i in range(reps):
-        case = cases[i % len(cases)]
-        t0 = clock()
-        ask(case)
-        samples.append(clock() - t0)
-    samples.sort()
-    return {"median_us": statistics.median(samples) / 1000, "p99_us": samples[int(len(samples) * 0.99)] / 1000}
 
 
 def uncached(book: ivrules.Book) -> Callable[[dict[str, Any]], Any]:
@@ -152,8 +138,8 @@ def main() -> None:
     book = ivrules.load(ROOT / "agreements")
     municipalities = sorted(m for m, info in book.vocabulary.municipalities.items() if info.region == "midtjylland")
     cases = quote_cases(2000, municipalities)
-    latency = quote_latency(lambda facts: book.tariff("midtjylland", facts), cases, args.quotes)
-    first_time = quote_latency(uncached(book), cases, args.quotes)
+    latency = latency_us(lambda facts: book.tariff("midtjylland", facts), cases, args.quotes)
+    first_time = latency_us(uncached(book), cases, args.quotes)
     with tempfile.TemporaryDirectory() as tmp:
         register = Path(tmp) / "register.csv"
         t0 = time.perf_counter()
