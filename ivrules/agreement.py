@@ -13,7 +13,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from ivrules import nodes as n
-from ivrules.cases import constants_by_fact, grid
+from ivrules.cases import constants_by_fact, facts_of, grid
 from ivrules.checker import Checker
 from ivrules.compiler import Compiled, compile_rule
 from ivrules.errors import AgreementError, FactsError
@@ -353,9 +353,7 @@ def _check_never_true(rules: list[Rule], vocab: Vocabulary, diags: Diagnostics) 
     for rule in rules:
         if rule.compiled is None or rule.expr is None:
             continue
-        facts = sorted({vocab.by_term[t.term] for t in n.walk(rule.expr)
-                        if isinstance(t, n.Name) and t.term in vocab.by_term}, key=lambda f: f.name)
-        cases = grid(facts, constants, vocab)
+        cases = grid(facts_of([rule.expr], vocab), constants, vocab)
         if cases is not None and not any(rule.compiled.fn(case) for case in cases):
             diags.error(f"reglen '{rule.id}' kan aldrig være opfyldt", rule.expr.span,
                         context=f"afsnit {rule.section}, regel {rule.id}",

@@ -138,18 +138,11 @@ class Book:
         for rs in sets:
             for rule in rs.agreement.rules:
                 if rule.compiled is not None:
-                    used.update(_reads(rule.compiled))
+                    used.update(rule.compiled.all_reads())
         for name in list(used):
             derive = self.vocabulary.facts[name].derive
             used.update(derive[1] if derive else ())
         return [f for f in self.vocabulary.facts.values() if f.name in used]
-
-
-def _reads(compiled: Any) -> set[str]:
-    out = set(compiled.reads)
-    for kid in compiled.kids:
-        out |= _reads(kid)
-    return out
 
 
 def course_date(typed: Mapping[str, Any]) -> dt.date:

@@ -29,6 +29,13 @@ class Compiled:
     kids: tuple[Compiled, ...] = ()
     reads: tuple[str, ...] = ()
 
+    def all_reads(self) -> set[str]:
+        """Every fact this node or any part of it reads."""
+        out = set(self.reads)
+        for kid in self.kids:
+            out |= kid.all_reads()
+        return out
+
     def needed(self, facts: Facts) -> list[str]:
         """The missing facts that keep this node unknown (empty when it is decided)."""
         if self.fn(facts) is not None:

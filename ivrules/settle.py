@@ -38,7 +38,7 @@ from ivrules.errors import FactsError, IvrulesError, LookupError_
 from ivrules.loader import did_you_mean
 from ivrules.quote import Quote, money, quote
 from ivrules.runtime import RuleSet
-from ivrules.tariff import Tariff, compiled_reads
+from ivrules.tariff import Tariff
 
 REQUIRED = ("course_id", "municipality", "start_date", "end_date")
 
@@ -477,7 +477,7 @@ def _expression_reads(book: Book, region: str) -> set[str]:
         if agreement.tariff is not None:
             compiled.extend(s.applies for s in agreement.tariff.schedules if s.applies is not None)
             compiled.extend(r.when for r in agreement.tariff.rules)
-    return set().union(*(compiled_reads(c) for c in compiled))
+    return set().union(*(c.all_reads() for c in compiled))
 
 
 def _all_reads(book: Book, region: str) -> set[str]:

@@ -471,7 +471,7 @@ def _reads(tariff: Tariff, vocab: Vocabulary) -> frozenset[str]:
     out: set[str] = set()
     compiled = [s.applies for s in tariff.schedules if s.applies] + [r.when for r in tariff.rules]
     for item in compiled:
-        out |= compiled_reads(item)
+        out |= item.all_reads()
     if tariff.needs_days:
         out |= {"start_date", "end_date"} | ({"days_without_dose"} if tariff.count_days == "dose_days" else set())
     out.update(s.by for s in tariff.schedules if s.by)
@@ -480,10 +480,3 @@ def _reads(tariff: Tariff, vocab: Vocabulary) -> frozenset[str]:
     out.add(tariff.invoice_date)
     return frozenset(x for x in out if x in vocab.facts)
 
-
-def compiled_reads(compiled: Compiled) -> set[str]:
-    """The facts a compiled rule (and its parts) reads."""
-    out = set(compiled.reads)
-    for kid in compiled.kids:
-        out |= compiled_reads(kid)
-    return out
