@@ -30,10 +30,10 @@ ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
 import ivrules  # noqa: E402
-from ivrules.cds import Settings, install  # noqa: E402
-from ivrules.cds.fhir_facts import read_call  # noqa: E402
-from ivrules.cds.security import Issuer, key_set  # noqa: E402
-from ivrules.cds.table import load_table  # noqa: E402
+from ivrules.web.cds import Settings, install  # noqa: E402
+from ivrules.web.cds.fhir_facts import read_call  # noqa: E402
+from ivrules.web.cds.security import Issuer, key_set  # noqa: E402
+from ivrules.web.cds.table import load_table  # noqa: E402
 from tests.cds_support import BASE, ORDER_SIGN, TODAY, given, medication_request, order_sign, patient  # noqa: E402
 
 WARMUP = 20

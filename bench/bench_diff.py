@@ -24,8 +24,8 @@ ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
 import ivrules  # noqa: E402
-from ivrules.diff import Revision, changes, diff, resolve  # noqa: E402
-from ivrules.diff_cases import SEARCH_EXAMPLES  # noqa: E402
+from ivrules.diff.cases import SEARCH_EXAMPLES  # noqa: E402
+from ivrules.diff.revisions import Revision, changes, diff, resolve  # noqa: E402
 
 AGREEMENTS = ROOT / "agreements"
 

@@ -26,7 +26,7 @@ ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
 import ivrules  # noqa: E402
-from ivrules.parser import grammar_parser  # noqa: E402
+from ivrules.lang.parser import grammar_parser  # noqa: E402
 
 TREATMENTS = ["isotonic_fluids", "antibiotics", "chemotherapy"]
 SYSTEMS = ["codan_mix_add", "elastomeric_pump", "open"]

@@ -33,8 +33,8 @@ sys.path.insert(0, str(ROOT))
 
 import ivrules  # noqa: E402
 from bench.bench_eligibility import latency_us  # noqa: E402  (one way of timing a single case)
-from ivrules.quote import quote  # noqa: E402
-from ivrules.register import settle_file  # noqa: E402
+from ivrules.engine.quote import quote  # noqa: E402
+from ivrules.money.register import settle_file  # noqa: E402
 
 HEADER = ("course_id", "municipality", "start_date", "end_date", "treatment", "system", "doses_per_day",
           "days_without_dose", "antibiotics_count")

@@ -12,7 +12,9 @@ checker (names, types, units) → compiler (AST → closures) → runtime
 (evaluate, explain). ``printer`` turns rules back into source and Danish.
 """
 
-from ivrules.book import Book, load
+from ivrules.engine.book import Book, load
+from ivrules.engine.quote import Quote
+from ivrules.engine.runtime import Eligibility
 from ivrules.errors import (
     AgreementError,
     Diagnostic,
@@ -21,12 +23,10 @@ from ivrules.errors import (
     NoRevisionError,
     UnknownRegionError,
 )
-from ivrules.parser import parse_rule
-from ivrules.printer import to_danish, to_source
-from ivrules.quote import Quote
-from ivrules.register import settle_file
-from ivrules.runtime import Eligibility
-from ivrules.settle import RegisterError, Settlement
+from ivrules.lang.parser import parse_rule
+from ivrules.lang.printer import to_danish, to_source
+from ivrules.money.register import settle_file
+from ivrules.money.settle import RegisterError, Settlement
 
 __all__ = [
     "AgreementError",

@@ -15,7 +15,7 @@ from fastapi import FastAPI
 from fastapi.testclient import TestClient
 
 import ivrules
-from ivrules.cds import Settings, install
+from ivrules.web.cds import Settings, install
 
 BASE = "https://cds.test"
 ORDER_SIGN = "/cds-services/ivrules-iv-order-sign"

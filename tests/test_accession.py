@@ -11,8 +11,8 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 import ivrules
-from ivrules.accession import Accession, Line, Member
 from ivrules.errors import FactsError, LookupError_, NotJoinedError
+from ivrules.model.accession import Accession, Line, Member
 from tests.conftest import AGREEMENTS
 
 KAN, JOINED = "2018-01-01", "2021-10-01"

@@ -14,8 +14,8 @@ from fastapi.testclient import TestClient
 from typer.testing import CliRunner
 
 import ivrules
-from ivrules.api import INTERNAL_ERROR, create_app
-from ivrules.cli import app as cli
+from ivrules.cli.main import app as cli
+from ivrules.web.app import INTERNAL_ERROR, create_app
 from tests.conftest import AGREEMENTS, ANTIBIOTICS_COURSE
 
 REGION = "midtjylland"

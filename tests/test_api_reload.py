@@ -13,11 +13,11 @@ import pytest
 from fastapi.testclient import TestClient
 from typer.testing import CliRunner
 
-from ivrules.api import create_app
-from ivrules.cli import app as cli
-from ivrules.cli_serve import ensure_site, rebuild_site
+from ivrules.cli.main import app as cli
+from ivrules.cli.serve import ensure_site, rebuild_site
 from ivrules.errors import AgreementError
-from ivrules.reload import Library, content_hash
+from ivrules.web.app import create_app
+from ivrules.web.reload import Library, content_hash
 from tests.conftest import AGREEMENTS, ANTIBIOTICS_COURSE
 
 FILE = Path("midtjylland") / "2020-06-01.yaml"
@@ -77,7 +77,7 @@ def test_a_bad_edit_keeps_the_good_book_and_is_reported(folder: Path, caplog: py
     client = TestClient(create_app(library))
     good = health(client)
     edit(folder, GOOD_RULE, "rule: alder >> 3 år")
-    with caplog.at_level(logging.ERROR, logger="ivrules.reload"):
+    with caplog.at_level(logging.ERROR, logger="ivrules.web.reload"):
         assert library.check() is False
     report = health(client)
     assert report["status"] == "degraded"
@@ -96,7 +96,7 @@ def test_the_same_bad_files_are_reported_once(folder: Path, caplog: pytest.LogCa
     edit(folder, GOOD_RULE, "rule: alder >> 3 år")
     library.check()
     caplog.clear()
-    with caplog.at_level(logging.ERROR, logger="ivrules.reload"):
+    with caplog.at_level(logging.ERROR, logger="ivrules.web.reload"):
         assert library.check() is False
     assert caplog.text == ""
 

@@ -16,7 +16,7 @@ from schemathesis.checks import (
 )
 
 import ivrules
-from ivrules.api import create_app
+from ivrules.web.app import create_app
 from tests.conftest import AGREEMENTS
 
 CASES = 50

@@ -12,7 +12,7 @@ import pytest
 from fastapi.testclient import TestClient
 
 import ivrules
-from ivrules.book import Book
+from ivrules.engine.book import Book
 from tests.cds_support import (
     BASE,
     DISCHARGE,
@@ -282,7 +282,7 @@ def test_answers_hold_no_null_and_no_empty_values(cds: TestClient) -> None:
 
 
 def test_the_card_source_links_to_a_section_the_site_renders(cds: TestClient, book: ivrules.Book) -> None:
-    from ivrules.render import section_anchor
+    from ivrules.site.render import section_anchor
 
     agreement = book.agreements("midtjylland")[0]
     anchors = {section_anchor(s.number) for s in agreement.sections}
@@ -296,7 +296,7 @@ def test_the_card_source_links_to_a_section_the_site_renders(cds: TestClient, bo
 
 def test_the_full_app_serves_cds_hooks_with_cors_on_that_path_only(book: ivrules.Book,
                                                                    monkeypatch: pytest.MonkeyPatch) -> None:
-    from ivrules.api import create_app
+    from ivrules.web.app import create_app
 
     monkeypatch.delenv("IVRULES_CDS_CONFIG", raising=False)
     monkeypatch.delenv("IVRULES_CDS_DEVELOPMENT", raising=False)

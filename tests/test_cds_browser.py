@@ -28,7 +28,7 @@ from starlette.responses import HTMLResponse
 from starlette.routing import Route
 
 import ivrules
-from ivrules.api import create_app
+from ivrules.web.app import create_app
 from tests import test_doctor_page_browser as doctor_page
 from tests.cds_support import ORDER_SIGN, order_sign
 

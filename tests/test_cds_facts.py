@@ -12,10 +12,10 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 import ivrules
-from ivrules.cds.fetch import render
-from ivrules.cds.fhir_facts import Course, read_call
-from ivrules.cds.table import load_table
 from ivrules.errors import AgreementError
+from ivrules.web.cds.fetch import render
+from ivrules.web.cds.fhir_facts import Course, read_call
+from ivrules.web.cds.table import load_table
 from tests.cds_support import TODAY, administration, bundle, extension, medication_request, patient
 from tests.cds_support import given as doses
 
@@ -200,4 +200,4 @@ def test_any_repeat_gives_a_positive_count_or_none(book: ivrules.Book, frequency
     assert count is None or count > 0
 
 
-TABLE_PATH = str(Path(ivrules.__file__).parent / "cds" / "fhir.yaml")
+TABLE_PATH = str(Path(ivrules.__file__).parent / "web" / "cds" / "fhir.yaml")

@@ -16,8 +16,8 @@ from cryptography.hazmat.primitives.asymmetric import ec, rsa
 from fastapi.testclient import TestClient
 
 import ivrules
-from ivrules.cds.security import Issuer, ReplayCache, Settings, key_set, read_settings
 from ivrules.errors import AgreementError
+from ivrules.web.cds.security import Issuer, ReplayCache, Settings, key_set, read_settings
 from tests.cds_support import BASE, ORDER_SIGN, client, order_sign
 
 ISS = "https://ehr.test"
@@ -100,7 +100,7 @@ FAILURES = {
 
 @pytest.mark.parametrize("failure", FAILURES)
 def test_each_jwt_failure_is_a_bare_401(secured: TestClient, failure: str, caplog: pytest.LogCaptureFixture) -> None:
-    with caplog.at_level(logging.WARNING, logger="ivrules.cds"):
+    with caplog.at_level(logging.WARNING, logger="ivrules.web.cds"):
         response = post(secured, FAILURES[failure]())
     assert response.status_code == 401
     assert response.content == b""
@@ -135,7 +135,7 @@ def test_an_unreachable_jwk_set_is_a_401(book: ivrules.Book) -> None:
 
 def test_development_mode_skips_the_jwt_and_says_so_loudly(book: ivrules.Book,
                                                            caplog: pytest.LogCaptureFixture) -> None:
-    with caplog.at_level(logging.WARNING, logger="ivrules.cds"):
+    with caplog.at_level(logging.WARNING, logger="ivrules.web.cds"):
         cds = client(book, Settings(development=True))
         assert post(cds, {}).status_code == 200
     assert any("UDVIKLINGSTILSTAND" in r.getMessage() and r.levelno == logging.WARNING for r in caplog.records)

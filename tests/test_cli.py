@@ -9,7 +9,7 @@ from pathlib import Path
 from typer.testing import CliRunner
 
 import ivrules
-from ivrules.cli import app
+from ivrules.cli.main import app
 from tests.conftest import AGREEMENTS, ANTIBIOTICS_COURSE, ROOT
 
 runner = CliRunner()

@@ -10,8 +10,8 @@ from pathlib import Path
 from typer.testing import CliRunner
 
 import ivrules
-from ivrules.cli import app
-from ivrules.compare import TOPICS, Comparison, compare, topic_of
+from ivrules.cli.main import app
+from ivrules.site.compare import TOPICS, Comparison, compare, topic_of
 from tests.conftest import AGREEMENTS
 
 BOOK = ivrules.load(AGREEMENTS)

@@ -11,14 +11,14 @@ import pytest
 from typer.testing import CliRunner
 
 import ivrules
-from ivrules.book import load_vocabulary
-from ivrules.cli import app
-from ivrules.diff import OUTCOME, WORDING, Revision, diff, from_text, resolve, word_diff
-from ivrules.diff_cases import answer, search_cases
-from ivrules.diff_report import to_markdown, to_text
+from ivrules.cli.main import app
+from ivrules.diff.cases import answer, search_cases
+from ivrules.diff.report import to_markdown, to_text
+from ivrules.diff.revisions import OUTCOME, WORDING, Revision, diff, from_text, resolve, word_diff
+from ivrules.engine.book import load_vocabulary
 from ivrules.errors import AgreementError, LookupError_
-from ivrules.loader import Diagnostics
-from ivrules.vocabulary import Vocabulary
+from ivrules.lang.vocabulary import Vocabulary
+from ivrules.model.loader import Diagnostics
 from tests.conftest import AGREEMENTS
 
 MJ2020 = AGREEMENTS / "midtjylland" / "2020-06-01.yaml"

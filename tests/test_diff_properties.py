@@ -12,11 +12,11 @@ import functools
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from ivrules.book import load_vocabulary
-from ivrules.diff import Revision, diff, from_text
-from ivrules.diff_cases import answer
-from ivrules.loader import Diagnostics
-from ivrules.vocabulary import Vocabulary
+from ivrules.diff.cases import answer
+from ivrules.diff.revisions import Revision, diff, from_text
+from ivrules.engine.book import load_vocabulary
+from ivrules.lang.vocabulary import Vocabulary
+from ivrules.model.loader import Diagnostics
 from tests.conftest import AGREEMENTS
 
 TEXT = (AGREEMENTS / "midtjylland" / "2020-06-01.yaml").read_text(encoding="utf-8")

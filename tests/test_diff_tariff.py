@@ -12,16 +12,16 @@ from pathlib import Path
 import pytest
 from typer.testing import CliRunner
 
-from ivrules.book import load_vocabulary
-from ivrules.cli import app
-from ivrules.diff import OUTCOME, WORDING, Diff, Revision, diff, from_text
-from ivrules.diff_cases import answer
-from ivrules.diff_report import to_markdown, to_text
-from ivrules.diff_tariff import cost, percent, read_register
-from ivrules.loader import Diagnostics
-from ivrules.quote import quote
-from ivrules.settle import RegisterError
-from ivrules.vocabulary import Vocabulary
+from ivrules.cli.main import app
+from ivrules.diff.cases import answer
+from ivrules.diff.report import to_markdown, to_text
+from ivrules.diff.revisions import OUTCOME, WORDING, Diff, Revision, diff, from_text
+from ivrules.diff.tariff import cost, percent, read_register
+from ivrules.engine.book import load_vocabulary
+from ivrules.engine.quote import quote
+from ivrules.lang.vocabulary import Vocabulary
+from ivrules.model.loader import Diagnostics
+from ivrules.money.settle import RegisterError
 from tests.conftest import AGREEMENTS
 
 MJ = AGREEMENTS / "midtjylland"
@@ -186,9 +186,9 @@ def test_cli_diff_with_courses(tmp_path: Path) -> None:
 
 
 def test_the_site_has_a_changes_page_per_consecutive_pair(vocab: Vocabulary) -> None:
-    from ivrules.book import load
-    from ivrules.diff_site import change_pages
-    from ivrules.render import Context, environment
+    from ivrules.engine.book import load
+    from ivrules.site.diff import change_pages
+    from ivrules.site.render import Context, environment
 
     book = load(AGREEMENTS)
     pages = {p.path: p for p in change_pages(Context(book, environment()))}

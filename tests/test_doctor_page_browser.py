@@ -17,7 +17,7 @@ import pytest
 import uvicorn
 
 import ivrules
-from ivrules.api import create_app
+from ivrules.web.app import create_app
 
 CHROMIUM = shutil.which("chromium") or "/usr/bin/chromium"
 CHROMEDRIVER = shutil.which("chromedriver") or "/usr/bin/chromedriver"

@@ -8,7 +8,7 @@ from __future__ import annotations
 import pytest
 
 import ivrules
-from ivrules.scenarios import all_examples, run_example
+from ivrules.engine.scenarios import all_examples, run_example
 from tests.conftest import AGREEMENTS
 
 BOOK = ivrules.load(AGREEMENTS)
@@ -17,7 +17,7 @@ CASES = all_examples(BOOK)
 
 @pytest.mark.parametrize(("agreement", "example"), CASES,
                          ids=[f"{a.region}@{a.revision}: {e.name}" for a, e in CASES])
-def test_example(agreement: ivrules.book.Agreement, example: ivrules.agreement.Example) -> None:
+def test_example(agreement: ivrules.engine.book.Agreement, example: ivrules.model.agreement.Example) -> None:
     problems = run_example(BOOK, agreement, example)
     if problems:
         pytest.fail(f"{agreement.path}: eksemplet '{example.name}'\n  " + "\n  ".join(problems), pytrace=False)
@@ -31,6 +31,6 @@ def test_every_agreement_has_examples() -> None:
 
 def test_a_wrong_expectation_is_reported_readably() -> None:
     agreement, example = CASES[0]
-    wrong = ivrules.agreement.Example(example.name, example.facts, {"eligible": not example.expect["eligible"]})
+    wrong = ivrules.model.agreement.Example(example.name, example.facts, {"eligible": not example.expect["eligible"]})
     problems = run_example(BOOK, agreement, wrong)
     assert problems and problems[0].startswith("eligible: forventet")

@@ -8,9 +8,9 @@ from decimal import Decimal
 import lark
 import pytest
 
-from ivrules import nodes as n
 from ivrules.errors import AgreementError
-from ivrules.parser import SYNTAX_ERRORS, parse_rule
+from ivrules.lang import nodes as n
+from ivrules.lang.parser import SYNTAX_ERRORS, parse_rule
 
 
 def test_comparison_with_unit() -> None:
@@ -71,7 +71,7 @@ def test_invalid_date_is_a_located_error() -> None:
 
 
 def test_an_installed_package_carries_the_grammar() -> None:
-    from ivrules.parser import _grammar_path
+    from ivrules.lang.parser import _grammar_path
 
     path = _grammar_path()
-    assert path.parent.parent.name == "ivrules" and path.read_text(encoding="utf-8").startswith("// The ivrules")
+    assert path.parents[2].name == "ivrules" and path.read_text(encoding="utf-8").startswith("// The ivrules")

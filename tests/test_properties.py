@@ -12,11 +12,11 @@ from hypothesis import strategies as st
 from hypothesis.extra.lark import from_lark
 
 import ivrules
-from ivrules import nodes as n
-from ivrules.compiler import compile_rule
 from ivrules.errors import AgreementError, FactsError
-from ivrules.parser import grammar_parser, parse_rule
-from ivrules.printer import to_source
+from ivrules.lang import nodes as n
+from ivrules.lang.compiler import compile_rule
+from ivrules.lang.parser import grammar_parser, parse_rule
+from ivrules.lang.printer import to_source
 from tests.conftest import AGREEMENTS, ANTIBIOTICS_COURSE
 
 BOOK = ivrules.load(AGREEMENTS)

@@ -8,7 +8,7 @@ from pathlib import Path
 import pytest
 
 import ivrules
-from ivrules.agreement import REGIONS, Agreement
+from ivrules.model.agreement import REGIONS, Agreement
 from tests.conftest import AGREEMENTS
 
 BOOK = ivrules.load(AGREEMENTS)

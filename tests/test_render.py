@@ -20,8 +20,8 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 import ivrules
-from ivrules import render
-from ivrules.printer import to_danish
+from ivrules.lang.printer import to_danish
+from ivrules.site import build, render
 from tests.conftest import AGREEMENTS
 
 GOLDEN = Path(__file__).parent / "golden"
@@ -55,7 +55,7 @@ def one_revision(tmp_path: Path) -> Path:
 
 @pytest.fixture(scope="module")
 def site(midtjylland: Path) -> render.Site:
-    rendered = render.render_site(midtjylland)
+    rendered = build.render_site(midtjylland)
     assert not rendered.diagnostics, "\n".join(d.render() for d in rendered.diagnostics)
     return rendered
 
@@ -156,7 +156,7 @@ def test_region_page_lists_revisions_with_their_periods(one_revision: Path) -> N
     text = (root / "midtjylland/2020-06-01.yaml").read_text(encoding="utf-8")
     later = text.replace("effective: 2020-06-01", "effective: 2022-01-01").replace("date: 2020-", "date: 2022-")
     (root / "midtjylland/2022-01-01.yaml").write_text(later, encoding="utf-8")
-    site = render.render_site(root)
+    site = build.render_site(root)
     page = str(site.page("midtjylland/index.md").content)
     assert "| [1. juni 2020](2020-06-01/index.md) | fra 1. juni 2020 til og med 31. december 2021 |" in page
     assert "| [1. januar 2022](2022-01-01/index.md) | fra 1. januar 2022 og indtil videre |" in page
@@ -180,11 +180,7 @@ def test_nav_follows_the_generators_and_a_new_generator_adds_a_page(one_revision
     def changes(ctx: render.Context) -> list[render.Page]:
         return [render.Page("midtjylland/aendringer/index.md", "# Ændringer\n", ("Region Midtjylland", "Ændringer"))]
 
-    render.page_generator(changes)
-    try:
-        site = render.render_site(one_revision)
-    finally:
-        render.GENERATORS.remove(changes)
+    site = build.render_site(one_revision, pages=(*build.PAGES, changes))
     assert site.nav() == [
         {"Forside": "index.md"},
         {"Region Midtjylland": [
@@ -198,7 +194,7 @@ def test_nav_follows_the_generators_and_a_new_generator_adds_a_page(one_revision
 
 
 def test_comparison_page_links_each_cell_to_its_section(one_revision: Path) -> None:
-    page = str(render.render_site(one_revision).page("sammenligning/index.md").content)
+    page = str(build.render_site(one_revision).page("sammenligning/index.md").content)
     assert page.startswith("---\nhide:\n  - toc\n---\n# Regionernes aftaler den 1. juni 2020")
     row = next(line for line in page.splitlines() if line.startswith("| **Aldersgrænse**"))
     assert "Alder (fyldte år) er over 3 år.<br>([afsnit 3](../midtjylland/2020-06-01/index.md#afsnit-3))" in row
@@ -220,7 +216,7 @@ def test_a_broken_agreement_gives_its_located_error_at_every_page_address(one_re
     path = root / "midtjylland/2020-06-01.yaml"
     path.write_text(path.read_text(encoding="utf-8").replace("rule: alder > 3 år", "rule: alder > 3 åå"),
                     encoding="utf-8")
-    site = render.render_site(root)
+    site = build.render_site(root)
     assert site.diagnostics
     line = next(i for i, text in enumerate(path.read_text(encoding="utf-8").splitlines(), 1) if "3 åå" in text)
     for address in ("index.md", "midtjylland/index.md", f"{REVISION}/index.md", f"{REVISION}/eksempler/index.md"):
@@ -254,12 +250,12 @@ def test_anchor_of_a_subsection() -> None:
 def test_site_is_danish_searchable_offline_and_watches_the_agreements() -> None:
     from mkdocs.config import load_config
 
-    config = load_config(str(render.SITE_CONFIG))
+    config = load_config(str(build.SITE_CONFIG))
     assert config.theme["language"] == "da"
     assert config.theme["font"] is False
     assert config.plugins["material/search"].config.lang == ["da"]
     assert "material/offline" in config.plugins
-    agreements = (render.SITE_CONFIG.parent / config.extra["agreements"]).resolve()
+    agreements = (build.SITE_CONFIG.parent / config.extra["agreements"]).resolve()
     assert agreements == AGREEMENTS.resolve()
     assert str(agreements) in {str(Path(w).resolve()) for w in config.watch}
 
@@ -269,9 +265,9 @@ def test_strict_build_fails_on_a_broken_agreement_and_plain_build_shows_the_erro
     path = one_revision / f"{REVISION}.yaml"
     path.write_text(path.read_text(encoding="utf-8").replace("rule: alder > 3 år", "rule: alder > 3 åå"),
                     encoding="utf-8")
-    with pytest.raises(render.SiteError):
-        render.build_site(tmp_path / "strict", agreements=one_revision, strict=True)
-    render.build_site(tmp_path / "serve", agreements=one_revision)
+    with pytest.raises(build.SiteError):
+        build.build_site(tmp_path / "strict", agreements=one_revision, strict=True)
+    build.build_site(tmp_path / "serve", agreements=one_revision)
     page = (tmp_path / "serve" / REVISION / "index.html").read_text(encoding="utf-8")
     assert "Fejl i aftalerne" in page
     assert "2020-06-01.yaml:" in page
@@ -280,7 +276,7 @@ def test_strict_build_fails_on_a_broken_agreement_and_plain_build_shows_the_erro
 
 def test_every_tariff_amount_is_shown_in_danish_money_or_marked_unknown() -> None:
     book = ivrules.load(AGREEMENTS)
-    site = render.render_site(AGREEMENTS)
+    site = build.render_site(AGREEMENTS)
     tariffs = [a for region in book.regions for a in book.agreements(region) if a.tariff is not None]
     assert tariffs
     for agreement in tariffs:

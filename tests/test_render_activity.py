@@ -8,11 +8,12 @@ from pathlib import Path
 import pytest
 
 import ivrules
-from ivrules import danish, render
-from ivrules.activity_site import plot_names
-from ivrules.register import settle_file
-from ivrules.settle import Settlement
-from ivrules.settled import ENV, locate, read_run, read_settlements
+from ivrules import danish
+from ivrules.money.register import settle_file
+from ivrules.money.settle import Settlement
+from ivrules.money.settled import ENV, locate, read_run, read_settlements
+from ivrules.site import build, render
+from ivrules.site.activity import plot_names
 from tests.conftest import AGREEMENTS
 from tests.test_settle import ROWS, _write  # a register with good rows and every kind of rejected row
 
@@ -48,7 +49,7 @@ def settled(book: ivrules.Book, tmp_path_factory: pytest.TempPathFactory) -> tup
 
 @pytest.fixture(scope="module")
 def site(agreements: Path, settled: tuple[Settlement, Path]) -> render.Site:
-    return render.render_site(agreements, settlements=settled[1])
+    return build.render_site(agreements, settlements=settled[1])
 
 
 def _copy(settled: tuple[Settlement, Path], tmp_path: Path) -> Path:
@@ -95,7 +96,7 @@ def test_region_page_links_to_the_activity_only_where_there_is_some(site: render
 
 
 def test_no_settlements_means_no_page_and_no_warning(agreements: Path, tmp_path: Path) -> None:
-    site = render.render_site(agreements)  # the default folder, beside the agreements, does not exist
+    site = build.render_site(agreements)  # the default folder, beside the agreements, does not exist
     assert not [page.path for page in site.pages if "/aktivitet/" in page.path]
     assert "aktivitet" not in str(site.page("midtjylland/index.md").content)
     assert not site.warnings
@@ -107,7 +108,7 @@ def test_only_what_the_run_wrote_is_shown(agreements: Path, settled: tuple[Settl
     root = _copy(settled, tmp_path)
     for name in ("invoices.csv", "activity.csv", "summary.txt"):
         (root / "midtjylland" / "2021" / name).unlink()
-    site = render.render_site(agreements, settlements=root)
+    site = build.render_site(agreements, settlements=root)
     page = str(site.page(PAGE).content)
     assert "](2021.svg)" in page
     assert "Periode" not in page and "### " not in page
@@ -120,7 +121,7 @@ def test_an_unreadable_file_is_a_located_warning_and_the_rest_is_shown(
     activity = root / "midtjylland" / "2021" / "activity.csv"
     activity.write_text(activity.read_text(encoding="utf-8").replace("1999.00", "19x9"), encoding="utf-8")
     (root / "midtjyland").mkdir()
-    site = render.render_site(agreements, settlements=root)
+    site = build.render_site(agreements, settlements=root)
     assert site.warnings == ["settlements/midtjyland: ukendt region 'midtjyland'; mente du 'midtjylland'?",
                              "settlements/midtjylland/2021/activity.csv:3: '19x9' er ikke et beløb i kroner "
                              "(fx 2999.00)"]
@@ -166,7 +167,7 @@ def test_the_summary_is_shown_as_written_even_with_backticks() -> None:
 
 
 def test_strict_site_build_with_settlements(agreements: Path, settled: tuple[Settlement, Path], tmp_path: Path) -> None:
-    render.build_site(tmp_path / "site", agreements=agreements, settlements=settled[1], strict=True)
+    build.build_site(tmp_path / "site", agreements=agreements, settlements=settled[1], strict=True)
     page = (tmp_path / "site" / "midtjylland" / "aktivitet" / "index.html").read_text(encoding="utf-8")
     assert 'src="2021.svg"' in page and "21.697,90 kr." in page
     assert (tmp_path / "site" / "midtjylland" / "aktivitet" / "2021.svg").read_bytes().startswith(b"<?xml")

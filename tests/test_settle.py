@@ -16,9 +16,9 @@ from hypothesis import strategies as st
 from typer.testing import CliRunner
 
 import ivrules
-from ivrules.cli import app
-from ivrules.register import settle_file
-from ivrules.settle import Invoice, RegisterError, Settlement, Settler, parse_period
+from ivrules.cli.main import app
+from ivrules.money.register import settle_file
+from ivrules.money.settle import Invoice, RegisterError, Settlement, Settler, parse_period
 
 HEADER = ["course_id", "municipality", "start_date", "end_date", "treatment", "system", "doses_per_day",
           "days_without_dose", "antibiotics_count"]

@@ -23,7 +23,7 @@ from selenium.webdriver.common.by import By
 from selenium.webdriver.remote.webdriver import WebDriver
 from selenium.webdriver.support.ui import WebDriverWait
 
-from ivrules import render
+from ivrules.site import build
 from tests.conftest import AGREEMENTS
 
 CHROMIUM = Path("/usr/bin/chromium")
@@ -36,7 +36,7 @@ REVISION = "midtjylland/2020-06-01/"
 @pytest.fixture(scope="module")
 def base_url(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
     out = tmp_path_factory.mktemp("site")
-    render.build_site(out, agreements=AGREEMENTS, strict=True)
+    build.build_site(out, agreements=AGREEMENTS, strict=True)
     handler = functools.partial(_QuietHandler, directory=str(out))
     server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), handler)
     thread = threading.Thread(target=server.serve_forever, daemon=True)

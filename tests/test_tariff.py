@@ -13,10 +13,10 @@ from hypothesis import strategies as st
 from typer.testing import CliRunner
 
 import ivrules
-from ivrules.cli import app
+from ivrules.cli.main import app
+from ivrules.engine.quote import expectation_problems
 from ivrules.errors import FactsError
-from ivrules.quote import expectation_problems
-from ivrules.tariff import Financing
+from ivrules.model.tariff import Financing
 
 COURSE: dict[str, Any] = {
     "start_date": "2021-06-01", "end_date": "2021-06-07", "municipality": "Aarhus", "treatment": "antibiotics",

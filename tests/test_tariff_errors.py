@@ -6,7 +6,7 @@ from pathlib import Path
 
 import pytest
 
-from ivrules.book import load_files
+from ivrules.engine.book import load_files
 from ivrules.errors import AgreementError
 from tests.conftest import AGREEMENTS
 

@@ -4,7 +4,7 @@ The folder is ``extra.agreements`` in mkdocs.yml (relative to that file). A
 broken agreement file is logged as an error, so ``mkdocs build --strict`` fails,
 while ``mkdocs serve`` shows the error pages instead of the last good ones.
 Settlement results come from ``extra.settlements`` if set (``build_site`` sets
-it), else as ``ivrules.settled.locate`` finds them; an unreadable one is a warning.
+it), else as ``ivrules.money.settled.locate`` finds them; an unreadable one is a warning.
 """
 
 from __future__ import annotations
@@ -16,8 +16,8 @@ from typing import Any
 from mkdocs.plugins import event_priority
 from mkdocs.structure.files import File, Files, InclusionLevel
 
-from ivrules.render import render_site
-from ivrules.settled import locate
+from ivrules.money.settled import locate
+from ivrules.site.build import render_site
 
 log = logging.getLogger("mkdocs.hooks.ivrules")
 

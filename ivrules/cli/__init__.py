@@ -1,0 +1,1 @@
+"""The ``ivrules`` command line: one module per job, listed in ``main.COMMANDS``."""

@@ -1,0 +1,61 @@
+"""What every ``ivrules`` command shares: the common options, reading facts, printing JSON, and
+mapping the library's errors to exit codes in one place (``guard``): 0 fine, 1 an agreement has
+mistakes or a check failed, 2 the input was wrong.
+"""
+
+from __future__ import annotations
+
+import json
+import sys
+from collections.abc import Iterator
+from contextlib import contextmanager
+from pathlib import Path
+from typing import Annotated, Any
+
+import typer
+
+from ivrules.errors import AgreementError, FactsError, IvrulesError, LookupError_
+
+AgreementsOpt = Annotated[Path, typer.Option("--agreements", "-a", help="Mappen med aftalerne.")]
+RegionOpt = Annotated[str, typer.Option("--region", "-r", help="Region-id, fx midtjylland.")]
+FactsOpt = Annotated[str, typer.Option("--facts", "-f", help="JSON-fil med fakta, eller - for standard input.")]
+JsonOpt = Annotated[bool, typer.Option("--json", help="Svar som JSON.")]
+
+
+@contextmanager
+def guard() -> Iterator[None]:
+    """Map library errors to messages and exit codes, never a traceback."""
+    try:
+        yield
+    except AgreementError as exc:
+        typer.echo(str(exc), err=True)
+        raise typer.Exit(1) from None
+    except FactsError as exc:
+        typer.echo(f"fejl i fakta: {exc}", err=True)
+        if exc.allowed:
+            typer.echo(f"  tilladt: {', '.join(exc.allowed)}", err=True)
+        raise typer.Exit(2) from None
+    except (LookupError_, IvrulesError) as exc:
+        typer.echo(f"fejl: {exc}", err=True)
+        raise typer.Exit(2) from None
+
+
+def read_facts(spec: str) -> dict[str, Any]:
+    """Facts from a JSON file or standard input ("-")."""
+    try:
+        text = sys.stdin.read() if spec == "-" else Path(spec).read_text(encoding="utf-8")
+    except OSError as exc:
+        raise FactsError("facts", f"kan ikke læse {spec}: {exc.strerror}") from None
+    try:
+        data = json.loads(text)
+    except json.JSONDecodeError as exc:
+        raise FactsError("facts", f"ikke gyldig JSON (linje {exc.lineno}, kolonne {exc.colno}): {exc.msg}") from None
+    if not isinstance(data, dict):
+        raise FactsError("facts", "skal være et JSON-objekt med fakta")
+    return data
+
+
+def dump(data: Any) -> None:
+    typer.echo(json.dumps(data, ensure_ascii=False, indent=2))
+
+

@@ -1,0 +1,42 @@
+"""``ivrules diff OLD NEW``: what changed between two revisions, which cases, and what it costs."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Annotated
+
+import typer
+
+from ivrules.cli.common import AgreementsOpt, JsonOpt, dump, guard
+from ivrules.diff.cases import SEARCH_EXAMPLES
+from ivrules.diff.report import SHOWN, to_markdown, to_text
+from ivrules.diff.revisions import diff, resolve_pair
+
+RevisionArg = Annotated[str, typer.Argument(
+    help="region@ÅÅÅÅ-MM-DD, en aftalefil, eller fil@git-revision (fx agreements/midtjylland/2021-05-01.yaml@HEAD~1).")]
+
+
+def diff_command(
+    old: RevisionArg,
+    new: RevisionArg,
+    as_json: JsonOpt = False,
+    markdown: Annotated[bool, typer.Option("--markdown", help="Svar som Markdown.")] = False,
+    courses: Annotated[Path | None, typer.Option("--courses", help="Forløbsregister (CSV) at regne økonomien på.")]
+    = None,
+    search: Annotated[int, typer.Option("--search", help="Eksempler pr. ændring i hypothesis-søgningen (0: ingen).")]
+    = SEARCH_EXAMPLES,
+    max_cases: Annotated[int, typer.Option("--max-cases", help="Forløb pr. årsag i JSON.")] = 20,
+    shown: Annotated[int, typer.Option("--shown", help="Forløb pr. årsag i tekst og Markdown.")] = SHOWN,
+    agreements: AgreementsOpt = Path("agreements"),
+) -> None:
+    """Hvad er ændret mellem to udgaver: tekst, regler, forløb med et andet svar og økonomi."""
+    with guard():
+        before, after = resolve_pair(old, new, agreements)
+        result = diff(before, after, search=search, limit=max_cases, courses=courses)
+        if as_json:
+            dump(result.to_dict())
+        elif markdown:
+            typer.echo(to_markdown(result, shown), nl=False)
+        else:
+            typer.echo(to_text(result, shown))
+

@@ -1,0 +1,59 @@
+"""``ivrules check``, ``ivrules eligibility`` and ``ivrules facts``: the agreements and one course's eligibility."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Annotated, Any
+
+import typer
+
+from ivrules.cli.common import AgreementsOpt, FactsOpt, JsonOpt, RegionOpt, dump, guard, read_facts
+from ivrules.engine.book import load, load_paths
+
+
+def check(paths: Annotated[list[Path] | None, typer.Argument(help="Aftalefiler eller mapper.")] = None) -> None:
+    """Tjek aftalerne: alle fejl med fil:linje:kolonne. Exit 0 når alt er i orden."""
+    with guard():
+        targets = paths or [Path("agreements")]
+        books = load_paths(targets)
+        count = sum(len(b.agreements(r)) for b in books for r in b.regions)
+        typer.echo(f"OK: {count} aftale{'r' if count != 1 else ''} uden fejl.")
+
+
+def eligibility(region: RegionOpt, facts: FactsOpt, as_json: JsonOpt = False,
+                agreements: AgreementsOpt = Path("agreements")) -> None:
+    """Kan forløbet overdrages til kommunen? Ja, nej eller hvad der mangler."""
+    with guard():
+        answer = load(agreements).eligibility(region, read_facts(facts))
+        data = answer.to_dict()
+        if as_json:
+            dump(data)
+            return
+        _print_eligibility(data)
+
+
+def _print_eligibility(data: dict[str, Any]) -> None:
+    verdict = {True: "JA - forløbet kan overdrages til kommunen", False: "NEJ - forløbet er ikke omfattet",
+               None: "UAFKLARET - der mangler oplysninger"}[data["eligible"]]
+    typer.echo(f"{data['region']} (aftale af {data['revision']}): {verdict}")
+    marks = {"passed": "✓", "failed": "✗", "unknown": "?"}
+    for reason in data["reasons"]:
+        typer.echo(f"  {marks[reason['outcome']]} afsnit {reason['section']}: {reason['text']}")
+    if data["missing"]:
+        typer.echo(f"Mangler: {', '.join(data['missing'])}")
+    for condition in data["conditions"]:
+        typer.echo(f"Betingelse: {condition}")
+    if data.get("accession"):
+        typer.echo(f"Tiltrædelse: {data['accession']['text']}")
+
+
+def facts(region: RegionOpt, as_json: JsonOpt = False, agreements: AgreementsOpt = Path("agreements")) -> None:
+    """De spørgsmål, motoren kan stille for en region."""
+    with guard():
+        items = [f.to_dict() for f in load(agreements).facts(region)]
+        if as_json:
+            dump(items)
+            return
+        for item in items:
+            values = f" [{', '.join(v['value'] for v in item['values'])}]" if "values" in item else ""
+            typer.echo(f"{item['name']:<24} {item['question']}{values}")

@@ -1,0 +1,1 @@
+"""Two revisions → what changed: text, rules, tariffs, and the cases that answer differently."""

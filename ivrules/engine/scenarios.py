@@ -1,0 +1,94 @@
+"""Example cases in agreement files → run them and compare with what they expect.
+
+An example names facts and the expected answer (``eligible``, ``missing``,
+``conditions``, ``reasons`` as {rule id: outcome}, or ``error`` for a
+question that must be refused). ``run_example`` returns the differences as
+readable lines; an empty list means the example holds.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass
+from typing import Any
+
+from ivrules.engine.book import Book
+from ivrules.engine.quote import expectation_problems
+from ivrules.errors import IvrulesError
+from ivrules.model.agreement import Agreement, Example
+
+Checker = Callable[[Book, Agreement, Example, dict[str, Any]], list[str]]
+
+
+@dataclass(frozen=True)
+class Outcome:
+    """What running one example gave: the answer's JSON, or the error it raised."""
+
+    answer: dict[str, Any] | None
+    error: str | None
+
+
+def run_example(book: Book, agreement: Agreement, example: Example) -> list[str]:
+    """The differences between what the example expects and what the engine answers."""
+    expected = example.expect
+    outcome = _ask(book, agreement, example)
+    if outcome.error is not None:
+        if "error" in expected and str(expected["error"]) in outcome.error:
+            return []
+        return [f"fejl: forventede {expected.get('error', 'et svar')!r}, fik fejlen {outcome.error!r}"]
+    if "error" in expected:
+        return [f"fejl: forventede fejlen {expected['error']!r}, fik et svar"]
+    assert outcome.answer is not None
+    problems = _compare_answer(expected, outcome.answer)
+    for check in EXTRA_CHECKS:
+        problems.extend(check(book, agreement, example, expected))
+    return problems
+
+
+def _check_tariff(book: Book, agreement: Agreement, example: Example, expected: dict[str, Any]) -> list[str]:
+    """``expect: {tariff: {...}}``: the course's quote (``Book.tariff``) against what the example states."""
+    if "tariff" not in expected:
+        return []
+    try:
+        answer = book.tariff(agreement.region, example.facts)
+    except IvrulesError as exc:
+        return expectation_problems(None, str(exc), expected["tariff"])
+    if answer.revision != agreement.revision:
+        return [f"tariff: eksemplet blev prissat efter udgaven {answer.revision}, ikke {agreement.revision}"]
+    return expectation_problems(answer.to_dict(), None, expected["tariff"])
+
+
+# Other parts of the engine add their own expectations here.
+EXTRA_CHECKS: list[Checker] = [_check_tariff]
+
+
+def _ask(book: Book, agreement: Agreement, example: Example) -> Outcome:
+    try:
+        answer = book.eligibility(agreement.region, example.facts)
+    except IvrulesError as exc:
+        return Outcome(None, str(exc))
+    if answer.revision != agreement.revision:
+        return Outcome(None, f"eksemplet blev besvaret af udgaven {answer.revision}, ikke {agreement.revision}")
+    return Outcome(answer.to_dict(), None)
+
+
+def _compare_answer(expected: dict[str, Any], answer: dict[str, Any]) -> list[str]:
+    problems = []
+    for key in ("eligible", "missing", "conditions"):
+        if key in expected and _norm(expected[key]) != _norm(answer[key]):
+            problems.append(f"{key}: forventet {expected[key]!r}, fik {answer[key]!r}")
+    outcomes = {r["rule"]: r["outcome"] for r in answer["reasons"]}
+    for rule, want in (expected.get("reasons") or {}).items():
+        got = outcomes.get(rule, "<ingen regel med det id>")
+        if got != want:
+            problems.append(f"reasons.{rule}: forventet {want!r}, fik {got!r}")
+    return problems
+
+
+def _norm(value: Any) -> Any:
+    return sorted(value) if isinstance(value, list) else value
+
+
+def all_examples(book: Book) -> list[tuple[Agreement, Example]]:
+    """Every example of every loaded agreement, in file order."""
+    return [(a, e) for region in book.regions for a in book.agreements(region) for e in a.examples]

@@ -1,0 +1,230 @@
+"""Rule text → AST (``ivrules.lang.nodes``), with friendly, located syntax errors.
+
+The grammar is ``grammar/rules.lark`` (LALR). No ``lark.Tree`` leaves this
+module: the transformer turns every rule into frozen dataclasses whose spans
+point into the agreement file.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from decimal import Decimal
+from functools import lru_cache
+from pathlib import Path
+from typing import Any
+
+from lark import Lark, Token, Transformer, UnexpectedCharacters, UnexpectedInput, v_args
+from lark.exceptions import VisitError
+
+from ivrules.errors import AgreementError, Diagnostic
+from ivrules.lang import nodes as n
+from ivrules.source import ScalarText, Source, Span
+
+UNIT_ALIASES = {"dag": "dage"}
+TOKEN_NAMES = {
+    "COMPARE": "en sammenligning (=, !=, <, <=, >, >=)",
+    "NAME": "et navn", "NUMBER": "et tal",
+    "DATE": "en dato (ÅÅÅÅ-MM-DD)", "TIME": "et klokkeslæt (07 eller 07:30)", "UNIT": "en enhed",
+    "STRING": "et navn i anførselstegn", "LBRACE": "'{'", "RBRACE": "'}'", "LPAR": "'('", "RPAR": "')'",
+    "COMMA": "','", "MINUS": "'-'", "IKKE": "'ikke'", "OG": "'og'", "ELLER": "'eller'", "HVIS": "'hvis'",
+    "SÅ": "'så'", "I": "'i'", "INDEN": "'inden for'", "FOR": "'for'", "KL": "'kl.'", "$END": "slutningen af reglen",
+}
+
+# Friendly messages for common mistakes, matched by the parser state they end in
+# (lark's match_examples). Each label is tested by tests/test_parser.py.
+SYNTAX_ERRORS: dict[str, tuple[str, list[str]]] = {
+    "mangler en værdi efter sammenligningen": (
+        "skriv værdien efter tegnet, fx 'alder > 3 år'",
+        ["alder >", "alder > og startet_på_hospital", "doser_pr_døgn <= )"]),
+    "to betingelser uden 'og' eller 'eller' imellem": (
+        "bind betingelserne sammen med 'og' eller 'eller'",
+        ["alder > 3 år startet_på_hospital", "startet_på_hospital stabil", "(alder > 3 år) (stabil)"]),
+    "'hvis' uden 'så'": (
+        "skriv 'hvis <betingelse> så <krav>'",
+        ["hvis behandling = antibiotika system i {a}", "hvis stabil", "hvis stabil og"]),
+    "mængden mangler sit afsluttende '}'": (
+        "afslut listen af værdier med '}'", ["system i {a, b", "system i {a b}", "system i {a,"]),
+    "parentesen mangler sin afsluttende ')'": (
+        "hver '(' skal have en ')'", ["(alder > 3 år", "(stabil og (hjem_egnet)"]),
+    "'i' skal efterfølges af en mængde i krøllede parenteser": (
+        "skriv fx 'adgang i {PVK, CVK}'", ["adgang i PVK", "adgang ikke i PVK"]),
+    "sammenligningen mangler sin venstre side": (
+        "start med et faktum, fx 'alder > 3 år'", ["> 3 år", "= antibiotika", "<= 5 doser"]),
+    "efter et tal forventes en enhed eller 'og'/'eller'": (
+        "enhederne er år, dage, doser, doser pr. døgn, kr., % og minutter",
+        ["alder > 3 years", "alder > 3 aar", "alder > 3 stabil"]),
+    "et tidsrum skrives 'inden for kl. TT-TT'": (
+        "fx 'doseringstidspunkter inden for kl. 07-00'",
+        ["doseringstidspunkter inden for 07-00", "doseringstidspunkter inden for kl. 07",
+         "doseringstidspunkter inden kl. 07-00"]),
+}
+
+
+@lru_cache(maxsize=1)
+def grammar_parser() -> Lark:
+    """The LALR parser of the rule language, built once per process."""
+    return Lark.open(str(_grammar_path()), parser="lalr", propagate_positions=True, maybe_placeholders=False)
+
+
+def _grammar_path() -> Path:
+    # ivrules/grammar is a link to the top-level grammar/ folder, so the source
+    # tree and an installed wheel find the same file.
+    return Path(__file__).parent / "grammar" / "rules.lark"
+
+
+def parse_rule(text: str, where: ScalarText | None = None) -> n.Expr:
+    """Parse one rule; raise ``AgreementError`` with a located diagnostic on a mistake."""
+    scalar = where or _standalone(text)
+    if not text.strip():
+        empty = Diagnostic("reglen er tom", scalar.span(0, 1), expected="et udtryk, fx 'alder > 3 år'")
+        raise AgreementError([empty])
+    try:
+        tree = grammar_parser().parse(text)
+    except UnexpectedInput as exc:
+        raise AgreementError([_syntax_diagnostic(exc, text, scalar)]) from None
+    try:
+        result: n.Expr = _Builder(scalar).transform(tree)
+    except VisitError as exc:  # a value the grammar accepts but the model cannot hold
+        raise AgreementError([Diagnostic(str(exc.orig_exc), scalar.span(0, len(text)))]) from None
+    return result
+
+
+def _standalone(text: str) -> ScalarText:
+    return ScalarText(text, Source("<regel>", text), 0, len(text))
+
+
+def _syntax_diagnostic(exc: UnexpectedInput, text: str, scalar: ScalarText) -> Diagnostic:
+    pos = min(getattr(exc, "pos_in_stream", None) or 0, max(len(text) - 1, 0))
+    if isinstance(exc, UnexpectedCharacters):
+        bad = text[pos]
+        return Diagnostic(f"tegnet '{bad}' hører ikke til regelsproget", scalar.span(pos, pos + 1),
+                          expected=_expected(exc), hint=_char_hint(text, pos))
+    token = getattr(exc, "token", None)
+    if isinstance(token, Token) and token.type != "$END":
+        end = pos + len(str(token))
+        found = f"'{token}'"
+    else:
+        pos, end, found = len(text.rstrip()), len(text.rstrip()) + 1, "slutningen af reglen"
+    label = _match_label(exc)
+    message = label or f"uventet {found}"
+    hint = _char_hint(text, pos) or (SYNTAX_ERRORS[label][0] if label else None)
+    span = scalar.span(min(pos, max(len(text) - 1, 0)), max(end, pos + 1))
+    return Diagnostic(message, span, expected=_expected(exc), hint=hint)
+
+
+def _match_label(exc: UnexpectedInput) -> str | None:
+    """The SYNTAX_ERRORS label whose examples fail in the same parser state.
+
+    The same idea as lark's ``UnexpectedInput.match_examples`` (which, in lark
+    1.3, formats a debug message that raises TypeError for LALR states).
+    """
+    exact: str | None = None
+    for label, (_, examples) in SYNTAX_ERRORS.items():
+        for example in examples:
+            other = _failure(example)
+            if other is None or other.state != exc.state:
+                continue
+            if getattr(other, "accepts", None) != getattr(exc, "accepts", None):
+                continue
+            if getattr(other, "token", None) == getattr(exc, "token", None):
+                return label
+            exact = exact or label
+    return exact
+
+
+@lru_cache(maxsize=256)
+def _failure(example: str) -> UnexpectedInput | None:
+    try:
+        grammar_parser().parse(example)
+    except UnexpectedInput as exc:
+        return exc
+    return None
+
+
+def _expected(exc: UnexpectedInput) -> str | None:
+    tokens = getattr(exc, "expected", None) or getattr(exc, "allowed", None) or []
+    names = sorted({TOKEN_NAMES.get(t, t) for t in tokens if not t.startswith("__")})
+    return ", ".join(names) or None
+
+
+def _char_hint(text: str, pos: int) -> str | None:
+    around = text[max(pos - 1, 0) : pos + 2]
+    if any(bad in around for bad in ("=>", "=<", "==", "<>")):
+        return "sammenligninger skrives =, !=, <, <=, > og >="
+    if text[pos : pos + 1] == "'":
+        return "navne i mængder skrives med dobbelte anførselstegn: {\"Lyngby-Taarbæk\"}"
+    if text[pos : pos + 1] in (",", "."):
+        return "decimaltal skrives med punktum (2.5); tusindtalsskilletegn bruges ikke (2999 kr.)"
+    return None
+
+
+@v_args(meta=True)
+class _Builder(Transformer[Token, Any]):
+    """Lark tree → ``ivrules.lang.nodes``; every method sets the node's file span."""
+
+    def __init__(self, scalar: ScalarText) -> None:
+        super().__init__()
+        self.scalar = scalar
+
+    def _span(self, meta: Any) -> Span | None:
+        if getattr(meta, "empty", True):
+            return None
+        return self.scalar.span(meta.start_pos, meta.end_pos)
+
+    def _tok_span(self, tok: Token) -> Span:
+        start = tok.start_pos or 0
+        return self.scalar.span(start, tok.end_pos if tok.end_pos is not None else start + 1)
+
+    def implies(self, meta: Any, items: list[Any]) -> n.Implies:
+        return n.Implies(items[0], items[1], self._span(meta))
+
+    def any_of(self, meta: Any, items: list[Any]) -> n.Any_:
+        return n.Any_(tuple(items), self._span(meta))
+
+    def all_of(self, meta: Any, items: list[Any]) -> n.All:
+        return n.All(tuple(items), self._span(meta))
+
+    def negation(self, meta: Any, items: list[Any]) -> n.Not:
+        return n.Not(items[0], self._span(meta))
+
+    def comparison(self, meta: Any, items: list[Any]) -> n.Compare:
+        left, op, right = items
+        return n.Compare(str(op), left, right, self._span(meta))
+
+    def member(self, meta: Any, items: list[Any]) -> n.Member:
+        return n.Member(items[0], tuple(items[1]), False, self._span(meta))
+
+    def not_member(self, meta: Any, items: list[Any]) -> n.Member:
+        return n.Member(items[0], tuple(items[1]), True, self._span(meta))
+
+    def window(self, meta: Any, items: list[Any]) -> n.Window:
+        operand, start, end = items
+        return n.Window(operand, _minutes(start, end=False), _minutes(end, end=True), self._span(meta))
+
+    def set(self, meta: Any, items: list[Any]) -> list[Any]:
+        return [item for item in items if item is not None]
+
+    def name(self, meta: Any, items: list[Token]) -> n.Name:
+        return n.Name(str(items[0]), self._tok_span(items[0]))
+
+    def string(self, meta: Any, items: list[Token]) -> n.Text:
+        return n.Text(str(items[0])[1:-1], self._tok_span(items[0]))
+
+    def quantity(self, meta: Any, items: list[Token]) -> n.Quantity:
+        unit = str(items[1]) if len(items) > 1 else None
+        return n.Quantity(Decimal(str(items[0])), UNIT_ALIASES.get(unit or "", unit), self._span(meta))
+
+    def date(self, meta: Any, items: list[Token]) -> n.DateLit:
+        try:
+            value = dt.date.fromisoformat(str(items[0]))
+        except ValueError:
+            raise ValueError(f"'{items[0]}' er ikke en gyldig dato (ÅÅÅÅ-MM-DD)") from None
+        return n.DateLit(value, self._tok_span(items[0]))
+
+
+def _minutes(token: Token, *, end: bool) -> int:
+    hours, _, minutes = str(token).partition(":")
+    value = int(hours) * 60 + int(minutes or 0)
+    if value > 24 * 60 or int(minutes or 0) >= 60:
+        raise ValueError(f"'{token}' er ikke et klokkeslæt")
+    return 24 * 60 if end and value == 0 else value

@@ -1,0 +1,1 @@
+"""Agreement files → the typed model: YAML with source positions (``loader``), agreements, tariffs, accession."""

@@ -1,0 +1,370 @@
+"""Agreement YAML (``Node`` tree) → the agreement model, checked and compiled.
+
+An agreement file is metadata, interpretations, unknowns, the agreement's
+sections in order with the rules each section states, and example cases.
+Every mistake is collected with its span; the caller raises them together.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import hashlib
+from dataclasses import dataclass, field
+from typing import Any
+
+from ivrules.errors import AgreementError, FactsError
+from ivrules.lang import nodes as n
+from ivrules.lang.cases import constants_by_fact, facts_of, grid
+from ivrules.lang.checker import Checker
+from ivrules.lang.compiler import Compiled, compile_rule
+from ivrules.lang.parser import parse_rule
+from ivrules.lang.vocabulary import Vocabulary
+from ivrules.model.loader import Diagnostics, Node, did_you_mean, expect, fields, text_of
+from ivrules.model.tariff import ReadContext, Tariff, read_tariff
+from ivrules.source import Span
+
+REGIONS = ("nordjylland", "midtjylland", "syddanmark", "hovedstaden", "sjaelland")
+PARTIES = ("region", "kommune", "almen_praksis")
+ABOUT_PARTS = ("tariff", "financing")  # parts of the model an unknown may be about, besides facts
+TOP_REQUIRED = ("region", "title", "effective", "source", "sections")
+TOP_OPTIONAL = ("preamble", "until", "no_agreement_after", "interpretations", "unknowns", "examples", "termination",
+                "tariff")
+
+
+@dataclass(frozen=True)
+class Interpretation:
+    """A reading the encoders chose where the agreement is ambiguous or silent."""
+
+    id: str
+    title: str
+    reading: str
+    rationale: str
+    span: Span | None = field(default=None, compare=False, repr=False)
+
+
+@dataclass(frozen=True)
+class Unknown:
+    """Something the agreement does not state; answers say so instead of guessing."""
+
+    id: str
+    text: str
+    section: str | None = None
+    about: str | None = None  # the fact (or ABOUT_PARTS entry) the agreement is silent about, for comparisons
+
+
+@dataclass(frozen=True)
+class Rule:
+    """A requirement (``rule``) or a condition to agree on (``condition``), in one section."""
+
+    id: str
+    section: str
+    explain: str
+    expr: n.Expr | None
+    source_text: str
+    kind: str = "requirement"  # or "condition"
+    condition: str | None = None
+    interpretations: tuple[str, ...] = ()
+    compiled: Compiled | None = field(default=None, compare=False, repr=False)
+    span: Span | None = field(default=None, compare=False, repr=False)
+
+
+@dataclass(frozen=True)
+class Section:
+    number: str
+    title: str
+    text: str
+    rules: tuple[Rule, ...] = ()
+    party: str | None = None
+    items: tuple[str, ...] = ()
+
+
+@dataclass(frozen=True)
+class Example:
+    name: str
+    facts: dict[str, Any]
+    expect: dict[str, Any]
+    span: Span | None = field(default=None, compare=False, repr=False)
+    description: str = ""
+
+
+@dataclass
+class Agreement:
+    """One region's agreement in one revision, compiled."""
+
+    region: str
+    title: str
+    effective: dt.date
+    until: dt.date | None
+    source: dict[str, str]
+    sections: list[Section]
+    interpretations: dict[str, Interpretation]
+    unknowns: list[Unknown]
+    examples: list[Example]
+    termination: dict[str, Any]
+    path: str
+    content_hash: str
+    preamble: str = ""
+    extras: dict[str, Any] = field(default_factory=dict)
+    # Why no agreement applies after ``until`` (a gap the file declares, not an omission).
+    no_agreement_after: str = ""
+    tariff: Tariff | None = None  # what a course costs and who pays (ivrules.model.tariff)
+
+    @property
+    def revision(self) -> str:
+        return self.effective.isoformat()
+
+    @property
+    def rules(self) -> list[Rule]:
+        return [rule for section in self.sections for rule in section.rules]
+
+    def section(self, number: str) -> Section | None:
+        return next((s for s in self.sections if s.number == number), None)
+
+
+def read_agreement(root: Node, vocab: Vocabulary, path: str, text: str, diags: Diagnostics) -> Agreement | None:
+    """Build one agreement from its YAML tree; mistakes go to ``diags``."""
+    top = fields(root, diags, TOP_REQUIRED, TOP_OPTIONAL)
+    if top is None or any(k not in top for k in TOP_REQUIRED):
+        return None
+    region = text_of(top["region"], diags) or ""
+    if region and region not in REGIONS:
+        diags.error(f"ukendt region '{region}'", top["region"].span, expected=", ".join(REGIONS),
+                    hint=did_you_mean(region, REGIONS))
+    effective = _date(top["effective"], diags)
+    interpretations = _interpretations(top.get("interpretations"), diags)
+    sections = _sections(top["sections"], vocab, interpretations, diags)
+    agreement = Agreement(
+        region=region, title=text_of(top["title"], diags) or "", effective=effective or dt.date.min,
+        until=_date(top["until"], diags) if "until" in top else None,
+        source=_strings(top["source"], diags, ("document",), ("file", "url", "note")),
+        sections=sections, interpretations=interpretations,
+        unknowns=_unknowns(top.get("unknowns"), vocab, diags),
+        examples=_examples(top.get("examples"), vocab, diags),
+        termination=_strings(top["termination"], diags, ("notice",), ("section",)) if "termination" in top else {},
+        path=path, content_hash=hashlib.sha256(text.encode()).hexdigest()[:16],
+        preamble=(text_of(top["preamble"], diags) or "").strip() if "preamble" in top else "",
+        no_agreement_after=_no_agreement_after(top, diags),
+    )
+    _check_section_refs(agreement, top, diags)
+    if "tariff" in top:
+        agreement.tariff = read_tariff(top["tariff"], _tariff_context(agreement, vocab), diags)
+    return agreement
+
+
+def _tariff_context(agreement: Agreement, vocab: Vocabulary) -> ReadContext:
+    return ReadContext(vocab, tuple(s.number for s in agreement.sections), {u.id: u.text for u in agreement.unknowns},
+                       _expression, lambda node, d: _interpretation_refs(node, agreement.interpretations, d))
+
+
+def _date(node: Node, diags: Diagnostics) -> dt.date | None:
+    if isinstance(node.value, dt.date):
+        return node.value
+    diags.error(f"{node.path} skal være en dato", node.span, expected="ÅÅÅÅ-MM-DD, fx 2020-06-01")
+    return None
+
+
+def _strings(node: Node, diags: Diagnostics, required: tuple[str, ...], optional: tuple[str, ...]) -> dict[str, str]:
+    f = fields(node, diags, required, optional) or {}
+    return {k: str(text_of(v, diags) or "") for k, v in f.items() if k in required + optional}
+
+
+def _list(node: Node | None, diags: Diagnostics) -> list[Node]:
+    if node is None or not expect(node, list, diags):
+        return []
+    return list(node.value)
+
+
+def _interpretations(node: Node | None, diags: Diagnostics) -> dict[str, Interpretation]:
+    out: dict[str, Interpretation] = {}
+    for item in _list(node, diags):
+        f = fields(item, diags, ("id", "title", "reading", "rationale"))
+        if f and all(k in f for k in ("id", "title", "reading", "rationale")):
+            ident = text_of(f["id"], diags) or ""
+            if ident in out:
+                diags.error(f"fortolkningen '{ident}' er defineret to gange", f["id"].span)
+            out[ident] = Interpretation(ident, text_of(f["title"], diags) or "", text_of(f["reading"], diags) or "",
+                                        text_of(f["rationale"], diags) or "", item.span)
+    return out
+
+
+def _unknowns(node: Node | None, vocab: Vocabulary, diags: Diagnostics) -> list[Unknown]:
+    out = []
+    for item in _list(node, diags):
+        f = fields(item, diags, ("id", "text"), ("section", "about"))
+        if f and "id" in f and "text" in f:
+            section = text_of(f["section"], diags) if "section" in f else None
+            about = text_of(f["about"], diags) if "about" in f else None
+            if about is not None and about not in vocab.facts and about not in ABOUT_PARTS:
+                choices = [*ABOUT_PARTS, *vocab.facts]
+                diags.error(f"ukendt faktum '{about}' i 'about'", f["about"].span,
+                            expected=f"{', '.join(ABOUT_PARTS)} eller et faktum fra vocabulary.yaml",
+                            hint=did_you_mean(about, choices))
+            out.append(Unknown(text_of(f["id"], diags) or "", text_of(f["text"], diags) or "", section, about))
+    return out
+
+
+def _no_agreement_after(top: dict[str, Node], diags: Diagnostics) -> str:
+    if "no_agreement_after" not in top:
+        return ""
+    if "until" not in top:
+        diags.error("'no_agreement_after' kræver 'until'", top["no_agreement_after"].span,
+                    hint="angiv den sidste dag, aftalen gælder, i 'until'")
+    return (text_of(top["no_agreement_after"], diags) or "").strip()
+
+
+def _sections(node: Node, vocab: Vocabulary, interpretations: dict[str, Interpretation],
+              diags: Diagnostics) -> list[Section]:
+    sections: list[Section] = []
+    rule_ids: dict[str, Span | None] = {}
+    for item in _list(node, diags):
+        section = _section(item, vocab, interpretations, rule_ids, diags)
+        if section is not None:
+            sections.append(section)
+    _check_numbering(sections, node, diags)
+    _check_never_true([r for s in sections for r in s.rules], vocab, diags)
+    return sections
+
+
+def _section(node: Node, vocab: Vocabulary, interpretations: dict[str, Interpretation],
+             rule_ids: dict[str, Span | None], diags: Diagnostics) -> Section | None:
+    f = fields(node, diags, ("number", "title", "text"), ("rules", "party", "items"))
+    if not f or not all(k in f for k in ("number", "title", "text")):
+        return None
+    number = text_of(f["number"], diags) or "?"
+    title = text_of(f["title"], diags) or ""
+    party = text_of(f["party"], diags) if "party" in f else None
+    if party is not None and party not in PARTIES:
+        diags.error(f"ukendt part '{party}'", f["party"].span, expected=", ".join(PARTIES))
+    items = tuple(text_of(i, diags) or "" for i in _list(f.get("items"), diags))
+    rules = tuple(r for r in (_rule(i, number, title, vocab, interpretations, rule_ids, diags)
+                              for i in _list(f.get("rules"), diags)) if r is not None)
+    return Section(number, title, (text_of(f["text"], diags) or "").strip(), rules, party, items)
+
+
+def _rule(node: Node, section: str, title: str, vocab: Vocabulary, interpretations: dict[str, Interpretation],
+          rule_ids: dict[str, Span | None], diags: Diagnostics) -> Rule | None:
+    f = fields(node, diags, ("id",), ("rule", "explain", "condition", "applies", "interpretation"))
+    if not f or "id" not in f:
+        return None
+    ident = text_of(f["id"], diags) or "?"
+    context = f"afsnit {section} {title}, regel {ident}"
+    if ident in rule_ids:
+        diags.error(f"regel-id '{ident}' bruges to gange", f["id"].span, context=context)
+    rule_ids[ident] = f["id"].span
+    kind = "condition" if "condition" in f else "requirement"
+    _require_one_of(node, f, diags, context)
+    expr_node = f.get("rule") if kind == "requirement" else f.get("applies")
+    expr, compiled, text = _expression(expr_node, vocab, diags, context) if expr_node else (None, None, "")
+    refs = _interpretation_refs(f.get("interpretation"), interpretations, diags)
+    explain = text_of(f["explain"], diags) if "explain" in f else None
+    if kind == "requirement" and not explain:
+        diags.error(f"regel '{ident}' mangler 'explain'", node.span, context=context,
+                    hint="skriv en kort dansk sætning, der forklarer reglen for en læge")
+    condition = text_of(f["condition"], diags) if kind == "condition" else None
+    return Rule(ident, section, explain or condition or "", expr, text, kind, condition, refs, compiled, node.span)
+
+
+def _require_one_of(node: Node, f: dict[str, Node], diags: Diagnostics, context: str) -> None:
+    if ("rule" in f) == ("condition" in f):
+        diags.error("en regel skal have enten 'rule' (et krav) eller 'condition' (en betingelse)", node.span,
+                    context=context)
+    if "applies" in f and "rule" in f:
+        diags.error("'applies' hører til en betingelse ('condition'), ikke et krav", f["applies"].span,
+                    context=context, hint="skriv kravet som 'hvis ... så ...'")
+
+
+def _expression(node: Node, vocab: Vocabulary, diags: Diagnostics,
+                context: str) -> tuple[n.Expr | None, Compiled | None, str]:
+    text = text_of(node, diags)
+    if text is None or node.text is None:
+        return None, None, ""
+    try:
+        expr = parse_rule(text, node.text)
+    except AgreementError as exc:
+        diags.extend(d.__class__(d.message, d.span, d.expected, d.hint, context) for d in exc.diagnostics)
+        return None, None, text
+    if not Checker(vocab, diags).check(expr, context):
+        return expr, None, text
+    return expr, compile_rule(expr, vocab), text
+
+
+def _interpretation_refs(node: Node | None, known: dict[str, Interpretation], diags: Diagnostics) -> tuple[str, ...]:
+    if node is None:
+        return ()
+    items = node.value if isinstance(node.value, list) else [node]
+    refs = []
+    for item in items:
+        ident = text_of(item, diags)
+        if ident is not None and ident not in known:
+            diags.error(f"ukendt fortolkning '{ident}'", item.span, expected="et id fra 'interpretations'",
+                        hint=did_you_mean(ident, known))
+        elif ident is not None:
+            refs.append(ident)
+    return tuple(refs)
+
+
+def _examples(node: Node | None, vocab: Vocabulary, diags: Diagnostics) -> list[Example]:
+    out = []
+    for item in _list(node, diags):
+        f = fields(item, diags, ("name", "facts", "expect"), ("description",))
+        if not f or not all(k in f for k in ("name", "facts", "expect")):
+            continue
+        if expect(f["facts"], dict, diags) and expect(f["expect"], dict, diags):
+            _check_example_facts(f["facts"], vocab, diags)
+            description = (text_of(f["description"], diags) or "") if "description" in f else ""
+            out.append(Example(text_of(f["name"], diags) or "", f["facts"].plain(), f["expect"].plain(), item.span,
+                               description))
+    return out
+
+
+def _check_example_facts(node: Node, vocab: Vocabulary, diags: Diagnostics) -> None:
+    try:
+        vocab.normalise(node.plain())
+    except FactsError as exc:
+        where = node.value.get(exc.field)
+        span = node.key_spans.get(exc.field) if where is None or exc.message.startswith("ukendt faktum") else where.span
+        diags.error(f"eksemplets faktum '{exc.field}': {exc.message}", span or node.span,
+                    hint=did_you_mean(exc.field, vocab.facts) if exc.message.startswith("ukendt faktum") else None)
+
+
+def _check_numbering(sections: list[Section], node: Node, diags: Diagnostics) -> None:
+    """Top-level sections run 1, 2, 3 …; subsections 7.1, 7.2 … follow their parent."""
+    expected_top, seen = 1, set()
+    for section in sections:
+        parts = section.number.split(".")
+        if not all(p.isdigit() for p in parts):
+            diags.error(f"afsnitsnummeret '{section.number}' skal være tal, fx '3' eller '7.1'", node.span)
+            continue
+        if section.number in seen:
+            diags.error(f"afsnit {section.number} står to gange", node.span)
+        seen.add(section.number)
+        if len(parts) == 1:
+            while int(parts[0]) > expected_top:
+                diags.error(f"afsnit {expected_top} mangler (før afsnit {section.number} {section.title})", node.span,
+                            hint="aftalens afsnit skal stå i rækkefølge uden huller")
+                expected_top += 1
+            expected_top = max(expected_top, int(parts[0]) + 1)
+        elif ".".join(parts[:-1]) not in seen:
+            diags.error(f"afsnit {section.number} står uden sit overafsnit {'.'.join(parts[:-1])}", node.span)
+
+
+def _check_never_true(rules: list[Rule], vocab: Vocabulary, diags: Diagnostics) -> None:
+    constants = constants_by_fact([r.expr for r in rules if r.expr is not None], vocab)
+    for rule in rules:
+        if rule.compiled is None or rule.expr is None:
+            continue
+        cases = grid(facts_of([rule.expr], vocab), constants, vocab)
+        if cases is not None and not any(rule.compiled.fn(case) for case in cases):
+            diags.error(f"reglen '{rule.id}' kan aldrig være opfyldt", rule.expr.span,
+                        context=f"afsnit {rule.section}, regel {rule.id}",
+                        hint="to betingelser udelukker hinanden; tjek grænserne og 'og'/'eller'")
+
+
+def _check_section_refs(agreement: Agreement, top: dict[str, Node], diags: Diagnostics) -> None:
+    numbers = [s.number for s in agreement.sections]
+    refs = [(u.section, "unknowns") for u in agreement.unknowns]
+    refs.append((agreement.termination.get("section"), "termination"))
+    for ref, key in refs:
+        if ref and ref not in numbers:
+            diags.error(f"henvisning til afsnit {ref}, som ikke findes", top[key].span,
+                        expected=", ".join(numbers), hint=did_you_mean(ref, numbers))

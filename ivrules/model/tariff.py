@@ -1,0 +1,482 @@
+"""The ``tariff:`` part of an agreement file (``Node`` tree) → a typed, compiled tariff model.
+
+A tariff says what a course costs and who pays it. It is written in the rule
+language: amounts are quantities (``2999 kr.``, ``70 %``), the schedule that
+applies to a course and the billing rules are rule expressions, checked and
+compiled like the agreement's other rules. An amount the agreement does not
+state is ``{unknown: <id>}``, pointing at one of the file's ``unknowns``; the
+engine then says it cannot compute, and why. Every mistake is collected with
+its span. ``ivrules.engine.quote`` prices one course with the model.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass, field, replace
+from decimal import ROUND_HALF_UP, Decimal
+
+from ivrules.errors import AgreementError
+from ivrules.lang import nodes as n
+from ivrules.lang.compiler import Compiled
+from ivrules.lang.parser import parse_rule
+from ivrules.lang.vocabulary import Vocabulary
+from ivrules.model.loader import Diagnostics, Node, did_you_mean, expect, fields, text_of
+from ivrules.source import ScalarText, Span
+
+ØRE = Decimal("0.01")
+HUNDRED = Decimal(100)
+SHARES = ("region", "kommune")
+COUNT_DAYS = {
+    "calendar": "alle dage fra startdato til slutdato, begge medregnet",
+    "dose_days": "dage med dosis: forløbets dage minus dage uden dosis",
+}
+EFFECTS = ("unknown", "note", "flag")
+TOP_REQUIRED = ("section", "financing", "schedules", "invoice_date")
+TOP_OPTIONAL = ("count_days", "beyond_last_day", "rules", "interpretation")
+
+# (rule expression node, vocabulary, diagnostics, context) → (AST, compiled rule, source text)
+ExpressionReader = Callable[[Node, Vocabulary, Diagnostics, str], "tuple[n.Expr | None, Compiled | None, str]"]
+RefsReader = Callable[[Node | None, Diagnostics], tuple[str, ...]]
+
+
+@dataclass(frozen=True)
+class Amount:
+    """An amount the agreement states, or the reason it does not (an ``unknowns`` text)."""
+
+    value: Decimal | None
+    unknown: str | None = None
+
+
+@dataclass(frozen=True)
+class Financing:
+    """Who pays what share, in percent; ``remainder`` takes what is left after rounding."""
+
+    region: Decimal
+    kommune: Decimal
+    remainder: str = "kommune"
+
+    def split(self, total: Decimal) -> tuple[Decimal, Decimal]:
+        """(region share, municipality share): one rounded half up to the øre, the other the rest."""
+        if self.remainder == "kommune":
+            region = (total * self.region / HUNDRED).quantize(ØRE, rounding=ROUND_HALF_UP)
+            return region, total - region
+        kommune = (total * self.kommune / HUNDRED).quantize(ØRE, rounding=ROUND_HALF_UP)
+        return total - kommune, kommune
+
+
+@dataclass(frozen=True)
+class Band:
+    """Days ``from_day``–``to_day`` of a course: one course amount, or an amount per day."""
+
+    from_day: int
+    to_day: int
+    amount: Amount
+    per_day: bool
+    text: str
+
+
+@dataclass(frozen=True)
+class Category:
+    """One value of a category fact (tyngdekategori) with its flat course amount."""
+
+    value: int
+    amount: Amount
+    text: str
+    financing: Financing | None = None
+
+
+@dataclass(frozen=True)
+class Schedule:
+    """One way of pricing a course; the first schedule whose ``applies`` holds is used."""
+
+    id: str
+    title: str
+    applies: Compiled | None
+    bands: tuple[Band, ...] = ()
+    by: str | None = None  # the category fact's JSON name
+    categories: tuple[Category, ...] = ()
+    per_minute: Amount | None = None
+    interpretations: tuple[str, ...] = ()
+    applies_expr: n.Expr | None = None  # the AST of ``applies``, so revisions can be compared (ivrules.diff.revisions)
+    # A tariff the agreement has, but whose form and amounts it does not state: ``unknown: <id>``.
+    unknown: Amount | None = None
+
+    @property
+    def kind(self) -> str:
+        if self.categories:
+            return "categories"
+        if self.unknown is not None:
+            return "unknown"
+        return "registered_time" if self.per_minute is not None else "bands"
+
+    @property
+    def last_day(self) -> int:
+        return self.bands[-1].to_day if self.bands else 0
+
+    def category(self, value: object) -> Category | None:
+        return next((c for c in self.categories if c.value == value), None)
+
+
+@dataclass(frozen=True)
+class BillingRule:
+    """A billing rule: when ``when`` holds, the price is unknown, a note is added, or a flag is set."""
+
+    id: str
+    when: Compiled
+    effect: str
+    text: str
+    flag: str | None = None
+    interpretations: tuple[str, ...] = ()
+    when_expr: n.Expr | None = None  # the AST of ``when``, so revisions can be compared (ivrules.diff.revisions)
+
+
+@dataclass(frozen=True)
+class Beyond:
+    """What happens to the days after the last band: a flag and a Danish explanation."""
+
+    flag: str
+    text: str
+
+
+@dataclass(frozen=True)
+class Tariff:
+    """The executable tariff of one agreement revision."""
+
+    section: str
+    financing: Financing
+    schedules: tuple[Schedule, ...]
+    invoice_date: str  # the date fact whose quarter a course is invoiced in
+    count_days: str = "calendar"
+    beyond: Beyond | None = None
+    rules: tuple[BillingRule, ...] = ()
+    interpretations: tuple[str, ...] = ()
+    reads: frozenset[str] = field(default=frozenset())
+
+    @property
+    def needs_days(self) -> bool:
+        return any(s.bands for s in self.schedules)
+
+
+@dataclass(frozen=True)
+class ReadContext:
+    """What the tariff reader needs from the rest of the agreement file."""
+
+    vocab: Vocabulary
+    sections: tuple[str, ...]
+    unknowns: Mapping[str, str]  # id → the Danish text
+    expression: ExpressionReader
+    interpretation_refs: RefsReader
+
+
+def read_tariff(node: Node, ctx: ReadContext, diags: Diagnostics) -> Tariff | None:
+    """Build the tariff model from the ``tariff:`` mapping; mistakes go to ``diags``."""
+    f = fields(node, diags, TOP_REQUIRED, TOP_OPTIONAL)
+    if f is None or any(k not in f for k in TOP_REQUIRED):
+        return None
+    section = text_of(f["section"], diags) or ""
+    if section and section not in ctx.sections:
+        diags.error(f"takstdelen henviser til afsnit {section}, som ikke findes", f["section"].span,
+                    expected=", ".join(ctx.sections), hint=did_you_mean(section, ctx.sections))
+    context = f"takster, afsnit {section}"
+    financing = read_financing(f["financing"], diags, context)
+    schedules = _schedules(f["schedules"], ctx, diags, context)
+    count_days = _choice(f.get("count_days"), COUNT_DAYS, diags, "calendar")
+    tariff = Tariff(
+        section=section, financing=financing or Financing(Decimal(0), Decimal(0)), schedules=schedules,
+        invoice_date=_date_fact(f["invoice_date"], ctx.vocab, diags), count_days=count_days,
+        beyond=_beyond(f.get("beyond_last_day"), diags),
+        rules=_rules(f.get("rules"), ctx, diags, context),
+        interpretations=ctx.interpretation_refs(f.get("interpretation"), diags),
+    )
+    _check_days(tariff, node, diags, context)
+    return replace(tariff, reads=_reads(tariff, ctx.vocab))
+
+
+def read_financing(node: Node, diags: Diagnostics, context: str) -> Financing | None:
+    """``{region: 70 %, kommune: 30 %, remainder: kommune}``; the shares must add up to 100 %."""
+    f = fields(node, diags, SHARES, ("remainder",))
+    if f is None or any(k not in f for k in SHARES):
+        return None
+    shares = [quantity(f[k], "%", diags, context) for k in SHARES]
+    if shares[0] is None or shares[1] is None:
+        return None
+    if shares[0] + shares[1] != HUNDRED:
+        diags.error(f"andelene giver {shares[0] + shares[1]} %, ikke 100 %", node.span, context=context,
+                    hint="regionens og kommunens andel skal tilsammen være 100 %")
+    remainder = _choice(f.get("remainder"), {k: k for k in SHARES}, diags, "kommune")
+    return Financing(shares[0], shares[1], remainder)
+
+
+_PREFIX = "beløb = "
+
+
+@dataclass(frozen=True)
+class _Prefixed(ScalarText):
+    """A scalar read as ``beløb = <scalar>``: spans skip the prefix and land in the scalar."""
+
+    inner: ScalarText | None = None
+
+    def span(self, start: int, end: int) -> Span:
+        assert self.inner is not None
+        shift = len(_PREFIX)
+        return self.inner.span(max(start - shift, 0), max(end - shift, 1))
+
+
+def quantity(node: Node, unit: str, diags: Diagnostics, context: str) -> Decimal | None:
+    """A quantity in the rule language (``2999 kr.``, ``70 %``), read with the rule parser.
+
+    The value is parsed as the right side of a comparison so the grammar's own
+    NUMBER and UNIT tokens (and its friendly errors) decide what a quantity is.
+    """
+    if not isinstance(node.value, str):
+        diags.error(f"{node.path} skal være et beløb med enhed", node.span, context=context,
+                    expected=f"fx '{_example(unit)}'", hint="skriv enheden efter tallet")
+        return None
+    scalar = node.text
+    assert scalar is not None
+    wrapped = _Prefixed(_PREFIX + scalar.value, scalar.source, scalar.start, scalar.end, scalar.style, inner=scalar)
+    try:
+        expr = parse_rule(wrapped.value, wrapped)
+    except AgreementError as exc:
+        diags.extend(d.__class__(d.message, d.span, d.expected, d.hint, context) for d in exc.diagnostics)
+        return None
+    if not (isinstance(expr, n.Compare) and expr.left == n.Name("beløb") and isinstance(expr.right, n.Quantity)):
+        diags.error(f"'{scalar.value}' er ikke et beløb", node.span, context=context, expected=f"fx '{_example(unit)}'")
+        return None
+    return _checked_quantity(expr.right, unit, node, diags, context)
+
+
+def _checked_quantity(value: n.Quantity, unit: str, node: Node, diags: Diagnostics, context: str) -> Decimal | None:
+    if value.unit != unit:
+        diags.error(f"enheden skal være '{unit}', ikke '{value.unit or 'ingen'}'", value.span or node.span,
+                    context=context, expected=f"fx '{_example(unit)}'")
+        return None
+    if unit == "kr." and value.value != value.value.quantize(ØRE):
+        diags.error(f"beløbet {value.value} kr. har mere end to decimaler", value.span or node.span, context=context,
+                    hint="beløb skrives uden tusindtalsskilletegn og med punktum før ører: 2999 kr. eller 333.50 kr.")
+        return None
+    return value.value
+
+
+def _example(unit: str) -> str:
+    return {"kr.": "2999 kr.", "%": "70 %"}.get(unit, f"1 {unit}")
+
+
+def amount(node: Node, ctx: ReadContext, diags: Diagnostics, context: str) -> Amount | None:
+    """An amount: a quantity in kr., or ``{unknown: <id>}`` for an amount the agreement does not state."""
+    if isinstance(node.value, dict):
+        f = fields(node, diags, ("unknown",))
+        ident = text_of(f.get("unknown"), diags) if f else None
+        if ident is None:
+            return None
+        if ident not in ctx.unknowns:
+            diags.error(f"ukendt 'unknowns'-id '{ident}'", f["unknown"].span if f else node.span, context=context,
+                        expected="et id fra filens 'unknowns'", hint=did_you_mean(ident, ctx.unknowns))
+            return None
+        return Amount(None, ctx.unknowns[ident])
+    value = quantity(node, "kr.", diags, context)
+    return Amount(value) if value is not None else None
+
+
+def _choice(node: Node | None, choices: Mapping[str, str], diags: Diagnostics, default: str) -> str:
+    if node is None:
+        return default
+    word = text_of(node, diags)
+    if word is None:
+        return default
+    if word not in choices:
+        diags.error(f"ukendt værdi '{word}' for {node.path}", node.span,
+                    expected=", ".join(f"{k} ({v})" if k != v else k for k, v in choices.items()),
+                    hint=did_you_mean(word, choices))
+        return default
+    return word
+
+
+def _date_fact(node: Node, vocab: Vocabulary, diags: Diagnostics) -> str:
+    term = text_of(node, diags) or ""
+    fact = vocab.by_term.get(term) or vocab.facts.get(term)
+    if fact is None or fact.type != "date":
+        dates = [f.term for f in vocab.facts.values() if f.type == "date"]
+        diags.error(f"'{term}' er ikke et datofaktum", node.span, expected=", ".join(dates),
+                    hint=did_you_mean(term, dates))
+        return "end_date"
+    return fact.name
+
+
+def _beyond(node: Node | None, diags: Diagnostics) -> Beyond | None:
+    if node is None:
+        return None
+    f = fields(node, diags, ("flag", "text"))
+    if not f or "flag" not in f or "text" not in f:
+        return None
+    return Beyond(text_of(f["flag"], diags) or "", (text_of(f["text"], diags) or "").strip())
+
+
+def _list(node: Node | None, diags: Diagnostics) -> list[Node]:
+    if node is None or not expect(node, list, diags):
+        return []
+    return list(node.value)
+
+
+def _schedules(node: Node, ctx: ReadContext, diags: Diagnostics, context: str) -> tuple[Schedule, ...]:
+    out: list[Schedule] = []
+    for item in _list(node, diags):
+        schedule = _schedule(item, ctx, diags, context)
+        if schedule is not None and any(s.id == schedule.id for s in out):
+            diags.error(f"takstskemaet '{schedule.id}' står to gange", item.span, context=context)
+        elif schedule is not None:
+            out.append(schedule)
+    if node.value == []:
+        diags.error("takstdelen har ingen takstskemaer", node.span, context=context)
+    return tuple(out)
+
+
+def _schedule(node: Node, ctx: ReadContext, diags: Diagnostics, context: str) -> Schedule | None:
+    f = fields(node, diags, ("id", "title"),
+               ("applies", "bands", "by", "categories", "per_minute", "unknown", "interpretation"))
+    if not f or "id" not in f or "title" not in f:
+        return None
+    ident = text_of(f["id"], diags) or "?"
+    context = f"{context}, takstskema {ident}"
+    kinds = [k for k in ("bands", "categories", "per_minute", "unknown") if k in f]
+    if len(kinds) != 1:
+        diags.error("et takstskema skal have præcis én af 'bands', 'categories', 'per_minute' og 'unknown'", node.span,
+                    context=context, hint=f"fik {', '.join(kinds) or 'ingen'}")
+        return None
+    applies_expr, applies = None, None
+    if "applies" in f:
+        applies_expr, applies, _ = ctx.expression(f["applies"], ctx.vocab, diags, context)
+    return Schedule(
+        id=ident, title=text_of(f["title"], diags) or "", applies=applies, applies_expr=applies_expr,
+        bands=_bands(f.get("bands"), ctx, diags, context),
+        by=_category_fact(f, ctx.vocab, diags, context),
+        categories=_categories(f.get("categories"), ctx, diags, context),
+        per_minute=amount(f["per_minute"], ctx, diags, context) if "per_minute" in f else None,
+        interpretations=ctx.interpretation_refs(f.get("interpretation"), diags),
+        unknown=_unknown_schedule(f["unknown"], ctx, diags, context) if "unknown" in f else None,
+    )
+
+
+def _unknown_schedule(node: Node, ctx: ReadContext, diags: Diagnostics, context: str) -> Amount | None:
+    """``unknown: <id>``: the agreement has this tariff, but the id's text says what it does not state."""
+    if isinstance(node.value, str):
+        node = Node({"unknown": node}, node.span, node.path, key_spans={"unknown": node.span})
+    return amount(node, ctx, diags, context)
+
+
+def _bands(node: Node | None, ctx: ReadContext, diags: Diagnostics, context: str) -> tuple[Band, ...]:
+    out: list[Band] = []
+    items = _list(node, diags)
+    for item in items:
+        band = _band(item, ctx, diags, context)
+        if band is not None:
+            out.append(band)
+    if len(out) == len(items):  # a band that could not be read would only cause follow-on errors
+        _check_contiguous(out, items, diags, context)
+    return tuple(out)
+
+
+def _band(item: Node, ctx: ReadContext, diags: Diagnostics, context: str) -> Band | None:
+    f = fields(item, diags, ("from_day", "to_day", "text"), ("course", "per_day"))
+    if not f or not all(k in f for k in ("from_day", "to_day", "text")):
+        return None
+    priced = [k for k in ("course", "per_day") if k in f]
+    if len(priced) != 1:
+        diags.error("et dagsinterval skal have enten 'course' (én takst for forløbet) eller 'per_day'",
+                    item.span, context=context)
+        return None
+    value = amount(f[priced[0]], ctx, diags, context)
+    days = [f[k].value if expect(f[k], int, diags) else None for k in ("from_day", "to_day")]
+    if value is None or days[0] is None or days[1] is None:
+        return None
+    return Band(days[0], days[1], value, priced[0] == "per_day", (text_of(f["text"], diags) or "").strip())
+
+
+def _check_contiguous(bands: list[Band], items: list[Node], diags: Diagnostics, context: str) -> None:
+    """Bands start at day 1 and follow each other without gaps or overlaps."""
+    expected = 1
+    for band, item in zip(bands, items, strict=True):
+        if band.from_day != expected or band.to_day < band.from_day:
+            diags.error(f"dagsintervallet {band.from_day}-{band.to_day} passer ikke; forventede et interval fra dag "
+                        f"{expected}", item.value["from_day"].span, context=context,
+                        hint="intervallerne skal starte på dag 1 og følge hinanden uden huller eller overlap")
+            return
+        expected = band.to_day + 1
+
+
+def _category_fact(f: dict[str, Node], vocab: Vocabulary, diags: Diagnostics, context: str) -> str | None:
+    if "categories" not in f and "by" not in f:
+        return None
+    if "by" not in f or "categories" not in f:
+        diags.error("'by' og 'categories' hører sammen", (f.get("by") or f["categories"]).span, context=context,
+                    hint="skriv 'by: tyngdekategori' over 'categories'")
+        return None
+    term = text_of(f["by"], diags) or ""
+    fact = vocab.by_term.get(term)
+    if fact is None or fact.type != "number" or fact.unit is not None:
+        numbers = [x.term for x in vocab.facts.values() if x.type == "number" and x.unit is None]
+        diags.error(f"'{term}' er ikke et kategorifaktum (et tal uden enhed)", f["by"].span, context=context,
+                    expected=", ".join(numbers), hint=did_you_mean(term, numbers))
+        return None
+    return fact.name
+
+
+def _categories(node: Node | None, ctx: ReadContext, diags: Diagnostics, context: str) -> tuple[Category, ...]:
+    out: list[Category] = []
+    for item in _list(node, diags):
+        f = fields(item, diags, ("category", "course", "text"), ("financing",))
+        if not f or not all(k in f for k in ("category", "course", "text")) or not expect(f["category"], int, diags):
+            continue
+        value = f["category"].value
+        if any(c.value == value for c in out):
+            diags.error(f"kategori {value} står to gange", f["category"].span, context=context)
+            continue
+        price = amount(f["course"], ctx, diags, context)
+        financing = read_financing(f["financing"], diags, context) if "financing" in f else None
+        if price is not None:
+            out.append(Category(value, price, (text_of(f["text"], diags) or "").strip(), financing))
+    return tuple(out)
+
+
+def _rules(node: Node | None, ctx: ReadContext, diags: Diagnostics, context: str) -> tuple[BillingRule, ...]:
+    out: list[BillingRule] = []
+    for item in _list(node, diags):
+        f = fields(item, diags, ("id", "when", "effect", "text"), ("flag", "interpretation"))
+        if not f or not all(k in f for k in ("id", "when", "effect", "text")):
+            continue
+        ident = text_of(f["id"], diags) or "?"
+        rule_context = f"{context}, afregningsregel {ident}"
+        when_expr, compiled, _ = ctx.expression(f["when"], ctx.vocab, diags, rule_context)
+        effect = _choice(f["effect"], {e: e for e in EFFECTS}, diags, "note")
+        flag = text_of(f["flag"], diags) if "flag" in f else None
+        if (effect == "flag") != (flag is not None):
+            diags.error("'flag' skal angives, når og kun når effect er 'flag'", item.span, context=rule_context)
+        if compiled is not None:
+            out.append(BillingRule(ident, compiled, effect, (text_of(f["text"], diags) or "").strip(), flag,
+                                   ctx.interpretation_refs(f.get("interpretation"), diags), when_expr))
+    return tuple(out)
+
+
+def _check_days(tariff: Tariff, node: Node, diags: Diagnostics, context: str) -> None:
+    if tariff.beyond is not None and not tariff.needs_days:
+        diags.error("'beyond_last_day' kræver takstskemaer med dagsintervaller ('bands')", node.span, context=context)
+    ends = {s.last_day for s in tariff.schedules if s.bands}
+    if tariff.beyond is not None and len(ends) > 1:
+        diags.error(f"skemaerne slutter på forskellige dage ({', '.join(map(str, sorted(ends)))}), "
+                    "men 'beyond_last_day' gælder dem alle", node.span, context=context)
+
+
+def _reads(tariff: Tariff, vocab: Vocabulary) -> frozenset[str]:
+    """Every fact a price can depend on: the expressions' facts, the days, categories and minutes."""
+    out: set[str] = set()
+    compiled = [s.applies for s in tariff.schedules if s.applies] + [r.when for r in tariff.rules]
+    for item in compiled:
+        out |= item.all_reads()
+    if tariff.needs_days:
+        out |= {"start_date", "end_date"} | ({"days_without_dose"} if tariff.count_days == "dose_days" else set())
+    out.update(s.by for s in tariff.schedules if s.by)
+    if any(s.per_minute is not None for s in tariff.schedules):
+        out.add("registered_minutes")
+    out.add(tariff.invoice_date)
+    return frozenset(x for x in out if x in vocab.facts)
+

@@ -1,0 +1,1 @@
+"""Registers of courses → settlement: invoices per municipality and quarter, rejected rows, activity."""

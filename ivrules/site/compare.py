@@ -1,0 +1,258 @@
+"""Book + date → the regions side by side, topic by topic (``ivrules compare``).
+
+Nothing here is a hand-kept table: each cell is derived from the revision in
+force on the date. A rule belongs to the first topic whose facts it reads (so
+"hvis behandling = antibiotika så doser_pr_døgn <= 3" is about doses, not
+treatments); its text is the rule's own Danish sentence (``to_danish``) and
+its limits the constants the rules compare the facts with
+(``constants_by_fact``). Tariffs and the split come from the tariff model. A
+topic no rule speaks to is "ukendt", with the agreement's own unknowns about it.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Iterable
+from dataclasses import dataclass, field
+from decimal import Decimal
+from typing import Any
+
+from ivrules import danish
+from ivrules.engine.book import Book
+from ivrules.errors import LookupError_
+from ivrules.lang import nodes as n
+from ivrules.lang.cases import constants_by_fact
+from ivrules.lang.printer import to_danish
+from ivrules.lang.vocabulary import Vocabulary
+from ivrules.model.agreement import Agreement, Rule
+from ivrules.model.tariff import Amount, Band, Financing, Schedule, Tariff
+
+UNKNOWN = "ukendt"
+
+
+@dataclass(frozen=True)
+class Topic:
+    """One row of the comparison and the facts (or model parts) that decide what belongs in it."""
+
+    id: str
+    title: str
+    facts: tuple[str, ...] = ()
+
+
+EXCEPTIONS = Topic("undtagelser", "Undtagelser", ("on_island",))
+# Rule topics in priority order: a rule goes to the first one whose facts it reads.
+RULE_TOPICS = (
+    Topic("alder", "Aldersgrænse", ("age_years", "birth_date")),
+    Topic("doser_pr_døgn", "Doser pr. døgn", ("doses_per_day",)),
+    Topic("doser_på_hospitalet", "Doser givet på hospitalet", ("doses_given_in_hospital",)),
+    Topic("tidsrum", "Tidsrum", ("dose_times",)),
+    Topic("systemer", "Infusionssystemer", ("system",)),
+    Topic("adgang", "IV-adgang", ("access",)),
+    EXCEPTIONS,
+    Topic("behandlinger", "Behandlinger", ("treatment",)),
+)
+OTHER = Topic("øvrige_krav", "Øvrige krav")
+CONSENT = Topic("accept", "Kommunens accept")
+TARIFF = Topic("takster", "Takster", ("tariff",))
+SPLIT = Topic("fordeling", "Fordeling region/kommune", ("financing",))
+TOPICS = (*RULE_TOPICS, OTHER, CONSENT, TARIFF, SPLIT)
+
+
+@dataclass
+class Cell:
+    """What one region's revision says about one topic."""
+
+    status: str  # "stated", "unknown" or "no_agreement"
+    texts: list[str] = field(default_factory=list)
+    rules: list[str] = field(default_factory=list)
+    unknowns: list[str] = field(default_factory=list)
+    limits: dict[str, list[str]] = field(default_factory=dict)
+
+    def to_dict(self) -> dict[str, Any]:
+        return {"status": self.status, "texts": self.texts, "rules": self.rules, "unknowns": self.unknowns,
+                "limits": self.limits}
+
+
+@dataclass(frozen=True)
+class Column:
+    """One region: the revision in force on the date, or why there is none."""
+
+    region: str
+    revision: str | None
+    title: str
+    note: str = ""
+
+    def to_dict(self) -> dict[str, Any]:
+        return {"region": self.region, "revision": self.revision, "title": self.title, "note": self.note}
+
+
+@dataclass(frozen=True)
+class Comparison:
+    """The regions side by side on one date."""
+
+    date: dt.date
+    columns: tuple[Column, ...]
+    rows: tuple[tuple[Topic, dict[str, Cell]], ...]
+
+    def to_dict(self) -> dict[str, Any]:
+        """The JSON form of ``ivrules compare --json``."""
+        return {
+            "date": self.date.isoformat(),
+            "regions": [c.to_dict() for c in self.columns],
+            "topics": [{"id": t.id, "title": t.title, "cells": {r: c.to_dict() for r, c in cells.items()}}
+                       for t, cells in self.rows],
+        }
+
+    def to_text(self) -> str:
+        """The comparison for a terminal: one block per topic, one line (or more) per region."""
+        width = max(len(c.region) for c in self.columns) + 2
+        out = [f"Regionernes aftaler den {danish.date(self.date)}", ""]
+        for column in self.columns:
+            out.append(f"  {column.region:<{width}}{column.revision or 'ingen aftale'}  {column.title}".rstrip())
+            if column.note:
+                out.append(f"  {'':<{width}}{column.note}")
+        for topic, cells in self.rows:
+            out += ["", topic.title]
+            for region, cell in cells.items():
+                lines = _cell_lines(cell)
+                out.append(f"  {region:<{width}}{lines[0]}")
+                out.extend(f"  {'':<{width}}{line}" for line in lines[1:])
+        return "\n".join(out)
+
+
+def _cell_lines(cell: Cell) -> list[str]:
+    if cell.status == "no_agreement":
+        return ["ingen aftale"]
+    head = cell.texts if cell.status == "stated" else [UNKNOWN]
+    return head + [f"  {UNKNOWN}: {u}" if cell.status == "stated" else f"  {u}" for u in cell.unknowns]
+
+
+def compare(book: Book, on: dt.date) -> Comparison:
+    """Every region's revision in force on ``on``, topic by topic."""
+    columns: list[Column] = []
+    agreements: dict[str, Agreement | None] = {}
+    for region in book.regions:
+        agreement, column = _column(book, region, on)
+        columns.append(column)
+        agreements[region] = agreement
+    rows = tuple((topic, {region: _cell(topic, agreement, book.vocabulary) if agreement else Cell("no_agreement")
+                          for region, agreement in agreements.items()}) for topic in TOPICS)
+    return Comparison(on, tuple(columns), rows)
+
+
+def _column(book: Book, region: str, on: dt.date) -> tuple[Agreement | None, Column]:
+    try:
+        agreement = book.agreement(region, on)
+    except LookupError_ as exc:
+        return None, Column(region, None, "", str(exc))
+    line = book.accession.line_for(region, agreement.effective)
+    note = ""
+    if line is not None and not (line.all_from is not None and on >= line.all_from):
+        note = "Gælder kommuner, der har tiltrådt aftalen"
+        note += f"; de øvrige følger udgaven af {line.fallback}." if line.fallback else "."
+    return agreement, Column(region, agreement.revision, agreement.title, note)
+
+
+def _cell(topic: Topic, agreement: Agreement, vocab: Vocabulary) -> Cell:
+    unknowns = [u.text for u in agreement.unknowns if u.about in topic.facts]
+    if topic is TARIFF and agreement.tariff is not None:
+        unknowns = list(dict.fromkeys([*unknown_amounts(agreement.tariff), *unknowns]))
+        if all(s.unknown is not None for s in agreement.tariff.schedules):
+            return Cell("unknown", unknowns=unknowns)
+        return Cell("stated", tariff_texts(agreement.tariff), unknowns=unknowns)
+    if topic is SPLIT and agreement.tariff is not None:
+        return Cell("stated", financing_texts(agreement.tariff))
+    rules = [r for r in agreement.rules if topic_of(r, vocab) is topic]
+    if rules:
+        return Cell("stated", [rule_text(r, vocab) for r in rules], [r.id for r in rules],
+                    limits=_limits(rules, topic, vocab))
+    return Cell("unknown", unknowns=unknowns)
+
+
+def topic_of(rule: Rule, vocab: Vocabulary) -> Topic:
+    """The topic a rule belongs to: the first whose facts it reads; conditions without a trigger are consent."""
+    if rule.expr is None:
+        return CONSENT
+    read = facts_read(rule.expr, vocab)
+    found = next((t for t in RULE_TOPICS if read & set(t.facts)), None)
+    if found is not None:
+        return found
+    return EXCEPTIONS if isinstance(rule.expr, n.Not) or getattr(rule.expr, "negated", False) else OTHER
+
+
+def facts_read(expr: n.Expr, vocab: Vocabulary) -> set[str]:
+    """The JSON names of the facts an expression mentions."""
+    return {vocab.by_term[x.term].name for x in n.walk(expr) if isinstance(x, n.Name) and x.term in vocab.by_term}
+
+
+def rule_text(rule: Rule, vocab: Vocabulary) -> str:
+    """A requirement as its Danish sentence; a condition with the situation it applies in."""
+    if rule.kind != "condition":
+        return to_danish(rule.expr, vocab) if rule.expr is not None else rule.explain
+    when = to_danish(rule.expr, vocab).rstrip(".") if rule.expr is not None else ""
+    return f"Betingelse{' når ' + when[:1].lower() + when[1:] if when else ''}: {rule.condition}."
+
+
+def _limits(rules: Iterable[Rule], topic: Topic, vocab: Vocabulary) -> dict[str, list[str]]:
+    found = constants_by_fact([r.expr for r in rules if r.expr is not None], vocab)
+    return {name: sorted(_plain(v) for v in values) for name, values in found.items() if name in topic.facts}
+
+
+def _plain(value: object) -> str:
+    if isinstance(value, tuple):
+        return "-".join(danish.clock(int(x)) for x in value)
+    if isinstance(value, dt.date):
+        return value.isoformat()
+    return str(value)
+
+
+def tariff_texts(tariff: Tariff) -> list[str]:
+    """The tariff model in Danish: each schedule with its bands, categories or rate, then the billing rules."""
+    out = [f"{s.title}: {'; '.join(_schedule_parts(s))}" for s in tariff.schedules]
+    if tariff.beyond is not None:
+        out.append(tariff.beyond.text)
+    out.extend(rule.text for rule in tariff.rules)
+    return out
+
+
+def _schedule_parts(schedule: Schedule) -> list[str]:
+    if schedule.bands:
+        return [_band(b) for b in schedule.bands]
+    if schedule.categories:
+        return [f"kategori {c.value}: {_amount(c.amount)}" for c in schedule.categories]
+    if schedule.per_minute is not None:
+        return [f"{_amount(schedule.per_minute)} pr. registreret minut"]
+    return [UNKNOWN]
+
+
+def unknown_amounts(tariff: Tariff) -> list[str]:
+    """The texts of every amount (or whole schedule) the tariff leaves unknown."""
+    amounts = [a for s in tariff.schedules for a in (*(b.amount for b in s.bands), *(c.amount for c in s.categories),
+                                                     s.per_minute, s.unknown) if a is not None]
+    return list(dict.fromkeys(a.unknown for a in amounts if a.unknown))
+
+
+def _band(band: Band) -> str:
+    days = f"dag {band.from_day}" if band.from_day == band.to_day else f"dag {band.from_day}-{band.to_day}"
+    return f"{days}: {_amount(band.amount)}{' pr. dag' if band.per_day else ' for forløbet'}"
+
+
+def _amount(amount: Amount) -> str:
+    return danish.kroner(amount.value) if amount.value is not None else UNKNOWN
+
+
+def financing_texts(tariff: Tariff) -> list[str]:
+    """The financing split, and any category with a split of its own."""
+    out = [_split(tariff.financing)] if _known(tariff.financing) else []
+    for schedule in tariff.schedules:
+        out.extend(f"kategori {c.value}: {_split(c.financing)}" for c in schedule.categories
+                   if c.financing is not None and _known(c.financing))
+    return out
+
+
+def _split(financing: Financing) -> str:
+    return f"regionen {danish.number(financing.region)} %, kommunen {danish.number(financing.kommune)} %"
+
+
+def _known(financing: Financing) -> bool:
+    return financing.region + financing.kommune == Decimal(100)

@@ -1,0 +1,29 @@
+"""The site's "Ændringer" pages: what changed from each revision of a region's agreement to the next.
+
+Listed in ``ivrules.site.build.PAGES``, so the pages are built with the rest of the
+site from the same agreement files. The cases come from the examples and the rules'
+limits only (no search), so a page is the same every time it is built.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+
+from ivrules import danish
+from ivrules.diff.report import to_markdown
+from ivrules.diff.revisions import diff, revision_pairs
+from ivrules.site.render import Context, Page, markdown_inline, revision_path, revision_title
+
+CHANGES = "aendringer"
+
+
+def change_pages(ctx: Context) -> Iterator[Page]:
+    """One page per consecutive pair of revisions, under the newer revision."""
+    for region in ctx.book.regions:
+        for old, new in revision_pairs(ctx.book, region):
+            result = diff(old, new, search=0)
+            title = (f"Ændringer fra udgaven af {danish.date(old.agreement.effective)} "
+                     f"til udgaven af {danish.date(new.agreement.effective)}")
+            yield Page(revision_path(new.agreement, CHANGES),
+                       to_markdown(result, escape=markdown_inline, title_text=title),
+                       (ctx.region_name(region), revision_title(new.agreement), "Ændringer"))

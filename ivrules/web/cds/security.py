@@ -1,0 +1,263 @@
+"""A CDS Hooks call's ``Authorization`` header → trusted or not (CDS Hooks 2.0, "Trusting CDS Clients").
+
+Every call carries a JWT signed with the EHR's private key. ``Verifier.verify``
+accepts it only when: the algorithm is asymmetric (never ``none``, never HMAC),
+``iss`` is a configured issuer, the ``jku`` header (if any) is on that issuer's
+allow-list, the signature checks against the key named by ``kid``, ``aud`` is
+the URL of the endpoint being called, ``exp`` has not passed and lies at most
+five minutes ahead, and the ``jti`` has not been seen before. Anything else is
+an ``AuthError``; the router answers it with a bare 401 and logs only the reason.
+
+Settings come from a YAML file named by ``IVRULES_CDS_CONFIG``; development mode
+(``IVRULES_CDS_DEVELOPMENT=1``, off by default) skips the check and says so loudly.
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+import os
+import threading
+import time
+from collections import OrderedDict
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import httpx
+import jwt
+
+from ivrules.errors import AgreementError
+from ivrules.model.loader import Diagnostics, Node, expect, fields, read_yaml, text_of
+from ivrules.source import Source
+
+log = logging.getLogger("ivrules.web.cds")
+
+# Asymmetric algorithms only: the spec forbids "none" and every shared-secret (HMAC) algorithm.
+ALGORITHMS = ("RS256", "RS384", "RS512", "PS256", "PS384", "PS512", "ES256", "ES384", "ES512")
+MAX_LIFETIME = 300  # seconds: the spec has exp at most five minutes ahead
+LEEWAY = 30  # seconds of clock skew between the EHR and us
+JWKS_TTL = 300  # seconds a fetched JWK Set is trusted before it is fetched again
+CONFIG_ENV = "IVRULES_CDS_CONFIG"
+DEVELOPMENT_ENV = "IVRULES_CDS_DEVELOPMENT"
+DEVELOPMENT_WARNING = (
+    "UDVIKLINGSTILSTAND: CDS Hooks-kald godkendes UDEN at tjekke JWT. "
+    f"Må aldrig bruges med rigtige patientdata; fjern {DEVELOPMENT_ENV} i drift."
+)
+
+
+KeySet = tuple[dict[str, Any], ...]  # the JWKs of a JWK Set, as published
+
+
+class AuthError(Exception):
+    """The call is not from a trusted CDS client; the message is the reason, for the log only."""
+
+
+@dataclass(frozen=True)
+class Issuer:
+    """A trusted CDS client: its ``iss``, the JWK Set URLs it may name, and keys agreed out of band."""
+
+    iss: str
+    jku: tuple[str, ...] = ()
+    jwks: KeySet | None = None
+
+
+@dataclass(frozen=True)
+class Settings:
+    """Who is trusted, the service's public base URL (for ``aud`` and links), and development mode."""
+
+    issuers: dict[str, Issuer] = field(default_factory=dict)
+    base_url: str | None = None
+    development: bool = False
+
+    @classmethod
+    def from_env(cls, environ: Mapping[str, str] = os.environ) -> Settings:
+        """Settings from ``IVRULES_CDS_CONFIG`` (a YAML file) and ``IVRULES_CDS_DEVELOPMENT``."""
+        development = environ.get(DEVELOPMENT_ENV, "").strip().lower() in ("1", "true", "ja", "yes")
+        path = environ.get(CONFIG_ENV)
+        settings = read_settings(Path(path)) if path else cls()
+        return Settings(settings.issuers, settings.base_url, development)
+
+
+def read_settings(path: Path) -> Settings:
+    """The CDS settings file; its mistakes are raised together as located diagnostics."""
+    diags = Diagnostics()
+    try:
+        root = read_yaml(Source(str(path), path.read_text(encoding="utf-8")), diags)
+    except OSError:
+        diags.error(f"filen {path} kan ikke læses", None, hint=f"tjek stien i {CONFIG_ENV}")
+        root = None
+    f = fields(root, diags, ("issuers",), ("base_url",)) if root is not None else None
+    issuers: dict[str, Issuer] = {}
+    if f is not None and expect(f.get("issuers"), list, diags):
+        for node in f["issuers"].value:
+            issuer = _issuer(node, path.parent, diags)
+            if issuer is not None:
+                issuers[issuer.iss] = issuer
+    base_url = text_of(f["base_url"], diags) if f and "base_url" in f else None
+    if diags:
+        raise AgreementError(list(diags))
+    return Settings(issuers, base_url)
+
+
+def _issuer(node: Node, folder: Path, diags: Diagnostics) -> Issuer | None:
+    f = fields(node, diags, ("iss",), ("jku", "jwks_file"))
+    iss = text_of(f.get("iss"), diags) if f else None
+    if f is None or iss is None:
+        return None
+    jku = tuple(t for t in (text_of(n, diags) for n in f["jku"].value) if t) \
+        if "jku" in f and expect(f["jku"], list, diags) else ()
+    jwks = _jwks_file(f["jwks_file"], folder, diags) if "jwks_file" in f else None
+    if not jku and jwks is None:
+        diags.error(f"udstederen '{iss}' har hverken jku eller jwks_file", node.span,
+                    hint="angiv de JWK Set-adresser, EPJ må henvise til, eller en fil med nøglerne")
+    return Issuer(iss, jku, jwks)
+
+
+def _jwks_file(node: Node, folder: Path, diags: Diagnostics) -> KeySet | None:
+    name = text_of(node, diags)
+    if name is None:
+        return None
+    try:
+        return key_set(json.loads((folder / name).read_text(encoding="utf-8")))
+    except (OSError, ValueError, jwt.PyJWTError) as exc:
+        diags.error(f"JWK Set-filen '{name}' kan ikke bruges ({type(exc).__name__})", node.span,
+                    hint="filen skal være et JSON-objekt {\"keys\": [...]} med offentlige nøgler")
+        return None
+
+
+class ReplayCache:
+    """JWT ids seen while their tokens are valid; bounded, and full means refuse rather than forget."""
+
+    def __init__(self, size: int = 10_000) -> None:
+        self.size = size
+        self._seen: OrderedDict[tuple[str, str], float] = OrderedDict()
+        self._lock = threading.Lock()
+
+    def seen(self, key: tuple[str, str], expires: float, now: float) -> bool:
+        """True if ``key`` was seen before (or there is no room to remember it); else remember it."""
+        with self._lock:
+            while self._seen and next(iter(self._seen.values())) < now:
+                self._seen.popitem(last=False)
+            if key in self._seen or len(self._seen) >= self.size:
+                # Forgetting a live jti would let its token be replayed; refusing is the safe side.
+                return True
+            self._seen[key] = expires
+            return False
+
+
+class Verifier:
+    """Checks the JWT of each call; fetched JWK Sets are cached for ``JWKS_TTL`` seconds."""
+
+    def __init__(self, settings: Settings, *, transport: httpx.AsyncBaseTransport | None = None,
+                 replays: ReplayCache | None = None) -> None:
+        self.settings = settings
+        self.replays = replays or ReplayCache()
+        self._transport = transport
+        self._keysets: dict[str, tuple[float, KeySet]] = {}
+        if settings.development:
+            log.warning(DEVELOPMENT_WARNING)
+
+    async def allows(self, authorization: str | None, audience: str) -> bool:
+        """True when the call may be answered; a refusal is logged with its reason (never the token)."""
+        if self.settings.development:
+            log.warning("UDVIKLINGSTILSTAND: kald til %s er ikke godkendt med JWT", audience)
+            return True
+        try:
+            await self.verify(authorization, audience)
+        except AuthError as exc:
+            log.warning("CDS Hooks-kald afvist: %s", exc)
+            return False
+        return True
+
+    async def verify(self, authorization: str | None, audience: str) -> dict[str, Any]:
+        """The verified claims of the call's JWT; ``AuthError`` when it is not to be trusted."""
+        token = _bearer(authorization)
+        header, unverified = _peek(token)
+        alg, kid = header.get("alg"), header.get("kid")
+        if alg not in ALGORITHMS:
+            raise AuthError(f"algoritmen {alg!r} er ikke tilladt")
+        if not isinstance(kid, str):
+            raise AuthError("kid mangler i JWT-headeren")
+        iss = unverified.get("iss")
+        issuer = self.settings.issuers.get(iss) if isinstance(iss, str) else None
+        if issuer is None:
+            raise AuthError(f"udstederen {iss!r} er ikke betroet")
+        key = await self._key(issuer, header.get("jku"), kid, str(alg))
+        claims = _decode(token, key, str(alg), audience, issuer.iss)
+        self._check_fresh(issuer, claims)
+        return claims
+
+    def _check_fresh(self, issuer: Issuer, claims: dict[str, Any]) -> None:
+        now = time.time()
+        if float(claims["exp"]) > now + MAX_LIFETIME + LEEWAY:
+            raise AuthError("exp ligger mere end fem minutter ude i fremtiden")
+        if self.replays.seen((issuer.iss, str(claims["jti"])), float(claims["exp"]) + LEEWAY, now):
+            raise AuthError("jti er brugt før")
+
+    async def _key(self, issuer: Issuer, jku: Any, kid: str, alg: str) -> Any:
+        if jku is not None and jku not in issuer.jku:
+            raise AuthError(f"jku {jku!r} er ikke på udstederens liste")
+        if jku is not None:
+            keysets = [await self._fetch(jku)]
+        elif issuer.jwks is not None:
+            keysets = [issuer.jwks]
+        else:
+            keysets = [await self._fetch(url) for url in issuer.jku]
+        found = next((jwk for keyset in keysets for jwk in keyset if jwk.get("kid") == kid), None)
+        if found is None:
+            raise AuthError(f"ingen offentlig nøgle med kid {kid!r}")
+        if found.get("alg", alg) != alg:
+            raise AuthError(f"nøglen {kid!r} er til {found.get('alg')!r}, ikke {alg!r}")
+        try:
+            return jwt.PyJWK(found, algorithm=alg).key  # fails for a key of another type (an HMAC secret too)
+        except jwt.PyJWTError as exc:
+            raise AuthError(f"nøglen {kid!r} passer ikke til {alg} ({type(exc).__name__})") from None
+
+    async def _fetch(self, url: str) -> KeySet:
+        cached = self._keysets.get(url)
+        if cached is not None and cached[0] > time.monotonic():
+            return cached[1]
+        try:
+            async with httpx.AsyncClient(transport=self._transport, timeout=5.0) as client:
+                response = await client.get(url, headers={"Accept": "application/json"})
+                response.raise_for_status()
+                keyset = key_set(response.json())
+        except (httpx.HTTPError, ValueError, jwt.PyJWTError) as exc:
+            raise AuthError(f"JWK Set fra {url} kunne ikke hentes ({type(exc).__name__})") from None
+        self._keysets[url] = (time.monotonic() + JWKS_TTL, keyset)
+        return keyset
+
+
+def key_set(data: Any) -> KeySet:
+    """A JWK Set's keys, checked to hold at least one key PyJWT can use (``PyJWKSetError`` if not)."""
+    if not isinstance(data, dict):
+        raise jwt.PyJWKSetError("a JWK Set is a JSON object")
+    jwt.PyJWKSet.from_dict(data)
+    return tuple(k for k in data["keys"] if isinstance(k, dict))
+
+
+def _bearer(authorization: str | None) -> str:
+    scheme, _, token = (authorization or "").partition(" ")
+    if scheme.lower() != "bearer" or not token.strip():
+        raise AuthError("Authorization: Bearer <JWT> mangler")
+    return token.strip()
+
+
+def _peek(token: str) -> tuple[dict[str, Any], dict[str, Any]]:
+    """Header and claims before the signature is checked: only to choose the issuer and the key."""
+    try:
+        return jwt.get_unverified_header(token), jwt.decode(token, options={"verify_signature": False})
+    except jwt.PyJWTError:
+        raise AuthError("JWT kan ikke læses") from None
+
+
+def _decode(token: str, key: Any, alg: str, audience: str, iss: str) -> dict[str, Any]:
+    try:
+        claims: dict[str, Any] = jwt.decode(
+            token, key, algorithms=[alg], audience=audience, issuer=iss, leeway=LEEWAY,
+            options={"require": ["iss", "aud", "exp", "iat", "jti"]})
+    except jwt.PyJWTError as exc:
+        raise AuthError(f"JWT afvist ({type(exc).__name__})") from None
+    return claims
