@@ -33,7 +33,7 @@ sys.path.insert(0, str(ROOT))
 
 import ivrules  # noqa: E402
 from bench.bench_eligibility import latency_us  # noqa: E402  (one way of timing a single case)
-from ivrules.engine.quote import quote  # noqa: E402
+from ivrules.engine.course import quote  # noqa: E402
 from ivrules.money.register import settle_file  # noqa: E402
 
 HEADER = ("course_id", "municipality", "start_date", "end_date", "treatment", "system", "doses_per_day",

@@ -3,8 +3,8 @@
     IvrulesError                      anything ivrules raises on purpose
     ├── AgreementError                an agreement source has mistakes (all of them, with spans)
     ├── FactsError                    the facts of a question are wrong (names the field)
-    ├── RegisterError (settle.py)     a settlement register cannot be read as a whole (file:line:col)
-    ├── SiteError (render.py)         the readable agreements could not be rendered
+    ├── RegisterError (money.settle)     a settlement register cannot be read as a whole (file:line:col)
+    ├── SiteError (site.build)        the readable agreements could not be rendered
     └── LookupError_                  nothing to answer from
         ├── UnknownRegionError        no agreement for that region id
         ├── NoRevisionError           no revision of the region is in force on that date
@@ -16,7 +16,9 @@ is an answer (eligible ``None`` with the missing facts), not an error.
 
 from __future__ import annotations
 
+import difflib
 from dataclasses import dataclass, field
+from typing import Any
 
 from ivrules.source import Span
 
@@ -59,6 +61,19 @@ class Diagnostic:
 
 class IvrulesError(Exception):
     """The root of every error ivrules raises on purpose."""
+
+
+class Diagnostics(list[Diagnostic]):
+    """A collector: every stage appends; the caller raises once at the end."""
+
+    def error(self, message: str, span: Span | None, **kw: str | None) -> None:
+        self.append(Diagnostic(message, span, **kw))
+
+
+def did_you_mean(word: str, choices: list[str] | Any) -> str | None:
+    """A Danish "did you mean" for a misspelled name, or None."""
+    close = difflib.get_close_matches(word, list(choices), n=1, cutoff=0.6)
+    return f"mente du '{close[0]}'?" if close else None
 
 
 @dataclass

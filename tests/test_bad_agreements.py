@@ -10,7 +10,7 @@ from pathlib import Path
 
 import pytest
 
-from ivrules.engine.book import load_files
+from ivrules.engine.book import load
 from ivrules.errors import AgreementError
 from tests.conftest import AGREEMENTS, ROOT
 
@@ -22,7 +22,7 @@ def _message(path: Path) -> str:
     cwd = Path.cwd()
     os.chdir(ROOT)
     try:
-        load_files([relative], AGREEMENTS)
+        load(relative, root=AGREEMENTS)
     except AgreementError as exc:
         return str(exc) + "\n"
     finally:

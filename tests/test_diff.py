@@ -15,10 +15,9 @@ from ivrules.cli.main import app
 from ivrules.diff.cases import answer, search_cases
 from ivrules.diff.report import to_markdown, to_text
 from ivrules.diff.revisions import OUTCOME, WORDING, Revision, diff, from_text, resolve, word_diff
-from ivrules.engine.book import load_vocabulary
-from ivrules.errors import AgreementError, LookupError_
+from ivrules.errors import AgreementError, Diagnostics, LookupError_
 from ivrules.lang.vocabulary import Vocabulary
-from ivrules.model.loader import Diagnostics
+from ivrules.model.load import load_vocabulary
 from tests.conftest import AGREEMENTS
 
 MJ2020 = AGREEMENTS / "midtjylland" / "2020-06-01.yaml"

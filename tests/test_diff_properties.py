@@ -14,9 +14,9 @@ from hypothesis import strategies as st
 
 from ivrules.diff.cases import answer
 from ivrules.diff.revisions import Revision, diff, from_text
-from ivrules.engine.book import load_vocabulary
+from ivrules.errors import Diagnostics
 from ivrules.lang.vocabulary import Vocabulary
-from ivrules.model.loader import Diagnostics
+from ivrules.model.load import load_vocabulary
 from tests.conftest import AGREEMENTS
 
 TEXT = (AGREEMENTS / "midtjylland" / "2020-06-01.yaml").read_text(encoding="utf-8")

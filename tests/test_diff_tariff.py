@@ -17,10 +17,10 @@ from ivrules.diff.cases import answer
 from ivrules.diff.report import to_markdown, to_text
 from ivrules.diff.revisions import OUTCOME, WORDING, Diff, Revision, diff, from_text
 from ivrules.diff.tariff import cost, percent, read_register
-from ivrules.engine.book import load_vocabulary
-from ivrules.engine.quote import quote
+from ivrules.engine.course import quote
+from ivrules.errors import Diagnostics
 from ivrules.lang.vocabulary import Vocabulary
-from ivrules.model.loader import Diagnostics
+from ivrules.model.load import load_vocabulary
 from ivrules.money.settle import RegisterError
 from tests.conftest import AGREEMENTS
 

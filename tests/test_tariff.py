@@ -14,7 +14,7 @@ from typer.testing import CliRunner
 
 import ivrules
 from ivrules.cli.main import app
-from ivrules.engine.quote import expectation_problems
+from ivrules.engine.scenarios import expectation_problems
 from ivrules.errors import FactsError
 from ivrules.model.tariff import Financing
 

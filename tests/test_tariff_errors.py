@@ -6,7 +6,7 @@ from pathlib import Path
 
 import pytest
 
-from ivrules.engine.book import load_files
+from ivrules.engine.book import load
 from ivrules.errors import AgreementError
 from tests.conftest import AGREEMENTS
 
@@ -43,7 +43,7 @@ def _load(tmp_path: Path, tariff: str) -> str:
     path = tmp_path / "prøve.yaml"
     path.write_text(HEAD + tariff, encoding="utf-8")
     try:
-        load_files([path], AGREEMENTS)
+        load(path, root=AGREEMENTS)
     except AgreementError as exc:
         return str(exc)
     return "NO ERROR"
@@ -133,7 +133,7 @@ tariff:
     path = tmp_path / "kategori.yaml"
     path.write_text(text, encoding="utf-8")
     with pytest.raises(AgreementError) as caught:
-        load_files([path], AGREEMENTS)
+        load(path, root=AGREEMENTS)
     message = str(caught.value)
     assert "'behandling' er ikke et kategorifaktum" in message
     assert "kategori 0 står to gange" in message

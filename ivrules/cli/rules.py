@@ -8,16 +8,30 @@ from typing import Annotated, Any
 import typer
 
 from ivrules.cli.common import AgreementsOpt, FactsOpt, JsonOpt, RegionOpt, dump, guard, read_facts
-from ivrules.engine.book import load, load_paths
+from ivrules.engine.book import Book, load
+from ivrules.errors import AgreementError, Diagnostic
 
 
 def check(paths: Annotated[list[Path] | None, typer.Argument(help="Aftalefiler eller mapper.")] = None) -> None:
     """Tjek aftalerne: alle fejl med fil:linje:kolonne. Exit 0 når alt er i orden."""
     with guard():
-        targets = paths or [Path("agreements")]
-        books = load_paths(targets)
+        books = _load_each(paths or [Path("agreements")])
         count = sum(len(b.agreements(r)) for b in books for r in b.regions)
         typer.echo(f"OK: {count} aftale{'r' if count != 1 else ''} uden fejl.")
+
+
+def _load_each(paths: list[Path]) -> list[Book]:
+    """Each path on its own (a folder, or a file against its folder's vocabulary); every mistake raised together."""
+    books: list[Book] = []
+    mistakes: list[Diagnostic] = []
+    for path in paths:
+        try:
+            books.append(load(path))
+        except AgreementError as exc:
+            mistakes.extend(exc.diagnostics)
+    if mistakes:
+        raise AgreementError(mistakes)
+    return books
 
 
 def eligibility(region: RegionOpt, facts: FactsOpt, as_json: JsonOpt = False,

@@ -20,6 +20,7 @@ from typing import TYPE_CHECKING, Any
 
 from ivrules.diff import tariff as diff_tariff
 from ivrules.diff.model import Change, Revision
+from ivrules.engine.course import evaluate
 from ivrules.errors import FactsError
 from ivrules.lang import nodes as n
 from ivrules.lang.cases import candidates, constants_by_fact, facts_of, grid, raw_value
@@ -117,7 +118,7 @@ def answer(rev: Revision, facts: dict[str, Any]) -> Answer | None:
         typed = rev.vocabulary.normalise(facts)
     except FactsError:
         return None
-    result = rev.ruleset.evaluate(typed)
+    result = evaluate(rev.ruleset, rev.vocabulary, typed).eligibility
     summary: dict[str, Any] = {"eligible": result.eligible}
     parts: dict[str, Any] = {}
     diff_tariff.answer_tariff(rev, typed, summary, parts)

@@ -24,12 +24,12 @@ from ivrules import danish
 from ivrules.diff import cases as diff_cases
 from ivrules.diff import tariff as diff_tariff
 from ivrules.diff.model import OUTCOME, WORDING, Change, Revision
-from ivrules.engine.book import VOCABULARY, Book, find_root, load, load_vocabulary
-from ivrules.errors import AgreementError, LookupError_
+from ivrules.engine.book import Book, load
+from ivrules.errors import AgreementError, Diagnostics, LookupError_
 from ivrules.lang.printer import to_danish
 from ivrules.lang.vocabulary import Vocabulary
-from ivrules.model.agreement import Agreement, Rule, Section, read_agreement
-from ivrules.model.loader import Diagnostics, read_yaml
+from ivrules.model.agreement import Agreement, Rule, Section
+from ivrules.model.load import VOCABULARY, find_root, load_vocabulary, read_text
 from ivrules.source import Source
 
 __all__ = ["OUTCOME", "WORDING", "Change", "Diff", "Revision", "diff", "resolve", "resolve_pair"]
@@ -128,9 +128,7 @@ def _vocabulary(path: Path, agreements: Path) -> Vocabulary:
 def from_text(name: str, text: str, vocab: Vocabulary) -> Revision:
     """One agreement read from text (a draft, or a file at a git revision) with the normal loader."""
     diags = Diagnostics()
-    source = Source(name, text)
-    node = read_yaml(source, diags)
-    agreement = read_agreement(node, vocab, name, text, diags) if node is not None else None
+    agreement = read_text(Source(name, text), vocab, diags)
     if diags or agreement is None:
         raise AgreementError(list(diags))
     return Revision.of(name, agreement, vocab)

@@ -24,7 +24,8 @@ from typing import Any
 from ivrules import danish
 from ivrules.diff.model import OUTCOME, WORDING, Change, Revision
 from ivrules.engine.book import Book
-from ivrules.engine.quote import Quote, course_days, money, quote
+from ivrules.engine.course import quote
+from ivrules.engine.quote import Quote, money
 from ivrules.errors import FactsError
 from ivrules.lang import nodes as n
 from ivrules.lang.cases import facts_of
@@ -313,7 +314,7 @@ def answer_tariff(rev: Revision, typed: dict[str, Any], summary: dict[str, Any],
     parts[f"tariff:schedule:{schedule.id}"] = True
     if priced.status == "computed":
         parts["tariff:financing"] = tariff.financing
-    _schedule_parts(tariff, schedule, typed, parts)
+    _schedule_parts(tariff, schedule, typed, parts, priced.billed_days)
 
 
 def tariff_summary(priced: Quote) -> dict[str, Any]:
@@ -327,9 +328,10 @@ def tariff_summary(priced: Quote) -> dict[str, Any]:
     return out
 
 
-def _schedule_parts(tariff: Tariff, schedule: Schedule, typed: dict[str, Any], parts: dict[str, Any]) -> None:
+def _schedule_parts(tariff: Tariff, schedule: Schedule, typed: dict[str, Any], parts: dict[str, Any],
+                    billed: int | None) -> None:
+    """Each part of the schedule the price used; the days billed come from the quote's trace."""
     if schedule.bands:
-        billed = billed_days(tariff, typed)
         parts["tariff:count_days"] = billed
         for band in schedule.bands:
             if billed is not None and billed >= band.from_day:
@@ -345,13 +347,6 @@ def _schedule_parts(tariff: Tariff, schedule: Schedule, typed: dict[str, Any], p
         parts[f"tariff:schedule:{schedule.id}:per_minute"] = schedule.per_minute
 
 
-def billed_days(tariff: Tariff, typed: dict[str, Any]) -> int | None:
-    """The days a course is billed for under the tariff's way of counting; None when a fact is missing."""
-    days = course_days(typed)
-    if days is None or tariff.count_days == "calendar":
-        return days
-    without = typed.get("days_without_dose")
-    return None if without is None else int(days - without)
 
 
 # --- cases around the tariff's limits -----------------------------------------------------------------

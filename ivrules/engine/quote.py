@@ -1,12 +1,13 @@
-"""Compiled agreement + normalised facts of one course → a ``Quote``: what it costs and who pays.
+"""One evaluated course (``ivrules.engine.course.Course``) → a ``Quote``: what it costs and who pays.
 
 Order of the questions, each of which can end the answer:
 
 1. Is the course covered? A municipality outside the region, or an
    eligibility requirement that fails on the known facts, gives status
-   ``not_covered`` with the reasons. Eligibility that is merely unknown does
-   not stop a price: settlement registers rarely carry every clinical fact,
-   and the price never depends on them.
+   ``not_covered`` with the reasons — read from the course's evaluation, the
+   same outcomes its eligibility shows. Eligibility that is merely unknown
+   does not stop a price: settlement registers rarely carry every clinical
+   fact, and the price never depends on them.
 2. Billing rules (``tariff.rules``): a rule with effect ``unknown`` makes the
    price unknown with its reason; ``note`` adds a reason; ``flag`` a flag.
 3. The first schedule whose ``applies`` holds prices the course: day bands,
@@ -16,23 +17,24 @@ Order of the questions, each of which can end the answer:
 
 Anything the agreement does not state, or a fact that is missing, gives
 status ``unknown`` with the reasons and the missing facts, never a guess.
+The facts a price reads (start and end date, days without a dose, registered
+minutes) are found through the vocabulary's roles.
 """
 
 from __future__ import annotations
 
-import datetime as dt
 from decimal import ROUND_HALF_UP, Decimal
-from typing import TYPE_CHECKING, Any, NamedTuple
+from typing import TYPE_CHECKING, Any, Literal, NamedTuple, TypedDict
 
 from ivrules.errors import FactsError
 from ivrules.model.tariff import COUNT_DAYS, ØRE, Amount, Financing, Schedule, Tariff
 
 if TYPE_CHECKING:
-    from ivrules.engine.runtime import RuleSet
+    from ivrules.engine.course import Course
     from ivrules.lang.vocabulary import Vocabulary
 
 Facts = dict[str, Any]
-STATUSES = ("computed", "unknown", "not_covered")
+Status = Literal["computed", "unknown", "not_covered"]
 
 
 def money(value: Decimal | None) -> str | None:
@@ -60,7 +62,7 @@ class Quote(NamedTuple):
 
     region: str
     revision: str
-    status: str
+    status: Status
     total: Decimal | None = None
     region_share: Decimal | None = None
     municipality_share: Decimal | None = None
@@ -70,6 +72,10 @@ class Quote(NamedTuple):
     reasons: tuple[str, ...] = ()
     kind: str = ""  # the schedule that priced the course
     category: int | None = None
+    # The trace of the price: the course's days (start to end, both included) and the days billed.
+    days: int | None = None
+    billed_days: int | None = None
+    billing_rules: tuple[str, ...] = ()  # ids of the billing rules that held
     # Set by the book where the agreement is joined municipality by municipality (ivrules.model.accession).
     accession: dict[str, Any] | None = None
 
@@ -87,55 +93,60 @@ class Quote(NamedTuple):
         return out
 
 
-def quote(ruleset: RuleSet, vocab: Vocabulary, facts: Facts) -> Quote:
-    """Price one course (normalised facts) under one compiled revision."""
-    agreement = ruleset.agreement
+def price(course: Course) -> Quote:
+    """Price one evaluated course under its revision."""
+    agreement = course.ruleset.agreement
     head = (agreement.region, agreement.revision)
-    outside = _outside_region(agreement.region, facts, vocab)
-    if outside:
-        return Quote(*head, "not_covered", reasons=(outside,))
-    # Only a failed requirement matters here, so the rules run without building the explanation.
-    outcomes = [fn(facts) for fn in ruleset.fns]
-    if False in outcomes:
-        failed = tuple(r.explain for r, v in zip(ruleset.requirements, outcomes, strict=True) if v is False)
+    if course.party is not None:
+        return Quote(*head, "not_covered", reasons=(course.party,))
+    if False in course.outcomes:
+        failed = tuple(r.explain for r, v in zip(course.ruleset.requirements, course.outcomes, strict=True)
+                       if v is False)
         return Quote(*head, "not_covered", reasons=("Forløbet er ikke omfattet af aftalen.", *failed))
     if agreement.tariff is None:  # the file's unknowns about the tariff say why, where it has any
         said = tuple(u.text for u in agreement.unknowns if u.about in ("tariff", "financing"))
         default = (f"Aftalen (udgaven af {agreement.revision}) angiver ingen takster.",)
         return Quote(*head, "unknown", reasons=said or default)
-    return _Pricing(agreement.tariff, facts, vocab).run(head)
+    return _Pricing(agreement.tariff, course.facts, course.vocab).run(head)
 
 
-def _outside_region(region: str, facts: Facts, vocab: Vocabulary) -> str | None:
-    name = facts.get("municipality")
-    found = vocab.municipalities.get(name) if name is not None else None
-    if found is None or found.region == region:
-        return None
-    return f"{name} Kommune ligger i region {found.region}; aftalen gælder kommunerne i region {region}."
-
-
-def course_days(facts: Facts) -> int | None:
+def course_days(facts: Facts, vocab: Vocabulary) -> int | None:
     """Days from start to end date, both included; None when a date is missing."""
-    start, end = facts.get("start_date"), facts.get("end_date")
-    if not isinstance(start, dt.date) or not isinstance(end, dt.date):
+    roles = vocab.roles
+    start, end = facts.get(roles.start_date), facts.get(roles.end_date)
+    if start is None or end is None:
         return None
-    days = (end - start).days + 1
+    days: int = (end - start).days + 1
     if days < 1:
-        raise FactsError("end_date", f"slutdatoen {end.isoformat()} ligger før startdatoen {start.isoformat()}")
-    without = facts.get("days_without_dose")
+        raise FactsError(roles.end_date, f"slutdatoen {end.isoformat()} ligger før startdatoen {start.isoformat()}")
+    without = facts.get(roles.days_without_dose)
     if without is not None and not 0 <= without < days:
-        raise FactsError("days_without_dose", f"{without} dage uden dosis passer ikke til et forløb på {days} dage",
+        raise FactsError(roles.days_without_dose,
+                         f"{without} dage uden dosis passer ikke til et forløb på {days} dage",
                          allowed=[f"0-{days - 1}"])
     return days
+
+
+class _Trace(TypedDict):
+    """What a price records of how it was reached (the ``Quote`` fields of the same names)."""
+
+    kind: str
+    category: int | None
+    days: int | None
+    billed_days: int | None
+    billing_rules: tuple[str, ...]
 
 
 class _Pricing:
     """The working state of one quote; ``run`` returns the finished ``Quote`` (a plain class: it is made per quote)."""
 
-    __slots__ = ("category", "facts", "flags", "lines", "missing", "reasons", "tariff", "unknown", "vocab")
+    __slots__ = ("billed", "category", "facts", "flags", "held", "lines", "missing", "reasons", "roles", "tariff",
+                 "unknown", "vocab")
 
     def __init__(self, tariff: Tariff, facts: Facts, vocab: Vocabulary) -> None:
-        self.tariff, self.facts, self.vocab = tariff, facts, vocab
+        self.tariff, self.facts, self.vocab, self.roles = tariff, facts, vocab, vocab.roles
+        self.held: list[str] = []  # billing rules that held
+        self.billed: int | None = None
         self.lines: list[Line] = []
         self.flags: list[str] = []
         self.missing: list[str] = []
@@ -144,7 +155,7 @@ class _Pricing:
         self.category: int | None = None
 
     def run(self, head: tuple[str, str]) -> Quote:
-        days = course_days(self.facts)  # checks the dates even where the price does not use them
+        days = course_days(self.facts, self.vocab)  # checks the dates even where the price does not use them
         self._rules()
         schedule = self._schedule()
         if schedule is not None:
@@ -153,16 +164,16 @@ class _Pricing:
         if self.missing:
             labels = ", ".join(self.vocab.facts[m].label.lower() for m in self.missing)
             self.unknown.append(f"Der mangler oplysninger: {labels}.")
-        kind = schedule.id if schedule else ""
+        trace = _Trace(kind=schedule.id if schedule else "", category=self.category, days=days,
+                       billed_days=self.billed, billing_rules=tuple(self.held))
         if self.unknown:  # why it cannot be computed, then which schedule it would have used
             context = [r for r in self.reasons if r.startswith("Takst:")]
             return Quote(*head, "unknown", flags=tuple(self.flags), missing=tuple(self.missing),
-                         reasons=tuple(self.unknown + context), kind=kind, category=self.category)
+                         reasons=tuple(self.unknown + context), **trace)
         total = sum((line.amount for line in self.lines), Decimal(0))
         region, kommune = self._financing(schedule).split(total)
         return Quote(*head, "computed", total=total, region_share=region, municipality_share=kommune,
-                     lines=tuple(self.lines), flags=tuple(self.flags), reasons=tuple(self.reasons), kind=kind,
-                     category=self.category)
+                     lines=tuple(self.lines), flags=tuple(self.flags), reasons=tuple(self.reasons), **trace)
 
     def _need(self, names: list[str]) -> None:
         self.missing.extend(x for x in names if x not in self.missing)
@@ -173,8 +184,10 @@ class _Pricing:
             if holds is None and rule.effect == "unknown":  # notes and flags never change a price
                 self._need(rule.when.needed(self.facts))
             elif holds and rule.effect == "unknown":
+                self.held.append(rule.id)
                 self.unknown.append(rule.text)
             elif holds:
+                self.held.append(rule.id)
                 self.reasons.append(rule.text)
                 if rule.flag:
                     self.flags.append(rule.flag)
@@ -202,17 +215,19 @@ class _Pricing:
 
     def _billed_days(self, days: int | None) -> int | None:
         if days is None:
-            self._need([k for k in ("start_date", "end_date") if self.facts.get(k) is None])
+            self._need([k for k in (self.roles.start_date, self.roles.end_date) if self.facts.get(k) is None])
             return None
         if self.tariff.count_days == "calendar":
             self.reasons.append(f"Der afregnes for {days} dage: {COUNT_DAYS['calendar']}.")
+            self.billed = days
             return days
-        without = self.facts.get("days_without_dose")
+        without = self.facts.get(self.roles.days_without_dose)
         if without is None:
-            self._need(["days_without_dose"])
+            self._need([self.roles.days_without_dose])
             return None
         self.reasons.append(f"Der afregnes for {days - without} dage: {COUNT_DAYS['dose_days']}.")
-        return int(days - without)
+        self.billed = int(days - without)
+        return self.billed
 
     def _bands(self, schedule: Schedule, days: int | None) -> None:
         billed = self._billed_days(days)
@@ -253,9 +268,9 @@ class _Pricing:
             self.lines.append(Line(found.text, None, price))
 
     def _minutes(self, schedule: Schedule, per_minute: Amount) -> None:
-        minutes = self.facts.get("registered_minutes")
+        minutes = self.facts.get(self.roles.registered_minutes)
         if minutes is None:
-            self._need(["registered_minutes"])
+            self._need([self.roles.registered_minutes])
         price = self._amount(per_minute)
         if price is not None and minutes is not None:
             total = (price * minutes).quantize(ØRE, rounding=ROUND_HALF_UP)
@@ -271,55 +286,3 @@ class _Pricing:
         financing = found.financing if found is not None and found.financing is not None else self.tariff.financing
         self.reasons.append(f"Finansiering: regionen {financing.region} %, kommunen {financing.kommune} %.")
         return financing
-
-
-EXPECT_KEYS = ("status", "total", "region_share", "municipality_share", "flags", "missing", "lines", "reasons", "error")
-AMOUNT_KEYS = ("total", "region_share", "municipality_share")
-
-
-def expectation_problems(answer: dict[str, Any] | None, error: str | None, expected: Any) -> list[str]:
-    """How a quote (its JSON, or the error it raised) differs from an example's ``expect: {tariff: ...}``.
-
-    Amounts compare as decimals ("2999" = "2999.00"); ``reasons`` lists words each
-    reason must contain somewhere; ``lines`` lists {days, amount} in order.
-    """
-    if not isinstance(expected, dict):
-        return ["tariff: forventningen skal være en tabel, fx {status: computed, total: \"2999.00\"}"]
-    allowed = ", ".join(EXPECT_KEYS)
-    problems = [f"tariff.{k}: ukendt nøgle (tilladt: {allowed})" for k in expected if k not in EXPECT_KEYS]
-    if error is not None or answer is None:
-        if "error" in expected and str(expected["error"]) in (error or ""):
-            return problems
-        return [*problems, f"tariff: forventede {expected.get('error', 'et svar')!r}, fik fejlen {error!r}"]
-    if "error" in expected:
-        return [*problems, f"tariff: forventede fejlen {expected['error']!r}, fik status {answer['status']!r}"]
-    for key in ("status", "flags", "missing"):
-        if key in expected and expected[key] != answer[key]:
-            problems.append(f"tariff.{key}: forventet {expected[key]!r}, fik {answer[key]!r}")
-    problems.extend(_amount_problems(answer, expected))
-    problems.extend(_line_problems(answer["lines"], expected.get("lines")))
-    for word in expected.get("reasons") or []:
-        if not any(str(word) in reason for reason in answer["reasons"]):
-            problems.append(f"tariff.reasons: ingen begrundelse nævner {word!r}; fik {answer['reasons']!r}")
-    return problems
-
-
-def _amount_problems(answer: dict[str, Any], expected: dict[str, Any]) -> list[str]:
-    problems = []
-    for key in AMOUNT_KEYS:
-        if key not in expected:
-            continue
-        want = expected[key]
-        if isinstance(want, float):
-            problems.append(f"tariff.{key}: skriv beløbet som tekst, fx \"2999.00\", så det ikke læses som kommatal")
-        elif (Decimal(str(want)) if want is not None else None) != (Decimal(answer[key]) if answer[key] else None):
-            problems.append(f"tariff.{key}: forventet {want!r}, fik {answer[key]!r}")
-    return problems
-
-
-def _line_problems(lines: list[dict[str, Any]], expected: Any) -> list[str]:
-    if expected is None:
-        return []
-    got = [{"days": line["days"], "amount": Decimal(line["amount"])} for line in lines]
-    want = [{"days": item.get("days"), "amount": Decimal(str(item.get("amount")))} for item in expected]
-    return [] if got == want else [f"tariff.lines: forventet {expected!r}, fik {lines!r}"]

@@ -1,19 +1,24 @@
-"""Compiled agreement + normalised facts → an answer with its reasons.
+"""A compiled revision laid out for evaluation (``RuleSet``), and the eligibility view of an evaluated course.
 
-Eligibility is the Kleene conjunction of the agreement's requirements:
-``False`` as soon as one requirement fails on the known facts (even if others
-are unknown), ``None`` while some requirement is unknown, ``True`` when all
-pass. Conditions (consent someone must still give) are listed beside the
-answer, never folded into it.
+Eligibility is the Kleene conjunction of the party check (the municipality is
+one of the region's) and the agreement's requirements: ``False`` as soon as
+one fails on the known facts (even if others are unknown), ``None`` while
+some requirement is unknown, ``True`` when all pass. Conditions (consent
+someone must still give) are listed beside the answer, never folded into it.
+The outcomes come from ``ivrules.engine.course.evaluate``; nothing here
+evaluates a requirement a second time.
 """
 
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from ivrules.lang.compiler import Facts
 from ivrules.model.agreement import Agreement, Rule
+
+if TYPE_CHECKING:
+    from ivrules.engine.course import Course
 
 OUTCOME = {True: "passed", False: "failed", None: "unknown"}
 
@@ -37,32 +42,24 @@ class RuleSet:
                          for v in (True, False, None)} for r in reqs)
         return cls(agreement, reqs, tuple(r.compiled.fn for r in reqs if r.compiled), conds, reasons)
 
-    def evaluate(self, facts: Facts) -> Eligibility:
-        """Evaluate every requirement once; explanations are built only when asked for."""
-        outcomes = [fn(facts) for fn in self.fns]
-        eligible = False if False in outcomes else (None if None in outcomes else True)
-        missing: list[str] = []
-        if eligible is None:
-            for rule, value in zip(self.requirements, outcomes, strict=True):
-                if value is None and rule.compiled is not None:
-                    missing.extend(x for x in rule.compiled.needed(facts) if x not in missing)
-        conditions = [r.condition for r in self.conditions if r.condition and _applies(r, facts)] \
-            if self.conditions else []
-        return Eligibility(self.agreement, eligible, outcomes, missing, conditions, self.requirements, self.reasons)
-
 
 def _applies(rule: Rule, facts: Facts) -> bool:
     return rule.compiled is None or rule.compiled.fn(facts) is True
 
 
+PARTY_RULE = "kommunen_er_part"  # the reason's id when the municipality is not a party to the agreement
+
+
 class Eligibility:
     """The answer to "may this course be handed over to the municipality?"."""
 
-    __slots__ = ("_reasons", "accession", "agreement", "conditions", "eligible", "missing", "outcomes", "rules")
+    __slots__ = ("_reasons", "accession", "agreement", "conditions", "eligible", "missing", "outcomes", "party",
+                 "rules")
 
     def __init__(self, agreement: Agreement, eligible: bool | None, outcomes: list[bool | None],
                  missing: list[str], conditions: list[str], rules: tuple[Rule, ...],
-                 reasons: tuple[dict[bool | None, dict[str, str]], ...] = ()) -> None:
+                 reasons: tuple[dict[bool | None, dict[str, str]], ...] = (),
+                 accession: dict[str, Any] | None = None, party: str | None = None) -> None:
         self.agreement = agreement
         self._reasons = reasons
         self.eligible = eligible
@@ -70,8 +67,22 @@ class Eligibility:
         self.missing = missing
         self.conditions = conditions
         self.rules = rules
-        # Set by the book when the agreement is joined municipality by municipality (ivrules.model.accession).
-        self.accession: dict[str, Any] | None = None
+        self.accession = accession  # the accession answer, where the agreement is joined municipality by municipality
+        self.party = party  # why the municipality is not a party to the agreement, if it is not
+
+    @classmethod
+    def of(cls, course: Course) -> Eligibility:
+        """The eligibility view of an evaluated course."""
+        rules, facts, eligible = course.ruleset, course.facts, course.covered
+        missing: list[str] = []
+        if eligible is None:
+            for rule, value in zip(rules.requirements, course.outcomes, strict=True):
+                if value is None and rule.compiled is not None:
+                    missing.extend(x for x in rule.compiled.needed(facts) if x not in missing)
+        conditions = [r.condition for r in rules.conditions if r.condition and _applies(r, facts)] \
+            if rules.conditions else []
+        return cls(rules.agreement, eligible, list(course.outcomes), missing, conditions, rules.requirements,
+                   rules.reasons, course.accession, course.party)
 
     @property
     def region(self) -> str:
@@ -82,11 +93,12 @@ class Eligibility:
         return self.agreement.revision
 
     def reasons(self) -> list[dict[str, str]]:
-        """Each requirement's outcome with its section and Danish explanation."""
+        """The party check (when it fails), then each requirement's outcome with its section and Danish explanation."""
+        party = [{"rule": PARTY_RULE, "section": "", "outcome": "failed", "text": self.party}] if self.party else []
         if self._reasons:
-            return [by_outcome[v].copy() for by_outcome, v in zip(self._reasons, self.outcomes, strict=True)]
-        return [{"rule": r.id, "section": r.section, "outcome": OUTCOME[v], "text": r.explain}
-                for r, v in zip(self.rules, self.outcomes, strict=True)]
+            return party + [by_outcome[v].copy() for by_outcome, v in zip(self._reasons, self.outcomes, strict=True)]
+        return party + [{"rule": r.id, "section": r.section, "outcome": OUTCOME[v], "text": r.explain}
+                        for r, v in zip(self.rules, self.outcomes, strict=True)]
 
     def to_dict(self) -> dict[str, Any]:
         """The JSON contract shared by the CLI and the API."""

@@ -10,10 +10,10 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import dataclass
+from decimal import Decimal
 from typing import Any
 
 from ivrules.engine.book import Book
-from ivrules.engine.quote import expectation_problems
 from ivrules.errors import IvrulesError
 from ivrules.model.agreement import Agreement, Example
 
@@ -92,3 +92,55 @@ def _norm(value: Any) -> Any:
 def all_examples(book: Book) -> list[tuple[Agreement, Example]]:
     """Every example of every loaded agreement, in file order."""
     return [(a, e) for region in book.regions for a in book.agreements(region) for e in a.examples]
+
+
+EXPECT_KEYS = ("status", "total", "region_share", "municipality_share", "flags", "missing", "lines", "reasons", "error")
+AMOUNT_KEYS = ("total", "region_share", "municipality_share")
+
+
+def expectation_problems(answer: dict[str, Any] | None, error: str | None, expected: Any) -> list[str]:
+    """How a quote (its JSON, or the error it raised) differs from an example's ``expect: {tariff: ...}``.
+
+    Amounts compare as decimals ("2999" = "2999.00"); ``reasons`` lists words each
+    reason must contain somewhere; ``lines`` lists {days, amount} in order.
+    """
+    if not isinstance(expected, dict):
+        return ["tariff: forventningen skal være en tabel, fx {status: computed, total: \"2999.00\"}"]
+    allowed = ", ".join(EXPECT_KEYS)
+    problems = [f"tariff.{k}: ukendt nøgle (tilladt: {allowed})" for k in expected if k not in EXPECT_KEYS]
+    if error is not None or answer is None:
+        if "error" in expected and str(expected["error"]) in (error or ""):
+            return problems
+        return [*problems, f"tariff: forventede {expected.get('error', 'et svar')!r}, fik fejlen {error!r}"]
+    if "error" in expected:
+        return [*problems, f"tariff: forventede fejlen {expected['error']!r}, fik status {answer['status']!r}"]
+    for key in ("status", "flags", "missing"):
+        if key in expected and expected[key] != answer[key]:
+            problems.append(f"tariff.{key}: forventet {expected[key]!r}, fik {answer[key]!r}")
+    problems.extend(_amount_problems(answer, expected))
+    problems.extend(_line_problems(answer["lines"], expected.get("lines")))
+    for word in expected.get("reasons") or []:
+        if not any(str(word) in reason for reason in answer["reasons"]):
+            problems.append(f"tariff.reasons: ingen begrundelse nævner {word!r}; fik {answer['reasons']!r}")
+    return problems
+
+
+def _amount_problems(answer: dict[str, Any], expected: dict[str, Any]) -> list[str]:
+    problems = []
+    for key in AMOUNT_KEYS:
+        if key not in expected:
+            continue
+        want = expected[key]
+        if isinstance(want, float):
+            problems.append(f"tariff.{key}: skriv beløbet som tekst, fx \"2999.00\", så det ikke læses som kommatal")
+        elif (Decimal(str(want)) if want is not None else None) != (Decimal(answer[key]) if answer[key] else None):
+            problems.append(f"tariff.{key}: forventet {want!r}, fik {answer[key]!r}")
+    return problems
+
+
+def _line_problems(lines: list[dict[str, Any]], expected: Any) -> list[str]:
+    if expected is None:
+        return []
+    got = [{"days": line["days"], "amount": Decimal(line["amount"])} for line in lines]
+    want = [{"days": item.get("days"), "amount": Decimal(str(item.get("amount")))} for item in expected]
+    return [] if got == want else [f"tariff.lines: forventet {expected!r}, fik {lines!r}"]

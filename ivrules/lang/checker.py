@@ -9,9 +9,9 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+from ivrules.errors import Diagnostics, did_you_mean
 from ivrules.lang import nodes as n
 from ivrules.lang.vocabulary import Fact, Vocabulary
-from ivrules.model.loader import Diagnostics, did_you_mean
 
 ORDERED_TYPES = ("number", "date")
 TYPE_WORDS = {

@@ -1,4 +1,4 @@
-"""The vocabulary: YAML → fact declarations, and raw facts → normalised facts.
+"""The vocabulary, the rule language's type environment: declared facts, and raw facts → normalised facts.
 
 Every fact a rule may use is declared once, for every region: its JSON name,
 the Danish term rules use, a type, a unit, a label and the question a doctor
@@ -14,8 +14,7 @@ from dataclasses import dataclass, field
 from decimal import Decimal, InvalidOperation
 from typing import Any
 
-from ivrules.errors import FactsError
-from ivrules.model.loader import Diagnostics, Node, did_you_mean, expect, fields, text_of
+from ivrules.errors import FactsError, did_you_mean
 from ivrules.source import Span
 
 TYPES = ("bool", "number", "enum", "date", "times", "municipality")
@@ -63,6 +62,31 @@ class Fact:
         return out
 
 
+# The parts the engine gives facts, and the type each part's fact must have (vocabulary.yaml's ``roles:``).
+ROLE_TYPES = {
+    "course_date": "date",  # picks the revision in force
+    "municipality": "municipality",  # the party that takes over the course
+    "start_date": "date",  # first day of the municipal course
+    "end_date": "date",  # last day of the course
+    "days_without_dose": "number",  # days of the course without a dose (billed as dose days)
+    "registered_minutes": "number",  # time the municipality registered (priced per minute)
+    "municipality_joined": "bool",  # the municipality's own answer where accession is not listed
+}
+
+
+@dataclass(frozen=True)
+class Roles:
+    """Which declared fact plays each part the engine knows of; the engine reads facts through these, never by name."""
+
+    course_date: str
+    municipality: str
+    start_date: str
+    end_date: str
+    days_without_dose: str
+    registered_minutes: str
+    municipality_joined: str
+
+
 @dataclass(frozen=True)
 class Municipality:
     name: str
@@ -74,8 +98,9 @@ class Municipality:
 class Vocabulary:
     """The declared facts, by JSON name and by Danish term."""
 
-    def __init__(self, facts: list[Fact], municipalities: Mapping[str, Municipality]) -> None:
+    def __init__(self, facts: list[Fact], municipalities: Mapping[str, Municipality], roles: Roles) -> None:
         self.facts = {f.name: f for f in facts}
+        self.roles = roles
         self.by_term = {f.term: f for f in facts}
         self.municipalities = dict(municipalities)
         self._parsers = {f.name: self._parser(f) for f in facts}
@@ -262,89 +287,3 @@ def _same(vocab: Vocabulary, value: Any) -> Any:
 DERIVATIONS: dict[str, Callable[..., Any]] = {
     "same": _same, "completed_years": _completed_years, "count": _count, "island_municipality": _island,
 }
-
-
-def read_vocabulary(root: Node, diags: Diagnostics) -> list[Fact]:
-    """The ``facts:`` mapping of vocabulary.yaml → fact declarations (errors collected)."""
-    top = fields(root, diags, ("facts",))
-    if not top or "facts" not in top or not expect(top["facts"], dict, diags):
-        return []
-    facts = [_read_fact(name, node, diags) for name, node in top["facts"].items()]
-    known = [f for f in facts if f is not None]
-    _check_terms(known, diags)
-    return known
-
-
-def _read_fact(name: str, node: Node, diags: Diagnostics) -> Fact | None:
-    optional = ("unit", "values", "derive", "statement", "negation")
-    f = fields(node, diags, ("term", "type", "label", "question"), optional)
-    if f is None:
-        return None
-    kind = text_of(f.get("type"), diags)
-    if kind is not None and kind not in TYPES:
-        diags.error(f"ukendt type '{kind}' for faktum '{name}'", f["type"].span,
-                    expected=", ".join(TYPES), hint=did_you_mean(kind, TYPES))
-    unit = text_of(f.get("unit"), diags) if "unit" in f else None
-    if unit is not None and unit not in UNITS:
-        diags.error(f"ukendt enhed '{unit}'", f["unit"].span, expected=", ".join(UNITS), hint=did_you_mean(unit, UNITS))
-    values = _read_values(f.get("values"), diags) if "values" in f else ()
-    if kind == "enum" and not values:
-        diags.error(f"faktum '{name}' af typen enum skal have 'values'", node.span)
-    derive = _read_derive(f.get("derive"), diags) if "derive" in f else None
-    statement = text_of(f["statement"], diags) if "statement" in f else None
-    negation = text_of(f["negation"], diags) if "negation" in f else None
-    return Fact(name, text_of(f.get("term"), diags) or name, kind or "bool", text_of(f.get("label"), diags) or name,
-                text_of(f.get("question"), diags) or "", unit, values, derive, statement, negation, node.span)
-
-
-def _read_values(node: Node | None, diags: Diagnostics) -> tuple[Value, ...]:
-    if not expect(node, dict, diags):
-        return ()
-    assert node is not None
-    out = []
-    for name, item in node.items():
-        f = fields(item, diags, ("term", "label"))
-        if f:
-            out.append(Value(name, text_of(f.get("term"), diags) or name, text_of(f.get("label"), diags) or name))
-    return tuple(out)
-
-
-def _read_derive(node: Node | None, diags: Diagnostics) -> tuple[str, tuple[str, ...]] | None:
-    text = text_of(node, diags)
-    if text is None or node is None:
-        return None
-    func, _, rest = text.partition("(")
-    args = tuple(a.strip() for a in rest.rstrip(")").split(",") if a.strip())
-    if func.strip() not in DERIVATIONS or not rest.endswith(")"):
-        diags.error(f"ukendt afledning '{text}'", node.span, expected=", ".join(f"{d}(...)" for d in DERIVATIONS))
-        return None
-    return func.strip(), args
-
-
-def _check_terms(facts: list[Fact], diags: Diagnostics) -> None:
-    names = {f.name for f in facts}
-    seen: dict[str, Fact] = {}
-    for fact in facts:
-        if fact.term in seen:
-            diags.error(f"termen '{fact.term}' bruges af både '{seen[fact.term].name}' og '{fact.name}'", fact.span)
-        seen[fact.term] = fact
-        for arg in fact.derive[1] if fact.derive else ():
-            if arg not in names:
-                diags.error(f"'{fact.name}' afledes af det ukendte faktum '{arg}'", fact.span,
-                            hint=did_you_mean(arg, names))
-
-
-def read_municipalities(root: Node, diags: Diagnostics) -> dict[str, Municipality]:
-    """municipalities.yaml → municipalities by name."""
-    top = fields(root, diags, ("municipalities",))
-    if not top or not expect(top.get("municipalities"), list, diags):
-        return {}
-    out: dict[str, Municipality] = {}
-    for item in top["municipalities"].value:
-        f = fields(item, diags, ("name", "code", "region", "island"))
-        if not f or not all(k in f for k in ("name", "code", "region", "island")):
-            continue
-        if expect(f["code"], int, diags) and expect(f["island"], bool, diags):
-            name = text_of(f["name"], diags) or ""
-            out[name] = Municipality(name, f["code"].value, text_of(f["region"], diags) or "", f["island"].value)
-    return out

@@ -21,9 +21,10 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from ivrules import danish
+from ivrules.errors import Diagnostics, did_you_mean
 from ivrules.lang.vocabulary import Vocabulary
 from ivrules.model.agreement import REGIONS, Agreement
-from ivrules.model.loader import Diagnostics, Node, did_you_mean, expect, fields, text_of
+from ivrules.model.loader import Node, expect, fields, text_of
 from ivrules.source import Span
 
 FILE = "accession.yaml"

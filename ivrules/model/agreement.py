@@ -12,14 +12,14 @@ import hashlib
 from dataclasses import dataclass, field
 from typing import Any
 
-from ivrules.errors import AgreementError, FactsError
+from ivrules.errors import AgreementError, Diagnostics, FactsError, did_you_mean
 from ivrules.lang import nodes as n
 from ivrules.lang.cases import constants_by_fact, facts_of, grid
 from ivrules.lang.checker import Checker
 from ivrules.lang.compiler import Compiled, compile_rule
 from ivrules.lang.parser import parse_rule
 from ivrules.lang.vocabulary import Vocabulary
-from ivrules.model.loader import Diagnostics, Node, did_you_mean, expect, fields, text_of
+from ivrules.model.loader import Node, expect, fields, text_of
 from ivrules.model.tariff import ReadContext, Tariff, read_tariff
 from ivrules.source import Span
 
@@ -119,6 +119,11 @@ class Agreement:
 
     def section(self, number: str) -> Section | None:
         return next((s for s in self.sections if s.number == number), None)
+
+    def reads(self, *, price: bool = True) -> set[str]:
+        """Every fact this revision can read: its rules' facts and (with ``price``) all its price depends on."""
+        out: set[str] = set().union(*(rule.compiled.all_reads() for rule in self.rules if rule.compiled is not None))
+        return out | (self.tariff.reads if price and self.tariff is not None else set())
 
 
 def read_agreement(root: Node, vocab: Vocabulary, path: str, text: str, diags: Diagnostics) -> Agreement | None:

@@ -7,14 +7,13 @@ raised one at a time.
 
 from __future__ import annotations
 
-import difflib
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 from typing import Any
 
 import yaml
 
-from ivrules.errors import Diagnostic
+from ivrules.errors import Diagnostics, did_you_mean
 from ivrules.source import ScalarText, Source, Span
 
 # libyaml's safe loader when PyYAML was built with it: same safe subset, ~10x faster.
@@ -50,19 +49,6 @@ class Node:
         if isinstance(self.value, list):
             return [v.plain() for v in self.value]
         return self.value
-
-
-class Diagnostics(list[Diagnostic]):
-    """A collector: every stage appends; the caller raises once at the end."""
-
-    def error(self, message: str, span: Span | None, **kw: str | None) -> None:
-        self.append(Diagnostic(message, span, **kw))
-
-
-def did_you_mean(word: str, choices: list[str] | Any) -> str | None:
-    """A Danish "did you mean" for a misspelled name, or None."""
-    close = difflib.get_close_matches(word, list(choices), n=1, cutoff=0.6)
-    return f"mente du '{close[0]}'?" if close else None
 
 
 def read_yaml(source: Source, diags: Diagnostics) -> Node | None:

@@ -15,12 +15,12 @@ from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field, replace
 from decimal import ROUND_HALF_UP, Decimal
 
-from ivrules.errors import AgreementError
+from ivrules.errors import AgreementError, Diagnostics, did_you_mean
 from ivrules.lang import nodes as n
 from ivrules.lang.compiler import Compiled
 from ivrules.lang.parser import parse_rule
 from ivrules.lang.vocabulary import Vocabulary
-from ivrules.model.loader import Diagnostics, Node, did_you_mean, expect, fields, text_of
+from ivrules.model.loader import Node, expect, fields, text_of
 from ivrules.source import ScalarText, Span
 
 ØRE = Decimal("0.01")
@@ -299,7 +299,7 @@ def _date_fact(node: Node, vocab: Vocabulary, diags: Diagnostics) -> str:
         dates = [f.term for f in vocab.facts.values() if f.type == "date"]
         diags.error(f"'{term}' er ikke et datofaktum", node.span, expected=", ".join(dates),
                     hint=did_you_mean(term, dates))
-        return "end_date"
+        return vocab.roles.end_date
     return fact.name
 
 
@@ -472,11 +472,13 @@ def _reads(tariff: Tariff, vocab: Vocabulary) -> frozenset[str]:
     compiled = [s.applies for s in tariff.schedules if s.applies] + [r.when for r in tariff.rules]
     for item in compiled:
         out |= item.all_reads()
+    roles = vocab.roles
     if tariff.needs_days:
-        out |= {"start_date", "end_date"} | ({"days_without_dose"} if tariff.count_days == "dose_days" else set())
+        out |= {roles.start_date, roles.end_date}
+        out |= {roles.days_without_dose} if tariff.count_days == "dose_days" else set()
     out.update(s.by for s in tariff.schedules if s.by)
     if any(s.per_minute is not None for s in tariff.schedules):
-        out.add("registered_minutes")
+        out.add(roles.registered_minutes)
     out.add(tariff.invoice_date)
     return frozenset(x for x in out if x in vocab.facts)
 

@@ -31,13 +31,13 @@ from pathlib import Path
 from typing import Any
 
 from ivrules.engine.book import Book
-from ivrules.engine.quote import Quote, money, quote
+from ivrules.engine.course import quote
+from ivrules.engine.quote import Quote, money
 from ivrules.engine.runtime import RuleSet
-from ivrules.errors import FactsError, IvrulesError, LookupError_
+from ivrules.errors import FactsError, IvrulesError, LookupError_, did_you_mean
 from ivrules.lang.compiler import Compiled
 from ivrules.model.accession import JOINED_FACT
 from ivrules.model.agreement import Agreement
-from ivrules.model.loader import did_you_mean
 from ivrules.model.tariff import Tariff
 
 REQUIRED = ("course_id", "municipality", "start_date", "end_date")

@@ -22,7 +22,7 @@ from pathlib import Path
 from typing import NamedTuple, TypeVar
 
 from ivrules import danish
-from ivrules.model.loader import did_you_mean
+from ivrules.errors import did_you_mean
 from ivrules.money.activity import HEADER as ACTIVITY_HEADER
 from ivrules.money.register import INVOICES_HEADER
 from ivrules.money.settle import Invoice, parse_period

@@ -16,8 +16,9 @@ from pathlib import Path
 
 import jinja2
 
-from ivrules.engine.book import agreement_files, load
+from ivrules.engine.book import load
 from ivrules.errors import AgreementError, Diagnostic, IvrulesError
+from ivrules.model.load import agreement_files
 from ivrules.money.settled import locate, read_settlements
 from ivrules.site import activity, diff, render
 from ivrules.site.render import EXAMPLES, Context, Page, PageGenerator, Site, environment, tidy

@@ -28,8 +28,7 @@ from starlette.exceptions import HTTPException
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from ivrules.engine.book import Book
-from ivrules.errors import FactsError, LookupError_
-from ivrules.model.loader import did_you_mean
+from ivrules.errors import FactsError, LookupError_, did_you_mean
 from ivrules.web import models as m
 from ivrules.web.cds import install as install_cds
 from ivrules.web.reload import Library, iso_time

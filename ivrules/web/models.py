@@ -12,7 +12,7 @@ from typing import Any
 
 from pydantic import BaseModel, ConfigDict
 
-from ivrules.engine.book import Book, period
+from ivrules.engine.book import Book
 from ivrules.engine.quote import money
 from ivrules.lang.printer import to_source
 from ivrules.lang.vocabulary import Fact, Vocabulary
@@ -186,7 +186,7 @@ def revision_json(agreement: Agreement, book: Book) -> dict[str, Any]:
     """A revision's identity: when it applies and the hash of its file."""
     return {"revision": agreement.revision, "title": agreement.title, "effective": agreement.revision,
             "until": agreement.until.isoformat() if agreement.until else None,
-            "period": period(agreement, book.rulesets[agreement.region]), "content_hash": agreement.content_hash}
+            "period": str(book.validity(agreement)), "content_hash": agreement.content_hash}
 
 
 def agreement_json(agreement: Agreement, book: Book) -> dict[str, Any]:

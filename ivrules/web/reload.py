@@ -20,8 +20,9 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 
-from ivrules.engine.book import MUNICIPALITIES, VOCABULARY, Book, agreement_files, load
+from ivrules.engine.book import Book, load
 from ivrules.errors import AgreementError, Diagnostic
+from ivrules.model.load import source_files
 
 log = logging.getLogger("ivrules.web.reload")
 
@@ -58,12 +59,6 @@ def content_hash(root: Path) -> str:
         digest.update(path.read_bytes())
         digest.update(b"\0")
     return digest.hexdigest()[:16]
-
-
-def source_files(root: Path) -> list[Path]:
-    """The files a book is compiled from, in a stable order."""
-    shared = [root / name for name in (VOCABULARY, MUNICIPALITIES) if (root / name).is_file()]
-    return shared + agreement_files(root)
 
 
 def book_hash(book: Book) -> str:

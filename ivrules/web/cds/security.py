@@ -28,8 +28,8 @@ from typing import Any
 import httpx
 import jwt
 
-from ivrules.errors import AgreementError
-from ivrules.model.loader import Diagnostics, Node, expect, fields, read_yaml, text_of
+from ivrules.errors import AgreementError, Diagnostics
+from ivrules.model.loader import Node, expect, fields, read_yaml, text_of
 from ivrules.source import Source
 
 log = logging.getLogger("ivrules.web.cds")

@@ -10,8 +10,8 @@ from dataclasses import dataclass
 from functools import cache
 from pathlib import Path
 
-from ivrules.errors import AgreementError
-from ivrules.model.loader import Diagnostics, Node, expect, fields, read_yaml, text_of
+from ivrules.errors import AgreementError, Diagnostics
+from ivrules.model.loader import Node, expect, fields, read_yaml, text_of
 from ivrules.source import Source
 
 TABLE = Path(__file__).resolve().parent / "fhir.yaml"

@@ -1,0 +1,86 @@
+"""One revision + one course's typed facts → a ``Course``: everything the engine decided, once.
+
+``evaluate`` runs every requirement once, checks that the municipality is a
+party to the agreement (one of the region's municipalities), and keeps the
+accession answer. The price is decided from the same outcomes the first time
+it is asked for. Eligibility (``Course.eligibility``), the price
+(``Course.quote``) and every front end built on them — explanations, the
+doctors' page, CDS cards, revision diffs, settlement — are views of this
+one record, so they cannot disagree.
+"""
+
+from __future__ import annotations
+
+from functools import cached_property
+from typing import TYPE_CHECKING, Any
+
+from ivrules.engine.quote import Quote, price
+from ivrules.engine.runtime import Eligibility, RuleSet
+from ivrules.errors import FactsError
+
+if TYPE_CHECKING:
+    from ivrules.lang.vocabulary import Vocabulary
+
+Facts = dict[str, Any]
+
+
+class Course:
+    """The immutable record of one evaluation: rule outcomes, the party check, accession, and (when asked) the price."""
+
+    def __init__(self, ruleset: RuleSet, vocab: Vocabulary, facts: Facts, outcomes: tuple[bool | None, ...],
+                 party: str | None, accession: dict[str, Any] | None) -> None:
+        self.ruleset = ruleset
+        self.vocab = vocab
+        self.facts = facts
+        self.outcomes = outcomes  # each requirement's value, in ``ruleset.requirements`` order
+        self.party = party  # why the municipality is not a party to the agreement; None when it is, or is unknown
+        self.accession = accession
+
+    @property
+    def covered(self) -> bool | None:
+        """Kleene conjunction of the party check and every requirement: False decides even with facts missing."""
+        if self.party is not None or False in self.outcomes:
+            return False
+        return None if None in self.outcomes else True
+
+    @cached_property
+    def eligibility(self) -> Eligibility:
+        """May the course be handed over to the municipality? (a view of the outcomes)"""
+        return Eligibility.of(self)
+
+    @cached_property
+    def priced(self) -> Quote | FactsError:
+        """The price, decided once from this evaluation; facts that cannot be priced give their ``FactsError``."""
+        try:
+            answer = price(self)
+        except FactsError as exc:
+            return exc
+        return answer if self.accession is None else answer._replace(accession=self.accession)
+
+    @property
+    def quote(self) -> Quote:
+        """What the course costs and who pays (raises the ``FactsError`` of facts that cannot be priced)."""
+        answer = self.priced
+        if isinstance(answer, FactsError):
+            raise answer
+        return answer
+
+
+def evaluate(ruleset: RuleSet, vocab: Vocabulary, facts: Facts, accession: dict[str, Any] | None = None) -> Course:
+    """Evaluate one course (normalised facts) under one compiled revision."""
+    outcomes = tuple(fn(facts) for fn in ruleset.fns)
+    return Course(ruleset, vocab, facts, outcomes, outside_region(ruleset.agreement.region, facts, vocab), accession)
+
+
+def quote(ruleset: RuleSet, vocab: Vocabulary, facts: Facts) -> Quote:
+    """The price of one course (normalised facts) under one revision: ``evaluate(...).quote``."""
+    return evaluate(ruleset, vocab, facts).quote
+
+
+def outside_region(region: str, facts: Facts, vocab: Vocabulary) -> str | None:
+    """Why the course's municipality is not a party to the region's agreement (None: it is, or is not given)."""
+    name = facts.get(vocab.roles.municipality)
+    found = vocab.municipalities.get(name) if name is not None else None
+    if found is None or found.region == region:
+        return None
+    return f"{name} Kommune ligger i region {found.region}; aftalen gælder kommunerne i region {region}."

@@ -1,0 +1,160 @@
+"""Agreement sources → the checked model: the vocabulary, every agreement revision and the accession register.
+
+``read_model(paths, diags)`` is the one routine that reads agreement sources. A
+folder means every ``<region>/<YYYY-MM-DD>.yaml`` under it plus its accession
+register; a file means that revision alone, read against the vocabulary of
+the folder it belongs to (or ``root``, for a draft kept elsewhere). Every
+mistake of every file goes to ``diags``; the caller raises once.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import itertools
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from ivrules.errors import Diagnostics
+from ivrules.lang.vocabulary import ROLE_TYPES, Roles, Vocabulary
+from ivrules.model.accession import FILE as ACCESSION
+from ivrules.model.accession import Accession, check_accession, read_accession
+from ivrules.model.agreement import Agreement, read_agreement
+from ivrules.model.loader import Node, read_yaml
+from ivrules.model.vocabulary import read_municipalities, read_vocabulary
+from ivrules.source import Source
+
+VOCABULARY = "vocabulary.yaml"
+MUNICIPALITIES = "municipalities.yaml"
+SHARED_FILES = (VOCABULARY, MUNICIPALITIES, ACCESSION)  # the files beside the region folders
+# Stands in for the roles of a vocabulary file that has mistakes (they are reported; nothing is answered).
+ROLELESS = Roles(*[""] * len(ROLE_TYPES))
+
+
+@dataclass(frozen=True)
+class Model:
+    """What a set of agreement sources says, checked but not yet arranged for answering."""
+
+    root: Path
+    vocabulary: Vocabulary
+    agreements: tuple[Agreement, ...]
+    accession: Accession
+
+
+def read_model(paths: list[Path], diags: Diagnostics, root: Path | None = None) -> Model:
+    """Read folders and files of agreements against one vocabulary (``root``: found from the first path)."""
+    root = root if root is not None else find_root(paths[0])
+    vocab = load_vocabulary(root, diags)
+    files = [f for path in paths for f in (agreement_files(path) if path.is_dir() else [path])]
+    agreements = [a for a in (read_file(p, vocab, diags, check_name=_in_region_folder(p, root)) for p in files)
+                  if a is not None]
+    check_periods(agreements, diags)
+    # The register is checked only when all the revisions it names are loaded, i.e. for a whole folder.
+    whole = any(path.is_dir() for path in paths)
+    accession = read_accession_file(root, vocab, agreements, diags) if whole else Accession()
+    return Model(root, vocab, tuple(agreements), accession)
+
+
+def _in_region_folder(path: Path, root: Path) -> bool:
+    return path.resolve().parent.parent == root.resolve()
+
+
+def find_root(path: Path) -> Path:
+    """The agreements folder a file or folder belongs to (the one holding vocabulary.yaml)."""
+    for candidate in [path, *path.resolve().parents]:
+        if (candidate / VOCABULARY).exists():
+            return candidate
+    return path if path.is_dir() else path.parent
+
+
+def agreement_files(root: Path) -> list[Path]:
+    """Every agreement source under root: <region>/<date>.yaml."""
+    return sorted(p for p in root.glob("*/*.yaml") if p.is_file())
+
+
+def source_files(root: Path) -> list[Path]:
+    """Every file a model is read from, in a stable order: the shared files, then the agreements."""
+    return [root / name for name in SHARED_FILES if (root / name).is_file()] + agreement_files(root)
+
+
+def load_vocabulary(root: Path, diags: Diagnostics) -> Vocabulary:
+    """The shared vocabulary (facts and their roles) and the municipalities under ``root``."""
+    municipalities = _read_root_file(root / MUNICIPALITIES, diags)
+    facts, roles = read_vocabulary(node, diags) if (node := _read_root_file(root / VOCABULARY, diags)) else ([], None)
+    known = read_municipalities(municipalities, diags) if municipalities else {}
+    return Vocabulary(facts, known, roles or ROLELESS)
+
+
+def read_accession_file(root: Path, vocab: Vocabulary, agreements: list[Agreement], diags: Diagnostics) -> Accession:
+    """The accession register under ``root`` (optional), checked against the agreements read with it."""
+    if not (root / ACCESSION).exists():
+        return Accession()
+    node = _read_root_file(root / ACCESSION, diags)
+    accession = read_accession(node, diags) if node is not None else Accession()
+    check_accession(accession, agreements, vocab, diags)
+    return accession
+
+
+def read_file(path: Path, vocab: Vocabulary, diags: Diagnostics, *, check_name: bool = True) -> Agreement | None:
+    """Read, check and compile one agreement file; mistakes go to ``diags``."""
+    source = _source(path, diags)
+    return read_text(source, vocab, diags, path if check_name else None) if source else None
+
+
+def read_text(source: Source, vocab: Vocabulary, diags: Diagnostics, path: Path | None = None) -> Agreement | None:
+    """Read, check and compile one agreement source (a file, a draft, a file at a git revision)."""
+    node = read_yaml(source, diags)
+    if node is None:
+        return None
+    agreement = read_agreement(node, vocab, source.name, source.text, diags)
+    if agreement is not None and path is not None:
+        _check_file_name(path, agreement, node, diags)
+    return agreement
+
+
+def _read_root_file(path: Path, diags: Diagnostics) -> Node | None:
+    source = _source(path, diags)
+    return read_yaml(source, diags) if source else None
+
+
+def _source(path: Path, diags: Diagnostics) -> Source | None:
+    try:
+        return Source(str(path), path.read_text(encoding="utf-8"))
+    except FileNotFoundError:
+        diags.error(f"filen {path} findes ikke", None)
+    except UnicodeDecodeError as exc:
+        diags.error(f"filen {path} er ikke UTF-8 (byte {exc.start})", None, hint="gem filen som UTF-8")
+    return None
+
+
+def _check_file_name(path: Path, agreement: Agreement, node: Any, diags: Diagnostics) -> None:
+    fields = node.value
+    if path.stem != agreement.revision:
+        diags.error(f"filnavnet '{path.name}' passer ikke til effective {agreement.revision}",
+                    fields["effective"].span, hint=f"omdøb filen til {agreement.revision}.yaml")
+    if path.parent.name != agreement.region:
+        diags.error(f"filen ligger i mappen '{path.parent.name}', men region er '{agreement.region}'",
+                    fields["region"].span)
+
+
+def check_periods(agreements: list[Agreement], diags: Diagnostics) -> None:
+    """Revisions of a region may not overlap, nor leave a gap the earlier file does not declare."""
+    by_region: dict[str, list[Agreement]] = {}
+    for a in agreements:
+        by_region.setdefault(a.region, []).append(a)
+    for items in by_region.values():
+        items.sort(key=lambda a: a.effective)
+        for old, new in itertools.pairwise(items):
+            _check_pair(old, new, diags)
+
+
+def _check_pair(old: Agreement, new: Agreement, diags: Diagnostics) -> None:
+    if old.effective == new.effective:
+        diags.error(f"to udgaver af {new.region} træder i kraft samme dag ({new.revision})",
+                    None, context=f"{old.path} og {new.path}")
+    elif old.until is not None and old.until >= new.effective:
+        diags.error(f"{old.path} gælder til {old.until}, men {new.path} træder i kraft {new.revision}",
+                    None, hint="perioderne må ikke overlappe")
+    elif old.until is not None and old.until + dt.timedelta(days=1) < new.effective and not old.no_agreement_after:
+        diags.error(f"{old.path} gælder til {old.until}, men {new.path} træder først i kraft {new.revision}",
+                    None, hint="skriv i 'no_agreement_after', hvorfor ingen aftale gælder i mellemtiden")

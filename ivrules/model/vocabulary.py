@@ -1,0 +1,114 @@
+"""vocabulary.yaml and municipalities.yaml (``Node`` trees) → fact declarations, roles and municipalities.
+
+Errors are collected with their spans. The vocabulary itself, the type
+environment the rule language checks against, is ``ivrules.lang.vocabulary``.
+"""
+
+from __future__ import annotations
+
+from ivrules.errors import Diagnostics, did_you_mean
+from ivrules.lang.vocabulary import DERIVATIONS, ROLE_TYPES, TYPES, UNITS, Fact, Municipality, Roles, Value
+from ivrules.model.loader import Node, expect, fields, text_of
+
+
+def read_vocabulary(root: Node, diags: Diagnostics) -> tuple[list[Fact], Roles | None]:
+    """vocabulary.yaml → fact declarations and the facts' roles (errors collected)."""
+    top = fields(root, diags, ("facts", "roles"))
+    if not top or "facts" not in top or not expect(top["facts"], dict, diags):
+        return [], None
+    facts = [_read_fact(name, node, diags) for name, node in top["facts"].items()]
+    known = [f for f in facts if f is not None]
+    _check_terms(known, diags)
+    return known, _read_roles(top.get("roles"), {f.name: f for f in known}, diags)
+
+
+def _read_roles(node: Node | None, facts: dict[str, Fact], diags: Diagnostics) -> Roles | None:
+    """``roles:`` → which fact is the start date, the municipality, …; each must name a fact of the right type."""
+    f = fields(node, diags, tuple(ROLE_TYPES)) if node is not None else None
+    if f is None or not all(role in f for role in ROLE_TYPES):
+        return None
+    names = {role: text_of(f[role], diags) or "" for role in ROLE_TYPES}
+    for role, name in names.items():
+        fact = facts.get(name)
+        if fact is None:
+            diags.error(f"rollen '{role}' peger på det ukendte faktum '{name}'", f[role].span,
+                        hint=did_you_mean(name, facts))
+        elif fact.type != ROLE_TYPES[role]:
+            diags.error(f"rollen '{role}' skal være et faktum af typen {ROLE_TYPES[role]}, men '{name}' er {fact.type}",
+                        f[role].span)
+    return Roles(**names)
+
+
+def _read_fact(name: str, node: Node, diags: Diagnostics) -> Fact | None:
+    optional = ("unit", "values", "derive", "statement", "negation")
+    f = fields(node, diags, ("term", "type", "label", "question"), optional)
+    if f is None:
+        return None
+    kind = text_of(f.get("type"), diags)
+    if kind is not None and kind not in TYPES:
+        diags.error(f"ukendt type '{kind}' for faktum '{name}'", f["type"].span,
+                    expected=", ".join(TYPES), hint=did_you_mean(kind, TYPES))
+    unit = text_of(f.get("unit"), diags) if "unit" in f else None
+    if unit is not None and unit not in UNITS:
+        diags.error(f"ukendt enhed '{unit}'", f["unit"].span, expected=", ".join(UNITS), hint=did_you_mean(unit, UNITS))
+    values = _read_values(f.get("values"), diags) if "values" in f else ()
+    if kind == "enum" and not values:
+        diags.error(f"faktum '{name}' af typen enum skal have 'values'", node.span)
+    derive = _read_derive(f.get("derive"), diags) if "derive" in f else None
+    statement = text_of(f["statement"], diags) if "statement" in f else None
+    negation = text_of(f["negation"], diags) if "negation" in f else None
+    return Fact(name, text_of(f.get("term"), diags) or name, kind or "bool", text_of(f.get("label"), diags) or name,
+                text_of(f.get("question"), diags) or "", unit, values, derive, statement, negation, node.span)
+
+
+def _read_values(node: Node | None, diags: Diagnostics) -> tuple[Value, ...]:
+    if not expect(node, dict, diags):
+        return ()
+    assert node is not None
+    out = []
+    for name, item in node.items():
+        f = fields(item, diags, ("term", "label"))
+        if f:
+            out.append(Value(name, text_of(f.get("term"), diags) or name, text_of(f.get("label"), diags) or name))
+    return tuple(out)
+
+
+def _read_derive(node: Node | None, diags: Diagnostics) -> tuple[str, tuple[str, ...]] | None:
+    text = text_of(node, diags)
+    if text is None or node is None:
+        return None
+    func, _, rest = text.partition("(")
+    args = tuple(a.strip() for a in rest.rstrip(")").split(",") if a.strip())
+    if func.strip() not in DERIVATIONS or not rest.endswith(")"):
+        diags.error(f"ukendt afledning '{text}'", node.span, expected=", ".join(f"{d}(...)" for d in DERIVATIONS))
+        return None
+    return func.strip(), args
+
+
+def _check_terms(facts: list[Fact], diags: Diagnostics) -> None:
+    names = {f.name for f in facts}
+    seen: dict[str, Fact] = {}
+    for fact in facts:
+        if fact.term in seen:
+            diags.error(f"termen '{fact.term}' bruges af både '{seen[fact.term].name}' og '{fact.name}'", fact.span)
+        seen[fact.term] = fact
+        for arg in fact.derive[1] if fact.derive else ():
+            if arg not in names:
+                diags.error(f"'{fact.name}' afledes af det ukendte faktum '{arg}'", fact.span,
+                            hint=did_you_mean(arg, names))
+
+
+def read_municipalities(root: Node, diags: Diagnostics) -> dict[str, Municipality]:
+    """municipalities.yaml → municipalities by name."""
+    top = fields(root, diags, ("municipalities",))
+    if not top or not expect(top.get("municipalities"), list, diags):
+        return {}
+    out: dict[str, Municipality] = {}
+    for item in top["municipalities"].value:
+        f = fields(item, diags, ("name", "code", "region", "island"))
+        if not f or not all(k in f for k in ("name", "code", "region", "island")):
+            continue
+        if expect(f["code"], int, diags) and expect(f["island"], bool, diags):
+            name = text_of(f["name"], diags) or ""
+            out[name] = Municipality(name, f["code"].value, text_of(f["region"], diags) or "", f["island"].value)
+    return out
