@@ -15,11 +15,11 @@ from decimal import Decimal, InvalidOperation
 from typing import Any
 
 from ivrules.errors import FactsError
+from ivrules.lang import units
 from ivrules.model.loader import Diagnostics, Node, did_you_mean, expect, fields, text_of
 from ivrules.source import Span
 
 TYPES = ("bool", "number", "enum", "date", "times", "municipality")
-UNITS = ("år", "dage", "doser", "doser pr. døgn", "kr.", "%", "minutter")
 TRUE_WORDS = {"true": True, "ja": True, "1": True, "false": False, "nej": False, "0": False}
 
 
@@ -285,8 +285,9 @@ def _read_fact(name: str, node: Node, diags: Diagnostics) -> Fact | None:
         diags.error(f"ukendt type '{kind}' for faktum '{name}'", f["type"].span,
                     expected=", ".join(TYPES), hint=did_you_mean(kind, TYPES))
     unit = text_of(f.get("unit"), diags) if "unit" in f else None
-    if unit is not None and unit not in UNITS:
-        diags.error(f"ukendt enhed '{unit}'", f["unit"].span, expected=", ".join(UNITS), hint=did_you_mean(unit, UNITS))
+    if unit is not None and unit not in units.BY_NAME:
+        diags.error(f"ukendt enhed '{unit}'", f["unit"].span, expected=", ".join(units.NAMES),
+                    hint=did_you_mean(unit, units.NAMES))
     values = _read_values(f.get("values"), diags) if "values" in f else ()
     if kind == "enum" and not values:
         diags.error(f"faktum '{name}' af typen enum skal have 'values'", node.span)

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import datetime as dt
 import hashlib
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from typing import Any
 
 from ivrules.errors import AgreementError, FactsError
@@ -281,7 +281,7 @@ def _expression(node: Node, vocab: Vocabulary, diags: Diagnostics,
     try:
         expr = parse_rule(text, node.text)
     except AgreementError as exc:
-        diags.extend(d.__class__(d.message, d.span, d.expected, d.hint, context) for d in exc.diagnostics)
+        diags.extend(replace(d, context=context) for d in exc.diagnostics)
         return None, None, text
     if not Checker(vocab, diags).check(expr, context):
         return expr, None, text

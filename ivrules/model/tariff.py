@@ -17,11 +17,11 @@ from decimal import ROUND_HALF_UP, Decimal
 
 from ivrules.errors import AgreementError
 from ivrules.lang import nodes as n
+from ivrules.lang import units
 from ivrules.lang.compiler import Compiled
-from ivrules.lang.parser import parse_rule
+from ivrules.lang.parser import parse_amount
 from ivrules.lang.vocabulary import Vocabulary
 from ivrules.model.loader import Diagnostics, Node, did_you_mean, expect, fields, text_of
-from ivrules.source import ScalarText, Span
 
 ØRE = Decimal("0.01")
 HUNDRED = Decimal(100)
@@ -197,7 +197,7 @@ def read_financing(node: Node, diags: Diagnostics, context: str) -> Financing | 
     f = fields(node, diags, SHARES, ("remainder",))
     if f is None or any(k not in f for k in SHARES):
         return None
-    shares = [quantity(f[k], "%", diags, context) for k in SHARES]
+    shares = [quantity(f[k], units.PERCENT, diags, context) for k in SHARES]
     if shares[0] is None or shares[1] is None:
         return None
     if shares[0] + shares[1] != HUNDRED:
@@ -207,59 +207,35 @@ def read_financing(node: Node, diags: Diagnostics, context: str) -> Financing | 
     return Financing(shares[0], shares[1], remainder)
 
 
-_PREFIX = "beløb = "
-
-
-@dataclass(frozen=True)
-class _Prefixed(ScalarText):
-    """A scalar read as ``beløb = <scalar>``: spans skip the prefix and land in the scalar."""
-
-    inner: ScalarText | None = None
-
-    def span(self, start: int, end: int) -> Span:
-        assert self.inner is not None
-        shift = len(_PREFIX)
-        return self.inner.span(max(start - shift, 0), max(end - shift, 1))
-
-
 def quantity(node: Node, unit: str, diags: Diagnostics, context: str) -> Decimal | None:
     """A quantity in the rule language (``2999 kr.``, ``70 %``), read with the rule parser.
 
-    The value is parsed as the right side of a comparison so the grammar's own
-    NUMBER and UNIT tokens (and its friendly errors) decide what a quantity is.
+    The value is parsed from the grammar's ``amount`` start symbol, so the
+    grammar's own NUMBER and UNIT tokens (and its friendly errors) decide what
+    a quantity is, and errors point into the YAML scalar.
     """
-    if not isinstance(node.value, str):
+    if not isinstance(node.value, str) or node.text is None:
         diags.error(f"{node.path} skal være et beløb med enhed", node.span, context=context,
-                    expected=f"fx '{_example(unit)}'", hint="skriv enheden efter tallet")
+                    expected=f"fx '{units.example(unit)}'", hint="skriv enheden efter tallet")
         return None
-    scalar = node.text
-    assert scalar is not None
-    wrapped = _Prefixed(_PREFIX + scalar.value, scalar.source, scalar.start, scalar.end, scalar.style, inner=scalar)
     try:
-        expr = parse_rule(wrapped.value, wrapped)
+        value = parse_amount(node.value, node.text)
     except AgreementError as exc:
-        diags.extend(d.__class__(d.message, d.span, d.expected, d.hint, context) for d in exc.diagnostics)
+        diags.extend(replace(d, context=context) for d in exc.diagnostics)
         return None
-    if not (isinstance(expr, n.Compare) and expr.left == n.Name("beløb") and isinstance(expr.right, n.Quantity)):
-        diags.error(f"'{scalar.value}' er ikke et beløb", node.span, context=context, expected=f"fx '{_example(unit)}'")
-        return None
-    return _checked_quantity(expr.right, unit, node, diags, context)
+    return _checked_quantity(value, unit, node, diags, context)
 
 
 def _checked_quantity(value: n.Quantity, unit: str, node: Node, diags: Diagnostics, context: str) -> Decimal | None:
     if value.unit != unit:
         diags.error(f"enheden skal være '{unit}', ikke '{value.unit or 'ingen'}'", value.span or node.span,
-                    context=context, expected=f"fx '{_example(unit)}'")
+                    context=context, expected=f"fx '{units.example(unit)}'")
         return None
-    if unit == "kr." and value.value != value.value.quantize(ØRE):
+    if unit == units.MONEY and value.value != value.value.quantize(ØRE):
         diags.error(f"beløbet {value.value} kr. har mere end to decimaler", value.span or node.span, context=context,
                     hint="beløb skrives uden tusindtalsskilletegn og med punktum før ører: 2999 kr. eller 333.50 kr.")
         return None
     return value.value
-
-
-def _example(unit: str) -> str:
-    return {"kr.": "2999 kr.", "%": "70 %"}.get(unit, f"1 {unit}")
 
 
 def amount(node: Node, ctx: ReadContext, diags: Diagnostics, context: str) -> Amount | None:
@@ -274,7 +250,7 @@ def amount(node: Node, ctx: ReadContext, diags: Diagnostics, context: str) -> Am
                         expected="et id fra filens 'unknowns'", hint=did_you_mean(ident, ctx.unknowns))
             return None
         return Amount(None, ctx.unknowns[ident])
-    value = quantity(node, "kr.", diags, context)
+    value = quantity(node, units.MONEY, diags, context)
     return Amount(value) if value is not None else None
 
 
