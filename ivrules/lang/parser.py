@@ -219,7 +219,7 @@ class _Builder(Transformer[Token, Any]):
 
     def comparison(self, meta: Any, items: list[Any]) -> n.Compare:
         left, op, right = items
-        return n.Compare(str(op), left, right, self._span(meta))
+        return n.Compare(next(o for o in n.OPS if o == op), left, right, self._span(meta))
 
     def member(self, meta: Any, items: list[Any]) -> n.Member:
         return n.Member(items[0], tuple(items[1]), False, self._span(meta))

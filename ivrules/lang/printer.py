@@ -15,8 +15,8 @@ from ivrules.lang.vocabulary import Fact, Vocabulary
 
 # Binding strength, loosest first: hvis … så, eller, og, ikke, atoms.
 LEVEL = {n.Implies: 0, n.Any_: 1, n.All: 2, n.Not: 3}
-OP_WORDS = {">": "over", ">=": "mindst", "<": "under", "<=": "højst", "=": "", "!=": "ikke"}
-DATE_WORDS = {">": "efter", ">=": "den … eller senere", "<": "før", "<=": "den … eller tidligere",
+OP_WORDS: dict[n.Op, str] = {">": "over", ">=": "mindst", "<": "under", "<=": "højst", "=": "", "!=": "ikke"}
+DATE_WORDS: dict[n.Op, str] = {">": "efter", ">=": "den … eller senere", "<": "før", "<=": "den … eller tidligere",
               "=": "den", "!=": "ikke den"}
 
 

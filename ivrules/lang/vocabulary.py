@@ -12,14 +12,15 @@ import datetime as dt
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from decimal import Decimal, InvalidOperation
-from typing import Any
+from typing import Any, Literal, get_args
 
 from ivrules.errors import FactsError
 from ivrules.lang import units
 from ivrules.model.loader import Diagnostics, Node, did_you_mean, expect, fields, text_of
 from ivrules.source import Span
 
-TYPES = ("bool", "number", "enum", "date", "times", "municipality")
+FactType = Literal["bool", "number", "enum", "date", "times", "municipality"]
+TYPES: tuple[FactType, ...] = get_args(FactType)
 TRUE_WORDS = {"true": True, "ja": True, "1": True, "false": False, "nej": False, "0": False}
 
 
@@ -38,7 +39,7 @@ class Fact:
 
     name: str
     term: str
-    type: str
+    type: FactType
     label: str
     question: str
     unit: str | None = None
@@ -280,10 +281,11 @@ def _read_fact(name: str, node: Node, diags: Diagnostics) -> Fact | None:
     f = fields(node, diags, ("term", "type", "label", "question"), optional)
     if f is None:
         return None
-    kind = text_of(f.get("type"), diags)
-    if kind is not None and kind not in TYPES:
-        diags.error(f"ukendt type '{kind}' for faktum '{name}'", f["type"].span,
-                    expected=", ".join(TYPES), hint=did_you_mean(kind, TYPES))
+    word = text_of(f.get("type"), diags)
+    kind = next((t for t in TYPES if t == word), None)
+    if word is not None and kind is None:
+        diags.error(f"ukendt type '{word}' for faktum '{name}'", f["type"].span,
+                    expected=", ".join(TYPES), hint=did_you_mean(word, TYPES))
     unit = text_of(f.get("unit"), diags) if "unit" in f else None
     if unit is not None and unit not in units.BY_NAME:
         diags.error(f"ukendt enhed '{unit}'", f["unit"].span, expected=", ".join(units.NAMES),

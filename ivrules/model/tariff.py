@@ -14,6 +14,7 @@ from __future__ import annotations
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field, replace
 from decimal import ROUND_HALF_UP, Decimal
+from typing import Literal, TypeVar, get_args
 
 from ivrules.errors import AgreementError
 from ivrules.lang import nodes as n
@@ -25,12 +26,16 @@ from ivrules.model.loader import Diagnostics, Node, did_you_mean, expect, fields
 
 ØRE = Decimal("0.01")
 HUNDRED = Decimal(100)
-SHARES = ("region", "kommune")
-COUNT_DAYS = {
+Share = Literal["region", "kommune"]  # a party that pays a share
+SHARES: tuple[Share, ...] = get_args(Share)
+CountDays = Literal["calendar", "dose_days"]  # how the days of a course are counted
+COUNT_DAYS: dict[CountDays, str] = {
     "calendar": "alle dage fra startdato til slutdato, begge medregnet",
     "dose_days": "dage med dosis: forløbets dage minus dage uden dosis",
 }
-EFFECTS = ("unknown", "note", "flag")
+Effect = Literal["unknown", "note", "flag"]  # what a billing rule that holds does
+EFFECTS: tuple[Effect, ...] = get_args(Effect)
+ScheduleKind = Literal["bands", "categories", "registered_time", "unknown"]
 TOP_REQUIRED = ("section", "financing", "schedules", "invoice_date")
 TOP_OPTIONAL = ("count_days", "beyond_last_day", "rules", "interpretation")
 
@@ -53,7 +58,7 @@ class Financing:
 
     region: Decimal
     kommune: Decimal
-    remainder: str = "kommune"
+    remainder: Share = "kommune"
 
     def split(self, total: Decimal) -> tuple[Decimal, Decimal]:
         """(region share, municipality share): one rounded half up to the øre, the other the rest."""
@@ -102,7 +107,7 @@ class Schedule:
     unknown: Amount | None = None
 
     @property
-    def kind(self) -> str:
+    def kind(self) -> ScheduleKind:
         if self.categories:
             return "categories"
         if self.unknown is not None:
@@ -123,7 +128,7 @@ class BillingRule:
 
     id: str
     when: Compiled
-    effect: str
+    effect: Effect
     text: str
     flag: str | None = None
     interpretations: tuple[str, ...] = ()
@@ -146,7 +151,7 @@ class Tariff:
     financing: Financing
     schedules: tuple[Schedule, ...]
     invoice_date: str  # the date fact whose quarter a course is invoiced in
-    count_days: str = "calendar"
+    count_days: CountDays = "calendar"
     beyond: Beyond | None = None
     rules: tuple[BillingRule, ...] = ()
     interpretations: tuple[str, ...] = ()
@@ -203,7 +208,7 @@ def read_financing(node: Node, diags: Diagnostics, context: str) -> Financing | 
     if shares[0] + shares[1] != HUNDRED:
         diags.error(f"andelene giver {shares[0] + shares[1]} %, ikke 100 %", node.span, context=context,
                     hint="regionens og kommunens andel skal tilsammen være 100 %")
-    remainder = _choice(f.get("remainder"), {k: k for k in SHARES}, diags, "kommune")
+    remainder = _choice(f.get("remainder"), {k: k for k in SHARES}, diags, SHARES[1])
     return Financing(shares[0], shares[1], remainder)
 
 
@@ -254,18 +259,21 @@ def amount(node: Node, ctx: ReadContext, diags: Diagnostics, context: str) -> Am
     return Amount(value) if value is not None else None
 
 
-def _choice(node: Node | None, choices: Mapping[str, str], diags: Diagnostics, default: str) -> str:
-    if node is None:
+K = TypeVar("K", bound=str)
+
+
+def _choice(node: Node | None, choices: Mapping[K, str], diags: Diagnostics, default: K) -> K:
+    """One of the keys of ``choices`` (a Literal), or ``default`` when absent or misspelt (an error)."""
+    word = text_of(node, diags) if node is not None else None
+    if node is None or word is None:
         return default
-    word = text_of(node, diags)
-    if word is None:
-        return default
-    if word not in choices:
+    chosen = next((k for k in choices if k == word), None)
+    if chosen is None:
         diags.error(f"ukendt værdi '{word}' for {node.path}", node.span,
                     expected=", ".join(f"{k} ({v})" if k != v else k for k, v in choices.items()),
                     hint=did_you_mean(word, choices))
         return default
-    return word
+    return chosen
 
 
 def _date_fact(node: Node, vocab: Vocabulary, diags: Diagnostics) -> str:
