@@ -106,7 +106,6 @@ class Agreement:
     path: str
     content_hash: str
     preamble: str = ""
-    extras: dict[str, Any] = field(default_factory=dict)
     # Why no agreement applies after ``until`` (a gap the file declares, not an omission).
     no_agreement_after: str = ""
     tariff: Tariff | None = None  # what a course costs and who pays (ivrules.model.tariff)
@@ -118,9 +117,6 @@ class Agreement:
     @property
     def rules(self) -> list[Rule]:
         return [rule for section in self.sections for rule in section.rules]
-
-    def section(self, number: str) -> Section | None:
-        return next((s for s in self.sections if s.number == number), None)
 
 
 def read_agreement(root: Node, vocab: Vocabulary, path: str, text: str, diags: Diagnostics) -> Agreement | None:
