@@ -9,7 +9,8 @@ from __future__ import annotations
 
 import bisect
 import re
-from dataclasses import dataclass, field
+from dataclasses import dataclass
+from functools import cached_property
 from typing import NamedTuple
 
 
@@ -19,11 +20,11 @@ class Source:
 
     name: str
     text: str
-    line_starts: tuple[int, ...] = field(init=False, repr=False, compare=False)
 
-    def __post_init__(self) -> None:
-        starts = [0] + [m.end() for m in re.finditer("\n", self.text)]
-        object.__setattr__(self, "line_starts", tuple(starts))
+    @cached_property
+    def line_starts(self) -> tuple[int, ...]:
+        """The file offset of each line's first character."""
+        return (0, *(m.end() for m in re.finditer("\n", self.text)))
 
     def position(self, index: int) -> tuple[int, int]:
         """1-based (line, column) of a file offset."""
@@ -52,10 +53,6 @@ class Span(NamedTuple):
     @property
     def line(self) -> int:
         return self.source.position(self.start)[0]
-
-    @property
-    def column(self) -> int:
-        return self.source.position(self.start)[1]
 
     def describe(self) -> str:
         line, col = self.source.position(self.start)
@@ -91,20 +88,10 @@ class ScalarText:
     start: int  # where the scalar starts in the file
     end: int
     style: str | None = None
-    _offsets: list[tuple[int, ...]] = field(default_factory=list, compare=False, repr=False)
 
-    @classmethod
-    def locate(cls, value: str, source: Source, start: int, end: int, style: str | None) -> ScalarText:
-        return cls(value, source, start, end, style)
-
-    @property
+    @cached_property
     def offsets(self) -> tuple[int, ...]:
         """File offset of each character of the value."""
-        if not self._offsets:
-            self._offsets.append(self._pair())
-        return self._offsets[0]
-
-    def _pair(self) -> tuple[int, ...]:
         raw_start, text = self.start, self.source.text
         if self.style in ("|", ">"):
             newline = text.find("\n", self.start, self.end)

@@ -8,13 +8,15 @@ found by ``ivrules.lang.cases`` and reported here too.
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import Literal
 
 from ivrules.errors import Diagnostics, did_you_mean
 from ivrules.lang import nodes as n
-from ivrules.lang.vocabulary import Fact, Vocabulary
+from ivrules.lang.vocabulary import Fact, FactType, Vocabulary
 
-ORDERED_TYPES = ("number", "date")
-TYPE_WORDS = {
+# What an operand can be: a fact's type, or a named value of an enumerated fact or a municipality.
+OperandType = FactType | Literal["value"]
+TYPE_WORDS: dict[OperandType, str] = {
     "bool": "ja/nej", "number": "et tal", "enum": "en af faste værdier", "date": "en dato",
     "times": "en liste af klokkeslæt", "municipality": "en kommune", "value": "en navngiven værdi",
 }
@@ -24,7 +26,7 @@ TYPE_WORDS = {
 class Typed:
     """What an operand is: its type and unit, and the fact behind it if any."""
 
-    type: str
+    type: OperandType
     unit: str | None = None
     fact: Fact | None = None
 

@@ -10,6 +10,7 @@ evaluation time, and no ``eval``/``exec`` is used.
 
 from __future__ import annotations
 
+import operator
 from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
@@ -147,32 +148,19 @@ class _Compiler:
         return found.name if found else word
 
 
-FLIPPED = {"<": ">", ">": "<", "<=": ">=", ">=": "<=", "=": "=", "!=": "!="}
-
-
-def _fact_vs_constant(op: str, key: str, c: Any) -> Fn:
-    # One closure per operator keeps the hot path to a dict lookup and one comparison.
-    if op == "=":
-        return lambda f: None if (v := f.get(key)) is None else v == c
-    if op == "!=":
-        return lambda f: None if (v := f.get(key)) is None else v != c
-    if op == "<":
-        return lambda f: None if (v := f.get(key)) is None else v < c
-    if op == "<=":
-        return lambda f: None if (v := f.get(key)) is None else v <= c
-    if op == ">":
-        return lambda f: None if (v := f.get(key)) is None else v > c
-    return lambda f: None if (v := f.get(key)) is None else v >= c
-
-
-OPS: dict[str, Callable[[Any, Any], bool]] = {
-    "=": lambda a, b: a == b, "!=": lambda a, b: a != b, "<": lambda a, b: a < b,
-    "<=": lambda a, b: a <= b, ">": lambda a, b: a > b, ">=": lambda a, b: a >= b,
+FLIPPED: dict[n.Op, n.Op] = {"<": ">", ">": "<", "<=": ">=", ">=": "<=", "=": "=", "!=": "!="}
+OPERATORS: dict[n.Op, Callable[[Any, Any], bool]] = {
+    "=": operator.eq, "!=": operator.ne, "<": operator.lt, "<=": operator.le, ">": operator.gt, ">=": operator.ge,
 }
 
 
-def _fact_vs_fact(op: str, a: str | None, b: str | None) -> Fn:
-    compare = OPS[op]
+def _fact_vs_constant(op: n.Op, key: str, c: Any) -> Fn:
+    compare = OPERATORS[op]
+    return lambda f: None if (v := f.get(key)) is None else compare(v, c)
+
+
+def _fact_vs_fact(op: n.Op, a: str | None, b: str | None) -> Fn:
+    compare = OPERATORS[op]
 
     def fn(f: Facts) -> bool | None:
         x, y = f.get(a or ""), f.get(b or "")

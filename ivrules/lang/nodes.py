@@ -9,8 +9,13 @@ from __future__ import annotations
 import datetime as dt
 from dataclasses import dataclass, field
 from decimal import Decimal
+from typing import Literal, get_args
 
 from ivrules.source import Span
+
+# The comparison operators of the grammar's COMPARE terminal.
+Op = Literal["=", "!=", "<", "<=", ">", ">="]
+OPS: tuple[Op, ...] = get_args(Op)
 
 
 def _span() -> Span | None:
@@ -50,7 +55,7 @@ class DateLit:
 
 @dataclass(frozen=True)
 class Compare:
-    op: str
+    op: Op
     left: Operand
     right: Operand
     span: Span | None = _span()

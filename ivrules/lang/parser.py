@@ -1,6 +1,8 @@
 """Rule text → AST (``ivrules.lang.nodes``), with friendly, located syntax errors.
 
-The grammar is ``grammar/rules.lark`` (LALR). No ``lark.Tree`` leaves this
+The grammar is ``grammar/rules.lark`` (LALR) plus the ``UNIT`` terminal built
+from ``ivrules.lang.units``. It has two start symbols: ``start``, a rule, and
+``amount``, a tariff amount such as ``2999 kr.``. No ``lark.Tree`` leaves this
 module: the transformer turns every rule into frozen dataclasses whose spans
 point into the agreement file.
 """
@@ -11,16 +13,17 @@ import datetime as dt
 from decimal import Decimal
 from functools import lru_cache
 from pathlib import Path
-from typing import Any
+from typing import Any, Literal
 
 from lark import Lark, Token, Transformer, UnexpectedCharacters, UnexpectedInput, v_args
 from lark.exceptions import VisitError
 
 from ivrules.errors import AgreementError, Diagnostic
 from ivrules.lang import nodes as n
+from ivrules.lang import units
 from ivrules.source import ScalarText, Source, Span
 
-UNIT_ALIASES = {"dag": "dage"}
+Start = Literal["start", "amount"]  # the grammar's start symbols: a rule, a tariff amount
 TOKEN_NAMES = {
     "COMPARE": "en sammenligning (=, !=, <, <=, >, >=)",
     "NAME": "et navn", "NUMBER": "et tal",
@@ -28,6 +31,7 @@ TOKEN_NAMES = {
     "STRING": "et navn i anførselstegn", "LBRACE": "'{'", "RBRACE": "'}'", "LPAR": "'('", "RPAR": "')'",
     "COMMA": "','", "MINUS": "'-'", "IKKE": "'ikke'", "OG": "'og'", "ELLER": "'eller'", "HVIS": "'hvis'",
     "SÅ": "'så'", "I": "'i'", "INDEN": "'inden for'", "FOR": "'for'", "KL": "'kl.'", "$END": "slutningen af reglen",
+    "<END-OF-FILE>": "slutningen af teksten",
 }
 
 # Friendly messages for common mistakes, matched by the parser state they end in
@@ -51,7 +55,7 @@ SYNTAX_ERRORS: dict[str, tuple[str, list[str]]] = {
     "sammenligningen mangler sin venstre side": (
         "start med et faktum, fx 'alder > 3 år'", ["> 3 år", "= antibiotika", "<= 5 doser"]),
     "efter et tal forventes en enhed eller 'og'/'eller'": (
-        "enhederne er år, dage, doser, doser pr. døgn, kr., % og minutter",
+        f"enhederne er {units.spoken_list()}",
         ["alder > 3 years", "alder > 3 aar", "alder > 3 stabil"]),
     "et tidsrum skrives 'inden for kl. TT-TT'": (
         "fx 'doseringstidspunkter inden for kl. 07-00'",
@@ -60,10 +64,26 @@ SYNTAX_ERRORS: dict[str, tuple[str, list[str]]] = {
 }
 
 
+# Friendly messages for mistakes in a tariff amount (start symbol ``amount``), as SYNTAX_ERRORS.
+AMOUNT_ERRORS: dict[str, tuple[str, list[str]]] = {
+    "efter et tal forventes en enhed": (f"enhederne er {units.spoken_list()}", ["2999 kroner", "70 procent"]),
+    "et beløb skrives som et tal med enhed": ("fx '2999 kr.' eller '70 %'", ["kr. 2999", "ca. 2999 kr.", ""]),
+    "efter beløbets enhed må der ikke stå mere": (
+        "skriv kun tallet og enheden, fx '2999 kr.'", ["2999 kr. og stabil", "70 % 30 %"]),
+}
+ERRORS: dict[Start, dict[str, tuple[str, list[str]]]] = {"start": SYNTAX_ERRORS, "amount": AMOUNT_ERRORS}
+
+
 @lru_cache(maxsize=1)
 def grammar_parser() -> Lark:
     """The LALR parser of the rule language, built once per process."""
-    return Lark.open(str(_grammar_path()), parser="lalr", propagate_positions=True, maybe_placeholders=False)
+    return Lark(grammar_text(), start=["start", "amount"], parser="lalr", propagate_positions=True,
+                maybe_placeholders=False)
+
+
+def grammar_text() -> str:
+    """The grammar file with the ``UNIT`` terminal of the units table."""
+    return _grammar_path().read_text(encoding="utf-8") + "\n" + units.grammar_terminal() + "\n"
 
 
 def _grammar_path() -> Path:
@@ -78,22 +98,32 @@ def parse_rule(text: str, where: ScalarText | None = None) -> n.Expr:
     if not text.strip():
         empty = Diagnostic("reglen er tom", scalar.span(0, 1), expected="et udtryk, fx 'alder > 3 år'")
         raise AgreementError([empty])
+    result: n.Expr = _parse(text, scalar, "start")
+    return result
+
+
+def parse_amount(text: str, where: ScalarText | None = None) -> n.Quantity:
+    """Parse a tariff amount (``2999 kr.``, ``70 %``): a number with an optional unit, located like a rule."""
+    result: n.Quantity = _parse(text, where or _standalone(text), "amount")
+    return result
+
+
+def _parse(text: str, scalar: ScalarText, start: Start) -> Any:
     try:
-        tree = grammar_parser().parse(text)
+        tree = grammar_parser().parse(text, start=start)
     except UnexpectedInput as exc:
-        raise AgreementError([_syntax_diagnostic(exc, text, scalar)]) from None
+        raise AgreementError([_syntax_diagnostic(exc, text, scalar, start)]) from None
     try:
-        result: n.Expr = _Builder(scalar).transform(tree)
+        return _Builder(scalar).transform(tree)
     except VisitError as exc:  # a value the grammar accepts but the model cannot hold
         raise AgreementError([Diagnostic(str(exc.orig_exc), scalar.span(0, len(text)))]) from None
-    return result
 
 
 def _standalone(text: str) -> ScalarText:
     return ScalarText(text, Source("<regel>", text), 0, len(text))
 
 
-def _syntax_diagnostic(exc: UnexpectedInput, text: str, scalar: ScalarText) -> Diagnostic:
+def _syntax_diagnostic(exc: UnexpectedInput, text: str, scalar: ScalarText, start: Start) -> Diagnostic:
     pos = min(getattr(exc, "pos_in_stream", None) or 0, max(len(text) - 1, 0))
     if isinstance(exc, UnexpectedCharacters):
         bad = text[pos]
@@ -105,23 +135,23 @@ def _syntax_diagnostic(exc: UnexpectedInput, text: str, scalar: ScalarText) -> D
         found = f"'{token}'"
     else:
         pos, end, found = len(text.rstrip()), len(text.rstrip()) + 1, "slutningen af reglen"
-    label = _match_label(exc)
+    label = _match_label(exc, start)
     message = label or f"uventet {found}"
-    hint = _char_hint(text, pos) or (SYNTAX_ERRORS[label][0] if label else None)
+    hint = _char_hint(text, pos) or (ERRORS[start][label][0] if label else None)
     span = scalar.span(min(pos, max(len(text) - 1, 0)), max(end, pos + 1))
     return Diagnostic(message, span, expected=_expected(exc), hint=hint)
 
 
-def _match_label(exc: UnexpectedInput) -> str | None:
-    """The SYNTAX_ERRORS label whose examples fail in the same parser state.
+def _match_label(exc: UnexpectedInput, start: Start) -> str | None:
+    """The label of ``ERRORS[start]`` whose examples fail in the same parser state.
 
     The same idea as lark's ``UnexpectedInput.match_examples`` (which, in lark
     1.3, formats a debug message that raises TypeError for LALR states).
     """
     exact: str | None = None
-    for label, (_, examples) in SYNTAX_ERRORS.items():
+    for label, (_, examples) in ERRORS[start].items():
         for example in examples:
-            other = _failure(example)
+            other = _failure(example, start)
             if other is None or other.state != exc.state:
                 continue
             if getattr(other, "accepts", None) != getattr(exc, "accepts", None):
@@ -133,9 +163,9 @@ def _match_label(exc: UnexpectedInput) -> str | None:
 
 
 @lru_cache(maxsize=256)
-def _failure(example: str) -> UnexpectedInput | None:
+def _failure(example: str, start: Start) -> UnexpectedInput | None:
     try:
-        grammar_parser().parse(example)
+        grammar_parser().parse(example, start=start)
     except UnexpectedInput as exc:
         return exc
     return None
@@ -189,7 +219,7 @@ class _Builder(Transformer[Token, Any]):
 
     def comparison(self, meta: Any, items: list[Any]) -> n.Compare:
         left, op, right = items
-        return n.Compare(str(op), left, right, self._span(meta))
+        return n.Compare(next(o for o in n.OPS if o == op), left, right, self._span(meta))
 
     def member(self, meta: Any, items: list[Any]) -> n.Member:
         return n.Member(items[0], tuple(items[1]), False, self._span(meta))
@@ -211,8 +241,8 @@ class _Builder(Transformer[Token, Any]):
         return n.Text(str(items[0])[1:-1], self._tok_span(items[0]))
 
     def quantity(self, meta: Any, items: list[Token]) -> n.Quantity:
-        unit = str(items[1]) if len(items) > 1 else None
-        return n.Quantity(Decimal(str(items[0])), UNIT_ALIASES.get(unit or "", unit), self._span(meta))
+        unit = units.canonical(str(items[1])) if len(items) > 1 else None
+        return n.Quantity(Decimal(str(items[0])), unit, self._span(meta))
 
     def date(self, meta: Any, items: list[Token]) -> n.DateLit:
         try:

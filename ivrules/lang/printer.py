@@ -7,18 +7,16 @@ reader; it is generated from the rule, never copied from the agreement.
 
 from __future__ import annotations
 
-from decimal import Decimal
-
 from ivrules import danish
 from ivrules.lang import nodes as n
+from ivrules.lang import units
 from ivrules.lang.compiler import FLIPPED
 from ivrules.lang.vocabulary import Fact, Vocabulary
 
 # Binding strength, loosest first: hvis … så, eller, og, ikke, atoms.
 LEVEL = {n.Implies: 0, n.Any_: 1, n.All: 2, n.Not: 3}
-OP_WORDS = {">": "over", ">=": "mindst", "<": "under", "<=": "højst", "=": "", "!=": "ikke"}
-SINGULAR = {"doser pr. døgn": "dosis pr. døgn", "doser": "dosis", "dage": "dag", "minutter": "minut"}
-DATE_WORDS = {">": "efter", ">=": "den … eller senere", "<": "før", "<=": "den … eller tidligere",
+OP_WORDS: dict[n.Op, str] = {">": "over", ">=": "mindst", "<": "under", "<=": "højst", "=": "", "!=": "ikke"}
+DATE_WORDS: dict[n.Op, str] = {">": "efter", ">=": "den … eller senere", "<": "før", "<=": "den … eller tidligere",
               "=": "den", "!=": "ikke den"}
 
 
@@ -144,13 +142,12 @@ class _DanishWriter:
         return f"{subject} er {words + ' ' if words else ''}{value}"
 
     def _quantity(self, q: n.Quantity) -> str:
-        if q.unit == "kr.":
+        if q.unit is None:
+            return danish.number(q.value)
+        unit = units.BY_NAME[q.unit]
+        if unit.dimension == "money":
             return danish.kroner(q.value)
-        number = danish.number(Decimal(q.value))
-        if not q.unit or q.unit == "%":
-            return f"{number} %" if q.unit else number
-        unit = SINGULAR.get(q.unit, q.unit) if q.value == 1 else q.unit
-        return f"{number} {unit}"
+        return f"{danish.number(q.value)} {unit.singular if q.value == 1 else unit.name}"
 
 
 def _term(node: object) -> str:

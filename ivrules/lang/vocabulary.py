@@ -12,13 +12,14 @@ import datetime as dt
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from decimal import Decimal, InvalidOperation
-from typing import Any
+from functools import lru_cache
+from typing import Any, Literal, get_args
 
 from ivrules.errors import FactsError, did_you_mean
 from ivrules.source import Span
 
-TYPES = ("bool", "number", "enum", "date", "times", "municipality")
-UNITS = ("år", "dage", "doser", "doser pr. døgn", "kr.", "%", "minutter")
+FactType = Literal["bool", "number", "enum", "date", "times", "municipality"]
+TYPES: tuple[FactType, ...] = get_args(FactType)
 TRUE_WORDS = {"true": True, "ja": True, "1": True, "false": False, "nej": False, "0": False}
 
 
@@ -37,7 +38,7 @@ class Fact:
 
     name: str
     term: str
-    type: str
+    type: FactType
     label: str
     question: str
     unit: str | None = None
@@ -111,30 +112,9 @@ class Vocabulary:
         """A parser for one fact's raw values, with the common case first (this is the hot path)."""
         name, general = fact.name, _PARSERS[fact.type]
         if fact.type == "enum":
-            allowed = frozenset(v.name for v in fact.values)
-
-            def enum(value: Any) -> Any:
-                if value in allowed if isinstance(value, str) else False:
-                    return value
-                text = general(name, value)
-                if text not in allowed:
-                    raise FactsError(name, f"ukendt værdi '{text}'", allowed=sorted(allowed))
-                return text
-
-            return enum
+            return _enum_parser(name, frozenset(v.name for v in fact.values), general)
         if fact.type == "municipality":
-            known = self.municipalities
-
-            def municipality(value: Any) -> Any:
-                if value in known if isinstance(value, str) else False:
-                    return value
-                text = general(name, value)
-                if text not in known:
-                    hint = did_you_mean(text, known)
-                    raise FactsError(name, f"ukendt kommune '{text}'" + (f"; {hint}" if hint else ""))
-                return text
-
-            return municipality
+            return _municipality_parser(name, self.municipalities, general)
         fast = _FAST_PATHS.get(fact.type)
         if fast is not None:
             return fast(name, general)
@@ -202,21 +182,36 @@ def _parse_text(key: str, value: Any) -> str:
 
 
 def _parse_times(key: str, value: Any) -> tuple[int, ...]:
-    if isinstance(value, list) and all(isinstance(v, str) for v in value):  # only strings are hashable keys here
-        cached = _TIMES_SEEN.get(tuple(value))
-        if cached is not None:
-            return cached
     items = value.replace(",", ";").split(";") if isinstance(value, str) else value
     if not isinstance(items, (list, tuple)):
         raise FactsError(key, "skal være en liste af klokkeslæt, fx [\"07:00\", \"15:00\"]")
-    times = tuple(_clock(key, item) for item in items if not (isinstance(item, str) and not item.strip()))
-    if isinstance(value, list) and len(_TIMES_SEEN) < 10_000 and all(isinstance(v, str) for v in value):
-        _TIMES_SEEN[tuple(value)] = times
-    return times
+    return tuple(_clock(key, item) for item in items if not (isinstance(item, str) and not item.strip()))
 
 
-# Dose schedules repeat ("07:00", "15:00", "23:00"); parsing each once keeps the hot path short.
-_TIMES_SEEN: dict[tuple[Any, ...], tuple[int, ...]] = {}
+def _enum_parser(name: str, allowed: frozenset[str], general: Callable[[str, Any], Any]) -> Callable[[Any], Any]:
+    def enum(value: Any) -> Any:
+        if value in allowed if isinstance(value, str) else False:
+            return value
+        text = general(name, value)
+        if text not in allowed:
+            raise FactsError(name, f"ukendt værdi '{text}'", allowed=sorted(allowed))
+        return text
+
+    return enum
+
+
+def _municipality_parser(name: str, known: Mapping[str, Municipality],
+                         general: Callable[[str, Any], Any]) -> Callable[[Any], Any]:
+    def municipality(value: Any) -> Any:
+        if value in known if isinstance(value, str) else False:
+            return value
+        text = general(name, value)
+        if text not in known:
+            hint = did_you_mean(text, known)
+            raise FactsError(name, f"ukendt kommune '{text}'" + (f"; {hint}" if hint else ""))
+        return text
+
+    return municipality
 
 
 def _clock(key: str, item: Any) -> int:
@@ -239,22 +234,29 @@ def _fast_number(name: str, general: Callable[[str, Any], Any]) -> Callable[[Any
 
 
 def _fast_date(name: str, general: Callable[[str, Any], Any]) -> Callable[[Any], Any]:
-    seen: dict[Any, dt.date] = {}  # course dates repeat; parse each spelling once
+    @lru_cache(maxsize=100_000)  # course dates repeat; parse each spelling once
+    def from_text(value: str) -> Any:
+        return general(name, value)
+
+    return lambda v: from_text(v) if type(v) is str else general(name, v)
+
+
+def _fast_times(name: str, general: Callable[[str, Any], Any]) -> Callable[[Any], Any]:
+    @lru_cache(maxsize=10_000)  # dose schedules repeat ("07:00", "15:00", "23:00"); parse each once
+    def from_strings(value: tuple[str, ...]) -> Any:
+        return general(name, list(value))
 
     def parse(value: Any) -> Any:
-        found = seen.get(value) if type(value) is str else None
-        if found is None:
-            found = general(name, value)
-            if type(value) is str and len(seen) < 100_000:
-                seen[value] = found
-        return found
+        if isinstance(value, list) and all(isinstance(v, str) for v in value):
+            return from_strings(tuple(value))
+        return general(name, value)
 
     return parse
 
 
 # The common, already-typed case of a fact type, checked before the general parser (the hot path).
 _FAST_PATHS: dict[str, Callable[[str, Callable[[str, Any], Any]], Callable[[Any], Any]]] = {
-    "bool": _fast_bool, "number": _fast_number, "date": _fast_date,
+    "bool": _fast_bool, "number": _fast_number, "date": _fast_date, "times": _fast_times,
 }
 
 _PARSERS: dict[str, Callable[[str, Any], Any]] = {

@@ -9,8 +9,8 @@ from __future__ import annotations
 
 import datetime as dt
 import hashlib
-from dataclasses import dataclass, field
-from typing import Any
+from dataclasses import dataclass, field, replace
+from typing import Any, Literal, get_args
 
 from ivrules.errors import AgreementError, Diagnostics, FactsError, did_you_mean
 from ivrules.lang import nodes as n
@@ -24,7 +24,9 @@ from ivrules.model.tariff import ReadContext, Tariff, read_tariff
 from ivrules.source import Span
 
 REGIONS = ("nordjylland", "midtjylland", "syddanmark", "hovedstaden", "sjaelland")
-PARTIES = ("region", "kommune", "almen_praksis")
+Party = Literal["region", "kommune", "almen_praksis"]  # who a section is about
+PARTIES: tuple[Party, ...] = get_args(Party)
+RuleKind = Literal["requirement", "condition"]  # a requirement must hold; a condition is to be agreed on
 ABOUT_PARTS = ("tariff", "financing")  # parts of the model an unknown may be about, besides facts
 TOP_REQUIRED = ("region", "title", "effective", "source", "sections")
 TOP_OPTIONAL = ("preamble", "until", "no_agreement_after", "interpretations", "unknowns", "examples", "termination",
@@ -61,7 +63,7 @@ class Rule:
     explain: str
     expr: n.Expr | None
     source_text: str
-    kind: str = "requirement"  # or "condition"
+    kind: RuleKind = "requirement"
     condition: str | None = None
     interpretations: tuple[str, ...] = ()
     compiled: Compiled | None = field(default=None, compare=False, repr=False)
@@ -74,7 +76,7 @@ class Section:
     title: str
     text: str
     rules: tuple[Rule, ...] = ()
-    party: str | None = None
+    party: Party | None = None
     items: tuple[str, ...] = ()
 
 
@@ -104,7 +106,6 @@ class Agreement:
     path: str
     content_hash: str
     preamble: str = ""
-    extras: dict[str, Any] = field(default_factory=dict)
     # Why no agreement applies after ``until`` (a gap the file declares, not an omission).
     no_agreement_after: str = ""
     tariff: Tariff | None = None  # what a course costs and who pays (ivrules.model.tariff)
@@ -116,9 +117,6 @@ class Agreement:
     @property
     def rules(self) -> list[Rule]:
         return [rule for section in self.sections for rule in section.rules]
-
-    def section(self, number: str) -> Section | None:
-        return next((s for s in self.sections if s.number == number), None)
 
     def reads(self, *, price: bool = True) -> set[str]:
         """Every fact this revision can read: its rules' facts and (with ``price``) all its price depends on."""
@@ -237,9 +235,10 @@ def _section(node: Node, vocab: Vocabulary, interpretations: dict[str, Interpret
         return None
     number = text_of(f["number"], diags) or "?"
     title = text_of(f["title"], diags) or ""
-    party = text_of(f["party"], diags) if "party" in f else None
-    if party is not None and party not in PARTIES:
-        diags.error(f"ukendt part '{party}'", f["party"].span, expected=", ".join(PARTIES))
+    word = text_of(f["party"], diags) if "party" in f else None
+    party = next((p for p in PARTIES if p == word), None)
+    if word is not None and party is None:
+        diags.error(f"ukendt part '{word}'", f["party"].span, expected=", ".join(PARTIES))
     items = tuple(text_of(i, diags) or "" for i in _list(f.get("items"), diags))
     rules = tuple(r for r in (_rule(i, number, title, vocab, interpretations, rule_ids, diags)
                               for i in _list(f.get("rules"), diags)) if r is not None)
@@ -256,7 +255,7 @@ def _rule(node: Node, section: str, title: str, vocab: Vocabulary, interpretatio
     if ident in rule_ids:
         diags.error(f"regel-id '{ident}' bruges to gange", f["id"].span, context=context)
     rule_ids[ident] = f["id"].span
-    kind = "condition" if "condition" in f else "requirement"
+    kind: RuleKind = "condition" if "condition" in f else "requirement"
     _require_one_of(node, f, diags, context)
     expr_node = f.get("rule") if kind == "requirement" else f.get("applies")
     expr, compiled, text = _expression(expr_node, vocab, diags, context) if expr_node else (None, None, "")
@@ -286,7 +285,7 @@ def _expression(node: Node, vocab: Vocabulary, diags: Diagnostics,
     try:
         expr = parse_rule(text, node.text)
     except AgreementError as exc:
-        diags.extend(d.__class__(d.message, d.span, d.expected, d.hint, context) for d in exc.diagnostics)
+        diags.extend(replace(d, context=context) for d in exc.diagnostics)
         return None, None, text
     if not Checker(vocab, diags).check(expr, context):
         return expr, None, text

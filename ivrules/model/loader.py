@@ -110,8 +110,8 @@ class _Converter:
         value = self.scalar(node)
         text = None
         if isinstance(value, str):
-            text = ScalarText.locate(value, self.source, node.start_mark.index, node.end_mark.index,
-                                     getattr(node, "style", None))
+            text = ScalarText(value, self.source, node.start_mark.index, node.end_mark.index,
+                              getattr(node, "style", None))
         return Node(value, span, path, text=text)
 
     def scalar(self, node: yaml.Node) -> Any:

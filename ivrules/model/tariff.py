@@ -14,23 +14,28 @@ from __future__ import annotations
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field, replace
 from decimal import ROUND_HALF_UP, Decimal
+from typing import Literal, TypeVar, get_args
 
 from ivrules.errors import AgreementError, Diagnostics, did_you_mean
 from ivrules.lang import nodes as n
+from ivrules.lang import units
 from ivrules.lang.compiler import Compiled
-from ivrules.lang.parser import parse_rule
+from ivrules.lang.parser import parse_amount
 from ivrules.lang.vocabulary import Vocabulary
 from ivrules.model.loader import Node, expect, fields, text_of
-from ivrules.source import ScalarText, Span
 
 ØRE = Decimal("0.01")
 HUNDRED = Decimal(100)
-SHARES = ("region", "kommune")
-COUNT_DAYS = {
+Share = Literal["region", "kommune"]  # a party that pays a share
+SHARES: tuple[Share, ...] = get_args(Share)
+CountDays = Literal["calendar", "dose_days"]  # how the days of a course are counted
+COUNT_DAYS: dict[CountDays, str] = {
     "calendar": "alle dage fra startdato til slutdato, begge medregnet",
     "dose_days": "dage med dosis: forløbets dage minus dage uden dosis",
 }
-EFFECTS = ("unknown", "note", "flag")
+Effect = Literal["unknown", "note", "flag"]  # what a billing rule that holds does
+EFFECTS: tuple[Effect, ...] = get_args(Effect)
+ScheduleKind = Literal["bands", "categories", "registered_time", "unknown"]
 TOP_REQUIRED = ("section", "financing", "schedules", "invoice_date")
 TOP_OPTIONAL = ("count_days", "beyond_last_day", "rules", "interpretation")
 
@@ -53,7 +58,7 @@ class Financing:
 
     region: Decimal
     kommune: Decimal
-    remainder: str = "kommune"
+    remainder: Share = "kommune"
 
     def split(self, total: Decimal) -> tuple[Decimal, Decimal]:
         """(region share, municipality share): one rounded half up to the øre, the other the rest."""
@@ -102,7 +107,7 @@ class Schedule:
     unknown: Amount | None = None
 
     @property
-    def kind(self) -> str:
+    def kind(self) -> ScheduleKind:
         if self.categories:
             return "categories"
         if self.unknown is not None:
@@ -123,7 +128,7 @@ class BillingRule:
 
     id: str
     when: Compiled
-    effect: str
+    effect: Effect
     text: str
     flag: str | None = None
     interpretations: tuple[str, ...] = ()
@@ -146,7 +151,7 @@ class Tariff:
     financing: Financing
     schedules: tuple[Schedule, ...]
     invoice_date: str  # the date fact whose quarter a course is invoiced in
-    count_days: str = "calendar"
+    count_days: CountDays = "calendar"
     beyond: Beyond | None = None
     rules: tuple[BillingRule, ...] = ()
     interpretations: tuple[str, ...] = ()
@@ -197,69 +202,45 @@ def read_financing(node: Node, diags: Diagnostics, context: str) -> Financing | 
     f = fields(node, diags, SHARES, ("remainder",))
     if f is None or any(k not in f for k in SHARES):
         return None
-    shares = [quantity(f[k], "%", diags, context) for k in SHARES]
+    shares = [quantity(f[k], units.PERCENT, diags, context) for k in SHARES]
     if shares[0] is None or shares[1] is None:
         return None
     if shares[0] + shares[1] != HUNDRED:
         diags.error(f"andelene giver {shares[0] + shares[1]} %, ikke 100 %", node.span, context=context,
                     hint="regionens og kommunens andel skal tilsammen være 100 %")
-    remainder = _choice(f.get("remainder"), {k: k for k in SHARES}, diags, "kommune")
+    remainder = _choice(f.get("remainder"), {k: k for k in SHARES}, diags, SHARES[1])
     return Financing(shares[0], shares[1], remainder)
-
-
-_PREFIX = "beløb = "
-
-
-@dataclass(frozen=True)
-class _Prefixed(ScalarText):
-    """A scalar read as ``beløb = <scalar>``: spans skip the prefix and land in the scalar."""
-
-    inner: ScalarText | None = None
-
-    def span(self, start: int, end: int) -> Span:
-        assert self.inner is not None
-        shift = len(_PREFIX)
-        return self.inner.span(max(start - shift, 0), max(end - shift, 1))
 
 
 def quantity(node: Node, unit: str, diags: Diagnostics, context: str) -> Decimal | None:
     """A quantity in the rule language (``2999 kr.``, ``70 %``), read with the rule parser.
 
-    The value is parsed as the right side of a comparison so the grammar's own
-    NUMBER and UNIT tokens (and its friendly errors) decide what a quantity is.
+    The value is parsed from the grammar's ``amount`` start symbol, so the
+    grammar's own NUMBER and UNIT tokens (and its friendly errors) decide what
+    a quantity is, and errors point into the YAML scalar.
     """
-    if not isinstance(node.value, str):
+    if not isinstance(node.value, str) or node.text is None:
         diags.error(f"{node.path} skal være et beløb med enhed", node.span, context=context,
-                    expected=f"fx '{_example(unit)}'", hint="skriv enheden efter tallet")
+                    expected=f"fx '{units.example(unit)}'", hint="skriv enheden efter tallet")
         return None
-    scalar = node.text
-    assert scalar is not None
-    wrapped = _Prefixed(_PREFIX + scalar.value, scalar.source, scalar.start, scalar.end, scalar.style, inner=scalar)
     try:
-        expr = parse_rule(wrapped.value, wrapped)
+        value = parse_amount(node.value, node.text)
     except AgreementError as exc:
-        diags.extend(d.__class__(d.message, d.span, d.expected, d.hint, context) for d in exc.diagnostics)
+        diags.extend(replace(d, context=context) for d in exc.diagnostics)
         return None
-    if not (isinstance(expr, n.Compare) and expr.left == n.Name("beløb") and isinstance(expr.right, n.Quantity)):
-        diags.error(f"'{scalar.value}' er ikke et beløb", node.span, context=context, expected=f"fx '{_example(unit)}'")
-        return None
-    return _checked_quantity(expr.right, unit, node, diags, context)
+    return _checked_quantity(value, unit, node, diags, context)
 
 
 def _checked_quantity(value: n.Quantity, unit: str, node: Node, diags: Diagnostics, context: str) -> Decimal | None:
     if value.unit != unit:
         diags.error(f"enheden skal være '{unit}', ikke '{value.unit or 'ingen'}'", value.span or node.span,
-                    context=context, expected=f"fx '{_example(unit)}'")
+                    context=context, expected=f"fx '{units.example(unit)}'")
         return None
-    if unit == "kr." and value.value != value.value.quantize(ØRE):
+    if unit == units.MONEY and value.value != value.value.quantize(ØRE):
         diags.error(f"beløbet {value.value} kr. har mere end to decimaler", value.span or node.span, context=context,
                     hint="beløb skrives uden tusindtalsskilletegn og med punktum før ører: 2999 kr. eller 333.50 kr.")
         return None
     return value.value
-
-
-def _example(unit: str) -> str:
-    return {"kr.": "2999 kr.", "%": "70 %"}.get(unit, f"1 {unit}")
 
 
 def amount(node: Node, ctx: ReadContext, diags: Diagnostics, context: str) -> Amount | None:
@@ -274,22 +255,25 @@ def amount(node: Node, ctx: ReadContext, diags: Diagnostics, context: str) -> Am
                         expected="et id fra filens 'unknowns'", hint=did_you_mean(ident, ctx.unknowns))
             return None
         return Amount(None, ctx.unknowns[ident])
-    value = quantity(node, "kr.", diags, context)
+    value = quantity(node, units.MONEY, diags, context)
     return Amount(value) if value is not None else None
 
 
-def _choice(node: Node | None, choices: Mapping[str, str], diags: Diagnostics, default: str) -> str:
-    if node is None:
+K = TypeVar("K", bound=str)
+
+
+def _choice(node: Node | None, choices: Mapping[K, str], diags: Diagnostics, default: K) -> K:
+    """One of the keys of ``choices`` (a Literal), or ``default`` when absent or misspelt (an error)."""
+    word = text_of(node, diags) if node is not None else None
+    if node is None or word is None:
         return default
-    word = text_of(node, diags)
-    if word is None:
-        return default
-    if word not in choices:
+    chosen = next((k for k in choices if k == word), None)
+    if chosen is None:
         diags.error(f"ukendt værdi '{word}' for {node.path}", node.span,
                     expected=", ".join(f"{k} ({v})" if k != v else k for k, v in choices.items()),
                     hint=did_you_mean(word, choices))
         return default
-    return word
+    return chosen
 
 
 def _date_fact(node: Node, vocab: Vocabulary, diags: Diagnostics) -> str:

@@ -7,7 +7,8 @@ environment the rule language checks against, is ``ivrules.lang.vocabulary``.
 from __future__ import annotations
 
 from ivrules.errors import Diagnostics, did_you_mean
-from ivrules.lang.vocabulary import DERIVATIONS, ROLE_TYPES, TYPES, UNITS, Fact, Municipality, Roles, Value
+from ivrules.lang import units
+from ivrules.lang.vocabulary import DERIVATIONS, ROLE_TYPES, TYPES, Fact, Municipality, Roles, Value
 from ivrules.model.loader import Node, expect, fields, text_of
 
 
@@ -44,13 +45,15 @@ def _read_fact(name: str, node: Node, diags: Diagnostics) -> Fact | None:
     f = fields(node, diags, ("term", "type", "label", "question"), optional)
     if f is None:
         return None
-    kind = text_of(f.get("type"), diags)
-    if kind is not None and kind not in TYPES:
-        diags.error(f"ukendt type '{kind}' for faktum '{name}'", f["type"].span,
-                    expected=", ".join(TYPES), hint=did_you_mean(kind, TYPES))
+    word = text_of(f.get("type"), diags)
+    kind = next((t for t in TYPES if t == word), None)
+    if word is not None and kind is None:
+        diags.error(f"ukendt type '{word}' for faktum '{name}'", f["type"].span,
+                    expected=", ".join(TYPES), hint=did_you_mean(word, TYPES))
     unit = text_of(f.get("unit"), diags) if "unit" in f else None
-    if unit is not None and unit not in UNITS:
-        diags.error(f"ukendt enhed '{unit}'", f["unit"].span, expected=", ".join(UNITS), hint=did_you_mean(unit, UNITS))
+    if unit is not None and unit not in units.BY_NAME:
+        diags.error(f"ukendt enhed '{unit}'", f["unit"].span, expected=", ".join(units.NAMES),
+                    hint=did_you_mean(unit, units.NAMES))
     values = _read_values(f.get("values"), diags) if "values" in f else ()
     if kind == "enum" and not values:
         diags.error(f"faktum '{name}' af typen enum skal have 'values'", node.span)
