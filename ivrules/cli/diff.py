@@ -23,7 +23,7 @@ def diff_command(
     markdown: Annotated[bool, typer.Option("--markdown", help="Svar som Markdown.")] = False,
     courses: Annotated[Path | None, typer.Option("--courses", help="Forløbsregister (CSV) at regne økonomien på.")]
     = None,
-    search: Annotated[int, typer.Option("--search", help="Eksempler pr. ændring i hypothesis-søgningen (0: ingen).")]
+    search: Annotated[int, typer.Option("--search", help="Forløb pr. ændring i søgningen (0: ingen).")]
     = SEARCH_EXAMPLES,
     max_cases: Annotated[int, typer.Option("--max-cases", help="Forløb pr. årsag i JSON.")] = 20,
     shown: Annotated[int, typer.Option("--shown", help="Forløb pr. årsag i tekst og Markdown.")] = SHOWN,

@@ -55,12 +55,13 @@ class Diff:
         return [c for c in self.changes if c.can_change_outcome]
 
     def to_dict(self) -> dict[str, Any]:
-        """``{"old", "new", "changes", "cases", "cost"}`` as the issue asks."""
+        """``{"old", "new", "changes", "cases", "groups", "counts", "cost"}``."""
         return {
             "old": describe(self.old), "new": describe(self.new),
             "changes": [c.to_dict() for c in self.changes],
             "cases": self.cases.to_list() if self.cases is not None else [],
             "groups": self.cases.groups_to_list() if self.cases is not None else [],
+            "counts": self.cases.counts() if self.cases is not None else {"changed": 0, "tried": 0},
             "cost": self.cost.to_dict() if self.cost is not None else None,
         }
 
