@@ -29,6 +29,7 @@ from ivrules.lang.cases import candidates, constants_by_fact, facts_of, grid, ra
 from ivrules.lang.vocabulary import Fact
 
 SEARCH_EXAMPLES = 150  # cases drawn per change searched: the default of every front end
+MAX_CASES = 20  # cases listed per cause in the JSON (CLI and API); all are counted
 GRID_LIMIT = 2_000  # combinations of one changed rule's facts
 
 
