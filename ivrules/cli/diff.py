@@ -8,7 +8,7 @@ from typing import Annotated
 import typer
 
 from ivrules.cli.common import AgreementsOpt, JsonOpt, dump, guard
-from ivrules.diff.cases import SEARCH_EXAMPLES
+from ivrules.diff.cases import MAX_CASES, SEARCH_EXAMPLES
 from ivrules.diff.report import SHOWN, to_markdown, to_text
 from ivrules.diff.revisions import diff, resolve_pair
 
@@ -23,9 +23,9 @@ def diff_command(
     markdown: Annotated[bool, typer.Option("--markdown", help="Svar som Markdown.")] = False,
     courses: Annotated[Path | None, typer.Option("--courses", help="Forløbsregister (CSV) at regne økonomien på.")]
     = None,
-    search: Annotated[int, typer.Option("--search", help="Eksempler pr. ændring i hypothesis-søgningen (0: ingen).")]
+    search: Annotated[int, typer.Option("--search", help="Forløb pr. ændring i søgningen (0: ingen).")]
     = SEARCH_EXAMPLES,
-    max_cases: Annotated[int, typer.Option("--max-cases", help="Forløb pr. årsag i JSON.")] = 20,
+    max_cases: Annotated[int, typer.Option("--max-cases", help="Forløb pr. årsag i JSON.")] = MAX_CASES,
     shown: Annotated[int, typer.Option("--shown", help="Forløb pr. årsag i tekst og Markdown.")] = SHOWN,
     agreements: AgreementsOpt = Path("agreements"),
 ) -> None:

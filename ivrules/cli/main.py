@@ -29,3 +29,7 @@ for name, command in COMMANDS:
 
 def main() -> None:
     app()
+
+
+if __name__ == "__main__":
+    main()

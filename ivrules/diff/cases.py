@@ -3,11 +3,13 @@
 Cases come from three places: the revisions' own examples; cases built
 systematically around every limit either revision's rules mention (one fact
 at a time on each example, and every combination of the facts a changed rule
-reads); and cases hypothesis searches for, one search per change that can
-alter an outcome, shrunk to the smallest case that shows it. Every case is
-kept as the raw facts a user would send and is evaluated against each
-revision's rules directly (not via its date), so a reported case can be
-re-checked by anyone.
+reads); and cases a deterministic search finds (``ivrules.diff.search``), one
+search per change that can alter an outcome, shrunk to the smallest case that
+shows it. ``run_cases`` is the one function every front end uses, so the CLI,
+its JSON and Markdown, the site and the API report the same cases and the same
+counts for the same pair, on every run. Every case is kept as the raw facts a
+user would send and is evaluated against each revision's rules directly (not
+via its date), so a reported case can be re-checked by anyone.
 """
 
 from __future__ import annotations
@@ -15,21 +17,20 @@ from __future__ import annotations
 import datetime as dt
 import json
 from collections.abc import Iterable, Iterator
-from dataclasses import dataclass
-from typing import TYPE_CHECKING, Any
+from dataclasses import dataclass, field, replace
+from typing import Any
 
+from ivrules.diff import search as case_search
 from ivrules.diff import tariff as diff_tariff
 from ivrules.diff.model import Change, Revision
 from ivrules.engine.course import evaluate
 from ivrules.errors import FactsError
 from ivrules.lang import nodes as n
 from ivrules.lang.cases import candidates, constants_by_fact, facts_of, grid, raw_value
-from ivrules.lang.vocabulary import Fact, Vocabulary
+from ivrules.lang.vocabulary import Fact
 
-if TYPE_CHECKING:
-    from hypothesis.strategies import SearchStrategy
-
-SEARCH_EXAMPLES = 150  # hypothesis examples per change searched
+SEARCH_EXAMPLES = 150  # cases drawn per change searched: the default of every front end
+MAX_CASES = 20  # cases listed per cause in the JSON (CLI and API); all are counted
 GRID_LIMIT = 2_000  # combinations of one changed rule's facts
 
 
@@ -54,8 +55,7 @@ class Case:
 
     @property
     def size(self) -> tuple[int, int, str]:
-        text = canonical(self.facts)
-        return len(self.facts), len(text), text
+        return case_search.size(self.facts)
 
     def to_dict(self) -> dict[str, Any]:
         return {"facts": self.facts, "before": self.before, "after": self.after, "because": list(self.because),
@@ -77,21 +77,52 @@ class CaseReport:
     def to_list(self) -> list[dict[str, Any]]:
         return [case.to_dict() for _, cases in self.groups for case in cases[: self.limit]]
 
+    def counts(self) -> dict[str, int]:
+        """``{"changed", "tried"}``: the numbers of "X af Y afprøvede" in every front end."""
+        return {"changed": len(self.cases), "tried": self.tried}
+
     def groups_to_list(self) -> list[dict[str, Any]]:
         return [{"because": list(because), "count": len(cases)} for because, cases in self.groups]
 
 
 def run_cases(old: Revision, new: Revision, changes: list[Change], search: int = SEARCH_EXAMPLES,
               limit: int | None = None, extra: Iterable[dict[str, Any]] = ()) -> CaseReport:
-    """Evaluate both revisions on examples, boundary cases and searched cases; keep those that differ."""
+    """Evaluate both revisions on examples, boundary cases and searched cases; keep those that differ.
+
+    ``tried`` counts each distinct case once, whichever source gave it."""
     watched = [c for c in changes if c.can_change_outcome]
-    tried: dict[str, tuple[dict[str, Any], str]] = {}
+    trial = Trial(old, new, watched)
     bases = [_clean(f) for f in example_facts(old, new)]
     for origin, facts in _sources(old, new, bases, watched, list(extra)):
-        tried.setdefault(canonical(facts), (facts, origin))
-    found = [c for c in (compare(old, new, f, watched, o) for f, o in tried.values()) if c is not None]
-    searched, count = search_cases(old, new, watched, search) if search and watched else ([], 0)
-    return CaseReport(len(tried) + count, group(found + searched, changes), limit)
+        trial.case(facts, origin)
+    found = trial.found()
+    if search and watched:
+        found += search_cases(old, new, watched, search, trial)[0]
+    return CaseReport(trial.count, group(found, changes), limit)
+
+
+@dataclass
+class Trial:
+    """Every distinct case evaluated for one pair of revisions, each evaluated once."""
+
+    old: Revision
+    new: Revision
+    watched: list[Change]
+    seen: dict[str, Case | None] = field(default_factory=dict)  # canonical facts → the case, if it differs
+
+    @property
+    def count(self) -> int:
+        return len(self.seen)
+
+    def case(self, facts: dict[str, Any], origin: str) -> Case | None:
+        """The case, when the revisions answer it differently (evaluated the first time only)."""
+        key = canonical(facts)
+        if key not in self.seen:
+            self.seen[key] = compare(self.old, self.new, facts, self.watched, origin)
+        return self.seen[key]
+
+    def found(self) -> list[Case]:
+        return [case for case in self.seen.values() if case is not None]
 
 
 def _sources(old: Revision, new: Revision, bases: list[dict[str, Any]], watched: list[Change],
@@ -231,73 +262,24 @@ def _changed_rule_grids(old: Revision, new: Revision, watched: list[Change],
             yield {f.name: raw_value(f, combo[f.name]) for f in facts}
 
 
-def search_cases(old: Revision, new: Revision, watched: list[Change], examples: int) -> tuple[list[Case], int]:
-    """For each change, the smallest case hypothesis finds that the change answers differently,
-    and how many cases the search tried."""
-    from hypothesis import HealthCheck, find, settings  # imported here: only a diff with a search needs it
-    from hypothesis.errors import NoSuchExample
-
+def search_cases(old: Revision, new: Revision, watched: list[Change], examples: int,
+                 trial: Trial | None = None) -> tuple[list[Case], int]:
+    """For each change, the smallest case the deterministic search (``ivrules.diff.search``) finds
+    that the change answers differently, and how many distinct cases were tried in all."""
+    trial = trial if trial is not None else Trial(old, new, watched)
     facts_read, constants = _limits(old, new)
-    config = settings(max_examples=examples, database=None, derandomize=True, deadline=None,
-                      suppress_health_check=list(HealthCheck))
-    found, tried = [], [0]
+    space = case_search.Space.of(facts_read, constants, new.vocabulary)
+    found = []
     for change in watched:
-        strategy = facts_strategy(facts_read, constants, new.vocabulary, change_facts(change, old, new))
-
         def shows(facts: dict[str, Any], target: str = change.id) -> bool:
-            tried[0] += 1
-            case = compare(old, new, facts, watched)
+            case = trial.case(facts, "søgning")
             return case is not None and target in case.because
 
-        try:
-            facts = find(strategy, shows, settings=config)
-        except NoSuchExample:
-            continue
-        case = compare(old, new, facts, watched, "søgning")
+        facts = case_search.find(space, change_facts(change, old, new), shows, examples, change.id)
+        case = trial.case(facts, "søgning") if facts is not None else None
         if case is not None:
-            found.append(case)
-    return found, tried[0]
-
-
-def facts_strategy(facts: list[Fact], constants: dict[str, set[Any]], vocab: Vocabulary,
-                   required: set[str] | frozenset[str] = frozenset()) -> SearchStrategy[dict[str, Any]]:
-    """Raw facts: those in ``required`` always, any subset of the others; values near the limits
-    first, then anything valid. A course's end date follows its start date by 1-40 days."""
-    from hypothesis import strategies as st
-
-    values = {f.name: _value_strategy(f, constants.get(f.name, set()), vocab) for f in facts}
-    dates = None
-    if "start_date" in values and "end_date" in values:
-        dates = st.tuples(values.pop("start_date"), st.integers(1, 40)).map(_course_dates)
-        values.pop("end_date")
-    chosen = st.fixed_dictionaries({k: v for k, v in values.items() if k in required},
-                                   optional={k: v for k, v in values.items() if k not in required})
-    if dates is None:
-        return chosen
-    dated = dates if required & {"start_date", "end_date"} else st.one_of(st.just({}), dates)
-    return st.tuples(chosen, dated).map(lambda pair: {**pair[0], **pair[1]})
-
-
-def _course_dates(start_and_days: tuple[str, int]) -> dict[str, str]:
-    start, days = start_and_days
-    end = dt.date.fromisoformat(start) + dt.timedelta(days=days - 1)
-    return {"start_date": start, "end_date": end.isoformat()}
-
-
-def _value_strategy(fact: Fact, constants: set[Any], vocab: Vocabulary) -> SearchStrategy[Any]:
-    from hypothesis import strategies as st
-
-    pool = [raw_value(fact, v) for v in candidates(fact, constants, vocab)]
-    if fact.type == "number":
-        return st.one_of(st.sampled_from(pool), st.integers(0, 120)) if pool else st.integers(0, 120)
-    if fact.type == "date":
-        anyday = st.dates(dt.date(2018, 1, 1), dt.date(2030, 12, 31)).map(dt.date.isoformat)
-        return st.one_of(st.sampled_from(pool), anyday) if pool else anyday
-    if fact.type == "times":
-        return st.lists(st.integers(0, 24 * 60 - 1), max_size=5).map(lambda ms: raw_value(fact, tuple(sorted(ms))))
-    if fact.type == "municipality":
-        return st.sampled_from(pool + [m for m in sorted(vocab.municipalities) if m not in pool])
-    return st.sampled_from(pool) if pool else st.nothing()
+            found.append(replace(case, origin="søgning"))
+    return found, trial.count
 
 
 # --- JSON values ---------------------------------------------------------------------------------------

@@ -144,8 +144,7 @@ def _cases_text(d: Diff, shown: int) -> list[str]:
     report = d.cases
     if report is None:
         return []
-    total = len(report.cases)
-    lines = ["", f"Forløb med et andet svar: {total} af {report.tried} afprøvede."]
+    lines = ["", f"Forløb med et andet svar: {count_text(report.counts())} afprøvede."]
     vocab = d.new.vocabulary
     for because, cases in report.groups:
         lines.append(f"  På grund af {_because(d, because)}: {len(cases)} forløb, fx")
@@ -153,6 +152,11 @@ def _cases_text(d: Diff, shown: int) -> list[str]:
             lines.append(f"    - {facts_text(case.facts, vocab)}")
             lines.append(f"      før: {answer_text(case.before)}; efter: {answer_text(case.after)}")
     return lines
+
+
+def count_text(counts: dict[str, int]) -> str:
+    """"597 af 3179": the changed cases of the cases tried, the same words in text and Markdown."""
+    return f"{counts['changed']} af {counts['tried']}"
 
 
 def _cost_text(d: Diff) -> list[str]:
@@ -232,7 +236,7 @@ class _Markdown:
         if report is None:
             return []
         lines = ["", f"{heading} Forløb med et andet svar", "",
-                 f"{len(report.cases)} af {report.tried} afprøvede forløb får et andet svar.", ""]
+                 f"{count_text(report.counts())} afprøvede forløb får et andet svar.", ""]
         vocab = d.new.vocabulary
         for because, cases in report.groups:
             name = _because(d, because)

@@ -32,7 +32,7 @@ from ivrules.model.agreement import Agreement, Rule, Section
 from ivrules.model.load import VOCABULARY, find_root, load_vocabulary, read_text
 from ivrules.source import Source
 
-__all__ = ["OUTCOME", "WORDING", "Change", "Diff", "Revision", "diff", "resolve", "resolve_pair"]
+__all__ = ["OUTCOME", "WORDING", "Change", "Diff", "Revision", "diff", "resolve", "resolve_pair", "revision_at"]
 
 CONTEXT_WORDS = 6  # words of unchanged text shown on each side of a change
 REGISTER_CASES = 1_000  # courses of a register also tried as cases
@@ -55,12 +55,13 @@ class Diff:
         return [c for c in self.changes if c.can_change_outcome]
 
     def to_dict(self) -> dict[str, Any]:
-        """``{"old", "new", "changes", "cases", "cost"}`` as the issue asks."""
+        """``{"old", "new", "changes", "cases", "groups", "counts", "cost"}``."""
         return {
             "old": describe(self.old), "new": describe(self.new),
             "changes": [c.to_dict() for c in self.changes],
             "cases": self.cases.to_list() if self.cases is not None else [],
             "groups": self.cases.groups_to_list() if self.cases is not None else [],
+            "counts": self.cases.counts() if self.cases is not None else {"changed": 0, "tried": 0},
             "cost": self.cost.to_dict() if self.cost is not None else None,
         }
 
@@ -84,9 +85,7 @@ def resolve(spec: str, agreements: Path = Path("agreements"), book: Callable[[],
     """``region@YYYY-MM-DD``, an agreement file, or ``path@gitrev`` → a compiled revision."""
     left, at, right = spec.rpartition("@")
     if at and _is_date(right) and "/" not in left and not left.endswith(".yaml"):
-        book_ = book() if book is not None else load(agreements)
-        ruleset = book_.ruleset(left, dt.date.fromisoformat(right))
-        return Revision(f"{left}@{ruleset.agreement.revision}", ruleset.agreement, ruleset, book_.vocabulary)
+        return revision_at(book() if book is not None else load(agreements), left, dt.date.fromisoformat(right))
     if at and left:
         path = Path(left)
         return from_text(spec, git_show(path, right), _vocabulary(path, agreements))
@@ -97,6 +96,12 @@ def resolve(spec: str, agreements: Path = Path("agreements"), book: Callable[[],
         raise LookupError_(f"kan ikke læse '{spec}': {_reason(exc)}. Skriv region@ÅÅÅÅ-MM-DD, en aftalefil "
                            "eller fil@git-revision, fx midtjylland@2020-06-01") from None
     return from_text(spec, text, _vocabulary(path, agreements))
+
+
+def revision_at(book: Book, region: str, on: dt.date) -> Revision:
+    """The region's revision in force on ``on``, named ``region@its-date`` (as the site and the API name it)."""
+    ruleset = book.ruleset(region, on)
+    return Revision(f"{region}@{ruleset.agreement.revision}", ruleset.agreement, ruleset, book.vocabulary)
 
 
 def _is_date(text: str) -> bool:

@@ -292,7 +292,15 @@ def _price_change(ident: str, section: str, label: str, p: Amount | None, q: Amo
 
 
 def answer_tariff(rev: Revision, typed: dict[str, Any], summary: dict[str, Any], parts: dict[str, Any]) -> None:
-    """Add the price of a case to its summary, and the outcome of each tariff part to ``parts``."""
+    """Add the price of a case to its summary, and the outcome of each tariff part to ``parts``.
+
+    The schedule (``Quote.kind``) and the price come from the quote; the billed days, the band
+    hits and the billing rules that held are still recomputed here, because ``Quote`` does not
+    carry them: an ``unknown`` quote drops its lines, a ``Line`` names its band by text only, and a
+    rule whose ``when`` is unknown leaves no trace. Once the quote's trace gives, for every status,
+    the billed days (or None), the bands hit by (from_day, to_day), each billing rule with its
+    three-valued ``holds``, and whether the days beyond the last band applied, this function
+    becomes a projection of that trace and ``billed_days`` goes."""
     try:
         priced = quote(rev.ruleset, rev.vocabulary, typed)
     except FactsError as exc:

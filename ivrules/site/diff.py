@@ -1,8 +1,9 @@
 """The site's "Ændringer" pages: what changed from each revision of a region's agreement to the next.
 
 Listed in ``ivrules.site.build.PAGES``, so the pages are built with the rest of the
-site from the same agreement files. The cases come from the examples and the rules'
-limits only (no search), so a page is the same every time it is built.
+site from the same agreement files. The cases and their counts are those of
+``ivrules diff`` with its defaults (the same deterministic search), so a page is
+the same every time it is built and says what the CLI says.
 """
 
 from __future__ import annotations
@@ -21,7 +22,7 @@ def change_pages(ctx: Context) -> Iterator[Page]:
     """One page per consecutive pair of revisions, under the newer revision."""
     for region in ctx.book.regions:
         for old, new in revision_pairs(ctx.book, region):
-            result = diff(old, new, search=0)
+            result = diff(old, new)
             title = (f"Ændringer fra udgaven af {danish.date(old.agreement.effective)} "
                      f"til udgaven af {danish.date(new.agreement.effective)}")
             yield Page(revision_path(new.agreement, CHANGES),

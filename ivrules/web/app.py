@@ -27,6 +27,8 @@ from pydantic import BaseModel, ConfigDict, WithJsonSchema, create_model
 from starlette.exceptions import HTTPException
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
+from ivrules.diff.cases import MAX_CASES
+from ivrules.diff.revisions import diff, revision_at
 from ivrules.engine.book import Book
 from ivrules.errors import FactsError, LookupError_, did_you_mean
 from ivrules.web import models as m
@@ -92,6 +94,7 @@ def create_app(source: Book | Library | str | Path, *, site_dir: Path | None = N
     app.state.library = library
     _install_errors(app, library)
     _install_api(app, library)
+    _install_diff(app, library)
     # CDS Hooks for the EHRs (ivrules.web.cds): JWT-checked, with CORS on /cds-services only.
     install_cds(app, lambda: library.book, site=SITE_PREFIX)
     _install_page(app, library, site_dir)
@@ -162,6 +165,18 @@ def _install_api(app: FastAPI, library: Library) -> None:
     @app.get("/v1/health", response_model=m.Health, tags=["drift"], summary="Indlæste aftaler og seneste genindlæsning")
     async def health() -> Answer:
         return Answer(_health(library))
+
+
+def _install_diff(app: FastAPI, library: Library) -> None:
+    Day = Annotated[dt.date, Query(description="Udgaven, der gælder på datoen ÅÅÅÅ-MM-DD.")]  # noqa: N806
+
+    @app.get("/v1/diff/{region}", response_model=m.DiffOut, tags=["aftaler"],
+             summary="Hvad er ændret mellem to udgaver, og hvilke forløb får et andet svar?")
+    def revision_diff(region: str, old: Day, new: Day) -> Answer:
+        # A plain def: FastAPI runs it in a worker thread, as a diff takes a few tenths of a second.
+        book = library.book
+        result = diff(revision_at(book, region, old), revision_at(book, region, new), limit=MAX_CASES)
+        return Answer(result.to_dict())
 
 
 def _tariff(book: Book, region: str, facts: dict[str, Any]) -> Answer:

@@ -138,6 +138,23 @@ class Health(Out):
     last_reload_error: dict[str, Any] | None
 
 
+class DiffCounts(Out):
+    changed: int
+    tried: int
+
+
+class DiffOut(Out):
+    """``ivrules diff --json``: the same function, the same defaults, so the same counts."""
+
+    old: dict[str, Any]
+    new: dict[str, Any]
+    changes: list[dict[str, Any]]
+    cases: list[dict[str, Any]]
+    groups: list[dict[str, Any]]
+    counts: DiffCounts
+    cost: dict[str, Any] | None
+
+
 def _municipalities(fact: Fact, vocab: Vocabulary) -> dict[str, Any]:
     return {"type": "string", "enum": sorted(vocab.municipalities)}
 
