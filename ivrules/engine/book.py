@@ -21,8 +21,10 @@ from ivrules.errors import AgreementError, FactsError, NoRevisionError, NotJoine
 from ivrules.lang.vocabulary import Fact, Vocabulary, read_municipalities, read_vocabulary
 from ivrules.model.accession import FILE as ACCESSION
 from ivrules.model.accession import JOINED_FACT, Accession, check_accession, read_accession
-from ivrules.model.agreement import REGIONS, Agreement, read_agreement
+from ivrules.model.agreement import Agreement, read_agreement
 from ivrules.model.loader import Diagnostics, Node, read_yaml
+from ivrules.model.regions import FILE as REGIONS
+from ivrules.model.regions import check_municipalities, read_regions
 from ivrules.source import Source
 
 VOCABULARY = "vocabulary.yaml"
@@ -44,7 +46,7 @@ class Book:
 
     @property
     def regions(self) -> list[str]:
-        return [r for r in REGIONS if r in self.rulesets]
+        return [r for r in self.vocabulary.regions if r in self.rulesets]
 
     def agreements(self, region: str) -> list[Agreement]:
         """The region's revisions, oldest first."""
@@ -189,17 +191,21 @@ def load_accession(root: Path, vocab: Vocabulary, agreements: list[Agreement], d
     if not (root / ACCESSION).exists():
         return Accession()
     node = _read_root_file(root / ACCESSION, diags)
-    accession = read_accession(node, diags) if node is not None else Accession()
+    accession = read_accession(node, vocab.regions, diags) if node is not None else Accession()
     check_accession(accession, agreements, vocab, diags)
     return accession
 
 
 def load_vocabulary(root: Path, diags: Diagnostics) -> Vocabulary:
-    """The shared vocabulary and the municipalities under ``root``."""
+    """The shared vocabulary, the municipalities and the regions under ``root``."""
     municipalities = _read_root_file(root / MUNICIPALITIES, diags)
     facts = _read_root_file(root / VOCABULARY, diags)
+    regions_node = _read_root_file(root / REGIONS, diags)
+    regions = read_regions(regions_node, diags) if regions_node else {}
+    if municipalities and regions:
+        check_municipalities(municipalities, regions, diags)
     return Vocabulary(read_vocabulary(facts, diags) if facts else [],
-                      read_municipalities(municipalities, diags) if municipalities else {})
+                      read_municipalities(municipalities, diags) if municipalities else {}, regions)
 
 
 def _read_root_file(path: Path, diags: Diagnostics) -> Node | None:

@@ -72,12 +72,14 @@ class Municipality:
 
 
 class Vocabulary:
-    """The declared facts, by JSON name and by Danish term."""
+    """The declared facts, by JSON name and by Danish term; the municipalities; the regions (id → Danish name)."""
 
-    def __init__(self, facts: list[Fact], municipalities: Mapping[str, Municipality]) -> None:
+    def __init__(self, facts: list[Fact], municipalities: Mapping[str, Municipality],
+                 regions: Mapping[str, str] | None = None) -> None:
         self.facts = {f.name: f for f in facts}
         self.by_term = {f.term: f for f in facts}
         self.municipalities = dict(municipalities)
+        self.regions = dict(regions or {})  # from regions.yaml, in its order (ivrules.model.regions)
         self._parsers = {f.name: self._parser(f) for f in facts}
         # Derived facts are filled in declaration order (see vocabulary.yaml).
         self._derived = [(f.name, DERIVATIONS[f.derive[0]], f.derive[1]) for f in facts if f.derive]

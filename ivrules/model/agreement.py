@@ -20,10 +20,10 @@ from ivrules.lang.compiler import Compiled, compile_rule
 from ivrules.lang.parser import parse_rule
 from ivrules.lang.vocabulary import Vocabulary
 from ivrules.model.loader import Diagnostics, Node, did_you_mean, expect, fields, text_of
+from ivrules.model.regions import check_region
 from ivrules.model.tariff import ReadContext, Tariff, read_tariff
 from ivrules.source import Span
 
-REGIONS = ("nordjylland", "midtjylland", "syddanmark", "hovedstaden", "sjaelland")
 PARTIES = ("region", "kommune", "almen_praksis")
 ABOUT_PARTS = ("tariff", "financing")  # parts of the model an unknown may be about, besides facts
 TOP_REQUIRED = ("region", "title", "effective", "source", "sections")
@@ -126,10 +126,7 @@ def read_agreement(root: Node, vocab: Vocabulary, path: str, text: str, diags: D
     top = fields(root, diags, TOP_REQUIRED, TOP_OPTIONAL)
     if top is None or any(k not in top for k in TOP_REQUIRED):
         return None
-    region = text_of(top["region"], diags) or ""
-    if region and region not in REGIONS:
-        diags.error(f"ukendt region '{region}'", top["region"].span, expected=", ".join(REGIONS),
-                    hint=did_you_mean(region, REGIONS))
+    region = check_region(top["region"], vocab.regions, diags)
     effective = _date(top["effective"], diags)
     interpretations = _interpretations(top.get("interpretations"), diags)
     sections = _sections(top["sections"], vocab, interpretations, diags)

@@ -22,6 +22,7 @@ from pathlib import Path
 
 from ivrules.engine.book import MUNICIPALITIES, VOCABULARY, Book, agreement_files, load
 from ivrules.errors import AgreementError, Diagnostic
+from ivrules.model.regions import FILE as REGIONS
 
 log = logging.getLogger("ivrules.web.reload")
 
@@ -62,7 +63,7 @@ def content_hash(root: Path) -> str:
 
 def source_files(root: Path) -> list[Path]:
     """The files a book is compiled from, in a stable order."""
-    shared = [root / name for name in (VOCABULARY, MUNICIPALITIES) if (root / name).is_file()]
+    shared = [root / name for name in (VOCABULARY, MUNICIPALITIES, REGIONS) if (root / name).is_file()]
     return shared + agreement_files(root)
 
 
