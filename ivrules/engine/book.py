@@ -18,6 +18,7 @@ from typing import Any
 from ivrules.engine.quote import Quote, quote
 from ivrules.engine.runtime import Eligibility, RuleSet
 from ivrules.errors import AgreementError, FactsError, NoRevisionError, NotJoinedError, UnknownRegionError
+from ivrules.lang.topics import read_topics
 from ivrules.lang.vocabulary import Fact, Vocabulary, read_municipalities, read_vocabulary
 from ivrules.model.accession import FILE as ACCESSION
 from ivrules.model.accession import JOINED_FACT, Accession, check_accession, read_accession
@@ -204,8 +205,9 @@ def load_vocabulary(root: Path, diags: Diagnostics) -> Vocabulary:
     regions = read_regions(regions_node, diags) if regions_node else {}
     if municipalities and regions:
         check_municipalities(municipalities, regions, diags)
-    return Vocabulary(read_vocabulary(facts, diags) if facts else [],
-                      read_municipalities(municipalities, diags) if municipalities else {}, regions)
+    declared = read_vocabulary(facts, diags) if facts else []
+    topics = read_topics(facts, [f.name for f in declared], diags) if facts else ()
+    return Vocabulary(declared, read_municipalities(municipalities, diags) if municipalities else {}, regions, topics)
 
 
 def _read_root_file(path: Path, diags: Diagnostics) -> Node | None:

@@ -15,6 +15,7 @@ from decimal import Decimal, InvalidOperation
 from typing import Any
 
 from ivrules.errors import FactsError
+from ivrules.lang.topics import Topic
 from ivrules.model.loader import Diagnostics, Node, did_you_mean, expect, fields, text_of
 from ivrules.source import Span
 
@@ -75,11 +76,12 @@ class Vocabulary:
     """The declared facts, by JSON name and by Danish term; the municipalities; the regions (id → Danish name)."""
 
     def __init__(self, facts: list[Fact], municipalities: Mapping[str, Municipality],
-                 regions: Mapping[str, str] | None = None) -> None:
+                 regions: Mapping[str, str] | None = None, topics: tuple[Topic, ...] = ()) -> None:
         self.facts = {f.name: f for f in facts}
         self.by_term = {f.term: f for f in facts}
         self.municipalities = dict(municipalities)
         self.regions = dict(regions or {})  # from regions.yaml, in its order (ivrules.model.regions)
+        self.topics = topics  # the comparison's rows, vocabulary.yaml's ``topics:`` (ivrules.lang.topics)
         self._parsers = {f.name: self._parser(f) for f in facts}
         # Derived facts are filled in declaration order (see vocabulary.yaml).
         self._derived = [(f.name, DERIVATIONS[f.derive[0]], f.derive[1]) for f in facts if f.derive]
@@ -267,8 +269,10 @@ DERIVATIONS: dict[str, Callable[..., Any]] = {
 
 
 def read_vocabulary(root: Node, diags: Diagnostics) -> list[Fact]:
-    """The ``facts:`` mapping of vocabulary.yaml → fact declarations (errors collected)."""
-    top = fields(root, diags, ("facts",))
+    """The ``facts:`` mapping of vocabulary.yaml → fact declarations (errors collected).
+
+    ``topics:`` is read by ``ivrules.lang.topics.read_topics``."""
+    top = fields(root, diags, ("facts",), ("topics",))
     if not top or "facts" not in top or not expect(top["facts"], dict, diags):
         return []
     facts = [_read_fact(name, node, diags) for name, node in top["facts"].items()]
