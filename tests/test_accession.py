@@ -123,7 +123,7 @@ def test_the_answer_is_always_the_joined_revision_or_the_fallback(
 # --- the register file: mistakes are located and collected --------------------------------------------------------
 
 def _folder(tmp_path: Path, register: str) -> Path:
-    for name in ("vocabulary.yaml", "municipalities.yaml"):
+    for name in ("vocabulary.yaml", "municipalities.yaml", "regions.yaml"):
         shutil.copy(AGREEMENTS / name, tmp_path / name)
     for region in ("syddanmark", "sjaelland"):
         shutil.copytree(AGREEMENTS / region, tmp_path / region)

@@ -29,7 +29,7 @@ def folder(tmp_path: Path) -> Path:
     """A private copy of the vocabulary and one agreement, to edit freely."""
     root = tmp_path / "agreements"
     (root / FILE.parent).mkdir(parents=True)
-    for name in ("vocabulary.yaml", "municipalities.yaml", str(FILE)):
+    for name in ("vocabulary.yaml", "municipalities.yaml", "regions.yaml", str(FILE)):
         shutil.copy(AGREEMENTS / name, root / name)
     return root
 

@@ -33,7 +33,7 @@ def isolated(tmp: Path, *parts: str) -> Path:
     """tmp/agreements: the vocabulary, the municipalities and the given regions or files, and nothing else."""
     root = tmp / "agreements"
     root.mkdir()
-    for name in ("vocabulary.yaml", "municipalities.yaml", *parts):
+    for name in ("vocabulary.yaml", "municipalities.yaml", "regions.yaml", *parts):
         if (AGREEMENTS / name).is_dir():
             shutil.copytree(AGREEMENTS / name, root / name)
         else:

@@ -32,7 +32,7 @@ def agreements(tmp_path_factory: pytest.TempPathFactory) -> Path:
     The register is settled against all the agreements; the site only reads the files settle wrote.
     """
     root = tmp_path_factory.mktemp("aftaler") / "agreements"
-    for name in ("vocabulary.yaml", "municipalities.yaml", "midtjylland/2021-05-01.yaml",
+    for name in ("vocabulary.yaml", "municipalities.yaml", "regions.yaml", "midtjylland/2021-05-01.yaml",
                  "nordjylland/2022-01-01.yaml"):
         (root / name).parent.mkdir(parents=True, exist_ok=True)
         shutil.copy(AGREEMENTS / name, root / name)

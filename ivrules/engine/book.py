@@ -25,7 +25,7 @@ from ivrules.engine.runtime import Eligibility, RuleSet
 from ivrules.errors import AgreementError, Diagnostics, FactsError, NoRevisionError, NotJoinedError, UnknownRegionError
 from ivrules.lang.vocabulary import Fact, Vocabulary
 from ivrules.model.accession import Accession
-from ivrules.model.agreement import REGIONS, Agreement
+from ivrules.model.agreement import Agreement
 from ivrules.model.load import Model, read_model
 
 MEMO = 65_536  # evaluations kept by a Book (a register repeats the same course many times)
@@ -59,7 +59,7 @@ class Book:
 
     @property
     def regions(self) -> list[str]:
-        return [r for r in REGIONS if r in self.rulesets]
+        return [r for r in self.vocabulary.regions if r in self.rulesets]
 
     def agreements(self, region: str) -> list[Agreement]:
         """The region's revisions, oldest first."""

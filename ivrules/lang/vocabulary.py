@@ -96,14 +96,39 @@ class Municipality:
     island: bool
 
 
-class Vocabulary:
-    """The declared facts, by JSON name and by Danish term."""
+# What a comparison topic may catch, and the parts of the tariff model a topic may show.
+CATCHES = ("negated", "other", "without_rule")
+MODEL_PARTS = ("tariff", "financing")
 
-    def __init__(self, facts: list[Fact], municipalities: Mapping[str, Municipality], roles: Roles) -> None:
+
+@dataclass(frozen=True)
+class Topic:
+    """One row of the comparison and what decides what belongs in it."""
+
+    id: str
+    title: str
+    facts: tuple[str, ...] = ()
+    catches: str | None = None  # one of CATCHES
+    model: str | None = None  # one of MODEL_PARTS
+    span: Span | None = field(default=None, compare=False, repr=False)
+
+    @property
+    def about(self) -> tuple[str, ...]:
+        """What an agreement's unknown may be ``about`` to belong here: the facts, or the model part."""
+        return (*self.facts, self.model) if self.model else self.facts
+
+
+class Vocabulary:
+    """The declared facts, by JSON name and by Danish term; the municipalities; the regions (id → Danish name)."""
+
+    def __init__(self, facts: list[Fact], municipalities: Mapping[str, Municipality], roles: Roles,
+                 regions: Mapping[str, str] | None = None, topics: tuple[Topic, ...] = ()) -> None:
         self.facts = {f.name: f for f in facts}
         self.roles = roles
         self.by_term = {f.term: f for f in facts}
         self.municipalities = dict(municipalities)
+        self.regions = dict(regions or {})  # from regions.yaml, in its order (ivrules.model.regions)
+        self.topics = topics  # the comparison's rows: vocabulary.yaml's ``topics:`` (ivrules.model.topics)
         self._parsers = {f.name: self._parser(f) for f in facts}
         # Derived facts are filled in declaration order (see vocabulary.yaml).
         self._derived = [(f.name, DERIVATIONS[f.derive[0]], f.derive[1]) for f in facts if f.derive]

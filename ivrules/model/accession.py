@@ -23,8 +23,9 @@ from typing import Any
 from ivrules import danish
 from ivrules.errors import Diagnostics, did_you_mean
 from ivrules.lang.vocabulary import Vocabulary
-from ivrules.model.agreement import REGIONS, Agreement
+from ivrules.model.agreement import Agreement
 from ivrules.model.loader import Node, expect, fields, text_of
+from ivrules.model.regions import check_region
 from ivrules.source import Span
 
 FILE = "accession.yaml"
@@ -134,23 +135,21 @@ class Accession:
         return {line.region for line in self.lines}
 
 
-def read_accession(root: Node, diags: Diagnostics) -> Accession:
-    """The ``accessions:`` list of accession.yaml → the register (mistakes go to ``diags``)."""
+def read_accession(root: Node, regions: Mapping[str, str], diags: Diagnostics) -> Accession:
+    """The ``accessions:`` list of accession.yaml → the register (mistakes go to ``diags``);
+    ``regions`` are the region ids regions.yaml declares."""
     top = fields(root, diags, ("accessions",))
     if not top or not expect(top.get("accessions"), list, diags):
         return Accession()
-    lines = (_line(item, diags) for item in top["accessions"].value)
+    lines = (_line(item, regions, diags) for item in top["accessions"].value)
     return Accession(tuple(sorted((x for x in lines if x is not None), key=lambda x: (x.region, x.agreement))))
 
 
-def _line(node: Node, diags: Diagnostics) -> Line | None:
+def _line(node: Node, regions: Mapping[str, str], diags: Diagnostics) -> Line | None:
     f = fields(node, diags, LINE_REQUIRED, LINE_OPTIONAL)
     if not f or not all(k in f for k in LINE_REQUIRED):
         return None
-    region = text_of(f["region"], diags) or ""
-    if region not in REGIONS:
-        diags.error(f"ukendt region '{region}'", f["region"].span, expected=", ".join(REGIONS),
-                    hint=did_you_mean(region, REGIONS))
+    region = check_region(f["region"], regions, diags)
     agreement = _date(f["agreement"], diags)
     complete = f["complete"].value if expect(f["complete"], bool, diags) else False
     members = _members(f["members"], diags)

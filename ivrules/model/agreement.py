@@ -20,10 +20,10 @@ from ivrules.lang.compiler import Compiled, compile_rule
 from ivrules.lang.parser import parse_rule
 from ivrules.lang.vocabulary import Vocabulary
 from ivrules.model.loader import Node, expect, fields, text_of
+from ivrules.model.regions import check_region
 from ivrules.model.tariff import ReadContext, Tariff, read_tariff
 from ivrules.source import Span
 
-REGIONS = ("nordjylland", "midtjylland", "syddanmark", "hovedstaden", "sjaelland")
 Party = Literal["region", "kommune", "almen_praksis"]  # who a section is about
 PARTIES: tuple[Party, ...] = get_args(Party)
 RuleKind = Literal["requirement", "condition"]  # a requirement must hold; a condition is to be agreed on
@@ -129,10 +129,7 @@ def read_agreement(root: Node, vocab: Vocabulary, path: str, text: str, diags: D
     top = fields(root, diags, TOP_REQUIRED, TOP_OPTIONAL)
     if top is None or any(k not in top for k in TOP_REQUIRED):
         return None
-    region = text_of(top["region"], diags) or ""
-    if region and region not in REGIONS:
-        diags.error(f"ukendt region '{region}'", top["region"].span, expected=", ".join(REGIONS),
-                    hint=did_you_mean(region, REGIONS))
+    region = check_region(top["region"], vocab.regions, diags)
     effective = _date(top["effective"], diags)
     interpretations = _interpretations(top.get("interpretations"), diags)
     sections = _sections(top["sections"], vocab, interpretations, diags)

@@ -21,12 +21,15 @@ from ivrules.model.accession import FILE as ACCESSION
 from ivrules.model.accession import Accession, check_accession, read_accession
 from ivrules.model.agreement import Agreement, read_agreement
 from ivrules.model.loader import Node, read_yaml
+from ivrules.model.regions import FILE as REGIONS
+from ivrules.model.regions import check_municipalities, read_regions
+from ivrules.model.topics import read_topics
 from ivrules.model.vocabulary import read_municipalities, read_vocabulary
 from ivrules.source import Source
 
 VOCABULARY = "vocabulary.yaml"
 MUNICIPALITIES = "municipalities.yaml"
-SHARED_FILES = (VOCABULARY, MUNICIPALITIES, ACCESSION)  # the files beside the region folders
+SHARED_FILES = (VOCABULARY, MUNICIPALITIES, REGIONS, ACCESSION)  # the files beside the region folders
 # Stands in for the roles of a vocabulary file that has mistakes (they are reported; nothing is answered).
 ROLELESS = Roles(*[""] * len(ROLE_TYPES))
 
@@ -78,11 +81,17 @@ def source_files(root: Path) -> list[Path]:
 
 
 def load_vocabulary(root: Path, diags: Diagnostics) -> Vocabulary:
-    """The shared vocabulary (facts and their roles) and the municipalities under ``root``."""
+    """The shared vocabulary (facts, their roles, the comparison's topics), the municipalities and the regions."""
     municipalities = _read_root_file(root / MUNICIPALITIES, diags)
-    facts, roles = read_vocabulary(node, diags) if (node := _read_root_file(root / VOCABULARY, diags)) else ([], None)
+    regions_node = _read_root_file(root / REGIONS, diags)
+    regions = read_regions(regions_node, diags) if regions_node else {}
+    if municipalities and regions:
+        check_municipalities(municipalities, regions, diags)
+    node = _read_root_file(root / VOCABULARY, diags)
+    facts, roles = read_vocabulary(node, diags) if node else ([], None)
+    topics = read_topics(node, [f.name for f in facts], diags) if node else ()
     known = read_municipalities(municipalities, diags) if municipalities else {}
-    return Vocabulary(facts, known, roles or ROLELESS)
+    return Vocabulary(facts, known, roles or ROLELESS, regions, topics)
 
 
 def read_accession_file(root: Path, vocab: Vocabulary, agreements: list[Agreement], diags: Diagnostics) -> Accession:
@@ -90,7 +99,7 @@ def read_accession_file(root: Path, vocab: Vocabulary, agreements: list[Agreemen
     if not (root / ACCESSION).exists():
         return Accession()
     node = _read_root_file(root / ACCESSION, diags)
-    accession = read_accession(node, diags) if node is not None else Accession()
+    accession = read_accession(node, vocab.regions, diags) if node is not None else Accession()
     check_accession(accession, agreements, vocab, diags)
     return accession
 

@@ -14,7 +14,7 @@ from ivrules.model.loader import Node, expect, fields, text_of
 
 def read_vocabulary(root: Node, diags: Diagnostics) -> tuple[list[Fact], Roles | None]:
     """vocabulary.yaml → fact declarations and the facts' roles (errors collected)."""
-    top = fields(root, diags, ("facts", "roles"))
+    top = fields(root, diags, ("facts", "roles"), ("topics",))  # topics: ivrules.model.topics
     if not top or "facts" not in top or not expect(top["facts"], dict, diags):
         return [], None
     facts = [_read_fact(name, node, diags) for name, node in top["facts"].items()]

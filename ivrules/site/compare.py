@@ -1,10 +1,11 @@
 """Book + date → the regions side by side, topic by topic (``ivrules compare``).
 
-Nothing here is a hand-kept table: each cell is derived from the revision in
-force on the date. A rule belongs to the first topic whose facts it reads (so
-"hvis behandling = antibiotika så doser_pr_døgn <= 3" is about doses, not
-treatments); its text is the rule's own Danish sentence (``to_danish``) and
-its limits the constants the rules compare the facts with
+Nothing here is a hand-kept table: the topics are vocabulary.yaml's
+``topics:`` (``ivrules.model.topics``) and each cell is derived from the
+revision in force on the date. A rule belongs to the first topic whose facts
+it reads (so "hvis behandling = antibiotika så doser_pr_døgn <= 3" is about
+doses, not treatments); its text is the rule's own Danish sentence
+(``to_danish``) and its limits the constants the rules compare the facts with
 (``constants_by_fact``). Tariffs and the split come from the tariff model. A
 topic no rule speaks to is "ukendt", with the agreement's own unknowns about it.
 """
@@ -23,39 +24,11 @@ from ivrules.errors import LookupError_
 from ivrules.lang import nodes as n
 from ivrules.lang.cases import constants_by_fact
 from ivrules.lang.printer import to_danish
-from ivrules.lang.vocabulary import Vocabulary
+from ivrules.lang.vocabulary import Topic, Vocabulary
 from ivrules.model.agreement import Agreement, Rule
 from ivrules.model.tariff import Amount, Band, Financing, Schedule, Tariff
 
 UNKNOWN = "ukendt"
-
-
-@dataclass(frozen=True)
-class Topic:
-    """One row of the comparison and the facts (or model parts) that decide what belongs in it."""
-
-    id: str
-    title: str
-    facts: tuple[str, ...] = ()
-
-
-EXCEPTIONS = Topic("undtagelser", "Undtagelser", ("on_island",))
-# Rule topics in priority order: a rule goes to the first one whose facts it reads.
-RULE_TOPICS = (
-    Topic("alder", "Aldersgrænse", ("age_years", "birth_date")),
-    Topic("doser_pr_døgn", "Doser pr. døgn", ("doses_per_day",)),
-    Topic("doser_på_hospitalet", "Doser givet på hospitalet", ("doses_given_in_hospital",)),
-    Topic("tidsrum", "Tidsrum", ("dose_times",)),
-    Topic("systemer", "Infusionssystemer", ("system",)),
-    Topic("adgang", "IV-adgang", ("access",)),
-    EXCEPTIONS,
-    Topic("behandlinger", "Behandlinger", ("treatment",)),
-)
-OTHER = Topic("øvrige_krav", "Øvrige krav")
-CONSENT = Topic("accept", "Kommunens accept")
-TARIFF = Topic("takster", "Takster", ("tariff",))
-SPLIT = Topic("fordeling", "Fordeling region/kommune", ("financing",))
-TOPICS = (*RULE_TOPICS, OTHER, CONSENT, TARIFF, SPLIT)
 
 
 @dataclass
@@ -136,7 +109,7 @@ def compare(book: Book, on: dt.date) -> Comparison:
         columns.append(column)
         agreements[region] = agreement
     rows = tuple((topic, {region: _cell(topic, agreement, book.vocabulary) if agreement else Cell("no_agreement")
-                          for region, agreement in agreements.items()}) for topic in TOPICS)
+                          for region, agreement in agreements.items()}) for topic in book.vocabulary.topics)
     return Comparison(on, tuple(columns), rows)
 
 
@@ -154,13 +127,13 @@ def _column(book: Book, region: str, on: dt.date) -> tuple[Agreement | None, Col
 
 
 def _cell(topic: Topic, agreement: Agreement, vocab: Vocabulary) -> Cell:
-    unknowns = [u.text for u in agreement.unknowns if u.about in topic.facts]
-    if topic is TARIFF and agreement.tariff is not None:
+    unknowns = [u.text for u in agreement.unknowns if u.about in topic.about]
+    if topic.model == "tariff" and agreement.tariff is not None:
         unknowns = list(dict.fromkeys([*unknown_amounts(agreement.tariff), *unknowns]))
         if all(s.unknown is not None for s in agreement.tariff.schedules):
             return Cell("unknown", unknowns=unknowns)
         return Cell("stated", tariff_texts(agreement.tariff), unknowns=unknowns)
-    if topic is SPLIT and agreement.tariff is not None:
+    if topic.model == "financing" and agreement.tariff is not None:
         return Cell("stated", financing_texts(agreement.tariff))
     rules = [r for r in agreement.rules if topic_of(r, vocab) is topic]
     if rules:
@@ -169,15 +142,21 @@ def _cell(topic: Topic, agreement: Agreement, vocab: Vocabulary) -> Cell:
     return Cell("unknown", unknowns=unknowns)
 
 
-def topic_of(rule: Rule, vocab: Vocabulary) -> Topic:
-    """The topic a rule belongs to: the first whose facts it reads; conditions without a trigger are consent."""
+def topic_of(rule: Rule, vocab: Vocabulary) -> Topic | None:
+    """The topic a rule belongs to: the first whose facts it reads; otherwise the one that catches its kind
+    (a condition without a rule, a negation, any other rule). None only when the vocabulary has no topics."""
     if rule.expr is None:
-        return CONSENT
+        return _catching("without_rule", vocab)
     read = facts_read(rule.expr, vocab)
-    found = next((t for t in RULE_TOPICS if read & set(t.facts)), None)
+    found = next((t for t in vocab.topics if read & set(t.facts)), None)
     if found is not None:
         return found
-    return EXCEPTIONS if isinstance(rule.expr, n.Not) or getattr(rule.expr, "negated", False) else OTHER
+    negated = isinstance(rule.expr, n.Not) or getattr(rule.expr, "negated", False)
+    return _catching("negated" if negated else "other", vocab)
+
+
+def _catching(kind: str, vocab: Vocabulary) -> Topic | None:
+    return next((t for t in vocab.topics if t.catches == kind), None)
 
 
 def facts_read(expr: n.Expr, vocab: Vocabulary) -> set[str]:

@@ -96,7 +96,8 @@ class Context:
         return tidy(self.env.get_template(template).render(labels=self.labels, **values))
 
     def region_name(self, region: str) -> str:
-        return str(self.labels.regions[region])
+        """The region's Danish name (``regions.yaml``)."""
+        return self.book.vocabulary.regions[region]
 
 
 PageGenerator = Callable[[Context], Iterable[Page]]
@@ -210,7 +211,7 @@ def comparison_pages(ctx: Context) -> Iterator[Page]:
         path = "sammenligning/index.md" if i == 0 else f"sammenligning/{on.isoformat()}/index.md"
         up = "../" if i == 0 else "../../"
         content = ctx.render("compare.md.j2", comparison=compare(ctx.book, on), dates=dates, up=up,
-                             sections_of=_sections_of(ctx.book), names=ctx.labels.regions)
+                             sections_of=_sections_of(ctx.book), names=ctx.book.vocabulary.regions)
         yield Page(path, content, ("Sammenligning",) if i == 0 else ())
 
 

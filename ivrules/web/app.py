@@ -287,9 +287,10 @@ _templates = Environment(loader=ChoiceLoader([PackageLoader("ivrules.web", "temp
 def _install_page(app: FastAPI, library: Library, site_dir: Path | None) -> None:
     async def page() -> HTMLResponse:
         labels = _templates.get_template("site/labels.md.j2").module  # the site's Danish words, shared
-        regions = [{"id": r, "name": labels.regions.get(r, r)} for r in library.book.regions]  # type: ignore[attr-defined]
+        names = library.book.vocabulary.regions  # the regions' Danish names (regions.yaml)
+        regions = [{"id": r, "name": names[r]} for r in library.book.regions]
         words = {"answers": {json.dumps(k): v for k, v in labels.answers.items()},  # type: ignore[attr-defined]
-                 "outcomes": labels.outcomes, "regions": labels.regions}  # type: ignore[attr-defined]
+                 "outcomes": labels.outcomes, "regions": names}  # type: ignore[attr-defined]
         html = _templates.get_template("doctor/page.html").render(regions=regions, words=words, site=SITE_PREFIX)
         return HTMLResponse(html)
 

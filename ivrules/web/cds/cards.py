@@ -115,8 +115,7 @@ class Cards:
         return self.ctx.render("card.md.j2", facts=shown, notes=course.notes + self.notes, **values)
 
     def _region_name(self, region: str) -> str:
-        names = self.ctx.labels.regions
-        return str(names[region]) if region in names else region
+        return self.book.vocabulary.regions.get(region, region)
 
 
 def summary(label: str, answer: str) -> str:
