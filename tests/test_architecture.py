@@ -9,7 +9,9 @@ tests look at the import-time arrows; the lazy ones are listed by ``test_lazy_im
 from __future__ import annotations
 
 import ast
+import json
 import os
+import shutil
 import subprocess
 import sys
 from collections.abc import Iterator
@@ -17,6 +19,9 @@ from dataclasses import dataclass
 from pathlib import Path
 
 import pytest
+
+from ivrules import Book
+from tests.conftest import AGREEMENTS, ANTIBIOTICS_COURSE
 
 PACKAGE = Path(__file__).resolve().parent.parent / "ivrules"
 
@@ -217,3 +222,58 @@ def test_the_cds_cards_do_not_load_diff_or_money() -> None:
     loaded = imported_by("ivrules.web.cds.cards")
     assert "ivrules.web.cds.cards" in loaded
     assert sorted(m for m in loaded if m.startswith(("ivrules.diff", "ivrules.money"))) == []
+
+
+# ---------------------------------------------------------------- the core installs without the front ends
+
+FRONT_ENDS = ("fastapi", "uvicorn", "typer", "tqdm", "hypothesis", "mkdocs", "matplotlib", "jwt", "fhir")
+TARIFF_COURSE = {"start_date": "2021-06-01", "end_date": "2021-06-07", "municipality": "Aarhus",
+                 "treatment": "antibiotics", "system": "codan_mix_add", "doses_per_day": 3}
+CORE_USE = """
+import importlib.util, json, sys
+from pathlib import Path
+import ivrules
+from ivrules.diff.revisions import diff, resolve_pair
+agreements = Path(sys.argv[1])
+book = ivrules.load(agreements)
+course, priced = json.loads(sys.argv[2]), json.loads(sys.argv[3])
+old, new = resolve_pair("midtjylland@2020-06-01", "midtjylland@2021-05-01", agreements)
+print(json.dumps({
+    "package": ivrules.__file__,
+    "eligible": book.eligibility("midtjylland", course).eligible,
+    "total": str(book.tariff("midtjylland", priced).total),
+    "changes": len(diff(old, new, search=0).changes),
+    "importable": [m for m in sys.argv[4:] if importlib.util.find_spec(m) is not None],
+}))
+"""
+
+
+def _install_core(tmp: Path) -> Path:
+    """A fresh virtual environment with the package installed from a copy of its source, no extras."""
+    source = tmp / "src"  # a copy: building writes build/ and *.egg-info next to pyproject.toml
+    shutil.copytree(PACKAGE, source / "ivrules", ignore=shutil.ignore_patterns("__pycache__"))
+    for name in ("pyproject.toml", "README.md"):
+        shutil.copy(PACKAGE.parent / name, source / name)
+    subprocess.run([sys.executable, "-m", "venv", "--without-pip", tmp / "venv"], check=True)
+    python = tmp / "venv" / "bin" / "python"
+    # This interpreter's pip installs into the new one (pip --python): no pip bootstrap per run.
+    done = subprocess.run([sys.executable, "-m", "pip", "--python", python, "install", "--quiet", source],
+                          capture_output=True, text=True, timeout=240)
+    assert done.returncode == 0, done.stderr
+    return python
+
+
+@pytest.mark.skipif(not (os.environ.get("CI") == "true" or os.environ.get("IVRULES_INSTALL_TEST")),
+                    reason="installs into a fresh venv (about 15 s): runs in CI or with IVRULES_INSTALL_TEST=1")
+def test_the_core_installs_and_answers_without_the_front_ends(tmp_path: Path, book: Book) -> None:
+    python = _install_core(tmp_path)
+    done = subprocess.run([python, "-c", CORE_USE, AGREEMENTS, json.dumps(ANTIBIOTICS_COURSE),
+                           json.dumps(TARIFF_COURSE), *FRONT_ENDS], capture_output=True, text=True, cwd=tmp_path,
+                          timeout=120)
+    assert done.returncode == 0, done.stderr
+    answer = json.loads(done.stdout)
+    assert answer["package"].startswith(str(tmp_path / "venv"))  # the installed copy, not the source tree
+    assert answer["eligible"] is True is book.eligibility("midtjylland", ANTIBIOTICS_COURSE).eligible
+    assert answer["total"] == str(book.tariff("midtjylland", TARIFF_COURSE).total) != "None"
+    assert answer["changes"] > 0
+    assert answer["importable"] == []
