@@ -10,7 +10,11 @@
 Pipeline: loader (YAML → nodes with spans) → parser (rule text → AST) →
 checker (names, types, units) → compiler (AST → closures) → runtime
 (evaluate, explain). ``printer`` turns rules back into source and Danish.
+Settlement (``settle_file``, ``Settlement``, ``RegisterError``) is loaded on first use.
 """
+
+import importlib
+from typing import TYPE_CHECKING, Any
 
 from ivrules.engine.book import Book, load
 from ivrules.engine.quote import Quote
@@ -25,8 +29,28 @@ from ivrules.errors import (
 )
 from ivrules.lang.parser import parse_rule
 from ivrules.lang.printer import to_danish, to_source
-from ivrules.money.register import settle_file
-from ivrules.money.settle import RegisterError, Settlement
+
+if TYPE_CHECKING:
+    from ivrules.money.register import settle_file
+    from ivrules.money.settle import RegisterError, Settlement
+
+# Settlement is a layer above the core: loaded on first use (PEP 562), so importing the core
+# (or a front end that only evaluates, such as the CDS cards) does not load the settlement reader.
+_LAZY = {
+    "settle_file": "ivrules.money.register",
+    "RegisterError": "ivrules.money.settle",
+    "Settlement": "ivrules.money.settle",
+}
+
+
+def __getattr__(name: str) -> Any:
+    module = _LAZY.get(name)
+    if module is None:
+        raise AttributeError(f"module 'ivrules' has no attribute {name!r}")
+    value = getattr(importlib.import_module(module), name)
+    globals()[name] = value
+    return value
+
 
 __all__ = [
     "AgreementError",

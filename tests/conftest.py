@@ -1,12 +1,28 @@
-"""Shared fixtures: the real agreements, loaded once per test session."""
+"""Shared fixtures: the real agreements, loaded once per test session; the hypothesis profiles."""
 
 from __future__ import annotations
 
+import os
 from pathlib import Path
 
 import pytest
+from hypothesis import settings
 
 import ivrules
+
+# Hypothesis profiles. `ci` runs the full numbers (hypothesis's 100 examples, and each test's own
+# count as written); `quick`, the local default, runs a tenth of them. HYPOTHESIS_PROFILE chooses
+# one by name; otherwise CI=true means `ci`. No deadline in either: the machines are shared.
+FULL_EXAMPLES = 100
+settings.register_profile("ci", max_examples=FULL_EXAMPLES, deadline=None)
+settings.register_profile("quick", max_examples=FULL_EXAMPLES // 10, deadline=None)
+HYPOTHESIS_PROFILE = os.environ.get("HYPOTHESIS_PROFILE") or ("ci" if os.environ.get("CI") == "true" else "quick")
+settings.load_profile(HYPOTHESIS_PROFILE)
+
+
+def examples(full: int) -> int:
+    """A test's example count under the loaded profile: ``full`` in CI, scaled down with the profile."""
+    return max(1, full * settings().max_examples // FULL_EXAMPLES)
 
 ROOT = Path(__file__).resolve().parent.parent
 AGREEMENTS = ROOT / "agreements"

@@ -148,12 +148,17 @@ def test_development_mode_is_off_unless_the_environment_turns_it_on() -> None:
 
 
 def test_the_replay_cache_forgets_expired_ids_and_refuses_when_full() -> None:
-    cache = ReplayCache(size=2)
-    assert not cache.seen(("iss", "a"), expires=100, now=0)
-    assert cache.seen(("iss", "a"), expires=100, now=50)
-    assert not cache.seen(("iss", "b"), expires=100, now=50)
-    assert cache.seen(("iss", "c"), expires=100, now=60)  # full of live ids: refuse rather than forget one
-    assert not cache.seen(("iss", "a"), expires=300, now=200)  # a and b expired and were dropped
+    clock = [0.0]
+    cache = ReplayCache(size=2, ttl=100, timer=lambda: clock[0])
+    assert not cache.seen(("iss", "a"))
+    clock[0] = 50
+    assert cache.seen(("iss", "a"))
+    assert not cache.seen(("iss", "b"))
+    clock[0] = 60
+    assert cache.seen(("iss", "c"))  # full of live ids: refuse rather than forget one
+    clock[0] = 200
+    assert not cache.seen(("iss", "a"))  # a and b expired and were dropped
+    assert not cache.seen(("iss", "c"))
 
 
 def test_settings_file_names_issuers_and_their_keys(tmp_path: Path) -> None:

@@ -20,7 +20,7 @@ from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import dataclass, field, replace
 from decimal import Decimal
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import jinja2
 
@@ -32,8 +32,10 @@ from ivrules.lang.printer import to_danish
 from ivrules.lang.vocabulary import Fact
 from ivrules.model.agreement import Agreement, Example, Interpretation, Rule, Section, Unknown
 from ivrules.model.tariff import COUNT_DAYS, Amount, Schedule, Tariff
-from ivrules.money.settled import Run
 from ivrules.site.compare import compare
+
+if TYPE_CHECKING:  # settlement runs are handed in by the site build; the CDS cards never load money
+    from ivrules.money.settled import Run
 
 EXAMPLES = "eksempler"
 

@@ -19,14 +19,14 @@ import logging
 import os
 import threading
 import time
-from collections import OrderedDict
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
 import httpx
 import jwt
+from cachetools import TTLCache
 
 from ivrules.errors import AgreementError, Diagnostics
 from ivrules.model.loader import Node, expect, fields, read_yaml, text_of
@@ -127,23 +127,27 @@ def _jwks_file(node: Node, folder: Path, diags: Diagnostics) -> KeySet | None:
         return None
 
 
-class ReplayCache:
-    """JWT ids seen while their tokens are valid; bounded, and full means refuse rather than forget."""
+# A jti must be remembered while its token can still pass: exp is at most MAX_LIFETIME (+ LEEWAY)
+# ahead of now, and the token is accepted until exp + LEEWAY.
+REPLAY_TTL = MAX_LIFETIME + 2 * LEEWAY
 
-    def __init__(self, size: int = 10_000) -> None:
-        self.size = size
-        self._seen: OrderedDict[tuple[str, str], float] = OrderedDict()
+
+class ReplayCache:
+    """JWT ids seen in the last ``ttl`` seconds; bounded, and full means refuse rather than forget."""
+
+    def __init__(self, size: int = 10_000, ttl: float = REPLAY_TTL,
+                 timer: Callable[[], float] = time.monotonic) -> None:
+        self._seen: TTLCache[tuple[str, str], bool] = TTLCache(maxsize=size, ttl=ttl, timer=timer)
         self._lock = threading.Lock()
 
-    def seen(self, key: tuple[str, str], expires: float, now: float) -> bool:
+    def seen(self, key: tuple[str, str]) -> bool:
         """True if ``key`` was seen before (or there is no room to remember it); else remember it."""
         with self._lock:
-            while self._seen and next(iter(self._seen.values())) < now:
-                self._seen.popitem(last=False)
-            if key in self._seen or len(self._seen) >= self.size:
-                # Forgetting a live jti would let its token be replayed; refusing is the safe side.
+            self._seen.expire()
+            if key in self._seen or self._seen.currsize >= self._seen.maxsize:
+                # Forgetting a live jti (TTLCache would evict the oldest) would let its token be replayed.
                 return True
-            self._seen[key] = expires
+            self._seen[key] = True
             return False
 
 
@@ -155,7 +159,7 @@ class Verifier:
         self.settings = settings
         self.replays = replays or ReplayCache()
         self._transport = transport
-        self._keysets: dict[str, tuple[float, KeySet]] = {}
+        self._keysets: TTLCache[str, KeySet] = TTLCache(maxsize=64, ttl=JWKS_TTL)
         if settings.development:
             log.warning(DEVELOPMENT_WARNING)
 
@@ -190,10 +194,9 @@ class Verifier:
         return claims
 
     def _check_fresh(self, issuer: Issuer, claims: dict[str, Any]) -> None:
-        now = time.time()
-        if float(claims["exp"]) > now + MAX_LIFETIME + LEEWAY:
+        if float(claims["exp"]) > time.time() + MAX_LIFETIME + LEEWAY:
             raise AuthError("exp ligger mere end fem minutter ude i fremtiden")
-        if self.replays.seen((issuer.iss, str(claims["jti"])), float(claims["exp"]) + LEEWAY, now):
+        if self.replays.seen((issuer.iss, str(claims["jti"]))):
             raise AuthError("jti er brugt før")
 
     async def _key(self, issuer: Issuer, jku: Any, kid: str, alg: str) -> Any:
@@ -217,8 +220,8 @@ class Verifier:
 
     async def _fetch(self, url: str) -> KeySet:
         cached = self._keysets.get(url)
-        if cached is not None and cached[0] > time.monotonic():
-            return cached[1]
+        if cached is not None:
+            return cached
         try:
             async with httpx.AsyncClient(transport=self._transport, timeout=5.0) as client:
                 response = await client.get(url, headers={"Accept": "application/json"})
@@ -226,7 +229,7 @@ class Verifier:
                 keyset = key_set(response.json())
         except (httpx.HTTPError, ValueError, jwt.PyJWTError) as exc:
             raise AuthError(f"JWK Set fra {url} kunne ikke hentes ({type(exc).__name__})") from None
-        self._keysets[url] = (time.monotonic() + JWKS_TTL, keyset)
+        self._keysets[url] = keyset
         return keyset
 
 
