@@ -90,7 +90,7 @@ def test_the_invoices_add_up_to_the_courses(settled: tuple[Settlement, Path]) ->
 def test_each_rejected_row_has_its_line_and_a_danish_reason(settled: tuple[Settlement, Path]) -> None:
     rejected = {r["course_id"]: (r["row"], r["reason"]) for r in _read(settled[1] / "rejected.csv")}
     assert rejected["a4"] == ("5", "kan ikke beregnes: Der mangler oplysninger: dage uden dosis (0-dage).")
-    assert rejected["a5"][1].startswith("ikke omfattet af aftalen: Odense Kommune ligger i region syddanmark")
+    assert rejected["a5"][1].startswith("ikke omfattet af aftalen: Odense Kommune ligger i Region Syddanmark")
     assert rejected["a6"] == ("7", "slutdatoen 2021-06-01 ligger før startdatoen 2021-06-07")
     assert rejected["a1"] == ("8", "course_id 'a1' står allerede i en tidligere række")
     assert rejected["a8"] == ("9", "startdato '2021-13-01' er ikke en dato (ÅÅÅÅ-MM-DD)")

@@ -52,7 +52,8 @@ def _print_eligibility(data: dict[str, Any]) -> None:
     typer.echo(f"{data['region']} (aftale af {data['revision']}): {verdict}")
     marks = {"passed": "✓", "failed": "✗", "unknown": "?"}
     for reason in data["reasons"]:
-        typer.echo(f"  {marks[reason['outcome']]} afsnit {reason['section']}: {reason['text']}")
+        where = f"afsnit {reason['section']}: " if reason["section"] else ""  # the party check has no section
+        typer.echo(f"  {marks[reason['outcome']]} {where}{reason['text']}")
     if data["missing"]:
         typer.echo(f"Mangler: {', '.join(data['missing'])}")
     for condition in data["conditions"]:

@@ -83,4 +83,6 @@ def outside_region(region: str, facts: Facts, vocab: Vocabulary) -> str | None:
     found = vocab.municipalities.get(name) if name is not None else None
     if found is None or found.region == region:
         return None
-    return f"{name} Kommune ligger i region {found.region}; aftalen gælder kommunerne i region {region}."
+    names = vocab.regions
+    return (f"{name} Kommune ligger i {names.get(found.region, found.region)}; "
+            f"aftalen gælder kommunerne i {names.get(region, region)}.")

@@ -113,7 +113,7 @@ function reasonItem(data, reason) {
   return el("li", { class: reason.outcome, "data-rule": reason.rule, title: OUTCOME[reason.outcome] },
     el("span", { class: "mark", "aria-label": OUTCOME[reason.outcome], text: MARK[reason.outcome] }),
     el("span", { class: "text", text: reason.text + " " }),
-    sectionLink(data, reason.section));
+    reason.section ? sectionLink(data, reason.section) : "");  // the party check belongs to no section
 }
 
 function list(title, cls, items) {
