@@ -271,3 +271,7 @@ def test_the_core_installs_and_answers_without_the_front_ends(tmp_path: Path, bo
     assert answer["total"] == str(book.tariff("midtjylland", TARIFF_COURSE).total) != "None"
     assert answer["changes"] > 0
     assert answer["importable"] == []
+    # The command line is an extra: without it the console script says how to get it, in Danish.
+    command = subprocess.run([python.parent / "ivrules", "check"], capture_output=True, text=True, timeout=60)
+    assert command.returncode == 1
+    assert "pip install 'ivrules[cli]'" in command.stderr and "Traceback" not in command.stderr

@@ -40,27 +40,39 @@ def cds_router(book: Callable[[], Book], base_url: str | None = None, *, setting
                transport: httpx.AsyncBaseTransport | None = None) -> APIRouter:
     """The CDS Hooks endpoints; ``base_url`` is the public address (else the settings', else the request's)."""
     settings = settings if settings is not None else Settings.from_env()
-    table = table if table is not None else load_table()
-    verifier = Verifier(settings, transport=transport)
+    endpoints = _Endpoints(book, base_url or settings.base_url, settings, site,
+                           table if table is not None else load_table(), today, transport)
     router = APIRouter(prefix=PREFIX, tags=["CDS Hooks"])
+    router.get("", summary="CDS Hooks discovery: tjenesterne og deres prefetch",
+               responses=DISCOVERY_RESPONSES)(endpoints.discovery)
+    router.post("/{service_id}", summary="Et CDS Hooks-kald: kort om IV-behandling i kommunalt regi",
+                responses=SERVICE_RESPONSES, openapi_extra={"requestBody": {"required": True, "content": {
+                    "application/json": {"schema": HookCall.model_json_schema(by_alias=True)}}}})(endpoints.call)
+    return router
 
-    def public(request: Request) -> str:
-        return (base_url or settings.base_url or str(request.base_url)).rstrip("/")
 
-    @router.get("", summary="CDS Hooks discovery: tjenesterne og deres prefetch", responses=DISCOVERY_RESPONSES)
-    async def discovery(request: Request) -> Response:
-        if not await verifier.allows(request.headers.get("authorization"), public(request) + PREFIX):
+class _Endpoints:
+    """The two CDS Hooks endpoints over one book, key configuration and FHIR data table."""
+
+    def __init__(self, book: Callable[[], Book], base_url: str | None, settings: Settings, site: str,
+                 table: FhirTable, today: Callable[[], dt.date], transport: httpx.AsyncBaseTransport | None) -> None:
+        self.book, self.base_url, self.site, self.table = book, base_url, site, table
+        self.today, self.transport = today, transport
+        self.verifier = Verifier(settings, transport=transport)
+
+    def public(self, request: Request) -> str:
+        return (self.base_url or str(request.base_url)).rstrip("/")
+
+    async def discovery(self, request: Request) -> Response:
+        if not await self.verifier.allows(request.headers.get("authorization"), self.public(request) + PREFIX):
             return unauthorized()
-        return JSONResponse({"services": [s.definition() for s in table.services]})
+        return JSONResponse({"services": [s.definition() for s in self.table.services]})
 
-    @router.post("/{service_id}", summary="Et CDS Hooks-kald: kort om IV-behandling i kommunalt regi",
-                 responses=SERVICE_RESPONSES, openapi_extra={"requestBody": {"required": True, "content": {
-                     "application/json": {"schema": HookCall.model_json_schema(by_alias=True)}}}})
-    async def call(service_id: str, request: Request) -> Response:
-        endpoint = f"{public(request)}{PREFIX}/{service_id}"
-        if not await verifier.allows(request.headers.get("authorization"), endpoint):
+    async def call(self, service_id: str, request: Request) -> Response:
+        endpoint = f"{self.public(request)}{PREFIX}/{service_id}"
+        if not await self.verifier.allows(request.headers.get("authorization"), endpoint):
             return unauthorized()
-        service = table.service(service_id)
+        service = self.table.service(service_id)
         if service is None:
             return JSONResponse({"detail": UNKNOWN_SERVICE}, status_code=404)
         hook = parse_call(await request.body(), service)
@@ -68,16 +80,19 @@ def cds_router(book: Callable[[], Book], base_url: str | None = None, *, setting
         token = hook.fhir_authorization.access_token if hook.fhir_authorization else None
         try:
             prefetch = await complete(service, hook.prefetch, hook.context,
-                                      str(hook.fhir_server) if hook.fhir_server else None, token, notes, transport)
+                                      str(hook.fhir_server) if hook.fhir_server else None, token, notes,
+                                      self.transport)
         except PrefetchMissing as exc:
             return JSONResponse({"detail": missing_prefetch(exc.keys)}, status_code=412)
-        current = book()
-        reading = read_call(table, current.vocabulary, orders_of(service, hook.context, prefetch), prefetch,
-                            today())
-        cards = Cards(current, Links(public(request), site), notes + reading.notes)
-        return JSONResponse({"cards": [cards.card(course) for course in reading.courses]})
+        return self._cards(request, service, hook, prefetch, notes)
 
-    return router
+    def _cards(self, request: Request, service: Service, hook: HookCall, prefetch: dict[str, Any],
+               notes: list[str]) -> Response:
+        current = self.book()
+        reading = read_call(self.table, current.vocabulary, orders_of(service, hook.context, prefetch), prefetch,
+                            self.today())
+        cards = Cards(current, Links(self.public(request), self.site), notes + reading.notes)
+        return JSONResponse({"cards": [cards.card(course) for course in reading.courses]})
 
 
 def install(app: FastAPI, book: Callable[[], Book], base_url: str | None = None, **options: Any) -> None:
