@@ -11,7 +11,6 @@ one record, so they cannot disagree.
 
 from __future__ import annotations
 
-from functools import cached_property
 from typing import TYPE_CHECKING, Any
 
 from ivrules.engine.quote import Quote, price
@@ -25,7 +24,13 @@ Facts = dict[str, Any]
 
 
 class Course:
-    """The immutable record of one evaluation: rule outcomes, the party check, accession, and (when asked) the price."""
+    """The immutable record of one evaluation: rule outcomes, the party check, accession, and (when asked) the price.
+
+    The eligibility view and the price are decided the first time they are asked for and kept in their slots
+    (``functools.cached_property`` would take a lock on every first access in Python 3.11: this is the hot path).
+    """
+
+    __slots__ = ("_eligibility", "_priced", "accession", "facts", "outcomes", "party", "ruleset", "vocab")
 
     def __init__(self, ruleset: RuleSet, vocab: Vocabulary, facts: Facts, outcomes: tuple[bool | None, ...],
                  party: str | None, accession: dict[str, Any] | None) -> None:
@@ -35,6 +40,8 @@ class Course:
         self.outcomes = outcomes  # each requirement's value, in ``ruleset.requirements`` order
         self.party = party  # why the municipality is not a party to the agreement; None when it is, or is unknown
         self.accession = accession
+        self._eligibility: Eligibility | None = None
+        self._priced: Quote | FactsError | None = None
 
     @property
     def covered(self) -> bool | None:
@@ -43,19 +50,19 @@ class Course:
             return False
         return None if None in self.outcomes else True
 
-    @cached_property
+    @property
     def eligibility(self) -> Eligibility:
         """May the course be handed over to the municipality? (a view of the outcomes)"""
-        return Eligibility.of(self)
+        if self._eligibility is None:
+            self._eligibility = Eligibility.of(self)
+        return self._eligibility
 
-    @cached_property
+    @property
     def priced(self) -> Quote | FactsError:
         """The price, decided once from this evaluation; facts that cannot be priced give their ``FactsError``."""
-        try:
-            answer = price(self)
-        except FactsError as exc:
-            return exc
-        return answer if self.accession is None else answer._replace(accession=self.accession)
+        if self._priced is None:
+            self._priced = _price(self)
+        return self._priced
 
     @property
     def quote(self) -> Quote:
@@ -66,9 +73,17 @@ class Course:
         return answer
 
 
+def _price(course: Course) -> Quote | FactsError:
+    try:
+        answer = price(course)
+    except FactsError as exc:
+        return exc
+    return answer if course.accession is None else answer._replace(accession=course.accession)
+
+
 def evaluate(ruleset: RuleSet, vocab: Vocabulary, facts: Facts, accession: dict[str, Any] | None = None) -> Course:
     """Evaluate one course (normalised facts) under one compiled revision."""
-    outcomes = tuple(fn(facts) for fn in ruleset.fns)
+    outcomes = tuple([fn(facts) for fn in ruleset.fns])
     return Course(ruleset, vocab, facts, outcomes, outside_region(ruleset.agreement.region, facts, vocab), accession)
 
 
