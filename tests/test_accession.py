@@ -13,7 +13,7 @@ from hypothesis import strategies as st
 import ivrules
 from ivrules.errors import FactsError, LookupError_, NotJoinedError
 from ivrules.model.accession import Accession, Line, Member
-from tests.conftest import AGREEMENTS
+from tests.conftest import AGREEMENTS, examples
 
 KAN, JOINED = "2018-01-01", "2021-10-01"
 COURSE = {"treatment": "antibiotics", "started_in_hospital": True}
@@ -103,7 +103,7 @@ def test_the_joined_fact_is_asked_only_in_regions_with_accession(book: ivrules.B
     assert "municipality_joined" not in {f.name for f in book.facts("midtjylland")}
 
 
-@settings(max_examples=60, deadline=None)
+@settings(max_examples=examples(60), deadline=None)
 @given(municipality=st.sampled_from(SYDDANMARK), stated=st.sampled_from([None, True, False]),
        on=st.dates(dt.date(2018, 1, 1), dt.date(2027, 12, 31)))
 def test_the_answer_is_always_the_joined_revision_or_the_fallback(

@@ -18,6 +18,7 @@ from ivrules.web.cds.fhir_facts import Course, read_call
 from ivrules.web.cds.table import load_table
 from tests.cds_support import TODAY, administration, bundle, extension, medication_request, patient
 from tests.cds_support import given as doses
+from tests.conftest import examples
 
 TABLE = load_table()
 
@@ -173,7 +174,7 @@ FIELDS = ["medicationCodeableConcept", "dosageInstruction", "extension", "contai
           "status", "subject"]
 
 
-@settings(max_examples=60, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@settings(max_examples=examples(60), deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
 @given(field=st.sampled_from(FIELDS), value=JSON, person=JSON, given_doses=JSON)
 def test_reading_never_fails_whatever_the_resources_hold(book: ivrules.Book, field: str, value: Any, person: Any,
                                                          given_doses: Any) -> None:
@@ -186,7 +187,7 @@ def test_reading_never_fails_whatever_the_resources_hold(book: ivrules.Book, fie
         book.normalise(course.facts)  # every fact read is one the vocabulary accepts
 
 
-@settings(max_examples=80, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@settings(max_examples=examples(80), deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
 @given(frequency=st.integers(-2, 10), most=st.none() | st.integers(-2, 10),
        period=st.decimals(-2, 48, places=2, allow_nan=False, allow_infinity=False),
        unit=st.sampled_from(["h", "d", "wk", "min"]))

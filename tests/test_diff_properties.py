@@ -17,7 +17,7 @@ from ivrules.diff.revisions import Revision, diff, from_text
 from ivrules.errors import Diagnostics
 from ivrules.lang.vocabulary import Vocabulary
 from ivrules.model.load import load_vocabulary
-from tests.conftest import AGREEMENTS
+from tests.conftest import AGREEMENTS, examples
 
 TEXT = (AGREEMENTS / "midtjylland" / "2020-06-01.yaml").read_text(encoding="utf-8")
 ACCESS = ("PVK", "CVK", "PICC", "VIP", "MIDLINE")
@@ -63,7 +63,7 @@ def load(text: str, name: str) -> Revision:
     return from_text(name, text, vocabulary())
 
 
-@settings(max_examples=15, deadline=None)
+@settings(max_examples=examples(15), deadline=None)
 @given(revisions())
 def test_a_revision_diffed_with_itself_has_no_changes(text: str) -> None:
     result = diff(load(text, "a.yaml"), load(text, "b.yaml"), search=0)
@@ -71,7 +71,7 @@ def test_a_revision_diffed_with_itself_has_no_changes(text: str) -> None:
     assert result.cases is not None and result.cases.cases == []
 
 
-@settings(max_examples=15, deadline=None)
+@settings(max_examples=examples(15), deadline=None)
 @given(revisions(), revisions())
 def test_every_reported_case_really_answers_differently(old_text: str, new_text: str) -> None:
     old, new = load(old_text, "gammel.yaml"), load(new_text, "ny.yaml")

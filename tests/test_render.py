@@ -22,7 +22,7 @@ from hypothesis import strategies as st
 import ivrules
 from ivrules.lang.printer import to_danish
 from ivrules.site import build, render
-from tests.conftest import AGREEMENTS
+from tests.conftest import AGREEMENTS, examples
 
 GOLDEN = Path(__file__).parent / "golden"
 REVISION = "midtjylland/2020-06-01"
@@ -233,7 +233,7 @@ TEXT = st.lists(st.sampled_from([*"abcæøå 123.-#>*_`[](){}|!=+:\\<&;\n\t", " 
                 max_size=30).map("".join)
 
 
-@settings(max_examples=300, deadline=None)
+@settings(max_examples=examples(300), deadline=None)
 @given(TEXT)
 def test_agreement_wording_is_shown_exactly_as_written(text: str) -> None:
     assert shown(render.markdown_text(text)) == " ".join(text.split())

@@ -17,6 +17,7 @@ from ivrules.cli.main import app
 from ivrules.engine.scenarios import expectation_problems
 from ivrules.errors import FactsError
 from ivrules.model.tariff import Financing
+from tests.conftest import examples
 
 COURSE: dict[str, Any] = {
     "start_date": "2021-06-01", "end_date": "2021-06-07", "municipality": "Aarhus", "treatment": "antibiotics",
@@ -167,7 +168,7 @@ def _facts(course: dict[str, Any], days: int) -> dict[str, Any]:
     return {k: v for k, v in facts.items() if v is not None}
 
 
-@settings(max_examples=150, deadline=None)
+@settings(max_examples=examples(150), deadline=None)
 @given(course=COURSES)
 def test_a_longer_course_never_costs_less(book: ivrules.Book, course: dict[str, Any]) -> None:
     shorter = book.tariff("midtjylland", _facts(course, course["days"]))
