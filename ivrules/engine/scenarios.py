@@ -8,7 +8,6 @@ readable lines; an empty list means the example holds.
 
 from __future__ import annotations
 
-from collections.abc import Callable
 from dataclasses import dataclass
 from decimal import Decimal
 from typing import Any
@@ -16,8 +15,6 @@ from typing import Any
 from ivrules.engine.book import Book
 from ivrules.errors import IvrulesError
 from ivrules.model.agreement import Agreement, Example
-
-Checker = Callable[[Book, Agreement, Example, dict[str, Any]], list[str]]
 
 
 @dataclass(frozen=True)
@@ -39,10 +36,7 @@ def run_example(book: Book, agreement: Agreement, example: Example) -> list[str]
     if "error" in expected:
         return [f"fejl: forventede fejlen {expected['error']!r}, fik et svar"]
     assert outcome.answer is not None
-    problems = _compare_answer(expected, outcome.answer)
-    for check in EXTRA_CHECKS:
-        problems.extend(check(book, agreement, example, expected))
-    return problems
+    return _compare_answer(expected, outcome.answer) + _check_tariff(book, agreement, example, expected)
 
 
 def _check_tariff(book: Book, agreement: Agreement, example: Example, expected: dict[str, Any]) -> list[str]:
@@ -56,10 +50,6 @@ def _check_tariff(book: Book, agreement: Agreement, example: Example, expected: 
     if answer.revision != agreement.revision:
         return [f"tariff: eksemplet blev prissat efter udgaven {answer.revision}, ikke {agreement.revision}"]
     return expectation_problems(answer.to_dict(), None, expected["tariff"])
-
-
-# Other parts of the engine add their own expectations here.
-EXTRA_CHECKS: list[Checker] = [_check_tariff]
 
 
 def _ask(book: Book, agreement: Agreement, example: Example) -> Outcome:
