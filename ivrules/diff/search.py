@@ -30,7 +30,6 @@ FIRST_DAY, DAYS = dt.date(2018, 1, 1), 13 * 365  # dates drawn from 2018 to 2030
 LONGEST_COURSE = 40  # days from a course's start date to its end date, at most
 LARGEST_NUMBER = 120
 MINUTES_A_DAY = 24 * 60
-COURSE_DATES = ("start_date", "end_date")
 
 
 def size(facts: Facts) -> tuple[int, int, str]:
@@ -51,12 +50,14 @@ class Space:
     facts: tuple[Fact, ...]
     pools: dict[str, list[Any]]
     municipalities: tuple[str, ...]
+    dates: tuple[str, str]  # the course's start and end date facts (the vocabulary's roles)
 
     @classmethod
     def of(cls, facts: list[Fact], constants: dict[str, set[Any]], vocab: Vocabulary) -> Space:
         pools = {f.name: [raw_value(f, v) for v in candidates(f, constants.get(f.name, set()), vocab)]
                  for f in facts}
-        return cls(tuple(facts), pools, tuple(sorted(vocab.municipalities)))
+        roles = vocab.roles
+        return cls(tuple(facts), pools, tuple(sorted(vocab.municipalities)), (roles.start_date, roles.end_date))
 
 
 def find(space: Space, required: set[str], shows: Callable[[Facts], bool], examples: int,
@@ -74,19 +75,20 @@ def draw(space: Space, required: set[str], rng: random.Random) -> Facts:
     """One case: the ``required`` facts always, each other fact half the time. A course's end date
     follows its start date by 0-39 days, and the two are given together."""
     names = {f.name for f in space.facts}
-    dated = all(d in names for d in COURSE_DATES)
+    start_fact, end_fact = space.dates
+    dated = start_fact in names and end_fact in names
     out: Facts = {}
     for fact in space.facts:
-        if dated and fact.name in COURSE_DATES:
+        if dated and fact.name in space.dates:
             continue
         if fact.name in required or rng.random() < 0.5:
             value = _value(fact, space, rng)
             if value is not None:
                 out[fact.name] = value
-    if dated and (required & set(COURSE_DATES) or rng.random() < 0.5):
-        start = dt.date.fromisoformat(str(_date(space.pools.get("start_date", []), rng)))
+    if dated and (required & set(space.dates) or rng.random() < 0.5):
+        start = dt.date.fromisoformat(str(_date(space.pools.get(start_fact, []), rng)))
         end = start + dt.timedelta(days=_below(LONGEST_COURSE, rng))
-        out.update(start_date=start.isoformat(), end_date=end.isoformat())
+        out.update({start_fact: start.isoformat(), end_fact: end.isoformat()})
     return out
 
 

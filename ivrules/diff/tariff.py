@@ -30,13 +30,12 @@ from ivrules.errors import FactsError
 from ivrules.lang import nodes as n
 from ivrules.lang.cases import facts_of
 from ivrules.lang.printer import to_danish
-from ivrules.lang.vocabulary import Vocabulary
+from ivrules.lang.vocabulary import Roles, Vocabulary
 from ivrules.model.tariff import COUNT_DAYS, Amount, Band, BillingRule, Category, Financing, Schedule, Tariff
 from ivrules.money import settle
 
 EFFECT_WORDS = {"unknown": "prisen kan ikke beregnes", "note": "bemærkning på prisen", "flag": "markering"}
 NO_MUNICIPALITY = "(ingen kommune)"
-COURSE_DATES = ("start_date", "end_date")
 
 
 # --- what changed -------------------------------------------------------------------------------------
@@ -377,12 +376,13 @@ def tariff_reads(rev: Revision) -> set[str]:
 
 def change_facts(change_id: str, old: Revision, new: Revision) -> set[str]:
     """The facts a case must give for a tariff change to show in its price."""
-    out = set(COURSE_DATES)
+    roles = new.vocabulary.roles
+    out = {roles.start_date, roles.end_date}
     kind, _, rest = change_id.removeprefix("tariff").lstrip(":").partition(":")
     tariffs = [t for t in (old.agreement.tariff, new.agreement.tariff) if t is not None]
     exprs: list[n.Expr | None] = []
     if kind == "count_days":
-        out.add("days_without_dose")
+        out.add(roles.days_without_dose)
     elif kind == "rule":
         exprs = [r.when_expr for t in tariffs for r in t.rules if r.id == rest]
     elif kind == "schedule":
@@ -390,7 +390,7 @@ def change_facts(change_id: str, old: Revision, new: Revision) -> set[str]:
         schedules = [s for t in tariffs for s in t.schedules if s.id == ident]
         exprs = [s.applies_expr for s in schedules]
         out |= {s.by for s in schedules if s.by and part.startswith("category")}
-        out |= {"registered_minutes"} if part == "per_minute" else set()
+        out |= {roles.registered_minutes} if part == "per_minute" else set()
     return out | {f.name for f in facts_of([e for e in exprs if e is not None], new.vocabulary)}
 
 
@@ -403,28 +403,29 @@ def tariff_cases(old: Revision, new: Revision, bases: list[dict[str, Any]]) -> I
     categories = sorted({(s.by, c.value + k) for t in tariffs for s in t.schedules if s.by
                          for c in s.categories for k in (-1, 0, 1) if c.value + k >= 0})
     minutes = [0, 1, 60] if any(s.per_minute for t in tariffs for s in t.schedules) else []
+    roles = new.vocabulary.roles
     for base in bases:
-        yield from _lengths(base, lengths)
+        yield from _lengths(base, lengths, roles)
         for fact, value in categories:
             yield {**base, fact: value}
         for count in minutes:
-            yield {**base, "registered_minutes": count}
+            yield {**base, roles.registered_minutes: count}
 
 
-def _lengths(base: dict[str, Any], lengths: list[int]) -> Iterator[dict[str, Any]]:
-    start = _start(base)
+def _lengths(base: dict[str, Any], lengths: list[int], roles: Roles) -> Iterator[dict[str, Any]]:
+    start = _start(base, roles)
     if start is None:
         return
     for days in lengths:
         end = start + dt.timedelta(days=days - 1)
         for without in sorted({0, 1, days - 1}):
             if without < days:
-                yield {**base, "start_date": start.isoformat(), "end_date": end.isoformat(),
-                       "days_without_dose": without}
+                yield {**base, roles.start_date: start.isoformat(), roles.end_date: end.isoformat(),
+                       roles.days_without_dose: without}
 
 
-def _start(base: dict[str, Any]) -> dt.date | None:
-    for key in ("start_date", "date"):
+def _start(base: dict[str, Any], roles: Roles) -> dt.date | None:
+    for key in (roles.start_date, roles.course_date):
         try:
             return dt.date.fromisoformat(str(base[key]))
         except (KeyError, ValueError):
@@ -550,7 +551,7 @@ def cost(old: Revision, new: Revision, register: Register) -> CostReport:
         facts = example[key]
         before, after = _price(old, facts), _price(new, facts)
         changed = _summary(before) != _summary(after)
-        name = str(facts.get("municipality") or NO_MUNICIPALITY)
+        name = str(facts.get(new.vocabulary.roles.municipality) or NO_MUNICIPALITY)
         for row in (total, rows.setdefault(name, Row(name))):
             row.courses += count
             row.changed += count * changed
@@ -571,11 +572,12 @@ def _reads_dates(rev: Revision) -> bool:
 def _course_key(facts: dict[str, Any], dated: bool, vocab: Vocabulary) -> tuple[Any, ...]:
     """What a course's price depends on: its facts, with its dates as a number of days where that is all
     that counts (no rule reads a date, and no other date, such as a birth date, is given)."""
-    others = [(k, v) for k, v in facts.items() if k not in COURSE_DATES]
+    start, end = vocab.roles.start_date, vocab.roles.end_date
+    others = [(k, v) for k, v in facts.items() if k not in (start, end)]
     if dated or any(vocab.facts[k].type == "date" for k, _ in others if k in vocab.facts):
         return tuple(sorted(facts.items()))
     try:
-        days = (dt.date.fromisoformat(facts["end_date"]) - dt.date.fromisoformat(facts["start_date"])).days
+        days = (dt.date.fromisoformat(facts[end]) - dt.date.fromisoformat(facts[start])).days
     except (KeyError, TypeError, ValueError):
         return tuple(sorted(facts.items()))
     return (days, *sorted(others))

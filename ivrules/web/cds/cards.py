@@ -68,7 +68,7 @@ class Cards:
 
     def card(self, course: Course) -> dict[str, Any]:
         """The card for one course: the agreement's answer, or why there is none."""
-        name = course.facts.get("municipality")
+        name = course.facts.get(self.book.vocabulary.roles.municipality)
         if name is None:
             return self._problem(course, NO_MUNICIPALITY)
         region = self.book.vocabulary.municipalities[name].region
