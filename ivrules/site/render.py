@@ -186,7 +186,7 @@ def home_page(ctx: Context) -> Iterator[Page]:
 def region_pages(ctx: Context) -> Iterator[Page]:
     for region in ctx.book.regions:
         name = ctx.region_name(region)
-        revisions = [(a, validity(a, ctx.book)) for a in ctx.book.agreements(region)]
+        revisions = [(a, ctx.book.validity(a)) for a in ctx.book.agreements(region)]
         yield Page(f"{region}/index.md", ctx.render("region.md.j2", name=name, revisions=revisions,
                                                     activity=region in ctx.settlements), (name, "Udgaver"))
 
@@ -231,21 +231,6 @@ def revision_title(agreement: Agreement) -> str:
     return f"Udgave {danish.date(agreement.effective)}"
 
 
-@dataclass(frozen=True)
-class Validity:
-    """The period a revision is in force: from ``start`` to ``end`` (None: until further notice)."""
-
-    start: dt.date
-    end: dt.date | None
-
-
-def validity(agreement: Agreement, book: Book) -> Validity:
-    """Its own ``until``, else the day before the region's next revision takes effect."""
-    later = [a.effective for a in book.agreements(agreement.region) if a.effective > agreement.effective]
-    end = agreement.until or (min(later) - dt.timedelta(days=1) if later else None)
-    return Validity(agreement.effective, end)
-
-
 # --- The agreement page --------------------------------------------------------------
 
 
@@ -287,7 +272,7 @@ def render_agreement(ctx: Context, agreement: Agreement) -> str:
     used |= {i.id for view in sections if view.tariff for i in view.tariff.interpretations}
     return ctx.render(
         "agreement.md.j2", agreement=agreement, region_name=ctx.region_name(agreement.region),
-        validity=validity(agreement, ctx.book), sections=sections, file=_file_name(agreement, ctx.book),
+        validity=ctx.book.validity(agreement), sections=sections, file=_file_name(agreement, ctx.book),
         other_interpretations=[i for k, i in agreement.interpretations.items() if k not in used],
         loose_unknowns=[u for u in agreement.unknowns if u.section is None],
         labels_of=_fact_labels(ctx), count_days=COUNT_DAYS[agreement.tariff.count_days] if agreement.tariff else "",
