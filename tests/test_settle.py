@@ -247,3 +247,24 @@ def test_a_fact_derived_from_the_start_date_is_not_shared_between_dates(book: iv
     result = Settler(book, "midtjylland", header).run(rows, io.StringIO().write)
     assert result.settled == 2  # b2 is 3 years old on its start date; b3, two days later, is 4
     assert [(row, course_id) for row, course_id, _ in result.rejected] == [(3, "b2")]
+
+
+
+@pytest.mark.xfail(strict=True, reason="the slot key packs the quarter into 12 bits; the 4097th quarter collides")
+def test_a_register_over_more_than_4096_quarters_settles_each_course_in_its_own_quarter(book: ivrules.Book) -> None:
+    # Midtjylland's newest revision has no end date: courses from 2021Q3 to 3046Q2 span 4100 quarters.
+    starts = [dt.date(2021 + (n + 2) // 4, 3 * ((n + 2) % 4) + 1, 1) for n in range(4100)]
+    course = ["antibiotics", "codan_mix_add", "3", "0", "1"]
+    rows = [["s0", "Skive", "2021-06-01", "2021-06-02", *course]]
+    rows += [[f"a{n}", "Aarhus", start.isoformat(), (start + dt.timedelta(days=1)).isoformat(), *course]
+             for n, start in enumerate(starts)]
+    written = io.StringIO()
+    result = Settler(book, "midtjylland", HEADER).run(rows, written.write)
+    assert result.settled == len(rows) and not result.rejected
+    quarters = [f"{start.year}Q{(start.month - 1) // 3 + 1}" for start in starts]
+    assert len(set(quarters)) == 4100 and quarters[0] == "2021Q3"
+    lines = list(csv.reader(io.StringIO(written.getvalue())))
+    assert [line[:3] for line in lines] == [["s0", "Skive", "2021Q2"]] + [
+        [f"a{n}", "Aarhus", quarter] for n, quarter in enumerate(quarters)]
+    invoices = {(i.municipality, i.quarter): i.courses for i in result.invoices()}
+    assert invoices == {("Skive", "2021Q2"): 1, **{("Aarhus", quarter): 1 for quarter in quarters}}
