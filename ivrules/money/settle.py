@@ -20,6 +20,7 @@ from collections import Counter
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from decimal import Decimal
+from functools import cached_property
 from pathlib import Path
 from typing import Any, NamedTuple, TextIO
 
@@ -36,6 +37,7 @@ from ivrules.model.tariff import Tariff
 COURSE_ID, MUNICIPALITY, START, END = "course_id", "municipality", "start_date", "end_date"
 REQUIRED = (COURSE_ID, MUNICIPALITY, START, END)
 BILATERAL = "bilateral_agreement_required"  # the flag counted in the summary
+TYPED_MEMO = 65_536  # combinations of a register's other cells kept typed by a Settler
 
 
 class RegisterError(IvrulesError):
@@ -75,10 +77,19 @@ class Priced:
     flags: tuple[str, ...]
     label: str  # kind (and category) for the activity summary
 
+    @classmethod
+    def of(cls, answer: Quote, label: str) -> Priced:
+        """A computed quote's settled part (``ValueError`` for a quote without amounts)."""
+        if answer.total is None or answer.region_share is None or answer.municipality_share is None:
+            raise ValueError(f"quote for {answer.region} {answer.revision} has no amounts ({answer.status})")
+        return cls(answer.total, answer.region_share, answer.municipality_share, answer.revision, answer.kind,
+                   answer.flags, label)
+
     @property
     def bilateral(self) -> bool:
         return BILATERAL in self.flags
 
+    @cached_property
     def cells(self) -> tuple[str, ...]:
         """kind, total, region_share, municipality_share, revision, flags: the end of a courses.csv row."""
         amounts = (money(x) or "" for x in (self.total, self.region_share, self.municipality_share))
@@ -173,7 +184,7 @@ class Settler:
 
     Each row is priced by ``Book.tariff``; what the settler keeps between rows is
     only the interned prices (one ``Priced`` per distinct computed price) and
-    each municipality cell's normalised name.
+    the typed facts of each combination of the non-date cells.
     """
 
     def __init__(self, book: Book, region: str, header: list[str], period: str | None = None,
@@ -186,7 +197,7 @@ class Settler:
         self.facts = [(name, i) for i, name in enumerate(self.columns) if name not in self.at]
         self.words = {name: book.vocabulary.facts[name].term for name in (START, END)}  # startdato, slutdato
         self._prices: dict[tuple[Any, ...], Priced] = {}
-        self._places: dict[str, str] = {}
+        self._typed_cells: dict[tuple[str, ...], dict[str, Any]] = {}
 
     def run(self, rows: Iterable[list[str]], out: TextIO, line_of: Callable[[int], int] | None = None) -> Settlement:
         """Settle ``rows`` (without the header); the settled courses are written to ``out`` as courses.csv rows."""
@@ -207,7 +218,7 @@ class Settler:
             seen.add(course)
             counts[settled] += 1
             price, municipality, quarter = settled
-            writer.writerow((course, municipality, quarter, *price.cells()))
+            writer.writerow((course, municipality, quarter, *price.cells))
         result.slots = [Slot(*settled, count) for settled, count in counts.items()]
         return result
 
@@ -220,14 +231,31 @@ class Settler:
         dates = self._dates(row)
         if isinstance(dates, str):
             return dates
-        raw = {name: row[i] for name, i in self.facts if row[i].strip()}
         try:
-            answer = self.book.tariff(self.region, {**raw, **dates})
+            facts = self._typed(row)
+            answer = self.book.tariff(self.region, {**facts, **dates})
         except FactsError as exc:
             return self._facts_reason(exc)
         except LookupError_ as exc:
             return str(exc)
-        return self._invoiced(answer, raw, dates)
+        return self._invoiced(answer, facts, dates)
+
+    def _typed(self, row: list[str]) -> dict[str, Any]:
+        """The row's other cells as typed facts (an empty cell is a missing fact), typed once per combination.
+
+        A register repeats its treatments, systems and municipalities; typing them once leaves
+        ``Book.tariff`` only the already-typed fast path. The dates are left to it, so facts derived
+        from them (the date, an age) are derived for each course.
+        """
+        key = tuple(row[i] for _, i in self.facts)
+        found = self._typed_cells.get(key)
+        if found is None:
+            raw = {name: cell for (name, _), cell in zip(self.facts, key, strict=True) if cell.strip()}
+            found = self.book.normalise(raw)
+            if len(self._typed_cells) >= TYPED_MEMO:
+                self._typed_cells.clear()
+            self._typed_cells[key] = found
+        return found
 
     def _dates(self, row: list[str]) -> dict[str, dt.date] | str:
         """The register's start and end date, or the Danish reason they cannot be read."""
@@ -239,7 +267,7 @@ class Settler:
             return f"{self.words[END]}en {end.isoformat()} ligger før {self.words[START]}en {start.isoformat()}"
         return {START: start, END: end}
 
-    def _invoiced(self, answer: Quote, raw: dict[str, str], dates: dict[str, dt.date]) -> Settled | str:
+    def _invoiced(self, answer: Quote, facts: dict[str, Any], dates: dict[str, dt.date]) -> Settled | str:
         """A quote → the settled row, unless the course falls outside the period or was not computed."""
         agreement = self.agreements[answer.revision]
         day = dates.get(_invoice_date(agreement), dates[END])
@@ -248,7 +276,7 @@ class Settler:
             return outside
         if answer.status != "computed":
             return rejection(answer)
-        return self._priced(answer, agreement), self._municipality(raw.get(MUNICIPALITY)), quarter_of(day)
+        return self._priced(answer, agreement), facts.get(MUNICIPALITY, ""), quarter_of(day)
 
     def _outside(self, invoiced: dt.date) -> str | None:
         """Why a course invoiced on that day is not settled in this run's period (None: it is, or no period)."""
@@ -256,15 +284,6 @@ class Settler:
         if self.period is None or quarter == self.period:
             return None
         return f"forløbet afregnes i {quarter}, ikke i perioden {self.period}"
-
-    def _municipality(self, cell: str | None) -> str:
-        """The municipality as the vocabulary names it ('' where the register leaves it out)."""
-        if cell is None:
-            return ""
-        name = self._places.get(cell)
-        if name is None:
-            name = self._places[cell] = self.book.normalise({MUNICIPALITY: cell})[MUNICIPALITY]
-        return name
 
     def _facts_reason(self, exc: FactsError) -> str:
         fact = self.book.vocabulary.facts.get(exc.field)
@@ -276,11 +295,7 @@ class Settler:
                answer.municipality_share, answer.flags)
         found = self._prices.get(key)
         if found is None:
-            assert answer.total is not None and answer.region_share is not None
-            assert answer.municipality_share is not None
-            found = self._prices[key] = Priced(answer.total, answer.region_share, answer.municipality_share,
-                                               answer.revision, answer.kind, answer.flags,
-                                               _label(agreement.tariff, answer))
+            found = self._prices[key] = Priced.of(answer, _label(agreement.tariff, answer))
         return found
 
 
