@@ -37,7 +37,6 @@ from ivrules.model.tariff import Tariff
 COURSE_ID, MUNICIPALITY, START, END = "course_id", "municipality", "start_date", "end_date"
 REQUIRED = (COURSE_ID, MUNICIPALITY, START, END)
 BILATERAL = "bilateral_agreement_required"  # the flag counted in the summary
-TYPED_MEMO = 65_536  # combinations of a register's other cells kept typed by a Settler
 
 
 class RegisterError(IvrulesError):
@@ -184,7 +183,7 @@ class Settler:
 
     Each row is priced by ``Book.tariff``; what the settler keeps between rows is
     only the interned prices (one ``Priced`` per distinct computed price) and
-    the typed facts of each combination of the non-date cells.
+    each municipality cell's name in the vocabulary.
     """
 
     def __init__(self, book: Book, region: str, header: list[str], period: str | None = None,
@@ -197,7 +196,7 @@ class Settler:
         self.facts = [(name, i) for i, name in enumerate(self.columns) if name not in self.at]
         self.words = {name: book.vocabulary.facts[name].term for name in (START, END)}  # startdato, slutdato
         self._prices: dict[tuple[Any, ...], Priced] = {}
-        self._typed_cells: dict[tuple[str, ...], dict[str, Any]] = {}
+        self._places: dict[str, str] = {}  # a municipality cell → the vocabulary's name
 
     def run(self, rows: Iterable[list[str]], out: TextIO, line_of: Callable[[int], int] | None = None) -> Settlement:
         """Settle ``rows`` (without the header); the settled courses are written to ``out`` as courses.csv rows."""
@@ -231,8 +230,8 @@ class Settler:
         dates = self._dates(row)
         if isinstance(dates, str):
             return dates
+        facts = {name: row[i] for name, i in self.facts if row[i].strip()}  # the row's cells, as raw facts
         try:
-            facts = self._typed(row)
             answer = self.book.tariff(self.region, {**facts, **dates})
         except FactsError as exc:
             return self._facts_reason(exc)
@@ -240,22 +239,14 @@ class Settler:
             return str(exc)
         return self._invoiced(answer, facts, dates)
 
-    def _typed(self, row: list[str]) -> dict[str, Any]:
-        """The row's other cells as typed facts (an empty cell is a missing fact), typed once per combination.
-
-        A register repeats its treatments, systems and municipalities; typing them once leaves
-        ``Book.tariff`` only the already-typed fast path. The dates are left to it, so facts derived
-        from them (the date, an age) are derived for each course.
-        """
-        key = tuple(row[i] for _, i in self.facts)
-        found = self._typed_cells.get(key)
-        if found is None:
-            raw = {name: cell for (name, _), cell in zip(self.facts, key, strict=True) if cell.strip()}
-            found = self.book.normalise(raw)
-            if len(self._typed_cells) >= TYPED_MEMO:
-                self._typed_cells.clear()
-            self._typed_cells[key] = found
-        return found
+    def _municipality(self, cell: str | None) -> str:
+        """The municipality as the vocabulary names it ('' where the register leaves it out)."""
+        if cell is None:
+            return ""
+        name = self._places.get(cell)
+        if name is None:
+            name = self._places[cell] = self.book.normalise({MUNICIPALITY: cell})[MUNICIPALITY]
+        return name
 
     def _dates(self, row: list[str]) -> dict[str, dt.date] | str:
         """The register's start and end date, or the Danish reason they cannot be read."""
@@ -267,7 +258,7 @@ class Settler:
             return f"{self.words[END]}en {end.isoformat()} ligger før {self.words[START]}en {start.isoformat()}"
         return {START: start, END: end}
 
-    def _invoiced(self, answer: Quote, facts: dict[str, Any], dates: dict[str, dt.date]) -> Settled | str:
+    def _invoiced(self, answer: Quote, facts: dict[str, str], dates: dict[str, dt.date]) -> Settled | str:
         """A quote → the settled row, unless the course falls outside the period or was not computed."""
         agreement = self.agreements[answer.revision]
         day = dates.get(_invoice_date(agreement), dates[END])
@@ -276,7 +267,7 @@ class Settler:
             return outside
         if answer.status != "computed":
             return rejection(answer)
-        return self._priced(answer, agreement), facts.get(MUNICIPALITY, ""), quarter_of(day)
+        return self._priced(answer, agreement), self._municipality(facts.get(MUNICIPALITY)), quarter_of(day)
 
     def _outside(self, invoiced: dt.date) -> str | None:
         """Why a course invoiced on that day is not settled in this run's period (None: it is, or no period)."""
