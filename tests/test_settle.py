@@ -267,3 +267,21 @@ def test_a_register_over_more_than_4096_quarters_settles_each_course_in_its_own_
         [f"a{n}", "Aarhus", quarter] for n, quarter in enumerate(quarters)]
     invoices = {(i.municipality, i.quarter): i.courses for i in result.invoices()}
     assert invoices == {("Skive", "2021Q2"): 1, **{("Aarhus", quarter): 1 for quarter in quarters}}
+
+
+@pytest.mark.parametrize(("invoice_date", "quarter"), [("slutdato", "2021Q3"), ("startdato", "2021Q2"),
+                                                       ("dato", "2021Q2")])
+def test_a_course_is_invoiced_in_the_quarter_of_the_date_its_revision_names(
+        tmp_path: Path, invoice_date: str, quarter: str) -> None:
+    from ivrules.engine.book import load_files
+    from tests.conftest import AGREEMENTS
+
+    text = (AGREEMENTS / "midtjylland" / "2021-05-01.yaml").read_text(encoding="utf-8")
+    assert "invoice_date: slutdato" in text
+    draft = tmp_path / "2021-05-01.yaml"
+    draft.write_text(text.replace("invoice_date: slutdato", f"invoice_date: {invoice_date}"), encoding="utf-8")
+    book = load_files([draft], AGREEMENTS)
+    row = ["q1", "Aarhus", "2021-06-25", "2021-07-05", "antibiotics", "codan_mix_add", "3", "0", "1"]
+    written = io.StringIO()
+    assert Settler(book, "midtjylland", HEADER).run([row], written).settled == 1
+    assert written.getvalue().split(",")[:3] == ["q1", "Aarhus", quarter]

@@ -261,7 +261,11 @@ class Settler:
     def _invoiced(self, answer: Quote, facts: dict[str, str], dates: dict[str, dt.date]) -> Settled | str:
         """A quote → the settled row, unless the course falls outside the period or was not computed."""
         agreement = self.agreements[answer.revision]
-        day = dates.get(_invoice_date(agreement), dates[END])
+        invoiced_by = _invoice_date(agreement)
+        if invoiced_by in dates:
+            day = dates[invoiced_by]
+        else:  # a date fact the register does not hold as such (the course date, derived from the start)
+            day = self.book.normalise({**facts, **dates}).get(invoiced_by, dates[END])
         outside = self._outside(day)
         if outside:
             return outside
