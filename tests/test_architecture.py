@@ -275,3 +275,27 @@ def test_the_core_installs_and_answers_without_the_front_ends(tmp_path: Path, bo
     command = subprocess.run([python.parent / "ivrules", "check"], capture_output=True, text=True, timeout=60)
     assert command.returncode == 1
     assert "pip install 'ivrules[cli]'" in command.stderr and "Traceback" not in command.stderr
+
+
+# --- small pieces ------------------------------------------------------------------------------------------
+
+LONGEST = 40  # lines, decorators and docstring included
+P95 = 20
+
+
+def function_lengths() -> list[tuple[int, str]]:
+    """Every function and method of the package: (lines, 'file:line name'), longest first."""
+    out = []
+    for path in sorted(PACKAGE.rglob("*.py")):
+        for node in ast.walk(ast.parse(path.read_text(encoding="utf-8"))):
+            if isinstance(node, ast.FunctionDef | ast.AsyncFunctionDef) and node.end_lineno is not None:
+                first = min([node.lineno, *(d.lineno for d in node.decorator_list)])
+                out.append((node.end_lineno - first + 1, f"{path.relative_to(PACKAGE.parent)}:{first} {node.name}"))
+    return sorted(out, reverse=True)
+
+
+def test_functions_are_small() -> None:
+    lengths = function_lengths()
+    assert [f"{n} lines: {where}" for n, where in lengths if n > LONGEST] == []
+    sizes = sorted(n for n, _ in lengths)
+    assert sizes[int(0.95 * len(sizes))] <= P95

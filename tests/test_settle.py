@@ -220,9 +220,9 @@ def _invoices(settlements: list[Settlement]) -> dict[tuple[str, str], tuple[int,
 @given(items=st.lists(REGISTER_ROW, max_size=40), cut=st.integers(min_value=0, max_value=40))
 def test_two_halves_give_the_invoices_of_the_whole(book: ivrules.Book, items: list[dict[str, Any]], cut: int) -> None:
     rows = [_row(n, item) for n, item in enumerate(items)]
-    whole = Settler(book, "midtjylland", HEADER).run(rows, io.StringIO().write)
-    first = Settler(book, "midtjylland", HEADER).run(rows[:cut], io.StringIO().write)
-    second = Settler(book, "midtjylland", HEADER).run(rows[cut:], io.StringIO().write)
+    whole = Settler(book, "midtjylland", HEADER).run(rows, io.StringIO())
+    first = Settler(book, "midtjylland", HEADER).run(rows[:cut], io.StringIO())
+    second = Settler(book, "midtjylland", HEADER).run(rows[cut:], io.StringIO())
     assert _invoices([first, second]) == _invoices([whole])
     assert whole.rows == len(rows) == whole.settled + len(whole.rejected)
     total, region, kommune = whole.totals()
@@ -231,8 +231,8 @@ def test_two_halves_give_the_invoices_of_the_whole(book: ivrules.Book, items: li
 
 def test_one_settler_can_settle_twice_without_mixing_the_counts(book: ivrules.Book) -> None:
     settler = Settler(book, "midtjylland", HEADER)
-    first = settler.run([ROWS[0]], io.StringIO().write)
-    second = settler.run([ROWS[0], ROWS[1]], io.StringIO().write)
+    first = settler.run([ROWS[0]], io.StringIO())
+    second = settler.run([ROWS[0], ROWS[1]], io.StringIO())
     assert (first.settled, second.settled) == (1, 2)
     assert first.invoices() == [Invoice("Aarhus", "2021Q2", 1, Decimal("3999"), Decimal("2799.30"),
                                         Decimal("1199.70"))]
@@ -244,6 +244,44 @@ def test_a_fact_derived_from_the_start_date_is_not_shared_between_dates(book: iv
     course = ["Aarhus", "2021-06-01", "2021-06-02", "antibiotics", "codan_mix_add", "3"]
     rows = [["b1", *course, "2017-06-01"], ["b2", *course, "2017-06-02"],
             ["b3", "Aarhus", "2021-06-03", "2021-06-04", *course[3:], "2017-06-02"]]
-    result = Settler(book, "midtjylland", header).run(rows, io.StringIO().write)
+    result = Settler(book, "midtjylland", header).run(rows, io.StringIO())
     assert result.settled == 2  # b2 is 3 years old on its start date; b3, two days later, is 4
     assert [(row, course_id) for row, course_id, _ in result.rejected] == [(3, "b2")]
+
+
+
+def test_a_register_over_more_than_4096_quarters_settles_each_course_in_its_own_quarter(book: ivrules.Book) -> None:
+    # Midtjylland's newest revision has no end date: courses from 2021Q3 to 3046Q2 span 4100 quarters.
+    starts = [dt.date(2021 + (n + 2) // 4, 3 * ((n + 2) % 4) + 1, 1) for n in range(4100)]
+    course = ["antibiotics", "codan_mix_add", "3", "0", "1"]
+    rows = [["s0", "Skive", "2021-06-01", "2021-06-02", *course]]
+    rows += [[f"a{n}", "Aarhus", start.isoformat(), (start + dt.timedelta(days=1)).isoformat(), *course]
+             for n, start in enumerate(starts)]
+    written = io.StringIO()
+    result = Settler(book, "midtjylland", HEADER).run(rows, written)
+    assert result.settled == len(rows) and not result.rejected
+    quarters = [f"{start.year}Q{(start.month - 1) // 3 + 1}" for start in starts]
+    assert len(set(quarters)) == 4100 and quarters[0] == "2021Q3"
+    lines = list(csv.reader(io.StringIO(written.getvalue())))
+    assert [line[:3] for line in lines] == [["s0", "Skive", "2021Q2"]] + [
+        [f"a{n}", "Aarhus", quarter] for n, quarter in enumerate(quarters)]
+    invoices = {(i.municipality, i.quarter): i.courses for i in result.invoices()}
+    assert invoices == {("Skive", "2021Q2"): 1, **{("Aarhus", quarter): 1 for quarter in quarters}}
+
+
+@pytest.mark.parametrize(("invoice_date", "quarter"), [("slutdato", "2021Q3"), ("startdato", "2021Q2"),
+                                                       ("dato", "2021Q2")])
+def test_a_course_is_invoiced_in_the_quarter_of_the_date_its_revision_names(
+        tmp_path: Path, invoice_date: str, quarter: str) -> None:
+    from ivrules.engine.book import load
+    from tests.conftest import AGREEMENTS
+
+    text = (AGREEMENTS / "midtjylland" / "2021-05-01.yaml").read_text(encoding="utf-8")
+    assert "invoice_date: slutdato" in text
+    draft = tmp_path / "2021-05-01.yaml"
+    draft.write_text(text.replace("invoice_date: slutdato", f"invoice_date: {invoice_date}"), encoding="utf-8")
+    book = load(draft, root=AGREEMENTS)
+    row = ["q1", "Aarhus", "2021-06-25", "2021-07-05", "antibiotics", "codan_mix_add", "3", "0", "1"]
+    written = io.StringIO()
+    assert Settler(book, "midtjylland", HEADER).run([row], written).settled == 1
+    assert written.getvalue().split(",")[:3] == ["q1", "Aarhus", quarter]

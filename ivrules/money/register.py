@@ -51,11 +51,11 @@ def settle_file(book: Book, path: Path, region: str, out: Path, period: str | No
     tmp = Path(tempfile.mkdtemp(prefix=".afregning-", dir=out))
     try:
         with open(tmp / "courses.csv", "w", encoding="utf-8", newline="") as handle:
-            handle.write(",".join(COURSES_HEADER) + "\n")
+            csv.writer(handle, lineterminator="\n").writerow(COURSES_HEADER)
             rows = _rows(reader, str(path))
             if progress:
                 rows = _with_progress(rows, max(text.count("\n") - 1, 0))
-            result = settler.run(rows, handle.write, lambda n: reader.line_num)
+            result = settler.run(rows, handle, lambda n: reader.line_num)
         write_reports(result, tmp)
         for item in sorted(tmp.iterdir()):
             os.replace(item, out / item.name)
