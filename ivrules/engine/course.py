@@ -20,6 +20,7 @@ from ivrules.errors import FactsError
 
 if TYPE_CHECKING:
     from ivrules.lang.vocabulary import Vocabulary
+    from ivrules.model.accession import AccessionJSON
 
 Facts = dict[str, Any]
 
@@ -28,7 +29,7 @@ class Course:
     """The immutable record of one evaluation: rule outcomes, the party check, accession, and (when asked) the price."""
 
     def __init__(self, ruleset: RuleSet, vocab: Vocabulary, facts: Facts, outcomes: tuple[bool | None, ...],
-                 party: str | None, accession: dict[str, Any] | None) -> None:
+                 party: str | None, accession: AccessionJSON | None) -> None:
         self.ruleset = ruleset
         self.vocab = vocab
         self.facts = facts
@@ -66,7 +67,7 @@ class Course:
         return answer
 
 
-def evaluate(ruleset: RuleSet, vocab: Vocabulary, facts: Facts, accession: dict[str, Any] | None = None) -> Course:
+def evaluate(ruleset: RuleSet, vocab: Vocabulary, facts: Facts, accession: AccessionJSON | None = None) -> Course:
     """Evaluate one course (normalised facts) under one compiled revision."""
     outcomes = tuple(fn(facts) for fn in ruleset.fns)
     return Course(ruleset, vocab, facts, outcomes, outside_region(ruleset.agreement.region, facts, vocab), accession)

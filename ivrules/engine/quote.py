@@ -24,9 +24,10 @@ minutes) are found through the vocabulary's roles.
 from __future__ import annotations
 
 from decimal import ROUND_HALF_UP, Decimal
-from typing import TYPE_CHECKING, Any, Literal, NamedTuple, TypedDict
+from typing import TYPE_CHECKING, Any, Literal, NamedTuple, NotRequired, TypedDict
 
 from ivrules.errors import FactsError
+from ivrules.model.accession import AccessionJSON
 from ivrules.model.tariff import COUNT_DAYS, ØRE, Amount, Financing, Schedule, Tariff
 
 if TYPE_CHECKING:
@@ -42,6 +43,35 @@ def money(value: Decimal | None) -> str | None:
     return None if value is None else f"{value:.2f}"
 
 
+class LineJSON(TypedDict):
+    """En linje i prisen: teksten, de dage, den dækker (eller null), og beløbet."""
+
+    text: str
+    days: int | None
+    amount: str
+    """Beløbet som decimaltekst med to decimaler, fx "6999.00"."""
+
+
+class QuoteJSON(TypedDict):
+    """Hvad forløbet koster, og hvem der betaler (det samme som ``ivrules tariff --json``)."""
+
+    region: str
+    revision: str
+    """Udgaven af aftalen, der gælder på forløbets startdato."""
+    status: Status
+    """computed: beregnet; unknown: et faktum mangler, eller aftalen angiver ikke beløbet;
+    not_covered: forløbet er ikke omfattet."""
+    total: str | None
+    region_share: str | None
+    municipality_share: str | None
+    lines: list[LineJSON]
+    flags: list[str]
+    missing: list[str]
+    reasons: list[str]
+    accession: NotRequired[AccessionJSON]
+    """Tiltrædelsen; kun hvor aftalen tiltrædes kommune for kommune."""
+
+
 class Line(NamedTuple):
     """One line of a price: the Danish text, the days it covers (if any) and its amount."""
 
@@ -49,8 +79,8 @@ class Line(NamedTuple):
     days: int | None
     amount: Decimal
 
-    def to_dict(self) -> dict[str, Any]:
-        return {"text": self.text, "days": self.days, "amount": money(self.amount)}
+    def to_dict(self) -> LineJSON:
+        return {"text": self.text, "days": self.days, "amount": f"{self.amount:.2f}"}
 
 
 class Quote(NamedTuple):
@@ -77,11 +107,11 @@ class Quote(NamedTuple):
     billed_days: int | None = None
     billing_rules: tuple[str, ...] = ()  # ids of the billing rules that held
     # Set by the book where the agreement is joined municipality by municipality (ivrules.model.accession).
-    accession: dict[str, Any] | None = None
+    accession: AccessionJSON | None = None
 
-    def to_dict(self) -> dict[str, Any]:
+    def to_dict(self) -> QuoteJSON:
         """The JSON contract shared by the CLI and the API (``accession`` only where accession decides)."""
-        out: dict[str, Any] = {
+        out: QuoteJSON = {
             "region": self.region, "revision": self.revision, "status": self.status,
             "total": money(self.total), "region_share": money(self.region_share),
             "municipality_share": money(self.municipality_share),

@@ -12,7 +12,7 @@ import datetime as dt
 import json
 import logging
 import traceback
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from contextlib import asynccontextmanager
 from decimal import Decimal
 from pathlib import Path
@@ -77,7 +77,7 @@ def _json_default(value: Any) -> Any:
     raise TypeError(f"{type(value).__name__} kan ikke skrives som JSON")
 
 
-def traced(data: dict[str, Any], content_hash: str | None = None) -> Answer:
+def traced(data: Mapping[str, Any], content_hash: str | None = None) -> Answer:
     """An answer computed from one revision, with that revision and its hash also in the headers."""
     headers = {"X-Ivrules-Revision": str(data.get("revision", "")),
                "X-Ivrules-Content-Hash": content_hash or str(data.get("content_hash", ""))}

@@ -13,11 +13,14 @@ from typing import Any
 from pydantic import BaseModel, ConfigDict
 
 from ivrules.engine.book import Book
-from ivrules.engine.quote import money
+from ivrules.engine.quote import LineJSON, QuoteJSON, money
+from ivrules.engine.runtime import EligibilityJSON, ReasonJSON
 from ivrules.lang.printer import to_source
 from ivrules.lang.vocabulary import Fact, Vocabulary
+from ivrules.model.accession import AccessionJSON
 from ivrules.model.agreement import Agreement, Rule, Section
 from ivrules.model.tariff import Amount, Financing, Schedule, Tariff
+from ivrules.web.shapes import schema
 
 CLOCK = "^([01][0-9]|2[0-3]):[0-5][0-9]$"
 
@@ -50,41 +53,12 @@ class NotFound(BaseModel):
     detail: str
 
 
-class Reason(Out):
-    rule: str
-    section: str
-    outcome: str
-    text: str
-
-
-class EligibilityOut(Out):
-    region: str
-    revision: str
-    content_hash: str
-    eligible: bool | None
-    reasons: list[Reason]
-    missing: list[str]
-    conditions: list[str]
-    unknowns: list[str]
-
-
-class Line(Out):
-    text: str
-    days: int | None
-    amount: str
-
-
-class TariffOut(Out):
-    region: str
-    revision: str
-    status: str
-    total: str | None
-    region_share: str | None
-    municipality_share: str | None
-    lines: list[Line]
-    flags: list[str]
-    missing: list[str]
-    reasons: list[str]
+# The answers' shapes, declared once in the core beside their ``to_dict``; the names are the OpenAPI components'.
+Accession = schema(AccessionJSON, "Accession")
+Reason = schema(ReasonJSON, "Reason")
+EligibilityOut = schema(EligibilityJSON, "EligibilityOut")
+Line = schema(LineJSON, "Line")
+TariffOut = schema(QuoteJSON, "TariffOut")
 
 
 class Revision(Out):
