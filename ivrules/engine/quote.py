@@ -29,6 +29,7 @@ from typing import TYPE_CHECKING, Any, Literal, NamedTuple, NotRequired, TypedDi
 from ivrules.errors import FactsError
 from ivrules.model.accession import AccessionJSON
 from ivrules.model.tariff import COUNT_DAYS, ØRE, Amount, Financing, Schedule, Tariff
+from ivrules.model.tariff import money as money  # re-exported: settlement and the diff write amounts with it
 
 if TYPE_CHECKING:
     from ivrules.engine.course import Course
@@ -36,11 +37,6 @@ if TYPE_CHECKING:
 
 Facts = dict[str, Any]
 Status = Literal["computed", "unknown", "not_covered"]
-
-
-def money(value: Decimal | None) -> str | None:
-    """An amount as the JSON contract writes it: a decimal string with two decimals ("6999.00")."""
-    return None if value is None else f"{value:.2f}"
 
 
 class LineJSON(TypedDict):
@@ -80,7 +76,7 @@ class Line(NamedTuple):
     amount: Decimal
 
     def to_dict(self) -> LineJSON:
-        return {"text": self.text, "days": self.days, "amount": f"{self.amount:.2f}"}
+        return {"text": self.text, "days": self.days, "amount": money(self.amount)}
 
 
 class Quote(NamedTuple):

@@ -28,7 +28,7 @@ _TYPED_DICT: Any = typing_extensions.TypedDict  # called with a name only known 
 def schema(shape: Any, name: str | None = None) -> Any:
     """``shape`` (a core ``TypedDict``) as a ``typing_extensions.TypedDict`` pydantic can read.
 
-    ``name`` is the OpenAPI component's name, where it differs from the class's."""
+    ``name`` is the OpenAPI component's name; by default the class's without "JSON"."""
     if shape not in _built:
         docs = {k: v for base in (*_bases(shape), shape) for k, v in field_docs(base).items()}
         fields: dict[str, Any] = {}
@@ -39,7 +39,7 @@ def schema(shape: Any, name: str | None = None) -> Any:
             if key in docs:
                 hint = Annotated[hint, Field(description=docs[key])]
             fields[key] = typing_extensions.NotRequired[hint] if optional else hint
-        built = _TYPED_DICT(name or shape.__name__, fields)
+        built = _TYPED_DICT(name or shape.__name__.removesuffix("JSON"), fields)
         built.__doc__ = shape.__doc__
         built.__module__ = shape.__module__
         built.__pydantic_config__ = {"extra": "allow"}  # a key added to an answer never breaks the schema
