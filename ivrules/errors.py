@@ -18,9 +18,23 @@ from __future__ import annotations
 
 import difflib
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, NotRequired, TypedDict
 
 from ivrules.source import Span
+
+
+class DiagnosticJSON(TypedDict):
+    """En fejl i en aftalefil: beskeden og, hvor den kendes, stedet i filen."""
+
+    message: str
+    file: NotRequired[str]
+    line: NotRequired[int]
+    column: NotRequired[int]
+    end_line: NotRequired[int]
+    end_column: NotRequired[int]
+    expected: NotRequired[str]
+    hint: NotRequired[str]
+    context: NotRequired[str]
 
 
 @dataclass(frozen=True)
@@ -47,15 +61,19 @@ class Diagnostic:
             lines.append(f"  ({self.context})")
         return "\n".join(lines)
 
-    def to_dict(self) -> dict[str, object]:
+    def to_dict(self) -> DiagnosticJSON:
         """JSON form for the API and the site."""
-        out: dict[str, object] = {"message": self.message}
+        out: DiagnosticJSON = {"message": self.message}
         if self.span is not None:
-            out.update(self.span.to_dict())
-        for key in ("expected", "hint", "context"):
-            value = getattr(self, key)
-            if value:
-                out[key] = value
+            at = self.span.to_dict()
+            out.update({"file": at["file"], "line": at["line"], "column": at["column"], "end_line": at["end_line"],
+                        "end_column": at["end_column"]})
+        if self.expected:
+            out["expected"] = self.expected
+        if self.hint:
+            out["hint"] = self.hint
+        if self.context:
+            out["context"] = self.context
         return out
 
 

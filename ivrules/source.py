@@ -11,7 +11,7 @@ import bisect
 import re
 from dataclasses import dataclass
 from functools import cached_property
-from typing import NamedTuple
+from typing import NamedTuple, TypedDict
 
 
 @dataclass(frozen=True)
@@ -38,6 +38,16 @@ class Source:
 
     def span(self, start: int, end: int | None = None) -> Span:
         return Span(self, start, max(end if end is not None else start + 1, start + 1))
+
+
+class SpanJSON(TypedDict):
+    """Hvor i en fil: linje og kolonne (fra 1) for start og slut."""
+
+    file: str
+    line: int
+    column: int
+    end_line: int
+    end_column: int
 
 
 class Span(NamedTuple):
@@ -67,7 +77,7 @@ class Span(NamedTuple):
         gutter = f"{line:>5} | "
         return [gutter + text, " " * (len(gutter) - 2) + "| " + " " * (col - 1) + "^" * max(width, 1)]
 
-    def to_dict(self) -> dict[str, object]:
+    def to_dict(self) -> SpanJSON:
         line, col = self.source.position(self.start)
         end_line, end_col = self.source.position(self.end)
         return {"file": self.source.name, "line": line, "column": col, "end_line": end_line, "end_column": end_col}

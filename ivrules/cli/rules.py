@@ -3,12 +3,13 @@
 from __future__ import annotations
 
 from pathlib import Path
-from typing import Annotated, Any
+from typing import Annotated
 
 import typer
 
 from ivrules.cli.common import AgreementsOpt, FactsOpt, JsonOpt, RegionOpt, dump, guard, read_facts
 from ivrules.engine.book import Book, load
+from ivrules.engine.runtime import EligibilityJSON
 from ivrules.errors import AgreementError, Diagnostic
 
 
@@ -46,7 +47,7 @@ def eligibility(region: RegionOpt, facts: FactsOpt, as_json: JsonOpt = False,
         _print_eligibility(data)
 
 
-def _print_eligibility(data: dict[str, Any]) -> None:
+def _print_eligibility(data: EligibilityJSON) -> None:
     verdict = {True: "JA - forløbet kan overdrages til kommunen", False: "NEJ - forløbet er ikke omfattet",
                None: "UAFKLARET - der mangler oplysninger"}[data["eligible"]]
     typer.echo(f"{data['region']} (aftale af {data['revision']}): {verdict}")
@@ -58,7 +59,7 @@ def _print_eligibility(data: dict[str, Any]) -> None:
         typer.echo(f"Mangler: {', '.join(data['missing'])}")
     for condition in data["conditions"]:
         typer.echo(f"Betingelse: {condition}")
-    if data.get("accession"):
+    if data["accession"]:
         typer.echo(f"Tiltrædelse: {data['accession']['text']}")
 
 

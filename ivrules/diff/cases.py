@@ -18,7 +18,7 @@ import datetime as dt
 import json
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field, replace
-from typing import Any
+from typing import Any, TypedDict
 
 from ivrules.diff import search as case_search
 from ivrules.diff import tariff as diff_tariff
@@ -43,6 +43,31 @@ class Answer:
     parts: dict[str, Any]  # tariff change id → that part's outcome (absent: not used), to trace a cause
 
 
+class CaseJSON(TypedDict):
+    """Et forløb, der får et andet svar: fakta, svaret før og efter, og de ændringer, der er årsagen."""
+
+    facts: dict[str, Any]
+    before: dict[str, Any]
+    after: dict[str, Any]
+    because: list[str]
+    origin: str
+    """eksempel, register, grænse eller søgning."""
+
+
+class GroupJSON(TypedDict):
+    """En gruppe forløb med samme årsag, og hvor mange de er."""
+
+    because: list[str]
+    count: int
+
+
+class CountsJSON(TypedDict):
+    """Tallene i "X af Y afprøvede"."""
+
+    changed: int
+    tried: int
+
+
 @dataclass(frozen=True)
 class Case:
     """A case whose answer differs between the revisions."""
@@ -57,7 +82,7 @@ class Case:
     def size(self) -> tuple[int, int, str]:
         return case_search.size(self.facts)
 
-    def to_dict(self) -> dict[str, Any]:
+    def to_dict(self) -> CaseJSON:
         return {"facts": self.facts, "before": self.before, "after": self.after, "because": list(self.because),
                 "origin": self.origin}
 
@@ -74,15 +99,15 @@ class CaseReport:
     def cases(self) -> list[Case]:
         return [case for _, cases in self.groups for case in cases]
 
-    def to_list(self) -> list[dict[str, Any]]:
+    def to_list(self) -> list[CaseJSON]:
         return [case.to_dict() for _, cases in self.groups for case in cases[: self.limit]]
 
-    def counts(self) -> dict[str, int]:
+    def counts(self) -> CountsJSON:
         """``{"changed", "tried"}``: the numbers of "X af Y afprøvede" in every front end."""
         return {"changed": len(self.cases), "tried": self.tried}
 
-    def groups_to_list(self) -> list[dict[str, Any]]:
-        return [{"because": list(because), "count": len(cases)} for because, cases in self.groups]
+    def groups_to_list(self) -> list[GroupJSON]:
+        return [GroupJSON(because=list(because), count=len(cases)) for because, cases in self.groups]
 
 
 def run_cases(old: Revision, new: Revision, changes: list[Change], search: int = SEARCH_EXAMPLES,

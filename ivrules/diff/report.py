@@ -9,10 +9,10 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, Literal
 
 from ivrules import danish
-from ivrules.diff.cases import Case
+from ivrules.diff.cases import Case, CountsJSON
 from ivrules.diff.revisions import OUTCOME, Change, Diff, Revision, render_words
 from ivrules.lang.vocabulary import Vocabulary
 
@@ -26,6 +26,8 @@ TARIFF_NAMES = {"count_days": "optællingen af dage, der afregnes", "financing":
                 "order": "takstskemaernes rækkefølge", "section": "takstdelens afsnit", "": "takstdelen"}
 AGREEMENT_NAMES = {"title": "titlen", "preamble": "indledningen", "source": "kilden", "termination": "opsigelsen",
                    "until": "gyldighedsperioden"}
+AMOUNT_LABELS: tuple[tuple[Literal["total", "region_share", "municipality_share"], str], ...] = (
+    ("total", "i alt"), ("region_share", "region"), ("municipality_share", "kommune"))
 PART_WORDS = {"band": "dag", "category": "kategori", "per_minute": "pris pr. minut"}
 
 
@@ -154,7 +156,7 @@ def _cases_text(d: Diff, shown: int) -> list[str]:
     return lines
 
 
-def count_text(counts: dict[str, int]) -> str:
+def count_text(counts: CountsJSON) -> str:
     """"597 af 3179": the changed cases of the cases tried, the same words in text and Markdown."""
     return f"{counts['changed']} af {counts['tried']}"
 
@@ -167,7 +169,7 @@ def _cost_text(d: Diff) -> list[str]:
     for row in [data["total"], *data["municipalities"]]:
         lines.append(f"  {row['name']}: " + "; ".join(
             f"{label} {_kr(row['before'][key])} → {_kr(row['after'][key])} ({_signed(row['difference'][key])})"
-            for key, label in (("total", "i alt"), ("region_share", "region"), ("municipality_share", "kommune"))))
+            for key, label in AMOUNT_LABELS))
     return lines
 
 

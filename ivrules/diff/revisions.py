@@ -18,12 +18,14 @@ import subprocess
 from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
+from typing import TypedDict
 
 from ivrules import danish
 from ivrules.diff import cases as diff_cases
 from ivrules.diff import tariff as diff_tariff
-from ivrules.diff.model import OUTCOME, WORDING, Change, Revision
+from ivrules.diff.cases import CaseJSON, CountsJSON, GroupJSON
+from ivrules.diff.model import OUTCOME, WORDING, Change, ChangeJSON, ChangeKind, Revision
+from ivrules.diff.tariff import CostJSON
 from ivrules.engine.book import Book, load
 from ivrules.errors import AgreementError, Diagnostics, LookupError_
 from ivrules.lang.printer import to_danish
@@ -54,7 +56,7 @@ class Diff:
     def outcome_changes(self) -> list[Change]:
         return [c for c in self.changes if c.can_change_outcome]
 
-    def to_dict(self) -> dict[str, Any]:
+    def to_dict(self) -> DiffJSON:
         """``{"old", "new", "changes", "cases", "groups", "counts", "cost"}``."""
         return {
             "old": describe(self.old), "new": describe(self.new),
@@ -66,7 +68,30 @@ class Diff:
         }
 
 
-def describe(rev: Revision) -> dict[str, Any]:
+class SideJSON(TypedDict):
+    """En side af sammenligningen: udgaven og dens fil."""
+
+    label: str
+    region: str
+    revision: str
+    path: str
+    content_hash: str
+    title: str
+
+
+class DiffJSON(TypedDict):
+    """``ivrules diff --json``: hvad der er ændret mellem to udgaver, og hvilke forløb der får et andet svar."""
+
+    old: SideJSON
+    new: SideJSON
+    changes: list[ChangeJSON]
+    cases: list[CaseJSON]
+    groups: list[GroupJSON]
+    counts: CountsJSON
+    cost: CostJSON | None
+
+
+def describe(rev: Revision) -> SideJSON:
     a = rev.agreement
     return {"label": rev.label, "region": a.region, "revision": a.revision, "path": a.path,
             "content_hash": a.content_hash, "title": a.title}
@@ -209,7 +234,7 @@ def _date(value: dt.date | None) -> str:
 
 
 def _text_change(ident: str, subject: str, label: str, before: str, after: str, section: str | None) -> Change:
-    kind = "added" if not before else "removed" if not after else "changed"
+    kind: ChangeKind = "added" if not before else "removed" if not after else "changed"
     words = word_diff(before, after) if kind == "changed" else ()
     verb = {"added": "er tilføjet", "removed": "er fjernet", "changed": "er ændret"}[kind]
     shown = render_words(words) if words else _shorten(before or after)
@@ -334,7 +359,7 @@ def _renamed_rule(a: Rule, b: Rule, vocab: Vocabulary) -> Change:
     return Change(f"rule:{b.id}", "changed", "rule", text, WORDING, b.section, b.id, a.id, b.id)
 
 
-def _one_sided(rule: Rule, kind: str, vocab: Vocabulary) -> Change:
+def _one_sided(rule: Rule, kind: ChangeKind, vocab: Vocabulary) -> Change:
     sentence = rule_sentence(rule, vocab)
     verb = "ny" if kind == "added" else "fjernet"
     before, after = (None, sentence) if kind == "added" else (sentence, None)

@@ -19,10 +19,10 @@ from collections.abc import Iterator
 from dataclasses import dataclass, field
 from decimal import Decimal
 from pathlib import Path
-from typing import Any
+from typing import Any, TypedDict
 
 from ivrules import danish
-from ivrules.diff.model import OUTCOME, WORDING, Change, Revision
+from ivrules.diff.model import OUTCOME, WORDING, Change, ChangeKind, Revision
 from ivrules.engine.book import Book
 from ivrules.engine.course import quote
 from ivrules.engine.quote import Quote, money
@@ -47,7 +47,8 @@ def tariff_changes(old: Revision, new: Revision) -> list[Change]:
     if a is None and b is None:
         return []
     if a is None or b is None:
-        kind, section = ("added", b.section) if b is not None else ("removed", a.section)  # type: ignore[union-attr]
+        kind: ChangeKind = "added" if b is not None else "removed"
+        section = b.section if b is not None else a.section  # type: ignore[union-attr]
         verb = "har nu takster" if kind == "added" else "har ikke længere takster"
         return [Change("tariff", kind, "tariff", f"Aftalen {verb} (afsnit {section}).", OUTCOME, section)]
     out = _setting_changes(a, b)
@@ -56,7 +57,7 @@ def tariff_changes(old: Revision, new: Revision) -> list[Change]:
     return out
 
 
-def _change(ident: str, kind: str, section: str, text: str, effect: str = OUTCOME, before: str | None = None,
+def _change(ident: str, kind: ChangeKind, section: str, text: str, effect: str = OUTCOME, before: str | None = None,
             after: str | None = None, amounts: tuple[Decimal | None, Decimal | None] | None = None) -> Change:
     return Change(f"tariff:{ident}", kind, "tariff", text, effect, section, None, before, after,
                   amounts=_amounts(amounts) if amounts else None)
@@ -111,7 +112,7 @@ def _setting_changes(a: Tariff, b: Tariff) -> list[Change]:
     return out
 
 
-def _kind(before: object, after: object) -> str:
+def _kind(before: object, after: object) -> ChangeKind:
     return "added" if not before else "removed" if not after else "changed"
 
 
@@ -207,7 +208,7 @@ def _amount_text(amount: Amount) -> str:
     return danish.kroner(amount.value) if amount.value is not None else "ukendt beløb"
 
 
-def _one_sided_schedule(s: Schedule, section: str, kind: str, vocab: Vocabulary) -> Change:
+def _one_sided_schedule(s: Schedule, section: str, kind: ChangeKind, vocab: Vocabulary) -> Change:
     text = f"{s.title}, når {_applies_text(s, vocab)}: {_prices_text(s)}"
     verb = "Nyt takstskema" if kind == "added" else "Takstskemaet er fjernet"
     before, after = (None, text) if kind == "added" else (text, None)
@@ -474,6 +475,46 @@ def read_register(path: Path, vocab: Vocabulary) -> Register:
     return Register(path, courses, rejected)
 
 
+class MoneyJSON(TypedDict):
+    """En udgaves beløb for en gruppe forløb."""
+
+    total: str
+    region_share: str
+    municipality_share: str
+    priced: int
+    not_priced: dict[str, int]
+    """Forløb uden pris, efter status."""
+
+
+class DifferenceJSON(TypedDict):
+    """Efter minus før."""
+
+    total: str
+    region_share: str
+    municipality_share: str
+
+
+class RowJSON(TypedDict):
+    """En kommune (eller hele registret) under begge udgaver."""
+
+    name: str
+    courses: int
+    changed: int
+    before: MoneyJSON
+    after: MoneyJSON
+    difference: DifferenceJSON
+
+
+class CostJSON(TypedDict):
+    """Et forløbsregister prissat efter begge udgaver: i alt og pr. kommune."""
+
+    register: str
+    courses: int
+    rejected_rows: int
+    total: RowJSON
+    municipalities: list[RowJSON]
+
+
 @dataclass
 class Side:
     """One revision's money for a group of courses."""
@@ -494,7 +535,7 @@ class Side:
         else:
             self.not_priced[status] = self.not_priced.get(status, 0) + count
 
-    def to_dict(self) -> dict[str, Any]:
+    def to_dict(self) -> MoneyJSON:
         return {"total": money(self.total), "region_share": money(self.region_share),
                 "municipality_share": money(self.municipality_share), "priced": self.priced,
                 "not_priced": dict(sorted(self.not_priced.items()))}
@@ -510,12 +551,13 @@ class Row:
     before: Side = field(default_factory=Side)
     after: Side = field(default_factory=Side)
 
-    def to_dict(self) -> dict[str, Any]:
+    def to_dict(self) -> RowJSON:
         b, a = self.before, self.after
         return {"name": self.name, "courses": self.courses, "changed": self.changed,
                 "before": b.to_dict(), "after": a.to_dict(),
-                "difference": {key: money(getattr(a, key) - getattr(b, key))
-                               for key in ("total", "region_share", "municipality_share")}}
+                "difference": {"total": money(a.total - b.total),
+                               "region_share": money(a.region_share - b.region_share),
+                               "municipality_share": money(a.municipality_share - b.municipality_share)}}
 
 
 @dataclass
@@ -527,7 +569,7 @@ class CostReport:
     municipalities: dict[str, Row]
     rejected: int = 0  # rows that could not be read as a course
 
-    def to_dict(self) -> dict[str, Any]:
+    def to_dict(self) -> CostJSON:
         return {"register": self.register, "courses": self.total.courses, "rejected_rows": self.rejected,
                 "total": self.total.to_dict(),
                 "municipalities": [self.municipalities[k].to_dict() for k in sorted(self.municipalities)]}

@@ -24,7 +24,7 @@ from ivrules.engine.quote import Quote
 from ivrules.engine.runtime import Eligibility, RuleSet
 from ivrules.errors import AgreementError, Diagnostics, FactsError, NoRevisionError, NotJoinedError, UnknownRegionError
 from ivrules.lang.vocabulary import Fact, Vocabulary
-from ivrules.model.accession import Accession
+from ivrules.model.accession import Accession, AccessionJSON
 from ivrules.model.agreement import Agreement
 from ivrules.model.load import Model, read_model
 
@@ -87,7 +87,7 @@ class Book:
             raise NoRevisionError(region, on, [str(self.validity(rs.agreement)) for rs in sets], reason)
         return sets[i]
 
-    def select(self, region: str, typed: Mapping[str, Any]) -> tuple[RuleSet, dict[str, Any] | None]:
+    def select(self, region: str, typed: Mapping[str, Any]) -> tuple[RuleSet, AccessionJSON | None]:
         """The revision that applies to this course, and (for an agreement joined municipality by
         municipality) the accession answer saying whether the municipality had joined and what applies."""
         roles = self.vocabulary.roles

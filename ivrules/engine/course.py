@@ -19,6 +19,7 @@ from ivrules.errors import FactsError
 
 if TYPE_CHECKING:
     from ivrules.lang.vocabulary import Vocabulary
+    from ivrules.model.accession import AccessionJSON
 
 Facts = dict[str, Any]
 
@@ -33,7 +34,7 @@ class Course:
     __slots__ = ("_eligibility", "_priced", "accession", "facts", "outcomes", "party", "ruleset", "vocab")
 
     def __init__(self, ruleset: RuleSet, vocab: Vocabulary, facts: Facts, outcomes: tuple[bool | None, ...],
-                 party: str | None, accession: dict[str, Any] | None) -> None:
+                 party: str | None, accession: AccessionJSON | None) -> None:
         self.ruleset = ruleset
         self.vocab = vocab
         self.facts = facts
@@ -81,7 +82,7 @@ def _price(course: Course) -> Quote | FactsError:
     return answer if course.accession is None else answer._replace(accession=course.accession)
 
 
-def evaluate(ruleset: RuleSet, vocab: Vocabulary, facts: Facts, accession: dict[str, Any] | None = None) -> Course:
+def evaluate(ruleset: RuleSet, vocab: Vocabulary, facts: Facts, accession: AccessionJSON | None = None) -> Course:
     """Evaluate one course (normalised facts) under one compiled revision."""
     outcomes = tuple([fn(facts) for fn in ruleset.fns])
     return Course(ruleset, vocab, facts, outcomes, outside_region(ruleset.agreement.region, facts, vocab), accession)

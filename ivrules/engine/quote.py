@@ -24,10 +24,12 @@ minutes) are found through the vocabulary's roles.
 from __future__ import annotations
 
 from decimal import ROUND_HALF_UP, Decimal
-from typing import TYPE_CHECKING, Any, Literal, NamedTuple, TypedDict
+from typing import TYPE_CHECKING, Any, Literal, NamedTuple, NotRequired, TypedDict
 
 from ivrules.errors import FactsError
+from ivrules.model.accession import AccessionJSON
 from ivrules.model.tariff import COUNT_DAYS, ØRE, Amount, Financing, Schedule, Tariff
+from ivrules.model.tariff import money as money  # re-exported: settlement and the diff write amounts with it
 
 if TYPE_CHECKING:
     from ivrules.engine.course import Course
@@ -37,9 +39,33 @@ Facts = dict[str, Any]
 Status = Literal["computed", "unknown", "not_covered"]
 
 
-def money(value: Decimal | None) -> str | None:
-    """An amount as the JSON contract writes it: a decimal string with two decimals ("6999.00")."""
-    return None if value is None else f"{value:.2f}"
+class LineJSON(TypedDict):
+    """En linje i prisen: teksten, de dage, den dækker (eller null), og beløbet."""
+
+    text: str
+    days: int | None
+    amount: str
+    """Beløbet som decimaltekst med to decimaler, fx "6999.00"."""
+
+
+class QuoteJSON(TypedDict):
+    """Hvad forløbet koster, og hvem der betaler (det samme som ``ivrules tariff --json``)."""
+
+    region: str
+    revision: str
+    """Udgaven af aftalen, der gælder på forløbets startdato."""
+    status: Status
+    """computed: beregnet; unknown: et faktum mangler, eller aftalen angiver ikke beløbet;
+    not_covered: forløbet er ikke omfattet."""
+    total: str | None
+    region_share: str | None
+    municipality_share: str | None
+    lines: list[LineJSON]
+    flags: list[str]
+    missing: list[str]
+    reasons: list[str]
+    accession: NotRequired[AccessionJSON]
+    """Tiltrædelsen; kun hvor aftalen tiltrædes kommune for kommune."""
 
 
 class Line(NamedTuple):
@@ -49,7 +75,7 @@ class Line(NamedTuple):
     days: int | None
     amount: Decimal
 
-    def to_dict(self) -> dict[str, Any]:
+    def to_dict(self) -> LineJSON:
         return {"text": self.text, "days": self.days, "amount": money(self.amount)}
 
 
@@ -77,11 +103,11 @@ class Quote(NamedTuple):
     billed_days: int | None = None
     billing_rules: tuple[str, ...] = ()  # ids of the billing rules that held
     # Set by the book where the agreement is joined municipality by municipality (ivrules.model.accession).
-    accession: dict[str, Any] | None = None
+    accession: AccessionJSON | None = None
 
-    def to_dict(self) -> dict[str, Any]:
+    def to_dict(self) -> QuoteJSON:
         """The JSON contract shared by the CLI and the API (``accession`` only where accession decides)."""
-        out: dict[str, Any] = {
+        out: QuoteJSON = {
             "region": self.region, "revision": self.revision, "status": self.status,
             "total": money(self.total), "region_share": money(self.region_share),
             "municipality_share": money(self.municipality_share),

@@ -12,15 +12,47 @@ evaluates a requirement a second time.
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, Literal, TypedDict
 
 from ivrules.lang.compiler import Facts
+from ivrules.model.accession import AccessionJSON
 from ivrules.model.agreement import Agreement, Rule
 
 if TYPE_CHECKING:
     from ivrules.engine.course import Course
 
-OUTCOME = {True: "passed", False: "failed", None: "unknown"}
+Outcome = Literal["passed", "failed", "unknown"]
+OUTCOME: dict[bool | None, Outcome] = {True: "passed", False: "failed", None: "unknown"}
+
+
+class ReasonJSON(TypedDict):
+    """Et krav og dets udfald på de oplyste fakta, med aftalens afsnit og en dansk forklaring."""
+
+    rule: str
+    """Reglens id; kommunen_er_part, når kommunen ikke er part i aftalen."""
+    section: str
+    outcome: Outcome
+    text: str
+
+
+class EligibilityJSON(TypedDict):
+    """Svaret på, om forløbet kan overdrages til kommunen (det samme som ``ivrules eligibility --json``)."""
+
+    region: str
+    revision: str
+    """Udgaven af aftalen, svaret er beregnet ud fra (dens ikrafttræden, ÅÅÅÅ-MM-DD)."""
+    content_hash: str
+    eligible: bool | None
+    """true: kan overdrages; false: et krav er ikke opfyldt; null: uafklaret, fordi fakta mangler."""
+    reasons: list[ReasonJSON]
+    missing: list[str]
+    """Fakta, der mangler for at afgøre svaret."""
+    conditions: list[str]
+    """Betingelser (samtykke o.l.), der stadig skal opfyldes; de indgår ikke i svaret."""
+    unknowns: list[str]
+    """Det, aftalen ikke siger noget om."""
+    accession: AccessionJSON | None
+    """Tiltrædelsen, hvor aftalen tiltrædes kommune for kommune; ellers null."""
 
 
 @dataclass(frozen=True)
@@ -32,13 +64,13 @@ class RuleSet:
     fns: tuple[Any, ...]
     conditions: tuple[Rule, ...]
     # Each requirement's reason for each outcome, built once: an answer copies them.
-    reasons: tuple[dict[bool | None, dict[str, str]], ...] = ()
+    reasons: tuple[dict[bool | None, ReasonJSON], ...] = ()
 
     @classmethod
     def build(cls, agreement: Agreement) -> RuleSet:
         reqs = tuple(r for r in agreement.rules if r.kind == "requirement" and r.compiled is not None)
         conds = tuple(r for r in agreement.rules if r.kind == "condition")
-        reasons = tuple({v: {"rule": r.id, "section": r.section, "outcome": OUTCOME[v], "text": r.explain}
+        reasons = tuple({v: ReasonJSON(rule=r.id, section=r.section, outcome=OUTCOME[v], text=r.explain)
                          for v in (True, False, None)} for r in reqs)
         return cls(agreement, reqs, tuple(r.compiled.fn for r in reqs if r.compiled), conds, reasons)
 
@@ -58,8 +90,8 @@ class Eligibility:
 
     def __init__(self, agreement: Agreement, eligible: bool | None, outcomes: list[bool | None],
                  missing: list[str], conditions: list[str], rules: tuple[Rule, ...],
-                 reasons: tuple[dict[bool | None, dict[str, str]], ...] = (),
-                 accession: dict[str, Any] | None = None, party: str | None = None) -> None:
+                 reasons: tuple[dict[bool | None, ReasonJSON], ...] = (),
+                 accession: AccessionJSON | None = None, party: str | None = None) -> None:
         self.agreement = agreement
         self._reasons = reasons
         self.eligible = eligible
@@ -92,15 +124,15 @@ class Eligibility:
     def revision(self) -> str:
         return self.agreement.revision
 
-    def reasons(self) -> list[dict[str, str]]:
+    def reasons(self) -> list[ReasonJSON]:
         """The party check (when it fails), then each requirement's outcome with its section and Danish explanation."""
-        party = [{"rule": PARTY_RULE, "section": "", "outcome": "failed", "text": self.party}] if self.party else []
+        party = [ReasonJSON(rule=PARTY_RULE, section="", outcome="failed", text=self.party)] if self.party else []
         if self._reasons:
             return party + [by_outcome[v].copy() for by_outcome, v in zip(self._reasons, self.outcomes, strict=True)]
         return party + [{"rule": r.id, "section": r.section, "outcome": OUTCOME[v], "text": r.explain}
                         for r, v in zip(self.rules, self.outcomes, strict=True)]
 
-    def to_dict(self) -> dict[str, Any]:
+    def to_dict(self) -> EligibilityJSON:
         """The JSON contract shared by the CLI and the API."""
         return {
             "region": self.region, "revision": self.revision, "content_hash": self.agreement.content_hash,

@@ -8,11 +8,13 @@ readable lines; an empty list means the example holds.
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from dataclasses import dataclass
 from decimal import Decimal
 from typing import Any
 
 from ivrules.engine.book import Book
+from ivrules.engine.runtime import EligibilityJSON
 from ivrules.errors import IvrulesError
 from ivrules.model.agreement import Agreement, Example
 
@@ -21,7 +23,7 @@ from ivrules.model.agreement import Agreement, Example
 class Outcome:
     """What running one example gave: the answer's JSON, or the error it raised."""
 
-    answer: dict[str, Any] | None
+    answer: EligibilityJSON | None
     error: str | None
 
 
@@ -62,7 +64,7 @@ def _ask(book: Book, agreement: Agreement, example: Example) -> Outcome:
     return Outcome(answer.to_dict(), None)
 
 
-def _compare_answer(expected: dict[str, Any], answer: dict[str, Any]) -> list[str]:
+def _compare_answer(expected: dict[str, Any], answer: Mapping[str, Any]) -> list[str]:
     problems = []
     for key in ("eligible", "missing", "conditions"):
         if key in expected and _norm(expected[key]) != _norm(answer[key]):
@@ -88,7 +90,7 @@ EXPECT_KEYS = ("status", "total", "region_share", "municipality_share", "flags",
 AMOUNT_KEYS = ("total", "region_share", "municipality_share")
 
 
-def expectation_problems(answer: dict[str, Any] | None, error: str | None, expected: Any) -> list[str]:
+def expectation_problems(answer: Mapping[str, Any] | None, error: str | None, expected: Any) -> list[str]:
     """How a quote (its JSON, or the error it raised) differs from an example's ``expect: {tariff: ...}``.
 
     Amounts compare as decimals ("2999" = "2999.00"); ``reasons`` lists words each
@@ -115,7 +117,7 @@ def expectation_problems(answer: dict[str, Any] | None, error: str | None, expec
     return problems
 
 
-def _amount_problems(answer: dict[str, Any], expected: dict[str, Any]) -> list[str]:
+def _amount_problems(answer: Mapping[str, Any], expected: dict[str, Any]) -> list[str]:
     problems = []
     for key in AMOUNT_KEYS:
         if key not in expected:

@@ -13,7 +13,7 @@ from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from decimal import Decimal, InvalidOperation
 from functools import lru_cache
-from typing import Any, Literal, get_args
+from typing import Any, Literal, NotRequired, TypedDict, get_args
 
 from ivrules.errors import FactsError, did_you_mean
 from ivrules.source import Span
@@ -21,6 +21,29 @@ from ivrules.source import Span
 FactType = Literal["bool", "number", "enum", "date", "times", "municipality"]
 TYPES: tuple[FactType, ...] = get_args(FactType)
 TRUE_WORDS = {"true": True, "ja": True, "1": True, "false": False, "nej": False, "0": False}
+
+
+class ValueJSON(TypedDict):
+    """En tilladt værdi: JSON-værdien, reglernes term og den danske tekst."""
+
+    value: str
+    term: str
+    label: str
+
+
+class FactJSON(TypedDict):
+    """Et spørgsmål, der kan stilles: faktummets navn, type, danske tekster og tilladte værdier."""
+
+    name: str
+    term: str
+    type: FactType
+    label: str
+    question: str
+    unit: NotRequired[str]
+    values: NotRequired[list[ValueJSON]]
+    """De tilladte værdier (for et kommunespørgsmål: regionens kommuner)."""
+    derived_from: NotRequired[list[str]]
+    """De fakta, faktummet udledes af."""
 
 
 @dataclass(frozen=True)
@@ -51,13 +74,13 @@ class Fact:
     def value_by_term(self, term: str) -> Value | None:
         return next((v for v in self.values if v.term == term or v.name == term), None)
 
-    def to_dict(self) -> dict[str, Any]:
-        out: dict[str, Any] = {"name": self.name, "term": self.term, "type": self.type,
-                               "label": self.label, "question": self.question}
+    def to_dict(self) -> FactJSON:
+        out: FactJSON = {"name": self.name, "term": self.term, "type": self.type,
+                         "label": self.label, "question": self.question}
         if self.unit:
             out["unit"] = self.unit
         if self.values:
-            out["values"] = [{"value": v.name, "term": v.term, "label": v.label} for v in self.values]
+            out["values"] = [ValueJSON(value=v.name, term=v.term, label=v.label) for v in self.values]
         if self.derive:
             out["derived_from"] = list(self.derive[1])
         return out

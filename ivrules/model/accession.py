@@ -18,7 +18,7 @@ from __future__ import annotations
 import datetime as dt
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Literal, TypedDict
 
 from ivrules import danish
 from ivrules.errors import Diagnostics, did_you_mean
@@ -32,6 +32,22 @@ FILE = "accession.yaml"
 JOINED_FACT = "municipality_joined"
 LINE_REQUIRED = ("region", "agreement", "complete", "source", "members")
 LINE_OPTIONAL = ("fallback", "all_from", "note")
+Basis = Literal["register", "all", "facts", "unlisted"]
+
+
+class AccessionJSON(TypedDict):
+    """Tiltrædelse: om kommunen havde tiltrådt aftalen på datoen, på hvilket grundlag, og hvilken udgave der gælder."""
+
+    agreement: str
+    """Den aftale, der tiltrædes kommune for kommune (dens ikrafttræden, ÅÅÅÅ-MM-DD)."""
+    municipality: str
+    joined: bool
+    basis: Basis
+    """register (tiltrædelseslisten), all (alle kommuner fra en dato), facts (spørgsmålet) eller unlisted."""
+    since: str | None
+    applied: str | None
+    """Udgaven, der gælder for forløbet, eller null, når ingen gælder."""
+    text: str
 
 
 @dataclass(frozen=True)
@@ -52,7 +68,7 @@ class Decision:
     municipality: str
     on: dt.date
     joined: bool
-    basis: str  # "register", "all" (every municipality by a date), "facts" or "unlisted"
+    basis: Basis  # "register", "all" (every municipality by a date), "facts" or "unlisted"
     since: dt.date | None = None
 
     def text(self, applied: Agreement | None) -> str:
@@ -83,7 +99,7 @@ class Decision:
         return (f" Tiltrædelseslisten er ikke fuldstændig.{note} Har kommunen tiltrådt, "
                 f"så oplys det som {JOINED_FACT}.")
 
-    def to_dict(self, applied: Agreement | None) -> dict[str, Any]:
+    def to_dict(self, applied: Agreement | None) -> AccessionJSON:
         """The ``accession`` field of an answer."""
         return {
             "agreement": self.line.agreement.isoformat(), "municipality": self.municipality,

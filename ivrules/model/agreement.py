@@ -10,7 +10,7 @@ from __future__ import annotations
 import datetime as dt
 import hashlib
 from dataclasses import dataclass, field, replace
-from typing import Any, Literal, get_args
+from typing import Any, Literal, TypedDict, get_args
 
 from ivrules.errors import AgreementError, Diagnostics, FactsError, did_you_mean
 from ivrules.lang import nodes as n
@@ -21,7 +21,7 @@ from ivrules.lang.parser import parse_rule
 from ivrules.lang.vocabulary import Vocabulary
 from ivrules.model.loader import Node, expect, fields, text_of
 from ivrules.model.regions import check_region
-from ivrules.model.tariff import ReadContext, Tariff, read_tariff
+from ivrules.model.tariff import ReadContext, Tariff, TariffJSON, read_tariff
 from ivrules.source import Span
 
 Party = Literal["region", "kommune", "almen_praksis"]  # who a section is about
@@ -31,6 +31,69 @@ ABOUT_PARTS = ("tariff", "financing")  # parts of the model an unknown may be ab
 TOP_REQUIRED = ("region", "title", "effective", "source", "sections")
 TOP_OPTIONAL = ("preamble", "until", "no_agreement_after", "interpretations", "unknowns", "examples", "termination",
                 "tariff")
+
+
+class InterpretationJSON(TypedDict):
+    """En fortolkning, hvor aftalen er flertydig eller tavs: læsningen og begrundelsen."""
+
+    id: str
+    title: str
+    reading: str
+    rationale: str
+
+
+class UnknownJSON(TypedDict):
+    """Noget, aftalen ikke siger; svarene siger det i stedet for at gætte."""
+
+    id: str
+    text: str
+    section: str | None
+
+
+class RuleJSON(TypedDict):
+    """Et krav (requirement) eller en betingelse, der skal aftales (condition)."""
+
+    id: str
+    kind: RuleKind
+    rule: str | None
+    """Reglen i reglernes sprog."""
+    explain: str
+    condition: str | None
+    interpretations: list[str]
+
+
+class SectionJSON(TypedDict):
+    """Et afsnit af aftalen: nummer, titel, aftalens egen tekst og afsnittets regler."""
+
+    number: str
+    title: str
+    text: str
+    party: Party | None
+    items: list[str]
+    rules: list[RuleJSON]
+
+
+class RevisionJSON(TypedDict):
+    """En udgave af aftalen: hvornår den gælder, og hash'en af dens fil."""
+
+    revision: str
+    title: str
+    effective: str
+    until: str | None
+    period: str
+    """Gyldighedsperioden, fx "2020-06-01 – 2021-04-30"."""
+    content_hash: str
+
+
+class AgreementJSON(RevisionJSON):
+    """En udgave i sin helhed: afsnit med regler, fortolkninger, det ukendte og taksterne."""
+
+    region: str
+    source: dict[str, str]
+    sections: list[SectionJSON]
+    interpretations: list[InterpretationJSON]
+    unknowns: list[UnknownJSON]
+    tariff: TariffJSON | None
 
 
 @dataclass(frozen=True)
@@ -43,6 +106,9 @@ class Interpretation:
     rationale: str
     span: Span | None = field(default=None, compare=False, repr=False)
 
+    def to_dict(self) -> InterpretationJSON:
+        return {"id": self.id, "title": self.title, "reading": self.reading, "rationale": self.rationale}
+
 
 @dataclass(frozen=True)
 class Unknown:
@@ -52,6 +118,9 @@ class Unknown:
     text: str
     section: str | None = None
     about: str | None = None  # the fact (or ABOUT_PARTS entry) the agreement is silent about, for comparisons
+
+    def to_dict(self) -> UnknownJSON:
+        return {"id": self.id, "text": self.text, "section": self.section}
 
 
 @dataclass(frozen=True)
@@ -69,6 +138,10 @@ class Rule:
     compiled: Compiled | None = field(default=None, compare=False, repr=False)
     span: Span | None = field(default=None, compare=False, repr=False)
 
+    def to_dict(self) -> RuleJSON:
+        return {"id": self.id, "kind": self.kind, "rule": self.source_text or None, "explain": self.explain,
+                "condition": self.condition, "interpretations": list(self.interpretations)}
+
 
 @dataclass(frozen=True)
 class Section:
@@ -78,6 +151,10 @@ class Section:
     rules: tuple[Rule, ...] = ()
     party: Party | None = None
     items: tuple[str, ...] = ()
+
+    def to_dict(self) -> SectionJSON:
+        return {"number": self.number, "title": self.title, "text": self.text, "party": self.party,
+                "items": list(self.items), "rules": [r.to_dict() for r in self.rules]}
 
 
 @dataclass(frozen=True)
@@ -117,6 +194,22 @@ class Agreement:
     @property
     def rules(self) -> list[Rule]:
         return [rule for section in self.sections for rule in section.rules]
+
+    def revision_dict(self, period: str) -> RevisionJSON:
+        """The revision's identity: when it applies (``period``: its validity, from the book) and its file's hash."""
+        return {"revision": self.revision, "title": self.title, "effective": self.revision,
+                "until": self.until.isoformat() if self.until else None, "period": period,
+                "content_hash": self.content_hash}
+
+    def to_dict(self, period: str) -> AgreementJSON:
+        """The revision in full: its sections with their rules, interpretations, unknowns and tariff."""
+        return {
+            "region": self.region, **self.revision_dict(period), "source": dict(self.source),
+            "sections": [s.to_dict() for s in self.sections],
+            "interpretations": [i.to_dict() for i in self.interpretations.values()],
+            "unknowns": [u.to_dict() for u in self.unknowns],
+            "tariff": self.tariff.to_dict() if self.tariff else None,
+        }
 
     def reads(self, *, price: bool = True) -> set[str]:
         """Every fact this revision can read: its rules' facts and (with ``price``) all its price depends on."""

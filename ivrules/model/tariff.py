@@ -14,13 +14,14 @@ from __future__ import annotations
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field, replace
 from decimal import ROUND_HALF_UP, Decimal
-from typing import Literal, TypeVar, get_args
+from typing import Literal, TypedDict, TypeVar, get_args, overload
 
 from ivrules.errors import AgreementError, Diagnostics, did_you_mean
 from ivrules.lang import nodes as n
 from ivrules.lang import units
 from ivrules.lang.compiler import Compiled
 from ivrules.lang.parser import parse_amount
+from ivrules.lang.printer import to_source
 from ivrules.lang.vocabulary import Vocabulary
 from ivrules.model.loader import Node, expect, fields, text_of
 
@@ -39,6 +40,95 @@ ScheduleKind = Literal["bands", "categories", "registered_time", "unknown"]
 TOP_REQUIRED = ("section", "financing", "schedules", "invoice_date")
 TOP_OPTIONAL = ("count_days", "beyond_last_day", "rules", "interpretation")
 
+
+
+@overload
+def money(value: Decimal) -> str: ...
+@overload
+def money(value: Decimal | None) -> str | None: ...
+def money(value: Decimal | None) -> str | None:
+    """An amount as the JSON contract writes it: a decimal string with two decimals ("6999.00")."""
+    return None if value is None else f"{value:.2f}"
+
+
+class AmountJSON(TypedDict):
+    """Et beløb som decimaltekst ("2999.00"), eller null med det ukendte, der står i stedet."""
+
+    amount: str | None
+    unknown: str | None
+
+
+class FinancingJSON(TypedDict):
+    """Fordelingen: regionens og kommunens andel i procent, og hvem der betaler resten."""
+
+    region: str
+    kommune: str
+    remainder: Share
+
+
+class BandJSON(AmountJSON):
+    """Et dagsinterval med sin takst."""
+
+    from_day: int
+    to_day: int
+    per_day: bool
+    text: str
+
+
+class CategoryJSON(AmountJSON):
+    """En kategori (fx tyngdekategori) med sin takst og evt. egen fordeling."""
+
+    value: int
+    text: str
+    financing: FinancingJSON | None
+
+
+class ScheduleJSON(TypedDict):
+    """En takstmodel: dagsintervaller, kategorier eller registreret tid."""
+
+    id: str
+    title: str
+    kind: ScheduleKind
+    by: str | None
+    applies: str | None
+    """Betingelsen for, at modellen gælder, i reglernes sprog; null: altid."""
+    bands: list[BandJSON]
+    categories: list[CategoryJSON]
+    per_minute: AmountJSON | None
+    unknown: str | None
+    interpretations: list[str]
+
+
+class BillingRuleJSON(TypedDict):
+    """En afregningsregel: hvornår den gælder, og hvad den gør (unknown, note eller flag)."""
+
+    id: str
+    effect: Effect
+    text: str
+    flag: str | None
+    interpretations: list[str]
+
+
+class BeyondJSON(TypedDict):
+    """Dage ud over det sidste interval: flaget og teksten."""
+
+    flag: str
+    text: str
+
+
+class TariffJSON(TypedDict):
+    """Taksterne som data: modellerne med intervaller eller kategorier, fordelingen og afregningsreglerne."""
+
+    section: str
+    financing: FinancingJSON
+    count_days: CountDays
+    invoice_date: str
+    schedules: list[ScheduleJSON]
+    beyond_last_day: BeyondJSON | None
+    rules: list[BillingRuleJSON]
+    interpretations: list[str]
+
+
 # (rule expression node, vocabulary, diagnostics, context) → (AST, compiled rule, source text)
 ExpressionReader = Callable[[Node, Vocabulary, Diagnostics, str], "tuple[n.Expr | None, Compiled | None, str]"]
 RefsReader = Callable[[Node | None, Diagnostics], tuple[str, ...]]
@@ -51,6 +141,10 @@ class Amount:
     value: Decimal | None
     unknown: str | None = None
 
+    def to_dict(self) -> AmountJSON:
+        """Money as an exact decimal string ("2999.00"), or the unknown that stands in its place."""
+        return {"amount": money(self.value), "unknown": self.unknown}
+
 
 @dataclass(frozen=True)
 class Financing:
@@ -59,6 +153,9 @@ class Financing:
     region: Decimal
     kommune: Decimal
     remainder: Share = "kommune"
+
+    def to_dict(self) -> FinancingJSON:
+        return {"region": str(self.region), "kommune": str(self.kommune), "remainder": self.remainder}
 
     def split(self, total: Decimal) -> tuple[Decimal, Decimal]:
         """(region share, municipality share): one rounded half up to the øre, the other the rest."""
@@ -79,6 +176,10 @@ class Band:
     per_day: bool
     text: str
 
+    def to_dict(self) -> BandJSON:
+        return {"from_day": self.from_day, "to_day": self.to_day, "per_day": self.per_day, "text": self.text,
+                **self.amount.to_dict()}
+
 
 @dataclass(frozen=True)
 class Category:
@@ -88,6 +189,10 @@ class Category:
     amount: Amount
     text: str
     financing: Financing | None = None
+
+    def to_dict(self) -> CategoryJSON:
+        return {"value": self.value, "text": self.text,
+                "financing": self.financing.to_dict() if self.financing else None, **self.amount.to_dict()}
 
 
 @dataclass(frozen=True)
@@ -121,6 +226,16 @@ class Schedule:
     def category(self, value: object) -> Category | None:
         return next((c for c in self.categories if c.value == value), None)
 
+    def to_dict(self) -> ScheduleJSON:
+        return {
+            "id": self.id, "title": self.title, "kind": self.kind, "by": self.by,
+            "applies": to_source(self.applies_expr) if self.applies_expr is not None else None,
+            "bands": [b.to_dict() for b in self.bands], "categories": [c.to_dict() for c in self.categories],
+            "per_minute": self.per_minute.to_dict() if self.per_minute else None,
+            "unknown": self.unknown.unknown if self.unknown else None,
+            "interpretations": list(self.interpretations),
+        }
+
 
 @dataclass(frozen=True)
 class BillingRule:
@@ -134,6 +249,10 @@ class BillingRule:
     interpretations: tuple[str, ...] = ()
     when_expr: n.Expr | None = None  # the AST of ``when``, so revisions can be compared (ivrules.diff.revisions)
 
+    def to_dict(self) -> BillingRuleJSON:
+        return {"id": self.id, "effect": self.effect, "text": self.text, "flag": self.flag,
+                "interpretations": list(self.interpretations)}
+
 
 @dataclass(frozen=True)
 class Beyond:
@@ -141,6 +260,9 @@ class Beyond:
 
     flag: str
     text: str
+
+    def to_dict(self) -> BeyondJSON:
+        return {"flag": self.flag, "text": self.text}
 
 
 @dataclass(frozen=True)
@@ -156,6 +278,15 @@ class Tariff:
     rules: tuple[BillingRule, ...] = ()
     interpretations: tuple[str, ...] = ()
     reads: frozenset[str] = field(default=frozenset())
+
+    def to_dict(self) -> TariffJSON:
+        """The tariff as data: schedules with their bands or categories, the split, the billing rules."""
+        return {
+            "section": self.section, "financing": self.financing.to_dict(), "count_days": self.count_days,
+            "invoice_date": self.invoice_date, "schedules": [s.to_dict() for s in self.schedules],
+            "beyond_last_day": self.beyond.to_dict() if self.beyond else None,
+            "rules": [r.to_dict() for r in self.rules], "interpretations": list(self.interpretations),
+        }
 
     @property
     def needs_days(self) -> bool:

@@ -27,6 +27,7 @@ import jinja2
 from ivrules import danish
 from ivrules.engine.book import Book
 from ivrules.engine.quote import Quote
+from ivrules.engine.runtime import EligibilityJSON
 from ivrules.errors import Diagnostic, IvrulesError
 from ivrules.lang.printer import to_danish
 from ivrules.lang.vocabulary import Fact
@@ -338,7 +339,7 @@ class ExampleView:
 
     example: Example
     facts: list[tuple[str, str]]
-    answer: dict[str, Any] | None = None
+    answer: EligibilityJSON | None = None
     error: str | None = None
     quote: Quote | None = None
     quote_error: str | None = None

@@ -12,7 +12,7 @@ import datetime as dt
 import json
 import logging
 import traceback
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from contextlib import asynccontextmanager
 from decimal import Decimal
 from pathlib import Path
@@ -27,13 +27,14 @@ from pydantic import BaseModel, ConfigDict, WithJsonSchema, create_model
 from starlette.exceptions import HTTPException
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
-from ivrules.diff.cases import MAX_CASES
-from ivrules.diff.revisions import diff, revision_at
+from ivrules.diff.cases import MAX_CASES, CountsJSON
+from ivrules.diff.revisions import DiffJSON, diff, revision_at
 from ivrules.engine.book import Book
 from ivrules.errors import FactsError, LookupError_, did_you_mean
 from ivrules.web import models as m
 from ivrules.web.cds import install as install_cds
 from ivrules.web.reload import Library, iso_time
+from ivrules.web.shapes import schema
 
 log = logging.getLogger("ivrules.web.app")
 
@@ -77,7 +78,7 @@ def _json_default(value: Any) -> Any:
     raise TypeError(f"{type(value).__name__} kan ikke skrives som JSON")
 
 
-def traced(data: dict[str, Any], content_hash: str | None = None) -> Answer:
+def traced(data: Mapping[str, Any], content_hash: str | None = None) -> Answer:
     """An answer computed from one revision, with that revision and its hash also in the headers."""
     headers = {"X-Ivrules-Revision": str(data.get("revision", "")),
                "X-Ivrules-Content-Hash": content_hash or str(data.get("content_hash", ""))}
@@ -170,7 +171,10 @@ def _install_api(app: FastAPI, library: Library) -> None:
 def _install_diff(app: FastAPI, library: Library) -> None:
     Day = Annotated[dt.date, Query(description="Udgaven, der gælder på datoen ÅÅÅÅ-MM-DD.")]  # noqa: N806
 
-    @app.get("/v1/diff/{region}", response_model=m.DiffOut, tags=["aftaler"],
+    # The diff's shapes are named here, not in ``models``: the CDS cards use ``models`` and never load the diff.
+    schema(CountsJSON, "DiffCounts")
+
+    @app.get("/v1/diff/{region}", response_model=schema(DiffJSON, "DiffOut"), tags=["aftaler"],
              summary="Hvad er ændret mellem to udgaver, og hvilke forløb får et andet svar?")
     def revision_diff(region: str, old: Day, new: Day) -> Answer:
         # A plain def: FastAPI runs it in a worker thread, as a diff takes a few tenths of a second.
@@ -186,9 +190,9 @@ def _tariff(book: Book, region: str, facts: dict[str, Any]) -> Answer:
     return traced(data, used.content_hash if used else None)
 
 
-def _health(library: Library) -> dict[str, Any]:
+def _health(library: Library) -> m.HealthJSON:
     loaded, failure = library.current, library.failure
-    files = [{"region": a.region, "revision": a.revision, "content_hash": a.content_hash, "path": a.path}
+    files = [m.LoadedJSON(region=a.region, revision=a.revision, content_hash=a.content_hash, path=a.path)
              for r in loaded.book.regions for a in loaded.book.agreements(r)]
     return {"status": "ok" if failure is None else "degraded", "content_hash": loaded.content_hash,
             "loaded_at": iso_time(loaded.loaded_at), "agreements": files,

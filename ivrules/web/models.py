@@ -1,31 +1,31 @@
 """The compiled model → the API's JSON: response shapes for OpenAPI, the facts schema, agreement JSON.
 
-The response models document the answers in ``/openapi.json``; handlers do not
-pass answers through them (the eligibility answer is exactly
+Every answer's shape is a ``TypedDict`` declared once: in the core beside the
+``to_dict`` that returns it (eligibility, quote, fact, agreement, tariff,
+diff), or here for the web's own answers (catalogue, health). ``schema``
+(``ivrules.web.shapes``) lets pydantic read them for ``/openapi.json``;
+handlers do not pass answers through them (the eligibility answer is exactly
 ``Eligibility.to_dict()``, the CLI's JSON). They allow extra keys so a field
-added to the library's contract never breaks the schema.
+added to the library's contract never breaks the schema. The only pydantic
+models left are the error bodies, which have no counterpart in the core.
 """
 
 import datetime as dt
 from collections.abc import Callable
-from typing import Any
+from typing import Any, Literal, TypedDict
 
-from pydantic import BaseModel, ConfigDict
+from pydantic import BaseModel
 
 from ivrules.engine.book import Book
-from ivrules.engine.quote import money
-from ivrules.lang.printer import to_source
-from ivrules.lang.vocabulary import Fact, Vocabulary
-from ivrules.model.agreement import Agreement, Rule, Section
-from ivrules.model.tariff import Amount, Financing, Schedule, Tariff
+from ivrules.engine.quote import LineJSON, QuoteJSON
+from ivrules.engine.runtime import EligibilityJSON, ReasonJSON
+from ivrules.lang.vocabulary import Fact, FactJSON, ValueJSON, Vocabulary
+from ivrules.model.accession import AccessionJSON
+from ivrules.model.agreement import Agreement, AgreementJSON, RevisionJSON
+from ivrules.web.reload import ReloadFailureJSON
+from ivrules.web.shapes import schema
 
 CLOCK = "^([01][0-9]|2[0-3]):[0-5][0-9]$"
-
-
-class Out(BaseModel):
-    """A documented answer; extra keys are allowed."""
-
-    model_config = ConfigDict(extra="allow")
 
 
 class Problem(BaseModel):
@@ -50,109 +50,53 @@ class NotFound(BaseModel):
     detail: str
 
 
-class Reason(Out):
-    rule: str
-    section: str
-    outcome: str
-    text: str
+class RegionJSON(TypedDict):
+    """En region og dens udgaver af aftalen."""
+
+    region: str
+    revisions: list[RevisionJSON]
 
 
-class EligibilityOut(Out):
+class CatalogueJSON(TypedDict):
+    """Alle regioner med deres udgaver og gyldighedsperioder."""
+
+    content_hash: str
+    regions: list[RegionJSON]
+
+
+class LoadedJSON(TypedDict):
+    """En indlæst aftalefil."""
+
     region: str
     revision: str
     content_hash: str
-    eligible: bool | None
-    reasons: list[Reason]
-    missing: list[str]
-    conditions: list[str]
-    unknowns: list[str]
+    path: str
 
 
-class Line(Out):
-    text: str
-    days: int | None
-    amount: str
+class HealthJSON(TypedDict):
+    """Driftsstatus: de indlæste aftaler og den seneste mislykkede genindlæsning."""
 
-
-class TariffOut(Out):
-    region: str
-    revision: str
-    status: str
-    total: str | None
-    region_share: str | None
-    municipality_share: str | None
-    lines: list[Line]
-    flags: list[str]
-    missing: list[str]
-    reasons: list[str]
-
-
-class Revision(Out):
-    revision: str
-    title: str
-    effective: str
-    until: str | None
-    period: str
-    content_hash: str
-
-
-class RegionOut(Out):
-    region: str
-    revisions: list[Revision]
-
-
-class Catalogue(Out):
-    content_hash: str
-    regions: list[RegionOut]
-
-
-class AgreementOut(Revision):
-    region: str
-    source: dict[str, str]
-    sections: list[dict[str, Any]]
-    interpretations: list[dict[str, Any]]
-    unknowns: list[dict[str, Any]]
-    tariff: dict[str, Any] | None
-
-
-class Value(Out):
-    value: str
-    label: str
-
-
-class FactOut(Out):
-    name: str
-    type: str
-    label: str
-    question: str
-    unit: str | None = None
-    values: list[Value] | None = None
-    derived_from: list[str] | None = None
-
-
-class Health(Out):
-    status: str
+    status: Literal["ok", "degraded"]
     content_hash: str
     loaded_at: str
-    agreements: list[dict[str, Any]]
-    last_reload_error: dict[str, Any] | None
+    agreements: list[LoadedJSON]
+    last_reload_error: ReloadFailureJSON | None
 
 
-class DiffCounts(Out):
-    changed: int
-    tried: int
-
-
-class DiffOut(Out):
-    """``ivrules diff --json``: the same function, the same defaults, so the same counts."""
-
-    old: dict[str, Any]
-    new: dict[str, Any]
-    changes: list[dict[str, Any]]
-    cases: list[dict[str, Any]]
-    groups: list[dict[str, Any]]
-    counts: DiffCounts
-    cost: dict[str, Any] | None
+# The answers' shapes, each declared once as a TypedDict (in the core beside its ``to_dict``, or above for
+# the web's own answers) and read by pydantic through ``schema``; the names are the OpenAPI components'.
+Accession = schema(AccessionJSON, "Accession")
+Reason = schema(ReasonJSON, "Reason")
+EligibilityOut = schema(EligibilityJSON, "EligibilityOut")
+Line = schema(LineJSON, "Line")
+TariffOut = schema(QuoteJSON, "TariffOut")
+Revision = schema(RevisionJSON, "Revision")
+RegionOut = schema(RegionJSON, "RegionOut")
+Catalogue = schema(CatalogueJSON, "Catalogue")
+AgreementOut = schema(AgreementJSON, "AgreementOut")
+Value = schema(ValueJSON, "Value")
+FactOut = schema(FactJSON, "FactOut")
+Health = schema(HealthJSON, "Health")
 
 
 def _municipalities(fact: Fact, vocab: Vocabulary) -> dict[str, Any]:
@@ -183,86 +127,25 @@ def _fact_schema(fact: Fact, vocab: Vocabulary) -> dict[str, Any]:
             "description": fact.question + unit}
 
 
-def fact_json(fact: Fact, vocab: Vocabulary, region: str) -> dict[str, Any]:
+def fact_json(fact: Fact, vocab: Vocabulary, region: str) -> FactJSON:
     """A question for a doctor; a municipality question lists the region's municipalities."""
     out = fact.to_dict()
     if fact.type == "municipality":
         names = sorted(m.name for m in vocab.municipalities.values() if m.region == region)
-        out["values"] = [{"value": name, "term": name, "label": name} for name in names]
+        out["values"] = [ValueJSON(value=name, term=name, label=name) for name in names]
     return out
 
 
-def catalogue(book: Book, content_hash: str) -> dict[str, Any]:
+def catalogue(book: Book, content_hash: str) -> CatalogueJSON:
     """Every region with its revisions and their validity periods."""
-    regions = [{"region": r, "revisions": [revision_json(a, book) for a in book.agreements(r)]}
+    regions = [RegionJSON(region=r, revisions=[a.revision_dict(str(book.validity(a))) for a in book.agreements(r)])
                for r in book.regions]
     return {"content_hash": content_hash, "regions": regions}
 
 
-def revision_json(agreement: Agreement, book: Book) -> dict[str, Any]:
-    """A revision's identity: when it applies and the hash of its file."""
-    return {"revision": agreement.revision, "title": agreement.title, "effective": agreement.revision,
-            "until": agreement.until.isoformat() if agreement.until else None,
-            "period": str(book.validity(agreement)), "content_hash": agreement.content_hash}
-
-
-def agreement_json(agreement: Agreement, book: Book) -> dict[str, Any]:
-    """One revision in full: its sections with their rules, interpretations, unknowns and tariffs."""
-    return {
-        "region": agreement.region, **revision_json(agreement, book), "source": dict(agreement.source),
-        "sections": [_section_json(s) for s in agreement.sections],
-        "interpretations": [{"id": i.id, "title": i.title, "reading": i.reading, "rationale": i.rationale}
-                            for i in agreement.interpretations.values()],
-        "unknowns": [{"id": u.id, "text": u.text, "section": u.section} for u in agreement.unknowns],
-        "tariff": tariff_json(agreement.tariff) if agreement.tariff else None,
-    }
-
-
-def tariff_json(tariff: Tariff) -> dict[str, Any]:
-    """The tariff as data: schedules with their bands or categories, the split, the billing rules."""
-    return {
-        "section": tariff.section, "financing": _financing(tariff.financing), "count_days": tariff.count_days,
-        "invoice_date": tariff.invoice_date, "schedules": [_schedule(s) for s in tariff.schedules],
-        "beyond_last_day": {"flag": tariff.beyond.flag, "text": tariff.beyond.text} if tariff.beyond else None,
-        "rules": [{"id": r.id, "effect": r.effect, "text": r.text, "flag": r.flag,
-                   "interpretations": list(r.interpretations)} for r in tariff.rules],
-        "interpretations": list(tariff.interpretations),
-    }
-
-
-def _financing(financing: Financing | None) -> dict[str, Any] | None:
-    if financing is None:
-        return None
-    return {"region": str(financing.region), "kommune": str(financing.kommune), "remainder": financing.remainder}
-
-
-def _schedule(schedule: Schedule) -> dict[str, Any]:
-    return {
-        "id": schedule.id, "title": schedule.title, "kind": schedule.kind, "by": schedule.by,
-        "applies": to_source(schedule.applies_expr) if schedule.applies_expr is not None else None,
-        "bands": [{"from_day": b.from_day, "to_day": b.to_day, "per_day": b.per_day, "text": b.text,
-                   **_amount(b.amount)} for b in schedule.bands],
-        "categories": [{"value": c.value, "text": c.text, "financing": _financing(c.financing), **_amount(c.amount)}
-                       for c in schedule.categories],
-        "per_minute": _amount(schedule.per_minute) if schedule.per_minute else None,
-        "unknown": schedule.unknown.unknown if schedule.unknown else None,
-        "interpretations": list(schedule.interpretations),
-    }
-
-
-def _amount(amount: Amount) -> dict[str, Any]:
-    """Money as an exact decimal string ("2999.00"), or the unknown that stands in its place."""
-    return {"amount": money(amount.value), "unknown": amount.unknown}
-
-
-def _section_json(section: Section) -> dict[str, Any]:
-    return {"number": section.number, "title": section.title, "text": section.text, "party": section.party,
-            "items": list(section.items), "rules": [_rule_json(r) for r in section.rules]}
-
-
-def _rule_json(rule: Rule) -> dict[str, Any]:
-    return {"id": rule.id, "kind": rule.kind, "rule": rule.source_text or None, "explain": rule.explain,
-            "condition": rule.condition, "interpretations": list(rule.interpretations)}
+def agreement_json(agreement: Agreement, book: Book) -> AgreementJSON:
+    """One revision in full, with its validity period in the book."""
+    return agreement.to_dict(str(book.validity(agreement)))
 
 
 def examples(book: Book, answer: str, limit: int = 3) -> dict[str, dict[str, Any]]:

@@ -19,9 +19,10 @@ import threading
 from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
+from typing import TypedDict
 
 from ivrules.engine.book import Book, load
-from ivrules.errors import AgreementError, Diagnostic
+from ivrules.errors import AgreementError, Diagnostic, DiagnosticJSON
 from ivrules.model.load import source_files
 
 log = logging.getLogger("ivrules.web.reload")
@@ -36,6 +37,15 @@ class Loaded:
     loaded_at: dt.datetime
 
 
+class ReloadFailureJSON(TypedDict):
+    """Hvorfor de nyeste filer ikke kunne erstatte de indlæste aftaler."""
+
+    at: str
+    content_hash: str
+    message: str
+    diagnostics: list[DiagnosticJSON]
+
+
 @dataclass(frozen=True)
 class ReloadFailure:
     """Why the newest files could not replace the book being served."""
@@ -45,7 +55,7 @@ class ReloadFailure:
     message: str
     diagnostics: tuple[Diagnostic, ...] = ()
 
-    def to_dict(self) -> dict[str, object]:
+    def to_dict(self) -> ReloadFailureJSON:
         return {"at": iso_time(self.at), "content_hash": self.content_hash, "message": self.message,
                 "diagnostics": [d.to_dict() for d in self.diagnostics]}
 
