@@ -49,6 +49,7 @@ def test_a_municipality_of_another_region_is_not_covered_by_eligibility_nor_tari
     other = BOOK.vocabulary.municipalities[outsider].region
     assert f"{outsider} Kommune ligger i {BOOK.vocabulary.regions[other]}" in party[0]["text"]
     assert party[0]["text"] in price.reasons  # the same sentence, decided once
+    assert answer.accession is None  # the accession register of this region does not speak of it
 
 
 @pytest.mark.parametrize(("region", "agreement"), REVISIONS, ids=[f"{r}@{a.revision}" for r, a in REVISIONS])

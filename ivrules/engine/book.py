@@ -100,6 +100,8 @@ class Book:
         if line is None:
             return chosen, None
         municipality = typed.get(roles.municipality)
+        if _elsewhere(municipality, region, self.vocabulary):
+            return chosen, None  # not a party at all: the party check answers, not the accession register
         if municipality is None:
             raise FactsError(roles.municipality, f"mangler: aftalen af {line.agreement} tiltrædes kommune for "
                                                  "kommune, så kommunen afgør, hvilken aftale der gælder")
@@ -158,6 +160,11 @@ class Book:
             derive = self.vocabulary.facts[name].derive
             used.update(derive[1] if derive else ())
         return [f for f in self.vocabulary.facts.values() if f.name in used]
+
+
+def _elsewhere(municipality: str | None, region: str, vocab: Vocabulary) -> bool:
+    found = vocab.municipalities.get(municipality) if municipality is not None else None
+    return found is not None and found.region != region
 
 
 def load(*paths: str | Path, root: str | Path | None = None) -> Book:
