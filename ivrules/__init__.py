@@ -7,9 +7,11 @@
     price.total, price.to_dict()
     ivrules.settle_file(book, Path("forløb.csv"), "midtjylland", Path("afregning"))
 
-Pipeline: loader (YAML → nodes with spans) → parser (rule text → AST) →
-checker (names, types, units) → compiler (AST → closures) → runtime
-(evaluate, explain). ``printer`` turns rules back into source and Danish.
+Pipeline, one folder a stage: ``lang`` (rule text → AST → checked → compiled
+closures, and back to text with ``printer``) → ``model`` (agreement files →
+the checked model, read by ``model.load``) → ``engine`` (one evaluation of a
+course, ``Book.evaluate``; eligibility and price are its views). ``money``,
+``diff``, ``site``, ``web`` and ``cli`` are built on top.
 Settlement (``settle_file``, ``Settlement``, ``RegisterError``) is loaded on first use.
 """
 

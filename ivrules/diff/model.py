@@ -1,7 +1,7 @@
 """The records a revision diff is made of: the two sides (``Revision``) and each ``Change``.
 
-Kept apart from ``diff`` so the parts that find changes and cases (``diff_tariff``,
-``diff_cases``) can share them without importing each other.
+Kept apart from ``revisions`` so the parts that find changes and cases (``tariff``,
+``cases``) can share them without importing each other.
 """
 
 from __future__ import annotations

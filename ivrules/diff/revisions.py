@@ -2,7 +2,7 @@
 
 ``diff(old, new)`` compares two ``Revision``s and returns a ``Diff``: every
 change in the text and the rules, each classified as one that can change the
-outcome of some case or as wording only, then (from ``diff_cases``) the cases
+outcome of some case or as wording only, then (from ``cases``) the cases
 that really answer differently and, given a course register, the money.
 A revision is named the way a secretariat thinks of it (``resolve``):
 ``midtjylland@2020-06-01``, an agreement file, or a file at a git revision.
@@ -195,7 +195,7 @@ def revision_pairs(book: Book, region: str) -> list[tuple[Revision, Revision]]:
 def diff(old: Revision, new: Revision, *, search: int = diff_cases.SEARCH_EXAMPLES, limit: int | None = None,
          courses: Path | None = None) -> Diff:
     """Compare two revisions: the changes, the cases that answer differently and, given a course
-    register, the money under each (see ``diff_cases``)."""
+    register, the money under each (see ``cases``)."""
     found = changes(old, new)
     register = diff_tariff.read_register(courses, new.vocabulary) if courses is not None else None
     # The register's own courses are cases too; a sample keeps a big register from dominating the time.

@@ -1,1 +1,2 @@
-"""The model and a course's facts → answers: eligibility (``runtime``), price (``quote``), the ``Book`` over both."""
+"""The model and a course's facts → answers: one evaluation (``course``) with two views, eligibility (``runtime``)
+and price (``quote``); the ``Book`` (``book``) is the facade that picks the revision and evaluates."""
