@@ -33,7 +33,9 @@ WHY = (("missing", "mangler"), ("extra", "er ikke et FHIR R4-felt"), ("list", "s
        ("bool", "skal være true eller false"), ("date", "skal være en dato eller et tidspunkt"),
        ("time", "skal være et tidspunkt"), ("str", "skal være tekst"), ("dict", "skal være et JSON-objekt"),
        ("model", "skal være et JSON-objekt"), ("literal", "har en værdi, FHIR R4 ikke tillader"),
-       ("enum", "har en værdi, FHIR R4 ikke tillader"))
+       ("enum", "har en værdi, FHIR R4 ikke tillader"),
+       # fhir.resources' own types (date, dateTime, time, decimal, …) give value_error for a wrong format.
+       ("value_error", "har ikke det format, FHIR R4 kræver for feltet"))
 
 
 Problem = tuple[str, str]  # (the field's path, why it could not be read: Danish)
