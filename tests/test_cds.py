@@ -61,6 +61,10 @@ def test_discovery_lists_both_hooks_with_prefetch_templates(cds: TestClient) -> 
     assert sign["prefetch"]["patient"] == "Patient/{{context.patientId}}"
     assert "MedicationAdministration?patient={{context.patientId}}" in sign["prefetch"]["administrations"]
     assert "orders" in services["encounter-discharge"]["prefetch"]
+    for service in services.values():  # what a call must bring, and the 412 otherwise
+        keys = ", ".join(service["prefetch"])
+        assert f"Kaldet skal have prefetch ({keys}) eller fhirServer med fhirAuthorization" in service["description"]
+        assert "412" in service["description"]
 
 
 def test_eligible_course_gets_an_info_card_linking_the_agreement(cds: TestClient) -> None:
