@@ -61,6 +61,10 @@ def test_discovery_lists_both_hooks_with_prefetch_templates(cds: TestClient) -> 
     assert sign["prefetch"]["patient"] == "Patient/{{context.patientId}}"
     assert "MedicationAdministration?patient={{context.patientId}}" in sign["prefetch"]["administrations"]
     assert "orders" in services["encounter-discharge"]["prefetch"]
+    for service in services.values():  # what a call must bring, and the 412 otherwise
+        keys = ", ".join(service["prefetch"])
+        assert f"Kaldet skal have prefetch ({keys}) eller fhirServer med fhirAuthorization" in service["description"]
+        assert "412" in service["description"]
 
 
 def test_eligible_course_gets_an_info_card_linking_the_agreement(cds: TestClient) -> None:
@@ -131,11 +135,24 @@ def test_only_intravenous_orders_get_cards(cds: TestClient) -> None:
 
 
 def test_a_malformed_order_is_skipped_and_noted_without_failing_the_call(cds: TestClient) -> None:
-    broken = medication_request()
-    broken["dosageInstruction"][0]["timing"]["repeat"]["frequency"] = "three"
+    # Nothing marks it as IV (no IV route, no J01 code, no agreed extension): it is noted on the other cards.
+    broken = medication_request(extension=[], medicationCodeableConcept={"text": "Paracetamol"})
+    broken["dosageInstruction"][0] = {"route": {"text": "oral"}, "timing": {"repeat": {"frequency": "three"}}}
     card = only(call(cds, order_sign(broken, medication_request())))
     assert card["indicator"] == "info"
     assert "1 ordination kunne ikke læses og er sprunget over." in card["detail"]
+
+
+def test_a_malformed_iv_order_gets_a_card_of_its_own_naming_the_field(cds: TestClient) -> None:
+    broken = medication_request()
+    broken["dosageInstruction"][0]["timing"]["repeat"]["frequency"] = "three"
+    good, unreadable = call(cds, order_sign(medication_request(), broken))
+    assert good["summary"] == "Cefuroxim 1,5 g: Ja – forløbet kan overdrages til kommunen."
+    assert unreadable["indicator"] == "info"
+    assert unreadable["summary"] == "Cefuroxim 1,5 g: Kunne ikke læses – ordinationen er ikke vurderet."
+    assert "- `dosageInstruction[0].timing.repeat.frequency` skal være et helt tal" in unreadable["detail"]
+    assert "three" not in unreadable["detail"]  # the field is named, its value is not echoed
+    assert "sprunget over" not in good["detail"]  # it has its own card, so no note on the other
 
 
 def test_missing_municipality_gives_a_warning_that_says_why(cds: TestClient) -> None:

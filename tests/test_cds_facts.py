@@ -202,3 +202,73 @@ def test_any_repeat_gives_a_positive_count_or_none(book: ivrules.Book, frequency
 
 
 TABLE_PATH = str(Path(ivrules.__file__).parent / "web" / "cds" / "fhir.yaml")
+
+
+# --- Lenient reading --------------------------------------------------------------------------------------
+
+CATEGORY = {"coding": [{"system": "http://terminology.hl7.org/CodeSystem/medicationrequest-category",
+                        "code": "outpatient"}]}
+
+
+def test_a_lone_object_where_r4_has_a_list_is_read_as_a_list_of_one(book: ivrules.Book) -> None:
+    order = medication_request(category=CATEGORY)
+    order["dosageInstruction"] = order["dosageInstruction"][0]  # a lone dosage too
+    assert one(book, order).facts == one(book).facts
+
+
+def test_fields_r4_does_not_know_and_unknown_extensions_are_ignored(book: ivrules.Book) -> None:
+    order = medication_request(vendorField={"x": 1})
+    order["extension"].append({"url": "https://ehr.example/fhir/ward", "valueString": "B3"})
+    order["extension"].append({"url": "https://ehr.example/fhir/odd", "valueSomething": 3})
+    order["dosageInstruction"][0]["timing"]["repeat"]["localHint"] = "morgen"
+    assert one(book, order).facts == one(book).facts
+
+
+def unreadable_order(**changes: Any) -> dict[str, Any]:
+    order = medication_request(**changes)
+    order["dosageInstruction"][0]["timing"]["repeat"]["frequency"] = "three"
+    return order
+
+
+@pytest.mark.parametrize(("change", "own_card"), [
+    ({}, True),
+    ({"extension": []}, True),  # the IV route
+    ({"extension": [], "dosageInstruction": [{"timing": {"repeat": {"frequency": "three"}}}]}, True),  # J01
+    ({"dosageInstruction": [{"timing": {"repeat": {"frequency": "three"}}}],
+      "medicationCodeableConcept": {"text": "Paracetamol"}}, True),  # an agreed extension
+    ({"extension": [], "dosageInstruction": [{"timing": {"repeat": {"frequency": "three"}}}],
+      "medicationCodeableConcept": {"coding": [{"system": "http://www.whocc.no/atc", "code": "N02BE01"}]}}, False),
+])
+def test_an_unreadable_order_that_looks_iv_is_kept_for_a_card(book: ivrules.Book, change: dict[str, Any],
+                                                               own_card: bool) -> None:
+    order = unreadable_order()
+    order.update(change)
+    reading = read_call(TABLE, book.vocabulary, bundle(order), {"patient": patient(), "administrations": doses()},
+                        TODAY)
+    assert reading.courses == []
+    assert len(reading.unreadable) == (1 if own_card else 0)
+    assert any("kunne ikke læses" in note for note in reading.notes) is not own_card
+
+
+def test_an_unreadable_order_names_each_field_and_why_never_the_value(book: ivrules.Book) -> None:
+    order = unreadable_order(category="outpatient", authoredOn="i går")
+    reading = read_call(TABLE, book.vocabulary, bundle(order), {"patient": patient(), "administrations": None},
+                        TODAY)
+    (unreadable,) = reading.unreadable
+    assert unreadable.label == "Cefuroxim 1,5 g"
+    assert dict(unreadable.problems) == {
+        "dosageInstruction[0].timing.repeat.frequency": "skal være et helt tal",
+        "category": "skal være en liste", "authoredOn": "har ikke det format, FHIR R4 kræver for feltet"}
+    assert not any(value in str(unreadable.problems) for value in ("three", "outpatient", "i går"))
+
+
+def test_a_skipped_resource_is_logged_without_personal_data(book: ivrules.Book,
+                                                            caplog: pytest.LogCaptureFixture) -> None:
+    person = patient(birth="01-03-1975")
+    person["name"] = [{"family": "Jensen", "given": ["Karen"]}]
+    person["identifier"] = [{"system": "urn:oid:1.2.208.176.1.2", "value": "0103751234"}]
+    with caplog.at_level("WARNING", logger="ivrules.web.cds"):
+        course = one(book, prefetch={"patient": person, "administrations": doses()})
+    assert "municipality" not in course.facts
+    assert "patientressource kunne ikke læses" in caplog.text and "birthDate" in caplog.text
+    assert not any(secret in caplog.text for secret in ("Jensen", "Karen", "0103751234", "01-03-1975"))

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import json
 import logging
 import time
@@ -17,7 +18,7 @@ from fastapi.testclient import TestClient
 
 import ivrules
 from ivrules.errors import AgreementError
-from ivrules.web.cds.security import Issuer, ReplayCache, Settings, key_set, read_settings
+from ivrules.web.cds.security import Issuer, ReplayCache, Settings, Verifier, cache_lifetime, key_set, read_settings
 from tests.cds_support import BASE, ORDER_SIGN, client, order_sign
 
 ISS = "https://ehr.test"
@@ -182,3 +183,90 @@ def test_a_bad_settings_file_gives_located_danish_diagnostics(tmp_path: Path) ->
     assert "cds.yaml:3:5" in text
     assert "ukendt nøgle 'jwk'" in text
     assert "hverken jku eller jwks_file" in text
+
+
+def no_network(calls: list[str]) -> httpx.MockTransport:
+    """A transport that records every request and answers none of them: any key fetch fails."""
+    def refuse(request: httpx.Request) -> httpx.Response:
+        calls.append(str(request.url))
+        raise httpx.ConnectError("ingen netværksforbindelse", request=request)
+    return httpx.MockTransport(refuse)
+
+
+def test_keys_agreed_out_of_band_stand_in_for_the_jku_with_no_network(book: ivrules.Book) -> None:
+    calls: list[str] = []
+    offline = Issuer(ISS, jku=(JKU,), jwks=key_set(JWKS))
+    cds = client(book, Settings({ISS: offline}), transport=no_network(calls))
+    assert post(cds, bearer(token(key=EC_KEY, alg="ES384", kid="ec-1", jku=JKU))).status_code == 200
+    assert post(cds, bearer(token(jku=JKU))).status_code == 200
+    assert calls == []
+    assert post(cds, bearer(token(key=EC_KEY, alg="ES384", kid="ec-1", jku="https://evil.test/jwks.json"))
+                ).status_code == 401
+    stranger = ec.generate_private_key(ec.SECP384R1())
+    assert post(cds, bearer(token(key=stranger, alg="ES384", kid="ec-1", jku=JKU))).status_code == 401
+    assert calls == []
+
+
+def test_without_out_of_band_keys_the_same_token_needs_the_network(book: ivrules.Book) -> None:
+    calls: list[str] = []
+    cds = client(book, Settings({ISS: Issuer(ISS, jku=(JKU,))}), transport=no_network(calls))
+    assert post(cds, bearer(token(key=EC_KEY, alg="ES384", kid="ec-1", jku=JKU))).status_code == 401
+    assert calls == [JKU]
+
+
+def test_a_failed_key_fetch_is_logged_in_danish_naming_the_issuer(book: ivrules.Book,
+                                                                  caplog: pytest.LogCaptureFixture) -> None:
+    cds = client(book, Settings({ISS: Issuer(ISS, jku=(JKU,))}), transport=no_network([]))
+    with caplog.at_level(logging.WARNING, logger="ivrules.web.cds"):
+        assert post(cds, bearer(token(jku=JKU))).status_code == 401
+    messages = [r.getMessage() for r in caplog.records]
+    assert any(f"JWK Set for udstederen {ISS} kunne ikke hentes fra {JKU}" in m for m in messages), messages
+
+
+@pytest.mark.parametrize(("headers", "seconds"), [
+    ({}, 300), ({"Cache-Control": "public, max-age=60"}, 60), ({"Cache-Control": "max-age=60", "Age": "20"}, 40),
+    ({"Cache-Control": "max-age=\"90\""}, 90), ({"Cache-Control": "no-store"}, 0),
+    ({"Cache-Control": "max-age=600, no-cache"}, 0), ({"Cache-Control": "max-age=31536000"}, 86_400),
+    ({"Cache-Control": "max-age=soon"}, 300), ({"Cache-Control": "max-age=10", "Age": "30"}, 0),
+])
+def test_the_cache_lifetime_of_a_jwk_set_answer(headers: dict[str, str], seconds: float) -> None:
+    assert cache_lifetime(httpx.Headers(headers)) == seconds
+
+
+def test_a_fetched_jwk_set_is_kept_for_its_http_cache_lifetime() -> None:
+    clock, fetched = [0.0], []
+
+    def ehr(request: httpx.Request) -> httpx.Response:
+        fetched.append(clock[0])
+        return httpx.Response(200, json=JWKS, headers={"Cache-Control": "max-age=60"})
+
+    verifier = Verifier(Settings({ISS: Issuer(ISS, jku=(JKU,))}), transport=httpx.MockTransport(ehr),
+                        timer=lambda: clock[0])
+    for now in (0.0, 30.0, 59.0, 61.0, 90.0):
+        clock[0] = now
+        asyncio.run(verifier.verify(f"Bearer {token(jku=JKU)}", BASE + ORDER_SIGN))
+    assert fetched == [0.0, 61.0]
+
+
+def test_a_jwk_set_sent_with_no_store_is_fetched_on_every_call() -> None:
+    fetched: list[str] = []
+
+    def ehr(request: httpx.Request) -> httpx.Response:
+        fetched.append(str(request.url))
+        return httpx.Response(200, json=JWKS, headers={"Cache-Control": "no-store"})
+
+    verifier = Verifier(Settings({ISS: Issuer(ISS, jku=(JKU,))}), transport=httpx.MockTransport(ehr))
+    for _ in range(2):
+        asyncio.run(verifier.verify(f"Bearer {token(jku=JKU)}", BASE + ORDER_SIGN))
+    assert fetched == [JKU, JKU]
+
+
+def test_the_settings_file_may_name_open_fhir_servers(tmp_path: Path) -> None:
+    config = tmp_path / "cds.yaml"
+    config.write_text(f"issuers:\n  - iss: {ISS}\n    jku: [{JKU}]\n"
+                      "    open_fhir_servers: [http://127.0.0.1:8080/fhir/]\n", encoding="utf-8")
+    issuer = read_settings(config).issuers[ISS]
+    assert issuer.open_server("http://127.0.0.1:8080/fhir")
+    assert not issuer.open_server("http://127.0.0.1:8080/other")
+    assert not issuer.open_server(None)
+    assert not Issuer(ISS, jku=(JKU,)).open_server("http://127.0.0.1:8080/fhir")

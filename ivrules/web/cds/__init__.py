@@ -1,7 +1,8 @@
 """CDS Hooks 2.0: the eligibility check inside the doctor's EHR when an IV order is signed.
 
     request ─ security (JWT) ─ fetch (prefetch or the client's FHIR server)
-            ─ fhir_facts (FHIR R4 → facts, per IV order) ─ Book.eligibility ─ cards ─ {"cards": [...]}
+            ─ fhir_facts (FHIR R4 → facts, per IV order; resources read by lenient) ─ Book.eligibility
+            ─ cards (one per IV order, and one per IV order that could not be read) ─ {"cards": [...]}
 
 ``router.install(app, lambda: book)`` adds the endpoints and their CORS to a
 FastAPI app. What each FHIR element means is data in ``fhir.yaml``; see

@@ -24,13 +24,16 @@ from ivrules.engine.runtime import Eligibility
 from ivrules.errors import FactsError, LookupError_, UnknownRegionError
 from ivrules.model.agreement import Agreement, Unknown
 from ivrules.site.render import Context, environment, fact_value, section_anchor
-from ivrules.web.cds.fhir_facts import Course
+from ivrules.web.cds.fhir_facts import Course, Unreadable
 
 INDICATOR = {True: "info", None: "warning", False: "critical"}
 SUMMARY_LIMIT = 139  # the spec: a summary of fewer than 140 characters
 SITE_LABEL = "Regionernes aftaler om IV-behandling i kommunalt regi"
 NO_MUNICIPALITY = "bopælskommunen fremgår ikke af patientens adresse"
 NO_AGREEMENT = "ingen aftale gælder for forløbet"
+UNREADABLE = "Kunne ikke læses – ordinationen er ikke vurderet."
+UNREADABLE_PROBLEM = ("ordinationen følger ikke FHIR R4 de steder, der er nævnt nedenfor, så den er ikke vurderet "
+                      "efter aftalen. Vurdér selv ud fra aftalen, og bed hospitalets it-afdeling rette EPJ's data.")
 
 
 @dataclass(frozen=True)
@@ -108,11 +111,18 @@ class Cards:
         source = {"label": SITE_LABEL, "url": self.links.home}
         return card(summary(course.label, f"Kan ikke vurderes – {problem}."), INDICATOR[None], source, detail)
 
+    def unreadable(self, order: Unreadable) -> dict[str, Any]:
+        """An ``info`` card for an IV order that could not be read: what failed and why, never silence."""
+        detail = self.ctx.render("card.md.j2", answer=None, url=self.links.home, problem=UNREADABLE_PROBLEM,
+                                 unreadable=order.problems, facts=[], notes=self.notes)
+        source = {"label": SITE_LABEL, "url": self.links.home}
+        return card(summary(order.label, UNREADABLE), "info", source, detail)
+
     def _detail(self, course: Course, **values: Any) -> str:
         order = {name: i for i, name in enumerate(self.book.vocabulary.facts)}
         facts = sorted(course.facts.items(), key=lambda item: order.get(item[0], len(order)))
         shown = [(self.book.vocabulary.facts[n].label, fact_value(self.ctx, n, v)) for n, v in facts]
-        return self.ctx.render("card.md.j2", facts=shown, notes=course.notes + self.notes, **values)
+        return self.ctx.render("card.md.j2", facts=shown, notes=course.notes + self.notes, unreadable=(), **values)
 
     def _region_name(self, region: str) -> str:
         return self.book.vocabulary.regions.get(region, region)

@@ -3,8 +3,9 @@
 CDS Hooks 2.0: a prefetch key the client left out was not satisfied (a key
 present with ``null`` means there is no such data). Keys left out are fetched
 from the call's ``fhirServer`` with its ``fhirAuthorization`` token, and from
-nowhere else; without both, the call cannot be answered (``PrefetchMissing``,
-HTTP 412). A fetch that fails leaves its key out, and the facts it would have
+nowhere else. Without a token they are fetched only from a server the calling
+EHR's issuer lists as open ("open server" mode); otherwise the call cannot be
+answered (``PrefetchMissing``, HTTP 412). A fetch that fails leaves its key out, and the facts it would have
 given stay missing, with a note on the card.
 """
 
@@ -41,15 +42,19 @@ def render(template: str, context: Mapping[str, Any]) -> str | None:
 
 async def complete(service: Service, prefetch: Mapping[str, Any] | None, context: Mapping[str, Any],
                    server: str | None, token: str | None, notes: list[str],
-                   transport: httpx.AsyncBaseTransport | None = None) -> dict[str, Any]:
-    """The prefetched data with the service's missing keys fetched; ``PrefetchMissing`` if that is impossible."""
+                   transport: httpx.AsyncBaseTransport | None = None, *, open_server: bool = False
+                   ) -> dict[str, Any]:
+    """The prefetched data with the service's missing keys fetched; ``PrefetchMissing`` if that is impossible.
+
+    ``open_server``: the configuration lets this client's ``fhirServer`` be read without a token.
+    """
     data = dict(prefetch or {})
     missing = [key for key in service.prefetch if key not in data]
     if not missing:
         return data
-    if server is None or token is None:
+    if server is None or (token is None and not open_server):
         raise PrefetchMissing(missing)
-    headers = {"Authorization": f"Bearer {token}", "Accept": "application/fhir+json"}
+    headers = {"Accept": "application/fhir+json", **({"Authorization": f"Bearer {token}"} if token else {})}
     async with httpx.AsyncClient(transport=transport, timeout=TIMEOUT, headers=headers) as client:
         for key in missing:
             found = await _fetch(client, server, service.prefetch[key], context)

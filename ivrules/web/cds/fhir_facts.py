@@ -2,8 +2,11 @@
 
 ``read_call`` parses the Patient, the MedicationAdministrations and the orders
 (MedicationRequests) with the fhir.resources R4B models, one resource at a
-time: a resource that does not validate is skipped with a note and never fails
-the call. Facts are read conservatively: a fact is set only when a standard
+time and leniently (``lenient``: a lone object where a list is expected, fields
+R4 does not know). A resource that still does not validate is skipped, logged
+without its content, and never fails the call: an order that looks intravenous
+becomes an ``Unreadable`` (its own card says what could not be read), any other
+is noted on the cards. Facts are read conservatively: a fact is set only when a standard
 element, a code listed in ``fhir.yaml`` or an agreed extension states it, and
 only with a value the vocabulary accepts. Anything else stays missing, and the
 card then says what is missing instead of guessing.
@@ -12,7 +15,8 @@ card then says what is missing instead of guessing.
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Mapping
+import logging
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from decimal import Decimal
 from typing import Any
@@ -25,7 +29,10 @@ from fhir.resources.R4B.patient import Patient
 
 from ivrules.errors import FactsError
 from ivrules.lang.vocabulary import Vocabulary
+from ivrules.web.cds import lenient
 from ivrules.web.cds.table import FhirTable
+
+log = logging.getLogger("ivrules.web.cds")
 
 MODELS: dict[str, Any] = {"Patient": Patient, "MedicationRequest": MedicationRequest,
                           "MedicationAdministration": MedicationAdministration}
@@ -45,12 +52,21 @@ class Course:
     notes: list[str] = field(default_factory=list)
 
 
+@dataclass(frozen=True)
+class Unreadable:
+    """An order that looks intravenous but could not be read: its name and what failed, in Danish."""
+
+    label: str
+    problems: tuple[lenient.Problem, ...]
+
+
 @dataclass
 class Reading:
-    """Every IV order of the call as a course, and notes that concern the whole call."""
+    """Every IV order of the call as a course, the IV orders that could not be read, and call-wide notes."""
 
     courses: list[Course]
     notes: list[str]
+    unreadable: list[Unreadable] = field(default_factory=list)
 
 
 def read_call(table: FhirTable, vocab: Vocabulary, orders: Any, prefetch: Mapping[str, Any],
@@ -60,24 +76,38 @@ def read_call(table: FhirTable, vocab: Vocabulary, orders: Any, prefetch: Mappin
     patient = _patient(prefetch, notes)
     shared = _patient_facts(patient, table, vocab, today, notes) if patient is not None else {}
     given = _administrations(prefetch, notes)
-    requests = resources(orders, "MedicationRequest", notes)
+    failed: list[tuple[Any, tuple[lenient.Problem, ...]]] = []
+    requests = resources(orders, "MedicationRequest", notes, lambda raw: lenient.looks_iv(raw, table), failed)
     courses = [_course(order, table, vocab, shared, given, today) for order in requests if is_iv(order, table)]
-    return Reading(courses, notes)
+    unreadable = [Unreadable(lenient.label(raw) or DEFAULT_LABEL, problems) for raw, problems in failed]
+    return Reading(courses, notes, unreadable)
 
 
 # --- Resources, leniently ---------------------------------------------------------------------------------
 
 
-def resources(data: Any, kind: str, notes: list[str]) -> list[Any]:
-    """The resources of one type in a resource or a Bundle; each malformed one is skipped and counted."""
-    raw = [data] if _is(data, kind) else [entry.get("resource") for entry in _entries(data)]
+def resources(data: Any, kind: str, notes: list[str], own_card: Callable[[dict[str, Any]], bool] | None = None,
+              failed: list[tuple[Any, tuple[lenient.Problem, ...]]] | None = None) -> list[Any]:
+    """The resources of one type in a resource or a Bundle, read leniently; each unreadable one is logged.
+
+    One that ``own_card`` picks out goes to ``failed`` with its problems (it gets a card of its own);
+    the others are counted in a note.
+    """
+    raw: list[Any] = [data] if _is(data, kind) else [entry.get("resource") for entry in _entries(data)]
     out, skipped = [], 0
     for item in raw:
         if not _is(item, kind):
             continue  # another kind of order (a lab test, a referral): not ours to judge
-        try:
-            out.append(MODELS[kind].model_validate(item))
-        except (ValueError, TypeError):  # pydantic's ValidationError is a ValueError
+        resource, problems = lenient.validate(MODELS[kind], item)
+        if resource is not None:
+            out.append(resource)
+            continue
+        # The field paths and reasons only: the values may be personal data.
+        log.warning("CDS Hooks: en %s kunne ikke læses og er sprunget over: %s", WHAT[kind],
+                    "; ".join(f"{path}: {why}" for path, why in problems))
+        if own_card is not None and failed is not None and own_card(item):
+            failed.append((item, tuple(problems)))
+        else:
             skipped += 1
     if skipped:
         notes.append(f"{skipped} {WHAT[kind]}{'er' if skipped > 1 else ''} kunne ikke læses og er sprunget over.")

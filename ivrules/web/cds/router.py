@@ -27,7 +27,7 @@ from ivrules.web.cds.cards import Cards, Links
 from ivrules.web.cds.fetch import PrefetchMissing, complete
 from ivrules.web.cds.fhir_facts import read_call
 from ivrules.web.cds.models import DISCOVERY_RESPONSES, SERVICE_RESPONSES, HookCall
-from ivrules.web.cds.security import Settings, Verifier
+from ivrules.web.cds.security import Issuer, Settings, Verifier
 from ivrules.web.cds.table import FhirTable, Service, load_table
 
 PREFIX = "/cds-services"
@@ -70,21 +70,26 @@ class _Endpoints:
 
     async def call(self, service_id: str, request: Request) -> Response:
         endpoint = f"{self.public(request)}{PREFIX}/{service_id}"
-        if not await self.verifier.allows(request.headers.get("authorization"), endpoint):
+        issuer = await self.verifier.trusted(request.headers.get("authorization"), endpoint)
+        if issuer is None:
             return unauthorized()
         service = self.table.service(service_id)
         if service is None:
             return JSONResponse({"detail": UNKNOWN_SERVICE}, status_code=404)
         hook = parse_call(await request.body(), service)
         notes: list[str] = []
-        token = hook.fhir_authorization.access_token if hook.fhir_authorization else None
         try:
-            prefetch = await complete(service, hook.prefetch, hook.context,
-                                      str(hook.fhir_server) if hook.fhir_server else None, token, notes,
-                                      self.transport)
+            prefetch = await self._prefetch(service, hook, issuer, notes)
         except PrefetchMissing as exc:
             return JSONResponse({"detail": missing_prefetch(exc.keys)}, status_code=412)
         return self._cards(request, service, hook, prefetch, notes)
+
+    async def _prefetch(self, service: Service, hook: HookCall, issuer: Issuer, notes: list[str]) -> dict[str, Any]:
+        """The prefetch, completed from the client's FHIR server: with its token, or open when configured so."""
+        token = hook.fhir_authorization.access_token if hook.fhir_authorization else None
+        server = str(hook.fhir_server) if hook.fhir_server else None
+        return await complete(service, hook.prefetch, hook.context, server, token, notes, self.transport,
+                              open_server=token is None and issuer.open_server(server))
 
     def _cards(self, request: Request, service: Service, hook: HookCall, prefetch: dict[str, Any],
                notes: list[str]) -> Response:
@@ -92,7 +97,8 @@ class _Endpoints:
         reading = read_call(self.table, current.vocabulary, orders_of(service, hook.context, prefetch), prefetch,
                             self.today())
         cards = Cards(current, Links(self.public(request), self.site), notes + reading.notes)
-        return JSONResponse({"cards": [cards.card(course) for course in reading.courses]})
+        answers = [cards.card(course) for course in reading.courses] + [cards.unreadable(u) for u in reading.unreadable]
+        return JSONResponse({"cards": answers})
 
 
 def install(app: FastAPI, book: Callable[[], Book], base_url: str | None = None, **options: Any) -> None:
@@ -159,6 +165,8 @@ def orders_of(service: Service, context: dict[str, Any], prefetch: dict[str, Any
 
 def missing_prefetch(keys: list[str]) -> str:
     """The 412 explanation, in Danish."""
-    return (f"Kaldet mangler data fra journalen ({', '.join(keys)}) og giver ikke adgang til at hente dem: "
-            "send prefetch som angivet i GET /cds-services, eller fhirServer og fhirAuthorization.")
+    return (f"Kaldet mangler data fra journalen ({', '.join(keys)}) og giver ikke adgang til at hente dem. "
+            "EPJ skal sende prefetch som angivet i GET /cds-services, eller fhirServer med fhirAuthorization "
+            "(et adgangstoken), så tjenesten selv kan hente dem. En FHIR-server uden token bruges kun, "
+            "når hospitalet har skrevet den under open_fhir_servers for EPJ'ens udsteder i tjenestens indstillinger.")
 

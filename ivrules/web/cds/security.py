@@ -3,7 +3,9 @@
 Every call carries a JWT signed with the EHR's private key. ``Verifier.verify``
 accepts it only when: the algorithm is asymmetric (never ``none``, never HMAC),
 ``iss`` is a configured issuer, the ``jku`` header (if any) is on that issuer's
-allow-list, the signature checks against the key named by ``kid``, ``aud`` is
+allow-list, the signature checks against the key named by ``kid`` (from the
+issuer's out-of-band ``jwks_file`` when it has one, else fetched from the
+``jku`` and cached for the answer's HTTP cache lifetime), ``aud`` is
 the URL of the endpoint being called, ``exp`` has not passed and lies at most
 five minutes ahead, and the ``jti`` has not been seen before. Anything else is
 an ``AuthError``; the router answers it with a bare 401 and logs only the reason.
@@ -26,7 +28,7 @@ from typing import Any
 
 import httpx
 import jwt
-from cachetools import TTLCache
+from cachetools import TLRUCache, TTLCache
 
 from ivrules.errors import AgreementError, Diagnostics
 from ivrules.model.loader import Node, expect, fields, read_yaml, text_of
@@ -38,7 +40,8 @@ log = logging.getLogger("ivrules.web.cds")
 ALGORITHMS = ("RS256", "RS384", "RS512", "PS256", "PS384", "PS512", "ES256", "ES384", "ES512")
 MAX_LIFETIME = 300  # seconds: the spec has exp at most five minutes ahead
 LEEWAY = 30  # seconds of clock skew between the EHR and us
-JWKS_TTL = 300  # seconds a fetched JWK Set is trusted before it is fetched again
+JWKS_TTL = 300  # seconds a fetched JWK Set is kept when its answer gives no cache lifetime
+JWKS_TTL_MAX = 86_400  # seconds: a longer HTTP cache lifetime is cut to a day, so a revoked key goes in time
 CONFIG_ENV = "IVRULES_CDS_CONFIG"
 DEVELOPMENT_ENV = "IVRULES_CDS_DEVELOPMENT"
 DEVELOPMENT_WARNING = (
@@ -56,11 +59,24 @@ class AuthError(Exception):
 
 @dataclass(frozen=True)
 class Issuer:
-    """A trusted CDS client: its ``iss``, the JWK Set URLs it may name, and keys agreed out of band."""
+    """A trusted CDS client: its ``iss``, the JWK Set URLs it may name, and keys agreed out of band.
+
+    ``jwks`` (from ``jwks_file``) stands in for every ``jku``: the keys come from the file and
+    nothing is fetched, while a ``jku`` in a token must still be on the list. ``open_fhir_servers``
+    are FHIR servers this EHR may hand over without a token ("open server" mode).
+    """
 
     iss: str
     jku: tuple[str, ...] = ()
     jwks: KeySet | None = None
+    open_fhir_servers: tuple[str, ...] = ()
+
+    def open_server(self, url: str | None) -> bool:
+        """May a missing prefetch be fetched from ``url`` without a token?"""
+        return url is not None and url.rstrip("/") in {s.rstrip("/") for s in self.open_fhir_servers}
+
+
+DEVELOPMENT_ISSUER = Issuer("development")  # development mode: nothing is checked, no server is open
 
 
 @dataclass(frozen=True)
@@ -102,17 +118,22 @@ def read_settings(path: Path) -> Settings:
 
 
 def _issuer(node: Node, folder: Path, diags: Diagnostics) -> Issuer | None:
-    f = fields(node, diags, ("iss",), ("jku", "jwks_file"))
+    f = fields(node, diags, ("iss",), ("jku", "jwks_file", "open_fhir_servers"))
     iss = text_of(f.get("iss"), diags) if f else None
     if f is None or iss is None:
         return None
-    jku = tuple(t for t in (text_of(n, diags) for n in f["jku"].value) if t) \
-        if "jku" in f and expect(f["jku"], list, diags) else ()
+    jku, servers = (_text_list(f[key], diags) if key in f else () for key in ("jku", "open_fhir_servers"))
     jwks = _jwks_file(f["jwks_file"], folder, diags) if "jwks_file" in f else None
     if not jku and jwks is None:
         diags.error(f"udstederen '{iss}' har hverken jku eller jwks_file", node.span,
                     hint="angiv de JWK Set-adresser, EPJ må henvise til, eller en fil med nøglerne")
-    return Issuer(iss, jku, jwks)
+    return Issuer(iss, jku, jwks, servers)
+
+
+def _text_list(node: Node, diags: Diagnostics) -> tuple[str, ...]:
+    if not expect(node, list, diags):
+        return ()
+    return tuple(t for t in (text_of(n, diags) for n in node.value) if t)
 
 
 def _jwks_file(node: Node, folder: Path, diags: Diagnostics) -> KeySet | None:
@@ -152,28 +173,33 @@ class ReplayCache:
 
 
 class Verifier:
-    """Checks the JWT of each call; fetched JWK Sets are cached for ``JWKS_TTL`` seconds."""
+    """Checks the JWT of each call; fetched JWK Sets are cached for their HTTP cache lifetime."""
 
     def __init__(self, settings: Settings, *, transport: httpx.AsyncBaseTransport | None = None,
-                 replays: ReplayCache | None = None) -> None:
+                 replays: ReplayCache | None = None, timer: Callable[[], float] = time.monotonic) -> None:
         self.settings = settings
         self.replays = replays or ReplayCache()
         self._transport = transport
-        self._keysets: TTLCache[str, KeySet] = TTLCache(maxsize=64, ttl=JWKS_TTL)
+        self._keysets: TLRUCache[str, tuple[KeySet, float]] = TLRUCache(
+            maxsize=64, ttu=lambda _url, value, now: now + value[1], timer=timer)
         if settings.development:
             log.warning(DEVELOPMENT_WARNING)
 
     async def allows(self, authorization: str | None, audience: str) -> bool:
         """True when the call may be answered; a refusal is logged with its reason (never the token)."""
+        return await self.trusted(authorization, audience) is not None
+
+    async def trusted(self, authorization: str | None, audience: str) -> Issuer | None:
+        """The issuer of a trusted call, None for any other (logged with its reason, never the token)."""
         if self.settings.development:
             log.warning("UDVIKLINGSTILSTAND: kald til %s er ikke godkendt med JWT", audience)
-            return True
+            return DEVELOPMENT_ISSUER
         try:
-            await self.verify(authorization, audience)
+            claims = await self.verify(authorization, audience)
         except AuthError as exc:
             log.warning("CDS Hooks-kald afvist: %s", exc)
-            return False
-        return True
+            return None
+        return self.settings.issuers[claims["iss"]]
 
     async def verify(self, authorization: str | None, audience: str) -> dict[str, Any]:
         """The verified claims of the call's JWT; ``AuthError`` when it is not to be trusted."""
@@ -201,16 +227,11 @@ class Verifier:
 
     async def _key(self, issuer: Issuer, jku: Any, kid: str, alg: str) -> Any:
         if jku is not None and jku not in issuer.jku:
-            raise AuthError(f"jku {jku!r} er ikke på udstederens liste")
-        if jku is not None:
-            keysets = [await self._fetch(jku)]
-        elif issuer.jwks is not None:
-            keysets = [issuer.jwks]
-        else:
-            keysets = [await self._fetch(url) for url in issuer.jku]
-        found = next((jwk for keyset in keysets for jwk in keyset if jwk.get("kid") == kid), None)
+            raise AuthError(f"jku {jku!r} er ikke på listen for udstederen {issuer.iss}")
+        found = next((jwk for keyset in await self._keysets_of(issuer, jku) for jwk in keyset
+                      if jwk.get("kid") == kid), None)
         if found is None:
-            raise AuthError(f"ingen offentlig nøgle med kid {kid!r}")
+            raise AuthError(f"ingen offentlig nøgle med kid {kid!r} hos udstederen {issuer.iss}")
         if found.get("alg", alg) != alg:
             raise AuthError(f"nøglen {kid!r} er til {found.get('alg')!r}, ikke {alg!r}")
         try:
@@ -218,19 +239,47 @@ class Verifier:
         except jwt.PyJWTError as exc:
             raise AuthError(f"nøglen {kid!r} passer ikke til {alg} ({type(exc).__name__})") from None
 
-    async def _fetch(self, url: str) -> KeySet:
+    async def _keysets_of(self, issuer: Issuer, jku: str | None) -> list[KeySet]:
+        """Keys agreed out of band stand in for every jku (nothing is fetched); else the named or listed sets."""
+        if issuer.jwks is not None:
+            return [issuer.jwks]
+        return [await self._fetch(issuer, url) for url in ([jku] if jku is not None else issuer.jku)]
+
+    async def _fetch(self, issuer: Issuer, url: str) -> KeySet:
         cached = self._keysets.get(url)
         if cached is not None:
-            return cached
+            return cached[0]
         try:
             async with httpx.AsyncClient(transport=self._transport, timeout=5.0) as client:
                 response = await client.get(url, headers={"Accept": "application/json"})
                 response.raise_for_status()
                 keyset = key_set(response.json())
         except (httpx.HTTPError, ValueError, jwt.PyJWTError) as exc:
-            raise AuthError(f"JWK Set fra {url} kunne ikke hentes ({type(exc).__name__})") from None
-        self._keysets[url] = keyset
+            raise AuthError(f"JWK Set for udstederen {issuer.iss} kunne ikke hentes fra {url} "
+                            f"({type(exc).__name__})") from None
+        lifetime = cache_lifetime(response.headers)
+        if lifetime > 0:
+            self._keysets[url] = (keyset, lifetime)
         return keyset
+
+
+def cache_lifetime(headers: Mapping[str, str]) -> float:
+    """Seconds a response may be reused, from ``Cache-Control`` (max-age less Age; no-store/no-cache: 0).
+
+    Without a lifetime ``JWKS_TTL``; never more than ``JWKS_TTL_MAX``.
+    """
+    directives = {}
+    for part in headers.get("cache-control", "").split(","):
+        name, _, value = part.strip().partition("=")
+        directives[name.strip().lower()] = value.strip().strip('"')
+    if "no-store" in directives or "no-cache" in directives:
+        return 0.0
+    try:
+        max_age = int(directives["max-age"])
+        age = int(headers.get("age", "0"))
+    except (KeyError, ValueError):
+        return float(JWKS_TTL)
+    return float(max(0, min(max_age - age, JWKS_TTL_MAX)))
 
 
 def key_set(data: Any) -> KeySet:

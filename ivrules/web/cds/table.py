@@ -17,6 +17,9 @@ from ivrules.source import Source
 TABLE = Path(__file__).resolve().parent / "fhir.yaml"
 HOOKS = ("order-sign", "encounter-discharge")
 ORDER_PLACES = ("context.", "prefetch.")
+PREFETCH_NEEDED = ("Kaldet skal have prefetch ({keys}) eller fhirServer med fhirAuthorization, så tjenesten "
+                   "selv kan hente data; ellers svarer tjenesten 412 (en FHIR-server uden token kun efter aftale "
+                   "med hospitalet).")
 
 
 @dataclass(frozen=True)
@@ -32,9 +35,11 @@ class Service:
     prefetch: dict[str, str]
 
     def definition(self) -> dict[str, object]:
-        """The discovery entry (CDS Hooks 2.0 §Discovery)."""
+        """The discovery entry (CDS Hooks 2.0 §Discovery); the description says what a call must bring."""
+        description = f"{self.description} {PREFETCH_NEEDED.format(keys=', '.join(self.prefetch))}" \
+            if self.prefetch else self.description
         out: dict[str, object] = {"hook": self.hook, "id": self.id, "title": self.title,
-                                  "description": self.description}
+                                  "description": description}
         if self.prefetch:  # the spec: optional fields are left out, never sent empty
             out["prefetch"] = dict(self.prefetch)
         return out
@@ -52,6 +57,7 @@ class FhirTable:
     municipality_extensions: frozenset[str]
     municipality_systems: frozenset[str]
     extensions: dict[str, str]  # extension URL → fact
+    unreadable_atc: tuple[str, ...]  # ATC prefixes that mark an unreadable order as meant to be IV
     services: tuple[Service, ...]
 
     def service(self, service_id: str) -> Service | None:
@@ -75,7 +81,7 @@ def load_table(path: Path = TABLE) -> FhirTable:
 
 
 _KEYS = ("atc_systems", "treatments", "iv_routes", "timing_systems", "timing_codes", "municipality_extensions",
-         "municipality_systems", "extensions", "services")
+         "municipality_systems", "extensions", "unreadable_atc", "services")
 
 
 def _read(root: Node, diags: Diagnostics) -> FhirTable | None:
@@ -92,6 +98,7 @@ def _read(root: Node, diags: Diagnostics) -> FhirTable | None:
         municipality_extensions=frozenset(_texts(f["municipality_extensions"], diags)),
         municipality_systems=frozenset(_texts(f["municipality_systems"], diags)),
         extensions=_text_map(f["extensions"], diags),
+        unreadable_atc=tuple(code.upper() for code in _texts(f["unreadable_atc"], diags)),
         services=tuple(s for s in (_service(n, diags) for n in _items(f["services"], diags)) if s is not None),
     )
 
