@@ -1,0 +1,3 @@
+"""Hover, completion, go to definition, references, document symbols and code actions."""
+
+from __future__ import annotations

@@ -1,0 +1,153 @@
+"""``ivrules lsp`` driven over stdio by a real LSP client (pytest-lsp), on the real agreement files.
+
+Nothing is written to disk: every edit is an unsaved buffer, which the server must read instead of the file.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import sys
+from collections.abc import Callable
+from pathlib import Path
+
+import pytest
+import pytest_lsp
+from lsprotocol import types
+from pytest_lsp import ClientServerConfig, LanguageClient
+
+from tests.conftest import AGREEMENTS, ROOT
+
+MIDT = AGREEMENTS / "midtjylland" / "2020-06-01.yaml"
+# The command a user runs, `ivrules lsp`, with this checkout first on the path.
+COMMAND = [sys.executable, "-c",
+           f"import sys; sys.path.insert(0, {str(ROOT)!r}); sys.argv = ['ivrules', 'lsp']; "
+           "from ivrules.cli import main; main()"]
+
+pytestmark = pytest.mark.asyncio(loop_scope="module")
+
+
+@pytest_lsp.fixture(scope="module", config=ClientServerConfig(server_command=COMMAND))
+async def client(lsp_client: LanguageClient):  # type: ignore[no-untyped-def]
+    params = types.InitializeParams(capabilities=types.ClientCapabilities(), root_uri=ROOT.as_uri())
+    await lsp_client.initialize_session(params)
+    yield
+    await lsp_client.shutdown_session()
+
+
+def uri(path: Path) -> str:
+    return path.as_uri()
+
+
+async def diagnostics_after(client: LanguageClient, path: Path, action: Callable[[], None]) -> list[types.Diagnostic]:
+    """Do ``action`` (send a notification) and wait until the server publishes for ``path``."""
+    client.diagnostics.pop(uri(path), None)
+    action()
+    for _ in range(200):
+        await asyncio.sleep(0.05)
+        if uri(path) in client.diagnostics:
+            return list(client.diagnostics[uri(path)])
+    raise AssertionError(f"no diagnostics published for {path}")
+
+
+def open_doc(client: LanguageClient, path: Path, text: str, version: int = 1) -> None:
+    client.text_document_did_open(types.DidOpenTextDocumentParams(
+        text_document=types.TextDocumentItem(uri=uri(path), language_id="yaml", version=version, text=text)))
+
+
+def change_doc(client: LanguageClient, path: Path, text: str, version: int) -> None:
+    client.text_document_did_change(types.DidChangeTextDocumentParams(
+        text_document=types.VersionedTextDocumentIdentifier(uri=uri(path), version=version),
+        content_changes=[types.TextDocumentContentChangeWholeDocument(text=text)]))
+
+
+def close_doc(client: LanguageClient, path: Path) -> None:
+    client.text_document_did_close(types.DidCloseTextDocumentParams(
+        text_document=types.TextDocumentIdentifier(uri=uri(path))))
+
+
+async def test_a_misspelt_fact_is_reported_on_its_token_and_cleared_when_fixed(client: LanguageClient) -> None:
+    text = MIDT.read_text(encoding="utf-8")
+    broken = text.replace("rule: alder > 3 år", "rule: aldr > 3 år")
+    found = await diagnostics_after(client, MIDT, lambda: open_doc(client, MIDT, broken))
+    assert [(d.range.start.line, d.range.start.character, d.range.end.character) for d in found] == [(157, 14, 18)]
+    assert found[0].message.startswith("ukendt faktum 'aldr'")
+    assert "tip: mente du 'alder'?" in found[0].message
+    assert found[0].data == {"suggestion": "alder"}
+    assert await diagnostics_after(client, MIDT, lambda: change_doc(client, MIDT, text, 2)) == []
+    close_doc(client, MIDT)
+
+
+BAD = ["many_mistakes", "syntax_missing_value", "syntax_unclosed_set", "example_unknown_fact", "duplicate_key"]
+
+
+def recorded(name: str) -> list[tuple[int, int, str]]:
+    """The (line, column, message) of each mistake `ivrules check` recorded for a file of tests/bad/, 0-based."""
+    out = []
+    for line in (ROOT / "tests" / "bad" / f"{name}.expected").read_text(encoding="utf-8").splitlines():
+        where, sep, message = line.partition(": fejl: ")
+        if sep:
+            _, row, column = where.rsplit(":", 2)
+            out.append((int(row) - 1, int(column) - 1, message))
+    return out
+
+
+@pytest.mark.parametrize("name", BAD)
+async def test_a_broken_draft_gets_the_recorded_messages_at_the_recorded_places(client: LanguageClient,
+                                                                                name: str) -> None:
+    path = ROOT / "tests" / "bad" / f"{name}.yaml"
+    found = await diagnostics_after(client, path, lambda: open_doc(client, path, path.read_text(encoding="utf-8")))
+    got = [(d.range.start.line, d.range.start.character, d.message.split("\n")[0]) for d in found]
+    assert got == recorded(name)
+    close_doc(client, path)
+
+
+async def test_a_vocabulary_edit_shows_in_the_agreements_that_use_the_fact(client: LanguageClient) -> None:
+    vocabulary = AGREEMENTS / "vocabulary.yaml"
+    text = vocabulary.read_text(encoding="utf-8")
+    found = await diagnostics_after(client, MIDT, lambda: open_doc(
+        client, vocabulary, text.replace("term: alder\n", "term: alderen\n", 1)))
+    assert (157, 14) in [(d.range.start.line, d.range.start.character) for d in found]
+    assert any(d.message.startswith("ukendt faktum 'alder'") and "mente du 'alderen'?" in d.message for d in found)
+    assert await diagnostics_after(client, MIDT, lambda: change_doc(client, vocabulary, text, 2)) == []
+    close_doc(client, vocabulary)
+
+
+async def test_an_example_with_a_wrong_expectation_is_reported_on_the_example(client: LanguageClient) -> None:
+    text = MIDT.read_text(encoding="utf-8")
+    wrong = text.replace("    expect:\n      eligible: true\n      missing: []", "    expect:\n      eligible: false\n"
+                         "      missing: []", 1)
+    found = await diagnostics_after(client, MIDT, lambda: open_doc(client, MIDT, wrong))
+    assert [(d.range.start.line, d.range.start.character) for d in found] == [(349, 4)]
+    assert "eksemplet 'Antibiotika tre gange i døgnet i Codan-mix Add sæt' holder ikke" in found[0].message
+    assert "eligible: forventet False, fik True" in found[0].message
+    close_doc(client, MIDT)
+
+
+async def test_overlapping_revisions_are_shown_in_both_files(client: LanguageClient) -> None:
+    text = MIDT.read_text(encoding="utf-8")
+    later = AGREEMENTS / "midtjylland" / "2021-05-01.yaml"
+    open_doc(client, MIDT, text.replace("effective: 2020-06-01\n", "effective: 2020-06-01\nuntil: 2021-06-01\n"))
+    found = await diagnostics_after(client, later, lambda: None)
+    assert [d.range.start.line for d in found] == [later.read_text(encoding="utf-8").split("\n").index(
+        "effective: 2021-05-01")]
+    assert "perioderne må ikke overlappe" in found[0].message
+    close_doc(client, MIDT)
+    assert await diagnostics_after(client, later, lambda: None) == []
+
+
+async def test_a_file_that_is_not_yaml_gives_a_diagnostic_and_the_server_keeps_serving(client: LanguageClient) -> None:
+    path = AGREEMENTS / "midtjylland" / "2021-05-01.yaml"
+    found = await diagnostics_after(client, path, lambda: open_doc(client, path, "region: midtjylland\n\x00\x01"))
+    assert [(d.range.start.line, d.range.start.character) for d in found] == [(1, 0)]
+    assert found[0].message.startswith("filen kan ikke læses som YAML")
+    close_doc(client, path)
+    found = await diagnostics_after(client, path, lambda: None)
+    assert found == []
+
+
+async def test_a_half_typed_rule_gives_a_syntax_diagnostic(client: LanguageClient) -> None:
+    text = MIDT.read_text(encoding="utf-8")
+    found = await diagnostics_after(client, MIDT, lambda: open_doc(
+        client, MIDT, text.replace("rule: alder > 3 år", "rule: alder > ")))
+    assert [d.message.split("\n")[0] for d in found] == ["mangler en værdi efter sammenligningen"]
+    close_doc(client, MIDT)
