@@ -151,3 +151,72 @@ async def test_a_half_typed_rule_gives_a_syntax_diagnostic(client: LanguageClien
         client, MIDT, text.replace("rule: alder > 3 år", "rule: alder > ")))
     assert [d.message.split("\n")[0] for d in found] == ["mangler en værdi efter sammenligningen"]
     close_doc(client, MIDT)
+
+
+def where(path: Path, needle: str, offset: int = 0, nth: int = 0) -> types.Position:
+    """The position ``offset`` characters into the ``nth`` line that contains ``needle``."""
+    lines = path.read_text(encoding="utf-8").split("\n")
+    row = [i for i, line in enumerate(lines) if needle in line][nth]
+    return types.Position(row, lines[row].index(needle) + offset)
+
+
+async def hover_at(client: LanguageClient, path: Path, position: types.Position) -> str:
+    found = await client.text_document_hover_async(types.HoverParams(
+        text_document=types.TextDocumentIdentifier(uri=uri(path)), position=position))
+    assert found is not None and isinstance(found.contents, types.MarkupContent)
+    return found.contents.value
+
+
+async def test_hover_tells_the_fact_the_rule_the_reading_and_the_value(client: LanguageClient) -> None:
+    await diagnostics_after(client, MIDT, lambda: open_doc(client, MIDT, MIDT.read_text(encoding="utf-8")))
+    fact = await hover_at(client, MIDT, where(MIDT, "rule: alder > 3 år", 7))
+    assert "**alder** (`age_years`): Alder (fyldte år)" in fact and "Type: tal" in fact and "Enhed: år" in fact
+    rule = await hover_at(client, MIDT, where(MIDT, "- id: lukket_system", 8, nth=1))
+    assert "**Regel lukket_system** (afsnit 4 Afgrænsning)" in rule
+    assert "Hvis behandling er antibiotika, gælder det, at infusionssystem er Codan-mix Add sæt" in rule
+    reading = await hover_at(client, MIDT, where(MIDT, "interpretation: alder_fyldte_år", 18))
+    assert reading.startswith("**Fortolkning alder_fyldte_år**") and "mindst 4 fyldte år" in reading
+    value = await hover_at(client, MIDT, where(MIDT, "system i {codan_mix_add, elastomerisk_pumpe}", 27))
+    assert value.startswith("**elastomerisk_pumpe** (`elastomeric_pump`): elastomerisk pumpe")
+    unknown = await hover_at(client, MIDT, where(MIDT, "- id: væske_doser_pr_døgn", 8))
+    assert unknown.startswith("**Ukendt væske_doser_pr_døgn** (afsnit 4)")
+    close_doc(client, MIDT)
+
+
+async def complete_at(client: LanguageClient, path: Path, text: str, position: types.Position) -> list[str]:
+    await diagnostics_after(client, path, lambda: open_doc(client, path, text))
+    found = await client.text_document_completion_async(types.CompletionParams(
+        text_document=types.TextDocumentIdentifier(uri=uri(path)), position=position))
+    close_doc(client, path)
+    items = found.items if isinstance(found, types.CompletionList) else found or []
+    return [item.label for item in items]
+
+
+async def edited_completion(client: LanguageClient, old: str, new: str) -> list[str]:
+    """Completion at the end of ``new``, typed in place of ``old`` in the Midtjylland file (unsaved)."""
+    text = MIDT.read_text(encoding="utf-8").replace(old, new, 1)
+    row = text.split("\n").index(new)
+    return await complete_at(client, MIDT, text, types.Position(row, len(new)))
+
+
+async def test_completion_in_a_rule(client: LanguageClient) -> None:
+    rule = "        rule: alder > 3 år"
+    values = await edited_completion(client, rule, "        rule: behandling = ")
+    assert values == ["antibiotika", "isotone_væsker", "kemoterapi", "alfa1_antitrypsin", "anden_medicin"]
+    in_set = await edited_completion(client, rule, "        rule: adgang i {PVK, ")
+    assert "CVK" in in_set and "antibiotika" not in in_set
+    units = await edited_completion(client, rule, "        rule: alder > 3 ")
+    assert units[0] == "år" and "doser pr. døgn" in units
+    start = await edited_completion(client, rule, "        rule: ")
+    assert {"alder", "behandling", "hvis … så", "og", "eller", "ikke", "inden for kl."} <= set(start)
+    towns = await edited_completion(client, rule, "        rule: kommune = ")
+    assert "Aarhus" in towns and "Odense" not in towns  # Midtjylland's municipalities only
+
+
+async def test_completion_of_ids_municipalities_and_keys(client: LanguageClient) -> None:
+    ids = await edited_completion(client, "        interpretation: alder_fyldte_år", "        interpretation: ")
+    assert ids[:2] == ["alder_fyldte_år", "tidsrum_07_00"]
+    towns = await edited_completion(client, "      municipality: Aarhus", "      municipality: ")
+    assert "Samsø" in towns and "Aalborg" not in towns
+    keys = await edited_completion(client, "        explain: Borgeren skal være over 3 år.", "        ")
+    assert keys == ["id", "rule", "explain", "condition", "applies", "interpretation"]

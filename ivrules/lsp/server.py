@@ -72,7 +72,7 @@ def refresh(ls: AgreementServer, uri: str) -> None:
         return
     ls.snapshots[scope] = snapshot
     before = ls.published.get(scope, set())
-    for name in before | set(snapshot.findings):
+    for name in before | set(snapshot.findings) | {str(Path(path).resolve())}:  # the edited file always hears back
         publish(ls, uris.from_fs_path(name) or name, snapshot.findings.get(name, []))
     ls.published[scope] = set(snapshot.findings)
 
