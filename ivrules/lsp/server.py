@@ -67,7 +67,7 @@ def refresh(ls: AgreementServer, uri: str) -> None:
     path = uris.to_fs_path(uri)
     scope = ls.scope(Path(path)) if path else None
     snapshot = analyse(Path(path), ls.texts(), ls.fallback()) if path and scope else None
-    if snapshot is None or scope is None:
+    if path is None or snapshot is None or scope is None:
         publish(ls, uri, [])
         return
     ls.snapshots[scope] = snapshot
