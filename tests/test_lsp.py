@@ -60,6 +60,11 @@ def change_doc(client: LanguageClient, path: Path, text: str, version: int) -> N
         content_changes=[types.TextDocumentContentChangeWholeDocument(text=text)]))
 
 
+async def closed(client: LanguageClient, path: Path) -> None:
+    """Close a document and wait for the publication that follows, so it cannot arrive during the next test."""
+    await diagnostics_after(client, path, lambda: close_doc(client, path))
+
+
 def close_doc(client: LanguageClient, path: Path) -> None:
     client.text_document_did_close(types.DidCloseTextDocumentParams(
         text_document=types.TextDocumentIdentifier(uri=uri(path))))
@@ -74,7 +79,7 @@ async def test_a_misspelt_fact_is_reported_on_its_token_and_cleared_when_fixed(c
     assert "tip: mente du 'alder'?" in found[0].message
     assert found[0].data == {"suggestion": "alder"}
     assert await diagnostics_after(client, MIDT, lambda: change_doc(client, MIDT, text, 2)) == []
-    close_doc(client, MIDT)
+    await closed(client, MIDT)
 
 
 BAD = ["many_mistakes", "syntax_missing_value", "syntax_unclosed_set", "example_unknown_fact", "duplicate_key"]
@@ -98,7 +103,7 @@ async def test_a_broken_draft_gets_the_recorded_messages_at_the_recorded_places(
     found = await diagnostics_after(client, path, lambda: open_doc(client, path, path.read_text(encoding="utf-8")))
     got = [(d.range.start.line, d.range.start.character, d.message.split("\n")[0]) for d in found]
     assert got == recorded(name)
-    close_doc(client, path)
+    await closed(client, path)
 
 
 async def test_a_vocabulary_edit_shows_in_the_agreements_that_use_the_fact(client: LanguageClient) -> None:
@@ -109,7 +114,7 @@ async def test_a_vocabulary_edit_shows_in_the_agreements_that_use_the_fact(clien
     assert (157, 14) in [(d.range.start.line, d.range.start.character) for d in found]
     assert any(d.message.startswith("ukendt faktum 'alder'") and "mente du 'alderen'?" in d.message for d in found)
     assert await diagnostics_after(client, MIDT, lambda: change_doc(client, vocabulary, text, 2)) == []
-    close_doc(client, vocabulary)
+    await closed(client, vocabulary)
 
 
 async def test_an_example_with_a_wrong_expectation_is_reported_on_the_example(client: LanguageClient) -> None:
@@ -120,7 +125,7 @@ async def test_an_example_with_a_wrong_expectation_is_reported_on_the_example(cl
     assert [(d.range.start.line, d.range.start.character) for d in found] == [(349, 4)]
     assert "eksemplet 'Antibiotika tre gange i døgnet i Codan-mix Add sæt' holder ikke" in found[0].message
     assert "eligible: forventet False, fik True" in found[0].message
-    close_doc(client, MIDT)
+    await closed(client, MIDT)
 
 
 async def test_overlapping_revisions_are_shown_in_both_files(client: LanguageClient) -> None:
@@ -150,7 +155,7 @@ async def test_a_half_typed_rule_gives_a_syntax_diagnostic(client: LanguageClien
     found = await diagnostics_after(client, MIDT, lambda: open_doc(
         client, MIDT, text.replace("rule: alder > 3 år", "rule: alder > ")))
     assert [d.message.split("\n")[0] for d in found] == ["mangler en værdi efter sammenligningen"]
-    close_doc(client, MIDT)
+    await closed(client, MIDT)
 
 
 def where(path: Path, needle: str, offset: int = 0, nth: int = 0) -> types.Position:
@@ -180,14 +185,14 @@ async def test_hover_tells_the_fact_the_rule_the_reading_and_the_value(client: L
     assert value.startswith("**elastomerisk_pumpe** (`elastomeric_pump`): elastomerisk pumpe")
     unknown = await hover_at(client, MIDT, where(MIDT, "- id: væske_doser_pr_døgn", 8))
     assert unknown.startswith("**Ukendt væske_doser_pr_døgn** (afsnit 4)")
-    close_doc(client, MIDT)
+    await closed(client, MIDT)
 
 
 async def complete_at(client: LanguageClient, path: Path, text: str, position: types.Position) -> list[str]:
     await diagnostics_after(client, path, lambda: open_doc(client, path, text))
     found = await client.text_document_completion_async(types.CompletionParams(
         text_document=types.TextDocumentIdentifier(uri=uri(path)), position=position))
-    close_doc(client, path)
+    await closed(client, path)
     items = found.items if isinstance(found, types.CompletionList) else found or []
     return [item.label for item in items]
 
@@ -220,3 +225,66 @@ async def test_completion_of_ids_municipalities_and_keys(client: LanguageClient)
     assert "Samsø" in towns and "Aalborg" not in towns
     keys = await edited_completion(client, "        explain: Borgeren skal være over 3 år.", "        ")
     assert keys == ["id", "rule", "explain", "condition", "applies", "interpretation"]
+
+
+def doc_id(path: Path) -> types.TextDocumentIdentifier:
+    return types.TextDocumentIdentifier(uri=uri(path))
+
+
+def spots(locations: object) -> list[tuple[str, int, int]]:
+    assert isinstance(locations, list | tuple)
+    return [(Path(loc.uri.removeprefix("file://")).name, loc.range.start.line, loc.range.start.character)
+            for loc in locations]
+
+
+async def test_definition_and_references_of_an_interpretation_and_a_fact(client: LanguageClient) -> None:
+    await diagnostics_after(client, MIDT, lambda: open_doc(client, MIDT, MIDT.read_text(encoding="utf-8")))
+    cited = where(MIDT, "interpretation: alder_fyldte_år", 18)
+    declared = where(MIDT, "- id: alder_fyldte_år", 6)
+    found = await client.text_document_definition_async(
+        types.DefinitionParams(text_document=doc_id(MIDT), position=cited))
+    assert spots(found) == [(MIDT.name, declared.line, declared.character)]
+    found = await client.text_document_references_async(types.ReferenceParams(
+        text_document=doc_id(MIDT), position=declared, context=types.ReferenceContext(include_declaration=True)))
+    assert spots(found) == [(MIDT.name, declared.line, declared.character), (MIDT.name, cited.line, 24)]
+    fact = where(MIDT, "rule: alder > 3 år", 7)
+    found = await client.text_document_definition_async(
+        types.DefinitionParams(text_document=doc_id(MIDT), position=fact))
+    vocabulary = where(AGREEMENTS / "vocabulary.yaml", "  age_years:", 2)
+    assert spots(found) == [("vocabulary.yaml", vocabulary.line, vocabulary.character)]
+    found = await client.text_document_references_async(types.ReferenceParams(
+        text_document=doc_id(MIDT), position=fact, context=types.ReferenceContext(include_declaration=True)))
+    places = spots(found)
+    assert places[0] == ("vocabulary.yaml", vocabulary.line, 2)
+    assert (MIDT.name, fact.line, 14) in places  # the rule, at the term
+    assert (MIDT.name, where(MIDT, "age_years: 45").line, 6) in places  # an example, at the fact's name
+    assert ("2021-05-01.yaml", where(AGREEMENTS / "midtjylland" / "2021-05-01.yaml", "rule: alder > 3 år").line,
+            14) in places  # another revision
+    await closed(client, MIDT)
+
+
+async def test_the_outline_reads_like_the_table_of_contents(client: LanguageClient) -> None:
+    await diagnostics_after(client, MIDT, lambda: open_doc(client, MIDT, MIDT.read_text(encoding="utf-8")))
+    found = await client.text_document_document_symbol_async(types.DocumentSymbolParams(text_document=doc_id(MIDT)))
+    assert found is not None
+    names = [s.name for s in found if isinstance(s, types.DocumentSymbol)]
+    assert names[:4] == ["1 Parter i aftalen", "2 Formål", "3 Målgruppen", "4 Afgrænsning"]
+    assert names[-4:] == ["Fortolkninger", "Ukendt", "Eksempler", "Takster"]
+    target = next(s for s in found if isinstance(s, types.DocumentSymbol) and s.name == "3 Målgruppen")
+    assert [(c.name, c.detail) for c in target.children or []][:2] == [("alder", "alder > 3 år"),
+                                                                       ("startet_på_hospital", "startet_på_hospital")]
+    await closed(client, MIDT)
+
+
+async def test_a_code_action_applies_the_suggestion(client: LanguageClient) -> None:
+    broken = MIDT.read_text(encoding="utf-8").replace("rule: alder > 3 år", "rule: aldr > 3 år")
+    found = await diagnostics_after(client, MIDT, lambda: open_doc(client, MIDT, broken))
+    actions = await client.text_document_code_action_async(types.CodeActionParams(
+        text_document=doc_id(MIDT), range=found[0].range, context=types.CodeActionContext(diagnostics=found)))
+    assert actions is not None and len(actions) == 1
+    action = actions[0]
+    assert isinstance(action, types.CodeAction) and action.title == "Ret til 'alder'"
+    assert action.edit is not None and action.edit.changes is not None
+    [edit] = action.edit.changes[uri(MIDT)]
+    assert (edit.range, edit.new_text) == (found[0].range, "alder")
+    await closed(client, MIDT)
