@@ -37,6 +37,7 @@ LAYERS: list[tuple[str, tuple[str, ...]]] = [
     ("diff", ("ivrules.diff",)),
     ("site", ("ivrules.site",)),
     ("web", ("ivrules.web",)),
+    ("lsp", ("ivrules.lsp",)),  # the editors' language server, a front end like web
     ("cli", ("ivrules.cli",)),
 ]
 

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import typer
 
-from ivrules.cli import compare, diff, money, rules, serve
+from ivrules.cli import compare, diff, editor, money, rules, serve
 
 COMMANDS = (
     ("check", rules.check),
@@ -19,6 +19,7 @@ COMMANDS = (
     ("tariff", money.tariff),
     ("settle", money.settle),
     ("serve", serve.serve),
+    ("lsp", editor.lsp),
 )
 
 app = typer.Typer(help="IV-aftaler som regler: tjek, spørg og sammenlign.", no_args_is_help=True,

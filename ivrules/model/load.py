@@ -11,6 +11,9 @@ from __future__ import annotations
 
 import datetime as dt
 import itertools
+from collections.abc import Iterator, Mapping
+from contextlib import contextmanager
+from contextvars import ContextVar
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -32,6 +35,18 @@ MUNICIPALITIES = "municipalities.yaml"
 SHARED_FILES = (VOCABULARY, MUNICIPALITIES, REGIONS, ACCESSION)  # the files beside the region folders
 # Stands in for the roles of a vocabulary file that has mistakes (they are reported; nothing is answered).
 ROLELESS = Roles(*[""] * len(ROLE_TYPES))
+# Texts that stand in for files on disk (resolved path → text): an editor's unsaved buffers (ivrules.lsp).
+_OVERLAY: ContextVar[Mapping[str, str] | None] = ContextVar("overlay", default=None)
+
+
+@contextmanager
+def overlay(texts: Mapping[str, str]) -> Iterator[None]:
+    """Read ``texts`` (by resolved path) instead of those files on disk while the block runs."""
+    token = _OVERLAY.set(texts)
+    try:
+        yield
+    finally:
+        _OVERLAY.reset(token)
 
 
 @dataclass(frozen=True)
@@ -127,6 +142,9 @@ def _read_root_file(path: Path, diags: Diagnostics) -> Node | None:
 
 
 def _source(path: Path, diags: Diagnostics) -> Source | None:
+    texts = _OVERLAY.get()
+    if texts and (text := texts.get(str(path.resolve()))) is not None:
+        return Source(str(path), text)
     try:
         return Source(str(path), path.read_text(encoding="utf-8"))
     except FileNotFoundError:

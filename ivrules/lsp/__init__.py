@@ -1,0 +1,1 @@
+"""The language server for agreement files: ``analysis`` (the findings), ``server`` (pygls), ``features``."""

@@ -1,0 +1,175 @@
+"""Agreement sources as an editor holds them → every mistake, placed on its file, line and column.
+
+``analyse`` reads the agreements folder (or one draft kept elsewhere) with the
+editor's unsaved buffers laid over the files on disk (``ivrules.model.load.overlay``),
+exactly as ``ivrules check`` reads it, and then runs the examples of every
+revision that has no mistake of its own (``ivrules.engine.scenarios.run_example``).
+Nothing here knows of the protocol: positions are 0-based (line, column) pairs.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import yaml
+
+from ivrules.engine.book import Book, build
+from ivrules.engine.scenarios import run_example
+from ivrules.errors import Diagnostic, Diagnostics
+from ivrules.model.agreement import Agreement
+from ivrules.model.load import VOCABULARY, Model, find_root, overlay, read_model, source_files
+from ivrules.source import Span
+
+Position = tuple[int, int]  # 0-based line and column
+SUGGESTION = re.compile(r"mente du '(.+)'\?")
+
+
+@dataclass(frozen=True)
+class Finding:
+    """One mistake, ready for an editor: where, the Danish text, and the "mente du" word if there is one."""
+
+    path: str
+    start: Position
+    end: Position
+    message: str
+    suggestion: str | None = None
+
+
+@dataclass
+class Snapshot:
+    """What one reading of the sources gave: the model (when there is one) and the findings per file."""
+
+    root: Path
+    model: Model | None
+    book: Book | None
+    findings: dict[str, list[Finding]] = field(default_factory=dict)
+
+    def agreement(self, path: str) -> Agreement | None:
+        if self.model is None:
+            return None
+        return next((a for a in self.model.agreements if a.path == path), None)
+
+
+def agreements_root(path: Path, fallback: Path | None) -> Path | None:
+    """The agreements folder a file belongs to, or ``fallback`` (the workspace's) for a draft kept elsewhere."""
+    root = find_root(path)
+    if (root / VOCABULARY).is_file():
+        return root.resolve()
+    return fallback.resolve() if fallback is not None and (fallback / VOCABULARY).is_file() else None
+
+
+def analyse(path: Path, texts: Mapping[str, str], fallback: Path | None = None) -> Snapshot | None:
+    """Check the sources ``path`` belongs to, reading ``texts`` (resolved path → text) before the disk."""
+    path = path.resolve()
+    root = agreements_root(path, fallback)
+    if root is None or (not _inside(path, root) and not looks_like_agreement(texts.get(str(path), ""))):
+        return None
+    diags = Diagnostics()
+    try:
+        with overlay(texts):
+            model = read_model([root if _inside(path, root) else path], diags, root)
+    except yaml.YAMLError as exc:  # the loader lets a reader error (a control character) through
+        return Snapshot(root, None, None, {str(path): [unreadable(str(path), texts.get(str(path), ""), exc)]})
+    files = {str(p) for p in source_files(root)} | {str(path)}
+    snapshot = Snapshot(root, model, None)
+    for diagnostic in diags:
+        for finding in findings_of(diagnostic, files, texts, str(path)):
+            snapshot.findings.setdefault(finding.path, []).append(finding)
+    snapshot.book = _examples(model, snapshot)
+    return snapshot
+
+
+def unreadable(path: str, text: str, exc: yaml.YAMLError) -> Finding:
+    """A file YAML cannot even read (a NUL byte, a binary file opened by mistake): said at the first bad character."""
+    index = min(int(getattr(exc, "position", 0) or 0), len(text))
+    line = text.count("\n", 0, index)
+    column = index - (text.rfind("\n", 0, index) + 1)
+    return Finding(path, (line, column), (line, column + 1),
+                   "filen kan ikke læses som YAML: den indeholder et tegn, YAML ikke tillader (et styretegn?)\n"
+                   "tip: fjern tegnet, eller åbn den rigtige fil")
+
+
+def _inside(path: Path, root: Path) -> bool:
+    return path == root or root in path.parents
+
+
+def looks_like_agreement(text: str) -> bool:
+    return re.search(r"^sections:", text, re.MULTILINE) is not None
+
+
+def message_of(diagnostic: Diagnostic) -> str:
+    """The text ``ivrules check`` prints for a mistake, without the place (the editor shows that)."""
+    lines = [diagnostic.message]
+    if diagnostic.expected:
+        lines.append(f"forventet: {diagnostic.expected}")
+    if diagnostic.hint:
+        lines.append(f"tip: {diagnostic.hint}")
+    if diagnostic.context:
+        lines.append(f"({diagnostic.context})")
+    return "\n".join(lines)
+
+
+def findings_of(diagnostic: Diagnostic, files: set[str], texts: Mapping[str, str], current: str) -> list[Finding]:
+    """Where a mistake is shown: on its span, or, for one between files, on each file it names."""
+    message = message_of(diagnostic)
+    found = SUGGESTION.search(diagnostic.hint or "")
+    suggestion = found.group(1) if found else None
+    if diagnostic.span is not None:
+        start, end = span_range(diagnostic.span)
+        return [Finding(diagnostic.span.source.name, start, end, message, suggestion)]
+    said = f"{diagnostic.message} {diagnostic.context or ''}"
+    named = sorted((said.index(f), f) for f in files if f in said)
+    if not named:
+        return [Finding(current, (0, 0), (0, 0), message, suggestion)]
+    out = []
+    for index, (_, name) in enumerate(named):
+        line = _key_line(_text(name, texts), ("until", "effective") if index == 0 else ("effective",))
+        out.append(Finding(name, (line, 0), (line, len(_text(name, texts).split("\n")[line])), message, suggestion))
+    return out
+
+
+def span_range(span: Span) -> tuple[Position, Position]:
+    line, column = span.source.position(span.start)
+    end_line, end_column = span.source.position(span.end)
+    return (line - 1, column - 1), (end_line - 1, end_column - 1)
+
+
+def _text(name: str, texts: Mapping[str, str]) -> str:
+    if name in texts:
+        return texts[name]
+    try:
+        return Path(name).read_text(encoding="utf-8")
+    except (OSError, UnicodeDecodeError):
+        return ""
+
+
+def _key_line(text: str, keys: tuple[str, ...]) -> int:
+    """The line of the first of ``keys`` at the top of a YAML file, or 0."""
+    for key in keys:
+        found = re.search(rf"^{key}:", text, re.MULTILINE)
+        if found:
+            return text.count("\n", 0, found.start())
+    return 0
+
+
+def _examples(model: Model, snapshot: Snapshot) -> Book | None:
+    """Run the examples of every revision without mistakes of its own; a wrong expectation is a finding."""
+    book = build(model)
+    paths = {a.path for a in model.agreements}
+    if any(path not in paths for path in snapshot.findings):  # a shared file is wrong: the answers would be too
+        return book
+    for agreement in model.agreements:
+        if snapshot.findings.get(agreement.path):
+            continue
+        for example in agreement.examples:
+            problems = run_example(book, agreement, example)
+            if problems and example.span is not None:
+                start, _ = span_range(example.span)
+                line = example.span.source.line_text(start[0] + 1)
+                message = f"eksemplet '{example.name}' holder ikke:\n" + "\n".join(problems)
+                finding = Finding(agreement.path, start, (start[0], len(line)), message)
+                snapshot.findings.setdefault(agreement.path, []).append(finding)
+    return book
