@@ -54,6 +54,8 @@ class Book:
 
     def __post_init__(self) -> None:
         self._dates = {r: [rs.agreement.effective for rs in sets] for r, sets in self.rulesets.items()}
+        # Each revision's accession line (None: joined by the whole region at once), found once.
+        self._lines = {(r, day): self.accession.line_for(r, day) for r, days in self._dates.items() for day in days}
         # Evaluations are immutable and depend only on the facts: the same question is answered once.
         self._memo = functools.lru_cache(maxsize=MEMO)(self._evaluate_key)
 
@@ -96,7 +98,7 @@ class Book:
             raise FactsError(roles.course_date, "mangler: datoen afgør, hvilken udgave af aftalen der gælder "
                                                 "(ÅÅÅÅ-MM-DD)")
         chosen = self.ruleset(region, on)
-        line = self.accession.line_for(region, chosen.agreement.effective)
+        line = self._lines[region, chosen.agreement.effective]
         if line is None:
             return chosen, None
         municipality = typed.get(roles.municipality)
