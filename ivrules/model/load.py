@@ -116,7 +116,7 @@ def read_text(source: Source, vocab: Vocabulary, diags: Diagnostics, path: Path 
     if node is None:
         return None
     agreement = read_agreement(node, vocab, source.name, source.text, diags)
-    if agreement is not None and path is not None:
+    if agreement is not None and path is not None and agreement.effective != dt.date.min:
         _check_file_name(path, agreement, node, diags)
     return agreement
 
@@ -128,11 +128,25 @@ def _read_root_file(path: Path, diags: Diagnostics) -> Node | None:
 
 def _source(path: Path, diags: Diagnostics) -> Source | None:
     try:
-        return Source(str(path), path.read_text(encoding="utf-8"))
+        data = path.read_bytes()
     except FileNotFoundError:
         diags.error(f"filen {path} findes ikke", None)
+        return None
+    except OSError as exc:
+        diags.error(f"filen {path} kan ikke læses ({exc.strerror})", None)
+        return None
+    return decoded(str(path), data, diags)
+
+
+def decoded(name: str, data: bytes, diags: Diagnostics) -> Source | None:
+    """The text of a file that must be UTF-8; otherwise an error at the line and column of the first bad byte."""
+    try:
+        return Source(name, data.decode("utf-8"))
     except UnicodeDecodeError as exc:
-        diags.error(f"filen {path} er ikke UTF-8 (byte {exc.start})", None, hint="gem filen som UTF-8")
+        shown = Source(name, data.decode("utf-8", errors="replace"))
+        index = len(data[: exc.start].decode("utf-8"))
+        diags.error(f"filen er ikke gemt som UTF-8 (byte 0x{data[exc.start]:02X} kan ikke læses)", shown.span(index),
+                    hint="gem filen som UTF-8 (i Notesblok: Gem som → Kodning: UTF-8); æ, ø og å er ofte årsagen")
     return None
 
 
