@@ -172,12 +172,21 @@ def check_periods(agreements: list[Agreement], diags: Diagnostics) -> None:
 
 
 def _check_pair(old: Agreement, new: Agreement, diags: Diagnostics) -> None:
+    """Each mistake is reported at the later file's 'effective' and names the earlier file's line."""
+    where = _at(old)
     if old.effective == new.effective:
-        diags.error(f"to udgaver af {new.region} træder i kraft samme dag ({new.revision})",
-                    None, context=f"{old.path} og {new.path}")
+        diags.error(f"to udgaver af {new.region} træder i kraft samme dag ({new.revision})", new.effective_span,
+                    hint="ret datoen i den ene fil, eller slet den udgave, der ikke gælder",
+                    context=f"den anden: {where}")
     elif old.until is not None and old.until >= new.effective:
-        diags.error(f"{old.path} gælder til {old.until}, men {new.path} træder i kraft {new.revision}",
-                    None, hint="perioderne må ikke overlappe")
+        diags.error(f"udgaven træder i kraft {new.revision}, men {old.path} gælder til {old.until}", new.effective_span,
+                    hint="perioderne må ikke overlappe: ret 'until' i den tidligere fil",
+                    context=f"den tidligere: {where}")
     elif old.until is not None and old.until + dt.timedelta(days=1) < new.effective and not old.no_agreement_after:
-        diags.error(f"{old.path} gælder til {old.until}, men {new.path} træder først i kraft {new.revision}",
-                    None, hint="skriv i 'no_agreement_after', hvorfor ingen aftale gælder i mellemtiden")
+        diags.error(f"udgaven træder først i kraft {new.revision}, men {old.path} gælder kun til {old.until}",
+                    new.effective_span, context=f"den tidligere: {where}",
+                    hint="skriv i 'no_agreement_after' i den tidligere fil, hvorfor ingen aftale gælder i mellemtiden")
+
+
+def _at(agreement: Agreement) -> str:
+    return agreement.effective_span.describe() if agreement.effective_span is not None else agreement.path
