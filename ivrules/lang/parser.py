@@ -66,6 +66,8 @@ SYNTAX_ERRORS: dict[str, tuple[str, list[str]]] = {
 
 # Friendly messages for mistakes in a tariff amount (start symbol ``amount``), as SYNTAX_ERRORS.
 AMOUNT_ERRORS: dict[str, tuple[str, list[str]]] = {
+    "et beløb kan ikke være negativt": (
+        "skriv beløbet uden minus, fx '2999 kr.'; hvem der betaler, står under 'financing'", ["-2999 kr.", "- 70 %"]),
     "efter et tal forventes en enhed": (f"enhederne er {units.spoken_list()}", ["2999 kroner", "70 procent"]),
     "et beløb skrives som et tal med enhed": ("fx '2999 kr.' eller '70 %'", ["kr. 2999", "ca. 2999 kr.", ""]),
     "efter beløbets enhed må der ikke stå mere": (

@@ -245,6 +245,7 @@ def read_agreement(root: Node, vocab: Vocabulary, path: str, text: str, diags: D
     _check_section_refs(agreement, top, diags)
     if "tariff" in top:
         agreement.tariff = read_tariff(top["tariff"], _tariff_context(agreement, vocab), diags)
+        _check_tariff_never_true(agreement, vocab, diags)
     return agreement
 
 
@@ -465,15 +466,33 @@ def _check_numbering(sections: list[Section], node: Node, diags: Diagnostics) ->
 
 
 def _check_never_true(rules: list[Rule], vocab: Vocabulary, diags: Diagnostics) -> None:
-    constants = constants_by_fact([r.expr for r in rules if r.expr is not None], vocab)
-    for rule in rules:
-        if rule.compiled is None or rule.expr is None:
+    checks = [(f"reglen '{r.id}'", r.expr, r.compiled, f"afsnit {r.section}, regel {r.id}") for r in rules]
+    _never_true(checks, vocab, diags)
+
+
+NeverTrueCheck = tuple[str, n.Expr | None, Compiled | None, str]  # what, the expression, compiled, the context
+
+
+def _never_true(checks: list[NeverTrueCheck], vocab: Vocabulary, diags: Diagnostics) -> None:
+    """Each expression must hold for some case of the boundary grid of the constants they all mention."""
+    constants = constants_by_fact([expr for _, expr, _, _ in checks if expr is not None], vocab)
+    for what, expr, compiled, context in checks:
+        if compiled is None or expr is None:
             continue
-        cases = grid(facts_of([rule.expr], vocab), constants, vocab)
-        if cases is not None and not any(rule.compiled.fn(case) for case in cases):
-            diags.error(f"reglen '{rule.id}' kan aldrig være opfyldt", rule.expr.span,
-                        context=f"afsnit {rule.section}, regel {rule.id}",
+        cases = grid(facts_of([expr], vocab), constants, vocab)
+        if cases is not None and not any(compiled.fn(case) for case in cases):
+            diags.error(f"{what} kan aldrig være opfyldt", expr.span, context=context,
                         hint="to betingelser udelukker hinanden; tjek grænserne og 'og'/'eller'")
+
+
+def _check_tariff_never_true(agreement: Agreement, vocab: Vocabulary, diags: Diagnostics) -> None:
+    """A schedule whose ``applies`` can never hold never prices anything (the rules' constants give the grid)."""
+    if agreement.tariff is None:
+        return
+    checks: list[NeverTrueCheck] = [(f"takstens 'applies' i '{s.id}'", s.applies_expr, s.applies, f"tarif {s.id}")
+                                    for s in agreement.tariff.schedules]
+    checks += [("", r.expr, None, "") for r in agreement.rules]  # their constants only: rules are checked above
+    _never_true(checks, vocab, diags)
 
 
 def _check_section_refs(agreement: Agreement, top: dict[str, Node], diags: Diagnostics) -> None:
