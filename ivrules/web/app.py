@@ -216,7 +216,8 @@ def _health(library: Library) -> m.HealthJSON:
              for r in loaded.book.regions for a in loaded.book.agreements(r)]
     return {"status": "ok" if failure is None else "degraded", "content_hash": loaded.content_hash,
             "loaded_at": iso_time(loaded.loaded_at), "agreements": files,
-            "last_reload_error": failure.to_dict() if failure else None}
+            "last_reload_error": failure.to_dict() if failure else None,
+            "removed_by_last_reload": list(library.removed)}
 
 
 # --- errors, in one place -------------------------------------------------------------------------------
