@@ -17,6 +17,7 @@ is an answer (eligible ``None`` with the missing facts), not an error.
 from __future__ import annotations
 
 import difflib
+import unicodedata
 from dataclasses import dataclass, field
 from typing import Any, NotRequired, TypedDict
 
@@ -92,6 +93,22 @@ def did_you_mean(word: str, choices: list[str] | Any) -> str | None:
     """A Danish "did you mean" for a misspelled name, or None."""
     close = difflib.get_close_matches(word, list(choices), n=1, cutoff=0.6)
     return f"mente du '{close[0]}'?" if close else None
+
+
+CONTROL_NAMES = {"\x00": "NUL", "\x07": "BEL", "\x1b": "ESC", "\x7f": "DEL", "\x9b": "CSI",
+                 "\ufffe": "ikke et tegn", "\uffff": "ikke et tegn"}
+
+
+def code_point(char: str) -> str:
+    """A character by its code point and Unicode name, e.g. "U+00A0 (NO-BREAK SPACE)"."""
+    name = CONTROL_NAMES.get(char) or unicodedata.name(char, "") or "et styretegn"
+    return f"U+{ord(char):04X} ({name})"
+
+
+def shown(char: str) -> str:
+    """A character as a message shows it: itself when it is visible, else its code point."""
+    visible = char.isprintable() and not char.isspace() and unicodedata.category(char) not in ("Cf", "Zs")
+    return f"'{char}'" if visible or char == " " else code_point(char)
 
 
 @dataclass

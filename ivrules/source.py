@@ -68,14 +68,20 @@ class Span(NamedTuple):
         line, col = self.source.position(self.start)
         return f"{self.source.name}:{line}:{col}"
 
-    def excerpt(self) -> list[str]:
-        """The line of the span with carets under it, in the style of compilers."""
+    def excerpt(self, width: int = 100) -> list[str]:
+        """The line of the span with carets under it, in the style of compilers; a long line is cut around it."""
         line, col = self.source.position(self.start)
         end_line, end_col = self.source.position(max(self.end - 1, self.start))
         text = self.source.line_text(line)
-        width = (end_col - col + 1) if end_line == line else len(text) - col + 1
+        carets = (end_col - col + 1) if end_line == line else len(text) - col + 1
+        shift = max(0, col - 1 - width // 2) if len(text) > width else 0
+        if shift:
+            text, col = "…" + text[shift + 1 :], col - shift
+        if len(text) > width:
+            text = text[: width - 1] + "…"
+        carets = max(1, min(carets, len(text) - col + 1))
         gutter = f"{line:>5} | "
-        return [gutter + text, " " * (len(gutter) - 2) + "| " + " " * (col - 1) + "^" * max(width, 1)]
+        return [gutter + text, " " * (len(gutter) - 2) + "| " + " " * (col - 1) + "^" * carets]
 
     def to_dict(self) -> SpanJSON:
         line, col = self.source.position(self.start)

@@ -6,6 +6,8 @@ Re-record after a deliberate change with IVRULES_RECORD=1 and review the diff in
 from __future__ import annotations
 
 import os
+import time
+import tracemalloc
 from pathlib import Path
 
 import pytest
@@ -50,3 +52,25 @@ def test_every_message_is_located(path: Path) -> None:
 def test_all_mistakes_of_a_file_are_reported_together() -> None:
     message = _message(ROOT / "tests" / "bad" / "many_mistakes.yaml")
     assert message.count(": fejl: ") == 3 and message.rstrip().endswith("3 fejl")
+
+
+RESOURCE_HUNGRY = ["alias_bomb_list", "alias_bomb_map", "alias_recursive_list", "section_huge", "rule_ikke_deep",
+                   "rule_hvis_deep", "nesting_very_deep", "rule_huge_number"]
+
+
+@pytest.mark.parametrize("path", BAD, ids=[p.stem for p in BAD])
+def test_every_bad_file_is_refused_fast(path: Path) -> None:
+    started = time.perf_counter()
+    _message(path)
+    assert time.perf_counter() - started < 2.0
+
+
+@pytest.mark.parametrize("name", RESOURCE_HUNGRY)
+def test_resource_bombs_are_refused_in_little_memory(name: str) -> None:
+    tracemalloc.start()
+    try:
+        message = _message(ROOT / "tests" / "bad" / f"{name}.yaml")
+        peak = tracemalloc.get_traced_memory()[1]
+    finally:
+        tracemalloc.stop()
+    assert peak < 200_000_000 and "1 fejl" in message

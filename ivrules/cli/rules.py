@@ -10,6 +10,7 @@ import typer
 from ivrules.cli.common import AgreementsOpt, FactsOpt, JsonOpt, RegionOpt, dump, guard, read_facts
 from ivrules.engine.book import Book, load
 from ivrules.engine.runtime import EligibilityJSON
+from ivrules.engine.scenarios import all_examples, run_example
 from ivrules.errors import AgreementError, Diagnostic
 
 
@@ -17,6 +18,7 @@ def check(paths: Annotated[list[Path] | None, typer.Argument(help="Aftalefiler e
     """Tjek aftalerne: alle fejl med fil:linje:kolonne. Exit 0 når alt er i orden."""
     with guard():
         books = _load_each(paths or [Path("agreements")])
+        _run_examples(books)
         count = sum(len(b.agreements(r)) for b in books for r in b.regions)
         typer.echo(f"OK: {count} aftale{'r' if count != 1 else ''} uden fejl.")
 
@@ -33,6 +35,17 @@ def _load_each(paths: list[Path]) -> list[Book]:
     if mistakes:
         raise AgreementError(mistakes)
     return books
+
+
+def _run_examples(books: list[Book]) -> None:
+    """Every example of every loaded revision, run as the tests run it; a wrong expectation is a located mistake."""
+    mistakes = [Diagnostic(f"eksemplet '{example.name}' passer ikke: {problem}", example.span,
+                           hint="ret det forventede svar under 'expect', eller reglen, hvis den er forkert",
+                           context=agreement.path)
+                for book in books for agreement, example in all_examples(book)
+                for problem in run_example(book, agreement, example)]
+    if mistakes:
+        raise AgreementError(mistakes)
 
 
 def eligibility(region: RegionOpt, facts: FactsOpt, as_json: JsonOpt = False,

@@ -105,7 +105,8 @@ def _value(fact: Fact, space: Space, rng: random.Random) -> Any:
     pool = space.pools.get(fact.name, [])
     near = bool(pool) and rng.random() < 0.5
     if fact.type == "number":
-        return _pick(pool, rng) if near else _below(LARGEST_NUMBER + 1, rng)
+        largest = min(LARGEST_NUMBER, int(fact.limits[1])) if fact.limits else LARGEST_NUMBER  # plausible only
+        return _pick(pool, rng) if near else _below(largest + 1, rng)
     if fact.type == "date":
         return _date(pool, rng)
     if fact.type == "times":

@@ -16,6 +16,7 @@ import datetime as dt
 import functools
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
+from decimal import Decimal
 from pathlib import Path
 from typing import Any
 
@@ -41,6 +42,10 @@ class Validity:
     def __str__(self) -> str:
         """'2020-06-01 – 2021-04-30', open-ended for the newest."""
         return f"{self.start.isoformat()} – {self.end.isoformat() if self.end else ''}".rstrip()
+
+
+# The types of fact values that can be part of the memo key (JSON's scalars, and dates from Python callers).
+HASHABLE = frozenset({str, int, float, bool, type(None), dt.date, Decimal})
 
 
 @dataclass
@@ -126,7 +131,7 @@ class Book:
         """Evaluate one course once: the revision that applies, every rule, the party check, accession, price."""
         # The types are part of the key: 1 and True are equal, but only one of them is a number.
         types = tuple(map(type, facts.values()))
-        if list in types or dict in types:  # a list among the facts (dose times) cannot be a key
+        if not all(t in HASHABLE for t in types):  # a list (dose times), a set, a dict … cannot be a key
             return self._evaluate(region, facts)
         return self._memo(region, tuple(facts.items()), types)
 

@@ -76,13 +76,24 @@ def candidates(fact: Fact, constants: set[Any], vocab: Vocabulary) -> list[Any]:
         return named + ([other] if other else [])
     if fact.type == "number":
         numbers = {Decimal(c) for c in constants if isinstance(c, (int, Decimal))} | {Decimal(0)}
-        return sorted({_plain(x + d) for x in numbers for d in (-1, 0, 1) if x + d >= 0})
+        low, high = fact.limits or (0, None)
+        return sorted({_plain(x + d) for x in numbers for d in (-1, 0, 1)
+                       if x + d >= low and (high is None or x + d <= high)})
     if fact.type == "date":
         dates = {c for c in constants if isinstance(c, dt.date)}
-        return sorted({d + dt.timedelta(days=k) for d in dates for k in (-1, 0, 1)}) or [dt.date(2020, 1, 1)]
+        return sorted({day for d in dates for k in (-1, 0, 1) if (day := _shift(d, k)) is not None}) or [
+            dt.date(2020, 1, 1)]
     if fact.type == "times":
         return _time_candidates(constants)
     return []
+
+
+def _shift(day: dt.date, days: int) -> dt.date | None:
+    """The day ``days`` away, or None beyond the calendar (year 1 to 9999)."""
+    try:
+        return day + dt.timedelta(days=days)
+    except OverflowError:
+        return None
 
 
 def _time_candidates(constants: set[Any]) -> list[tuple[int, ...]]:

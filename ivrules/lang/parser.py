@@ -15,10 +15,10 @@ from functools import lru_cache
 from pathlib import Path
 from typing import Any, Literal
 
-from lark import Lark, Token, Transformer, UnexpectedCharacters, UnexpectedInput, v_args
+from lark import Lark, Token, Transformer, Tree, UnexpectedCharacters, UnexpectedInput, v_args
 from lark.exceptions import VisitError
 
-from ivrules.errors import AgreementError, Diagnostic
+from ivrules.errors import AgreementError, Diagnostic, shown
 from ivrules.lang import nodes as n
 from ivrules.lang import units
 from ivrules.source import ScalarText, Source, Span
@@ -66,6 +66,8 @@ SYNTAX_ERRORS: dict[str, tuple[str, list[str]]] = {
 
 # Friendly messages for mistakes in a tariff amount (start symbol ``amount``), as SYNTAX_ERRORS.
 AMOUNT_ERRORS: dict[str, tuple[str, list[str]]] = {
+    "et beløb kan ikke være negativt": (
+        "skriv beløbet uden minus, fx '2999 kr.'; hvem der betaler, står under 'financing'", ["-2999 kr.", "- 70 %"]),
     "efter et tal forventes en enhed": (f"enhederne er {units.spoken_list()}", ["2999 kroner", "70 procent"]),
     "et beløb skrives som et tal med enhed": ("fx '2999 kr.' eller '70 %'", ["kr. 2999", "ca. 2999 kr.", ""]),
     "efter beløbets enhed må der ikke stå mere": (
@@ -108,15 +110,44 @@ def parse_amount(text: str, where: ScalarText | None = None) -> n.Quantity:
     return result
 
 
+MAX_NESTING = 50  # 'ikke', 'hvis … så' and '(' inside each other; a real rule nests 3 deep
+MAX_DIGITS = 15  # a number in a rule: enough for any amount in øre, bounded before Decimal/int conversion
+
+
+class BadValue(ValueError):
+    """A value the grammar accepts but the model cannot hold, with the span of the offending token."""
+
+    def __init__(self, message: str, span: Span | None) -> None:
+        super().__init__(message)
+        self.span = span
+
+
 def _parse(text: str, scalar: ScalarText, start: Start) -> Any:
     try:
         tree = grammar_parser().parse(text, start=start)
     except UnexpectedInput as exc:
         raise AgreementError([_syntax_diagnostic(exc, text, scalar, start)]) from None
+    _check_nesting(tree, scalar)
     try:
         return _Builder(scalar).transform(tree)
     except VisitError as exc:  # a value the grammar accepts but the model cannot hold
-        raise AgreementError([Diagnostic(str(exc.orig_exc), scalar.span(0, len(text)))]) from None
+        span = getattr(exc.orig_exc, "span", None) or scalar.span(0, len(text))
+        raise AgreementError([Diagnostic(str(exc.orig_exc), span)]) from None
+    except RecursionError:  # not reached below MAX_NESTING; kept so no rule text can end in a traceback
+        raise AgreementError([Diagnostic("reglen er for indviklet", scalar.span(0, len(text)))]) from None
+
+
+def _check_nesting(tree: Tree[Token], scalar: ScalarText) -> None:
+    """Refuse rules nested deeper than MAX_NESTING, without recursion (the transformer recurses)."""
+    stack: list[tuple[Tree[Token], int]] = [(tree, 1)]
+    while stack:
+        node, depth = stack.pop()
+        if depth > MAX_NESTING:
+            start = getattr(node.meta, "start_pos", 0) or 0
+            raise AgreementError([Diagnostic(
+                f"reglen er indlejret for dybt (mere end {MAX_NESTING} niveauer af 'ikke', 'hvis' og parenteser)",
+                scalar.span(start, start + 1), hint="skriv reglen enklere, eller del den i flere regler")])
+        stack.extend((child, depth + 1) for child in node.children if isinstance(child, Tree))
 
 
 def _standalone(text: str) -> ScalarText:
@@ -127,8 +158,10 @@ def _syntax_diagnostic(exc: UnexpectedInput, text: str, scalar: ScalarText, star
     pos = min(getattr(exc, "pos_in_stream", None) or 0, max(len(text) - 1, 0))
     if isinstance(exc, UnexpectedCharacters):
         bad = text[pos]
-        return Diagnostic(f"tegnet '{bad}' hører ikke til regelsproget", scalar.span(pos, pos + 1),
-                          expected=_expected(exc), hint=_char_hint(text, pos))
+        invisible = shown(bad).startswith("U+")
+        hint = "et usynligt tegn (ofte fra kopiering); slet det og skriv et mellemrum" if invisible else None
+        return Diagnostic(f"tegnet {shown(bad)} hører ikke til regelsproget", scalar.span(pos, pos + 1),
+                          expected=_expected(exc), hint=hint or _char_hint(text, pos))
     token = getattr(exc, "token", None)
     if isinstance(token, Token) and token.type != "$END":
         end = pos + len(str(token))
@@ -229,7 +262,8 @@ class _Builder(Transformer[Token, Any]):
 
     def window(self, meta: Any, items: list[Any]) -> n.Window:
         operand, start, end = items
-        return n.Window(operand, _minutes(start, end=False), _minutes(end, end=True), self._span(meta))
+        return n.Window(operand, _minutes(start, False, self._tok_span(start)),
+                        _minutes(end, True, self._tok_span(end)), self._span(meta))
 
     def set(self, meta: Any, items: list[Any]) -> list[Any]:
         return [item for item in items if item is not None]
@@ -242,19 +276,24 @@ class _Builder(Transformer[Token, Any]):
 
     def quantity(self, meta: Any, items: list[Token]) -> n.Quantity:
         unit = units.canonical(str(items[1])) if len(items) > 1 else None
-        return n.Quantity(Decimal(str(items[0])), unit, self._span(meta))
+        number = str(items[0])
+        if len(number.replace(".", "")) > MAX_DIGITS or not number.replace(".", "").isascii():
+            shown = number if len(number) <= 20 else number[:19] + "…"
+            raise BadValue(f"tallet '{shown}' kan ikke bruges (højst {MAX_DIGITS} cifre, kun 0-9)",
+                           self._tok_span(items[0]))
+        return n.Quantity(Decimal(number), unit, self._span(meta))
 
     def date(self, meta: Any, items: list[Token]) -> n.DateLit:
         try:
             value = dt.date.fromisoformat(str(items[0]))
         except ValueError:
-            raise ValueError(f"'{items[0]}' er ikke en gyldig dato (ÅÅÅÅ-MM-DD)") from None
+            raise BadValue(f"'{items[0]}' er ikke en gyldig dato (ÅÅÅÅ-MM-DD)", self._tok_span(items[0])) from None
         return n.DateLit(value, self._tok_span(items[0]))
 
 
-def _minutes(token: Token, *, end: bool) -> int:
+def _minutes(token: Token, end: bool, span: Span) -> int:
     hours, _, minutes = str(token).partition(":")
     value = int(hours) * 60 + int(minutes or 0)
     if value > 24 * 60 or int(minutes or 0) >= 60:
-        raise ValueError(f"'{token}' er ikke et klokkeslæt")
+        raise BadValue(f"'{token}' er ikke et klokkeslæt", span)
     return 24 * 60 if end and value == 0 else value

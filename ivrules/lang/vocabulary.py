@@ -9,6 +9,7 @@ values) into typed values and derives the facts that follow from others.
 from __future__ import annotations
 
 import datetime as dt
+import re
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from decimal import Decimal, InvalidOperation
@@ -70,6 +71,7 @@ class Fact:
     statement: str | None = None
     negation: str | None = None
     span: Span | None = field(default=None, compare=False, repr=False)
+    limits: tuple[int | Decimal, int | Decimal] | None = None  # a number fact's plausible values (``range:``)
 
     def value_by_term(self, term: str) -> Value | None:
         return next((v for v in self.values if v.term == term or v.name == term), None)
@@ -163,6 +165,8 @@ class Vocabulary:
             return _enum_parser(name, frozenset(v.name for v in fact.values), general)
         if fact.type == "municipality":
             return _municipality_parser(name, self.municipalities, general)
+        if fact.type == "number" and fact.limits is not None:
+            return _number_parser(name, fact.limits, fact.unit, general)
         fast = _FAST_PATHS.get(fact.type)
         if fast is not None:
             return fast(name, general)
@@ -196,6 +200,10 @@ def _parse_bool(key: str, value: Any) -> bool:
     raise FactsError(key, "skal være true eller false", allowed=["true", "false"])
 
 
+MAX_NUMBER_CHARS = 30  # a number fact written longer than this is refused before it is converted
+MAX_EXPONENT = 15  # |number| < 10**15: converting "1e1000000" to int would take half a minute
+
+
 def _parse_number(key: str, value: Any) -> int | Decimal:
     if type(value) is int:
         return value
@@ -203,13 +211,43 @@ def _parse_number(key: str, value: Any) -> int | Decimal:
         raise FactsError(key, "skal være et tal, ikke true/false")
     if isinstance(value, int):
         return value
+    text = str(value).strip() if isinstance(value, (str, float, Decimal)) else None
+    if text is not None and len(text) > MAX_NUMBER_CHARS:
+        raise FactsError(key, f"skal være et tal med højst {MAX_NUMBER_CHARS} tegn, fik {safe(value)}")
     try:
-        number = Decimal(str(value).strip()) if isinstance(value, (str, float, Decimal)) else None
+        number = Decimal(text) if text is not None else None
     except InvalidOperation:
         number = None
     if number is None or not number.is_finite():
-        raise FactsError(key, f"skal være et tal, fik {value!r}")
+        raise FactsError(key, f"skal være et tal, fik {safe(value)}")
+    if number and number.adjusted() >= MAX_EXPONENT:
+        raise FactsError(key, f"tallet er for stort (fik {safe(value)})")
     return int(number) if number == number.to_integral_value() else number
+
+
+def _number_parser(name: str, limits: tuple[int | Decimal, int | Decimal], unit: str | None,
+                   general: Callable[[str, Any], Any]) -> Callable[[Any], Any]:
+    low, high = limits
+
+    def number(value: Any) -> Any:
+        parsed = value if type(value) is int else general(name, value)
+        if not low <= parsed <= high:
+            raise FactsError(name, f"skal være mellem {low} og {high}{' ' + unit if unit else ''}, fik {safe(value)}")
+        return parsed
+
+    return number
+
+
+CPR_LIKE = re.compile(r"\d{6}")
+
+
+def safe(value: Any, limit: int = 24) -> str:
+    """A value as an error message may show it: cut when long, never a CPR-like run of digits."""
+    text = value if isinstance(value, str) else str(value)
+    if CPR_LIKE.search(text.replace("-", "").replace(" ", "")):
+        return f"en værdi med {sum(c.isdigit() for c in text)} cifre (vises ikke)"
+    text = text.encode("utf-8", "backslashreplace").decode("utf-8")  # a lone surrogate cannot be printed
+    return repr(text if len(text) <= limit else text[: limit - 1] + "…")
 
 
 def _parse_date(key: str, value: Any) -> dt.date:
@@ -220,20 +258,27 @@ def _parse_date(key: str, value: Any) -> dt.date:
             return dt.date.fromisoformat(value.strip())
         except ValueError:
             pass
-    raise FactsError(key, f"skal være en dato ÅÅÅÅ-MM-DD, fik {value!r}")
+    raise FactsError(key, f"skal være en dato ÅÅÅÅ-MM-DD, fik {safe(value)}")
 
 
 def _parse_text(key: str, value: Any) -> str:
     if isinstance(value, str) and value.strip():
         return value.strip()
-    raise FactsError(key, f"skal være en tekst, fik {value!r}")
+    raise FactsError(key, f"skal være en tekst, fik {safe(value)}")
+
+
+MAX_TIMES = 48  # dose times in a day
 
 
 def _parse_times(key: str, value: Any) -> tuple[int, ...]:
     items = value.replace(",", ";").split(";") if isinstance(value, str) else value
     if not isinstance(items, (list, tuple)):
         raise FactsError(key, "skal være en liste af klokkeslæt, fx [\"07:00\", \"15:00\"]")
-    return tuple(_clock(key, item) for item in items if not (isinstance(item, str) and not item.strip()))
+    if isinstance(value, str):  # "07:00; 15:00;" — a trailing separator is no time
+        items = [item for item in items if item.strip()]
+    if len(items) > MAX_TIMES:
+        raise FactsError(key, f"højst {MAX_TIMES} klokkeslæt, fik {len(items)}")
+    return tuple(_clock(key, item) for item in items)
 
 
 def _enum_parser(name: str, allowed: frozenset[str], general: Callable[[str, Any], Any]) -> Callable[[Any], Any]:
@@ -242,7 +287,7 @@ def _enum_parser(name: str, allowed: frozenset[str], general: Callable[[str, Any
             return value
         text = general(name, value)
         if text not in allowed:
-            raise FactsError(name, f"ukendt værdi '{text}'", allowed=sorted(allowed))
+            raise FactsError(name, f"ukendt værdi {safe(text)}", allowed=sorted(allowed))
         return text
 
     return enum
@@ -255,8 +300,8 @@ def _municipality_parser(name: str, known: Mapping[str, Municipality],
             return value
         text = general(name, value)
         if text not in known:
-            hint = did_you_mean(text, known)
-            raise FactsError(name, f"ukendt kommune '{text}'" + (f"; {hint}" if hint else ""))
+            hint = did_you_mean(text, known) if len(text) <= 40 else None
+            raise FactsError(name, f"ukendt kommune {safe(text)}" + (f"; {hint}" if hint else ""))
         return text
 
     return municipality
@@ -269,7 +314,7 @@ def _clock(key: str, item: Any) -> int:
     except ValueError:
         h, m = -1, -1
     if not (0 <= h < 24 and 0 <= m < 60):
-        raise FactsError(key, f"'{item}' er ikke et klokkeslæt TT:MM")
+        raise FactsError(key, f"{safe(item)} er ikke et klokkeslæt TT:MM")
     return h * 60 + m
 
 

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import datetime as dt
 import hashlib
+import re
 from dataclasses import dataclass, field, replace
 from typing import Any, Literal, TypedDict, get_args
 
@@ -19,7 +20,7 @@ from ivrules.lang.checker import Checker
 from ivrules.lang.compiler import Compiled, compile_rule
 from ivrules.lang.parser import parse_rule
 from ivrules.lang.vocabulary import Vocabulary
-from ivrules.model.loader import Node, expect, fields, text_of
+from ivrules.model.loader import UNREADABLE, Node, expect, fields, text_of
 from ivrules.model.regions import check_region
 from ivrules.model.tariff import ReadContext, Tariff, TariffJSON, read_tariff
 from ivrules.source import Span
@@ -151,6 +152,7 @@ class Section:
     rules: tuple[Rule, ...] = ()
     party: Party | None = None
     items: tuple[str, ...] = ()
+    span: Span | None = field(default=None, compare=False, repr=False)  # the section's number in the file
 
     def to_dict(self) -> SectionJSON:
         return {"number": self.number, "title": self.title, "text": self.text, "party": self.party,
@@ -186,6 +188,7 @@ class Agreement:
     # Why no agreement applies after ``until`` (a gap the file declares, not an omission).
     no_agreement_after: str = ""
     tariff: Tariff | None = None  # what a course costs and who pays (ivrules.model.tariff)
+    effective_span: Span | None = field(default=None, compare=False, repr=False)  # where 'effective' is written
 
     @property
     def revision(self) -> str:
@@ -236,11 +239,13 @@ def read_agreement(root: Node, vocab: Vocabulary, path: str, text: str, diags: D
         termination=_strings(top["termination"], diags, ("notice",), ("section",)) if "termination" in top else {},
         path=path, content_hash=hashlib.sha256(text.encode()).hexdigest()[:16],
         preamble=(text_of(top["preamble"], diags) or "").strip() if "preamble" in top else "",
-        no_agreement_after=_no_agreement_after(top, diags),
+        no_agreement_after=_no_agreement_after(top, diags), effective_span=top["effective"].span,
     )
+    _check_until(agreement, top, diags)
     _check_section_refs(agreement, top, diags)
     if "tariff" in top:
         agreement.tariff = read_tariff(top["tariff"], _tariff_context(agreement, vocab), diags)
+        _check_tariff_never_true(agreement, vocab, diags)
     return agreement
 
 
@@ -250,10 +255,22 @@ def _tariff_context(agreement: Agreement, vocab: Vocabulary) -> ReadContext:
 
 
 def _date(node: Node, diags: Diagnostics) -> dt.date | None:
+    if isinstance(node.value, dt.datetime):
+        diags.error(f"{node.path} skal være en dato uden klokkeslæt", node.span,
+                    hint=f"skriv {node.value.date().isoformat()}")
+        return None
     if isinstance(node.value, dt.date):
         return node.value
+    if node.value is UNREADABLE:
+        return None
     diags.error(f"{node.path} skal være en dato", node.span, expected="ÅÅÅÅ-MM-DD, fx 2020-06-01")
     return None
+
+
+def _check_until(agreement: Agreement, top: dict[str, Node], diags: Diagnostics) -> None:
+    if agreement.until is not None and agreement.effective != dt.date.min and agreement.until < agreement.effective:
+        diags.error(f"'until' ({agreement.until}) ligger før 'effective' ({agreement.effective})", top["until"].span,
+                    hint="'until' er den sidste dag, aftalen gælder; den kan ikke ligge før første dag")
 
 
 def _strings(node: Node, diags: Diagnostics, required: tuple[str, ...], optional: tuple[str, ...]) -> dict[str, str]:
@@ -332,7 +349,7 @@ def _section(node: Node, vocab: Vocabulary, interpretations: dict[str, Interpret
     items = tuple(text_of(i, diags) or "" for i in _list(f.get("items"), diags))
     rules = tuple(r for r in (_rule(i, number, title, vocab, interpretations, rule_ids, diags)
                               for i in _list(f.get("rules"), diags)) if r is not None)
-    return Section(number, title, (text_of(f["text"], diags) or "").strip(), rules, party, items)
+    return Section(number, title, (text_of(f["text"], diags) or "").strip(), rules, party, items, f["number"].span)
 
 
 def _rule(node: Node, section: str, title: str, vocab: Vocabulary, interpretations: dict[str, Interpretation],
@@ -421,37 +438,61 @@ def _check_example_facts(node: Node, vocab: Vocabulary, diags: Diagnostics) -> N
                     hint=did_you_mean(exc.field, vocab.facts) if exc.message.startswith("ukendt faktum") else None)
 
 
+SECTION_NUMBER = re.compile(r"[0-9]{1,3}(\.[0-9]{1,3})*")  # ASCII digits only: "9²".isdigit() is True
+
+
 def _check_numbering(sections: list[Section], node: Node, diags: Diagnostics) -> None:
-    """Top-level sections run 1, 2, 3 …; subsections 7.1, 7.2 … follow their parent."""
+    """Top-level sections run 1, 2, 3 …; subsections 7.1, 7.2 … follow their parent. One error per mistake."""
     expected_top, seen = 1, set()
     for section in sections:
-        parts = section.number.split(".")
-        if not all(p.isdigit() for p in parts):
-            diags.error(f"afsnitsnummeret '{section.number}' skal være tal, fx '3' eller '7.1'", node.span)
+        where = section.span or node.span
+        if not SECTION_NUMBER.fullmatch(section.number):
+            diags.error(f"afsnitsnummeret '{section.number[:20]}' skal være tal, fx '3' eller '7.1'", where,
+                        hint="brug cifrene 0-9 og punktum, højst 999 i hvert led")
             continue
+        parts = section.number.split(".")
         if section.number in seen:
-            diags.error(f"afsnit {section.number} står to gange", node.span)
+            diags.error(f"afsnit {section.number} står to gange", where)
         seen.add(section.number)
         if len(parts) == 1:
-            while int(parts[0]) > expected_top:
-                diags.error(f"afsnit {expected_top} mangler (før afsnit {section.number} {section.title})", node.span,
-                            hint="aftalens afsnit skal stå i rækkefølge uden huller")
-                expected_top += 1
+            if int(parts[0]) > expected_top:
+                last = int(parts[0]) - 1
+                missing = str(expected_top) if last == expected_top else f"{expected_top}-{last}"
+                diags.error(f"afsnit {missing} mangler (før afsnit {section.number} {section.title})", where,
+                            hint="aftalens afsnit skal stå i rækkefølge uden huller; er nummeret en tastefejl?")
             expected_top = max(expected_top, int(parts[0]) + 1)
         elif ".".join(parts[:-1]) not in seen:
-            diags.error(f"afsnit {section.number} står uden sit overafsnit {'.'.join(parts[:-1])}", node.span)
+            diags.error(f"afsnit {section.number} står uden sit overafsnit {'.'.join(parts[:-1])}", where)
 
 
 def _check_never_true(rules: list[Rule], vocab: Vocabulary, diags: Diagnostics) -> None:
-    constants = constants_by_fact([r.expr for r in rules if r.expr is not None], vocab)
-    for rule in rules:
-        if rule.compiled is None or rule.expr is None:
+    checks = [(f"reglen '{r.id}'", r.expr, r.compiled, f"afsnit {r.section}, regel {r.id}") for r in rules]
+    _never_true(checks, vocab, diags)
+
+
+NeverTrueCheck = tuple[str, n.Expr | None, Compiled | None, str]  # what, the expression, compiled, the context
+
+
+def _never_true(checks: list[NeverTrueCheck], vocab: Vocabulary, diags: Diagnostics) -> None:
+    """Each expression must hold for some case of the boundary grid of the constants they all mention."""
+    constants = constants_by_fact([expr for _, expr, _, _ in checks if expr is not None], vocab)
+    for what, expr, compiled, context in checks:
+        if compiled is None or expr is None:
             continue
-        cases = grid(facts_of([rule.expr], vocab), constants, vocab)
-        if cases is not None and not any(rule.compiled.fn(case) for case in cases):
-            diags.error(f"reglen '{rule.id}' kan aldrig være opfyldt", rule.expr.span,
-                        context=f"afsnit {rule.section}, regel {rule.id}",
+        cases = grid(facts_of([expr], vocab), constants, vocab)
+        if cases is not None and not any(compiled.fn(case) for case in cases):
+            diags.error(f"{what} kan aldrig være opfyldt", expr.span, context=context,
                         hint="to betingelser udelukker hinanden; tjek grænserne og 'og'/'eller'")
+
+
+def _check_tariff_never_true(agreement: Agreement, vocab: Vocabulary, diags: Diagnostics) -> None:
+    """A schedule whose ``applies`` can never hold never prices anything (the rules' constants give the grid)."""
+    if agreement.tariff is None:
+        return
+    checks: list[NeverTrueCheck] = [(f"takstens 'applies' i '{s.id}'", s.applies_expr, s.applies, f"tarif {s.id}")
+                                    for s in agreement.tariff.schedules]
+    checks += [("", r.expr, None, "") for r in agreement.rules]  # their constants only: rules are checked above
+    _never_true(checks, vocab, diags)
 
 
 def _check_section_refs(agreement: Agreement, top: dict[str, Node], diags: Diagnostics) -> None:

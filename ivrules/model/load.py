@@ -131,7 +131,7 @@ def read_text(source: Source, vocab: Vocabulary, diags: Diagnostics, path: Path 
     if node is None:
         return None
     agreement = read_agreement(node, vocab, source.name, source.text, diags)
-    if agreement is not None and path is not None:
+    if agreement is not None and path is not None and agreement.effective != dt.date.min:
         _check_file_name(path, agreement, node, diags)
     return agreement
 
@@ -146,11 +146,25 @@ def _source(path: Path, diags: Diagnostics) -> Source | None:
     if texts and (text := texts.get(str(path.resolve()))) is not None:
         return Source(str(path), text)
     try:
-        return Source(str(path), path.read_text(encoding="utf-8"))
+        data = path.read_bytes()
     except FileNotFoundError:
         diags.error(f"filen {path} findes ikke", None)
+        return None
+    except OSError as exc:
+        diags.error(f"filen {path} kan ikke læses ({exc.strerror})", None)
+        return None
+    return decoded(str(path), data, diags)
+
+
+def decoded(name: str, data: bytes, diags: Diagnostics) -> Source | None:
+    """The text of a file that must be UTF-8; otherwise an error at the line and column of the first bad byte."""
+    try:
+        return Source(name, data.decode("utf-8"))
     except UnicodeDecodeError as exc:
-        diags.error(f"filen {path} er ikke UTF-8 (byte {exc.start})", None, hint="gem filen som UTF-8")
+        shown = Source(name, data.decode("utf-8", errors="replace"))
+        index = len(data[: exc.start].decode("utf-8"))
+        diags.error(f"filen er ikke gemt som UTF-8 (byte 0x{data[exc.start]:02X} kan ikke læses)", shown.span(index),
+                    hint="gem filen som UTF-8 (i Notesblok: Gem som → Kodning: UTF-8); æ, ø og å er ofte årsagen")
     return None
 
 
@@ -176,12 +190,21 @@ def check_periods(agreements: list[Agreement], diags: Diagnostics) -> None:
 
 
 def _check_pair(old: Agreement, new: Agreement, diags: Diagnostics) -> None:
+    """Each mistake is reported at the later file's 'effective' and names the earlier file's line."""
+    where = _at(old)
     if old.effective == new.effective:
-        diags.error(f"to udgaver af {new.region} træder i kraft samme dag ({new.revision})",
-                    None, context=f"{old.path} og {new.path}")
+        diags.error(f"to udgaver af {new.region} træder i kraft samme dag ({new.revision})", new.effective_span,
+                    hint="ret datoen i den ene fil, eller slet den udgave, der ikke gælder",
+                    context=f"den anden: {where}")
     elif old.until is not None and old.until >= new.effective:
-        diags.error(f"{old.path} gælder til {old.until}, men {new.path} træder i kraft {new.revision}",
-                    None, hint="perioderne må ikke overlappe")
+        diags.error(f"udgaven træder i kraft {new.revision}, men {old.path} gælder til {old.until}", new.effective_span,
+                    hint="perioderne må ikke overlappe: ret 'until' i den tidligere fil",
+                    context=f"den tidligere: {where}")
     elif old.until is not None and old.until + dt.timedelta(days=1) < new.effective and not old.no_agreement_after:
-        diags.error(f"{old.path} gælder til {old.until}, men {new.path} træder først i kraft {new.revision}",
-                    None, hint="skriv i 'no_agreement_after', hvorfor ingen aftale gælder i mellemtiden")
+        diags.error(f"udgaven træder først i kraft {new.revision}, men {old.path} gælder kun til {old.until}",
+                    new.effective_span, context=f"den tidligere: {where}",
+                    hint="skriv i 'no_agreement_after' i den tidligere fil, hvorfor ingen aftale gælder i mellemtiden")
+
+
+def _at(agreement: Agreement) -> str:
+    return agreement.effective_span.describe() if agreement.effective_span is not None else agreement.path

@@ -7,13 +7,14 @@ raised one at a time.
 
 from __future__ import annotations
 
+import re
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 from typing import Any
 
 import yaml
 
-from ivrules.errors import Diagnostics, did_you_mean
+from ivrules.errors import Diagnostic, Diagnostics, code_point, did_you_mean
 from ivrules.source import ScalarText, Source, Span
 
 # libyaml's safe loader when PyYAML was built with it: same safe subset, ~10x faster.
@@ -52,42 +53,146 @@ class Node:
 
 
 def read_yaml(source: Source, diags: Diagnostics) -> Node | None:
-    """Parse one YAML file into a ``Node`` tree; syntax errors become diagnostics."""
+    """Parse one YAML file into a ``Node`` tree; syntax errors and oversized input become diagnostics."""
+    if not check_text(source, diags):
+        return None
     loader = SAFE_LOADER(source.text)
     try:
         root = loader.get_single_node()
-    except yaml.MarkedYAMLError as exc:
-        mark = exc.problem_mark or exc.context_mark
-        span = source.span(mark.index) if mark is not None else None
-        diags.error(f"YAML-syntaksfejl: {_yaml_problem(exc)}", span,
-                    hint="tjek indrykning, kolon efter nøgler og afsluttende anførselstegn")
+    except yaml.YAMLError as exc:
+        diags.append(_yaml_diagnostic(exc, source))
         return None
     finally:
         loader.dispose()
     if root is None:
         diags.error("filen er tom", source.span(0))
         return None
+    if not bounded(root, source, diags):
+        return None
     return _Converter(source, loader, diags).convert(root, "")
 
 
+MAX_CHARS = 2_000_000  # a real agreement is about 30 kB
+MAX_DEPTH = 40  # tables and lists inside each other; a real agreement nests 6 deep
+MAX_NODES = 100_000  # values after expanding every "*alias"; a real agreement has a few thousand
+# What YAML does not allow in a file: control characters (but tab and line breaks), U+FFFE/U+FFFF, surrogates.
+FORBIDDEN = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x84\x86-\x9f\ufffe\uffff\ud800-\udfff]")
+
+
+def check_text(source: Source, diags: Diagnostics) -> bool:
+    """The text is small enough and holds only characters YAML accepts; otherwise one located error."""
+    if len(source.text) > MAX_CHARS:
+        diags.error(f"filen er for stor ({_thousands(len(source.text))} tegn; højst {_thousands(MAX_CHARS)})",
+                    source.span(0), hint="en aftalefil fylder normalt under 100.000 tegn; er det den rigtige fil?")
+        return False
+    bad = FORBIDDEN.search(source.text)
+    if bad is None:
+        return True
+    count = len(FORBIDDEN.findall(source.text))
+    diags.error(f"tegnet {code_point(bad.group())} må ikke stå i en aftalefil", source.span(bad.start()),
+                hint="slet tegnet (det kommer ofte med ved kopiering fra Word eller PDF)",
+                context=f"{count} sådanne tegn i filen" if count > 1 else None)
+    return False
+
+
+def _thousands(number: int) -> str:
+    return f"{number:,}".replace(",", ".")
+
+
+INDENT_HINT = "tjek indrykningen: nøgler på samme niveau skal stå lige under hinanden"
+# PyYAML's (English) problems → a Danish message and a hint.
 YAML_PROBLEMS = {
-    "expected <block end>": "indrykningen passer ikke med linjerne over",
-    "did not find expected '-' indicator": "indrykningen passer ikke med linjerne over",
-    "did not find expected key": "indrykningen passer ikke med linjerne over",
-    "could not find expected ':'": "der mangler et ':' efter en nøgle",
-    "mapping values are not allowed here": "et ':' står et sted, hvor det ikke må stå (sæt teksten i anførselstegn)",
-    "found character '\\t'": "tabulatortegn må ikke bruges til indrykning",
-    "found unexpected end of stream": "filen slutter midt i en værdi (mangler et afsluttende anførselstegn?)",
-    "found undefined alias": "en henvisning (*navn) peger på et anker (&navn), der ikke findes",
+    "expected <block end>": ("indrykningen passer ikke med linjerne over", INDENT_HINT),
+    "did not find expected '-' indicator": ("indrykningen passer ikke med linjerne over", INDENT_HINT),
+    "did not find expected key": ("indrykningen passer ikke med linjerne over", INDENT_HINT),
+    "could not find expected ':'": ("der mangler et ':' efter en nøgle", "skriv 'nøgle: værdi'"),
+    "mapping values are not allowed": (
+        "et ':' står et sted, hvor det ikke må stå",
+        "sæt teksten i anførselstegn, når den selv indeholder ': ', fx title: \"Bilag: takster\""),
+    "found character '\\t'": ("tabulatortegn må ikke bruges til indrykning", "indryk med mellemrum"),
+    "found character that cannot start any token": (
+        "et tegn, der ikke kan begynde en værdi (ofte et tabulatortegn)", "indryk med mellemrum, ikke tabulator"),
+    "found unexpected end of stream": ("filen slutter midt i en værdi", "mangler et afsluttende anførselstegn?"),
+    "found undefined alias": ("en henvisning (*navn) peger på et anker (&navn), der ikke findes",
+                              "skriv ankeret (&navn) før henvisningen, eller ret navnet"),
+    "but found another document": ("filen indeholder mere end ét YAML-dokument",
+                                   "en linje med '---' eller '...' deler filen; slet den"),
+    "exceeded maximum nesting depth": ("værdierne er indlejret for dybt",
+                                       "en aftale har kun nogle få niveauer af tabeller og lister"),
+    "found unknown escape character": ("ukendt escape-sekvens (\\) i en tekst i dobbelte anførselstegn",
+                                       "skriv \\\\ for en omvendt skråstreg, eller brug enkelte anførselstegn"),
+    "found duplicate anchor": ("to ankre har samme navn (&navn)", "giv hvert anker sit eget navn"),
 }
 
 
-def _yaml_problem(exc: yaml.MarkedYAMLError) -> str:
-    problem = str(exc.problem or exc.context or "")
-    return next((danish for english, danish in YAML_PROBLEMS.items() if english in problem), problem)
+def _yaml_diagnostic(exc: yaml.YAMLError, source: Source) -> Diagnostic:
+    mark = getattr(exc, "problem_mark", None) or getattr(exc, "context_mark", None)
+    span = source.span(min(mark.index, max(len(source.text) - 1, 0))) if mark is not None else source.span(0)
+    problem = str(getattr(exc, "problem", None) or getattr(exc, "context", None) or exc)
+    if mark is not None and source.text[mark.index : mark.index + 1] == "\t":
+        problem = "found character '\\t'"
+    for english, (danish, hint) in YAML_PROBLEMS.items():
+        if english in problem:
+            return Diagnostic(f"YAML-syntaksfejl: {danish}", span, hint=hint)
+    return Diagnostic("YAML-syntaksfejl", span, hint="tjek indrykning, kolon efter nøgler og afsluttende anførselstegn",
+                      context=f"YAML: {problem}")
+
+
+def bounded(root: yaml.Node, source: Source, diags: Diagnostics) -> bool:
+    """The tree is acyclic, at most MAX_DEPTH deep and MAX_NODES big with every alias expanded (alias bombs)."""
+    try:
+        _size(root, {}, set(), 0)
+    except _TooBig as exc:
+        diags.error(exc.message, source.span(exc.node.start_mark.index), hint=exc.hint)
+        return False
+    return True
+
+
+class _TooBig(Exception):
+    def __init__(self, node: yaml.Node, message: str, hint: str) -> None:
+        super().__init__(message)
+        self.node, self.message, self.hint = node, message, hint
+
+
+def _size(node: yaml.Node, sizes: dict[int, int], open_: set[int], depth: int) -> int:
+    """The node's size with aliases expanded (memoised by identity: linear in the file)."""
+    if id(node) in sizes:
+        return sizes[id(node)]
+    if id(node) in open_:
+        raise _TooBig(node, "en henvisning (*navn) peger ind i sig selv", "et anker kan ikke indeholde sig selv")
+    if depth > MAX_DEPTH:
+        raise _TooBig(node, f"værdierne er indlejret for dybt (mere end {MAX_DEPTH} niveauer)",
+                      "en aftale har kun nogle få niveauer af tabeller og lister")
+    children: list[yaml.Node] = []
+    if isinstance(node, yaml.MappingNode):
+        children = [c for pair in node.value for c in pair]
+    elif isinstance(node, yaml.SequenceNode):
+        children = list(node.value)
+    open_.add(id(node))
+    total = 1 + sum(_size(child, sizes, open_, depth + 1) for child in children)
+    open_.discard(id(node))
+    if total > MAX_NODES:
+        raise _TooBig(node, f"henvisningerne (*navn) folder sig ud til mere end {_thousands(MAX_NODES)} værdier",
+                      "en liste af henvisninger til lister af henvisninger ganger størrelsen op; skriv værdierne ud")
+    sizes[id(node)] = total
+    return total
 
 
 STR_TAG = "tag:yaml.org,2002:str"
+
+
+class _Unreadable:
+    """A value that could not be constructed; its error is reported once, never again as a wrong type."""
+
+    def __repr__(self) -> str:
+        return "UNREADABLE"
+
+
+UNREADABLE: Any = _Unreadable()
+
+
+def _cut(text: str, limit: int = 40) -> str:
+    return text if len(text) <= limit else text[: limit - 1] + "…"
 MERGE_TAG = "tag:yaml.org,2002:merge"
 
 
@@ -117,12 +222,17 @@ class _Converter:
     def scalar(self, node: yaml.Node) -> Any:
         if node.tag == STR_TAG:  # most scalars: no constructor needed
             return node.value
+        span = Span(self.source, node.start_mark.index, max(node.end_mark.index, node.start_mark.index + 1))
+        if not node.tag.startswith("tag:yaml.org,2002:"):
+            self.diags.error(f"ukendt YAML-mærke '{node.tag}'", span, hint="slet mærket (ordet med '!' foran)")
+            return node.value if isinstance(node.value, str) else UNREADABLE
         try:
             return self.loader.construct_object(node, deep=True)
-        except yaml.constructor.ConstructorError as exc:
-            self.diags.error(f"værdien kan ikke læses: {exc.problem}", self.source.span(node.start_mark.index),
-                             hint="brug almindelige YAML-værdier uden !-mærker")
-            return None
+        except (yaml.YAMLError, ValueError, OverflowError):
+            what = "en gyldig dato" if node.tag.endswith(":timestamp") else "en gyldig værdi"
+            self.diags.error(f"'{_cut(str(node.value))}' er ikke {what}", span,
+                             hint="datoer skrives ÅÅÅÅ-MM-DD med en dag, der findes, fx 2021-02-28")
+            return UNREADABLE
 
     def _mapping(self, node: yaml.MappingNode, path: str, span: Span) -> Node:
         out: dict[str, Node] = {}
@@ -179,7 +289,7 @@ def fields(node: Node, diags: Diagnostics, required: tuple[str, ...],
 
 def expect(node: Node | None, kind: type, diags: Diagnostics) -> bool:
     """True when the node holds a value of ``kind``; otherwise a located error."""
-    if node is None:
+    if node is None or node.value is UNREADABLE:
         return False
     ok = isinstance(node.value, kind) and not (kind is int and isinstance(node.value, bool))
     if not ok:

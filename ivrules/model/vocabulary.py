@@ -6,6 +6,8 @@ environment the rule language checks against, is ``ivrules.lang.vocabulary``.
 
 from __future__ import annotations
 
+from decimal import Decimal
+
 from ivrules.errors import Diagnostics, did_you_mean
 from ivrules.lang import units
 from ivrules.lang.vocabulary import DERIVATIONS, ROLE_TYPES, TYPES, Fact, Municipality, Roles, Value
@@ -20,6 +22,10 @@ def read_vocabulary(root: Node, diags: Diagnostics) -> tuple[list[Fact], Roles |
     facts = [_read_fact(name, node, diags) for name, node in top["facts"].items()]
     known = [f for f in facts if f is not None]
     _check_terms(known, diags)
+    for fact in known:
+        if fact.type == "number" and fact.limits is None and fact.derive is None:
+            diags.error(f"faktum '{fact.name}' af typen number skal have 'range'", fact.span,
+                        hint="de plausible værdier, fx range: [0, 130]; et tal udenfor afvises")
     return known, _read_roles(top.get("roles"), {f.name: f for f in known}, diags)
 
 
@@ -41,7 +47,7 @@ def _read_roles(node: Node | None, facts: dict[str, Fact], diags: Diagnostics) -
 
 
 def _read_fact(name: str, node: Node, diags: Diagnostics) -> Fact | None:
-    optional = ("unit", "values", "derive", "statement", "negation")
+    optional = ("unit", "values", "derive", "statement", "negation", "range")
     f = fields(node, diags, ("term", "type", "label", "question"), optional)
     if f is None:
         return None
@@ -60,8 +66,31 @@ def _read_fact(name: str, node: Node, diags: Diagnostics) -> Fact | None:
     derive = _read_derive(f.get("derive"), diags) if "derive" in f else None
     statement = text_of(f["statement"], diags) if "statement" in f else None
     negation = text_of(f["negation"], diags) if "negation" in f else None
+    limits = _read_range(name, kind, f.get("range"), diags)
     return Fact(name, text_of(f.get("term"), diags) or name, kind or "bool", text_of(f.get("label"), diags) or name,
-                text_of(f.get("question"), diags) or "", unit, values, derive, statement, negation, node.span)
+                text_of(f.get("question"), diags) or "", unit, values, derive, statement, negation, node.span, limits)
+
+
+def _read_range(name: str, kind: str | None, node: Node | None,
+                diags: Diagnostics) -> tuple[int | Decimal, int | Decimal] | None:
+    """``range: [low, high]``: required for a number fact that is asked (not derived), allowed on no other."""
+    if node is None:
+        return None
+    if kind != "number":
+        diags.error(f"'range' hører kun til et faktum af typen number, ikke '{name}'", node.span)
+        return None
+    items = node.value if isinstance(node.value, list) else []
+    numbers = [i.value for i in items if isinstance(i.value, (int, float)) and not isinstance(i.value, bool)]
+    if len(items) != 2 or len(numbers) != 2 or numbers[0] > numbers[1]:
+        diags.error(f"'range' for '{name}' skal være [mindst, højst], to tal i stigende orden", node.span,
+                    hint="fx range: [0, 130]")
+        return None
+    low, high = (Decimal(str(x)) for x in numbers)
+    return _plain(low), _plain(high)
+
+
+def _plain(number: Decimal) -> int | Decimal:
+    return int(number) if number == number.to_integral_value() else number
 
 
 def _read_values(node: Node | None, diags: Diagnostics) -> tuple[Value, ...]:

@@ -11,6 +11,7 @@ import asyncio
 import datetime as dt
 import json
 import logging
+import re
 import traceback
 from collections.abc import Callable, Mapping
 from contextlib import asynccontextmanager
@@ -67,7 +68,8 @@ class Answer(JSONResponse):
     """JSON with Danish letters kept, dates as ISO 8601 and money as exact decimal strings."""
 
     def render(self, content: Any) -> bytes:
-        return json.dumps(content, ensure_ascii=False, separators=(",", ":"), default=_json_default).encode()
+        text = json.dumps(content, ensure_ascii=False, separators=(",", ":"), default=_json_default)
+        return text.encode("utf-8", "backslashreplace")  # a lone surrogate becomes its JSON escape, not a 500
 
 
 def _json_default(value: Any) -> Any:
@@ -157,10 +159,12 @@ def _install_api(app: FastAPI, library: Library) -> None:
     @app.post("/v1/eligibility", response_model=m.EligibilityOut, tags=["svar"],
               summary="Kan forløbet overdrages til kommunen?")
     async def eligibility(question: Question) -> Answer:
+        _refuse_surrogates(question.region, question.facts)
         return traced(library.book.eligibility(question.region, question.facts).to_dict())
 
     @app.post("/v1/tariff", response_model=m.TariffOut, tags=["svar"], summary="Hvad koster forløbet, og hvem betaler?")
     async def tariff(question: Course) -> Answer:
+        _refuse_surrogates(question.region, question.facts)
         return _tariff(library.book, question.region, question.facts)
 
     @app.get("/v1/health", response_model=m.Health, tags=["drift"], summary="Indlæste aftaler og seneste genindlæsning")
@@ -183,6 +187,22 @@ def _install_diff(app: FastAPI, library: Library) -> None:
         return Answer(result.to_dict())
 
 
+SURROGATE = re.compile("[\ud800-\udfff]")
+
+
+def _refuse_surrogates(region: str, facts: dict[str, Any]) -> None:
+    """A lone surrogate (valid JSON, "\\ud800", but no character) in a name or value is a 422, never a 500."""
+    texts = [(("body", "region"), region)] + [(("body", "facts", key), key) for key in facts]
+    for key, value in facts.items():
+        items = value if isinstance(value, list) else [value]
+        texts += [(("body", "facts", key), item) for item in items if isinstance(item, str)]
+    for loc, text in texts:
+        if SURROGATE.search(text):
+            safe_loc = tuple(SURROGATE.sub("\ufffd", part) for part in loc)
+            raise RequestValidationError([{"loc": safe_loc, "type": "string_unicode",
+                                           "msg": "indeholder et ugyldigt tegn (en enlig surrogat, U+D800-U+DFFF)"}])
+
+
 def _tariff(book: Book, region: str, facts: dict[str, Any]) -> Answer:
     """The quote as the CLI prints it; the hash of the revision it used goes in the headers."""
     data = book.tariff(region, facts).to_dict()
@@ -196,7 +216,8 @@ def _health(library: Library) -> m.HealthJSON:
              for r in loaded.book.regions for a in loaded.book.agreements(r)]
     return {"status": "ok" if failure is None else "degraded", "content_hash": loaded.content_hash,
             "loaded_at": iso_time(loaded.loaded_at), "agreements": files,
-            "last_reload_error": failure.to_dict() if failure else None}
+            "last_reload_error": failure.to_dict() if failure else None,
+            "removed_by_last_reload": list(library.removed)}
 
 
 # --- errors, in one place -------------------------------------------------------------------------------

@@ -81,6 +81,8 @@ class HealthJSON(TypedDict):
     loaded_at: str
     agreements: list[LoadedJSON]
     last_reload_error: ReloadFailureJSON | None
+    removed_by_last_reload: list[str]
+    """Udgaver eller takster, som den seneste genindlæsning fjernede (svar kommer nu fra en anden udgave)."""
 
 
 # The answers' shapes, each declared once as a TypedDict (in the core beside its ``to_dict``, or above for

@@ -87,6 +87,8 @@ class Library:
         self.root = root
         self._loaded = loaded
         self._failure: ReloadFailure | None = None
+        self._pending: str | None = None  # a new content hash seen once; swapped in only when seen again unchanged
+        self.removed: list[str] = []  # what the last swap took away (a revision, a tariff), for /v1/health
         self._lock = threading.Lock()
         self.listeners: list[Callable[[Loaded], None]] = []  # told after each swap, e.g. to rebuild the site
 
@@ -114,8 +116,11 @@ class Library:
     def failure(self) -> ReloadFailure | None:
         return self._failure
 
-    def check(self) -> bool:
-        """Reload if the files changed since the last attempt; True when a new book was swapped in."""
+    def check(self, *, confirm: bool = False) -> bool:
+        """Reload if the files changed since the last attempt; True when a new book was swapped in.
+
+        With ``confirm`` (the watcher) a new set of files is swapped in only when two polls in a row see the
+        same content hash, so a file being written is never served half-written."""
         if self.root is None:
             return False
         with self._lock:
@@ -125,10 +130,14 @@ class Library:
                 self._fail(self._loaded.content_hash, f"kan ikke læse aftalerne: {exc.strerror}")
                 return False
             if digest == self._loaded.content_hash:
-                self._failure = None  # the files are back to what is being served
+                self._failure, self._pending = None, None  # the files are back to what is being served
                 return False
             if self._failure is not None and digest == self._failure.content_hash:
                 return False  # the same broken files: already reported
+            if confirm and digest != self._pending:
+                self._pending = digest  # still changing, perhaps: wait for the next poll
+                return False
+            self._pending = None
             return self._reload(digest)
 
     def _reload(self, digest: str) -> bool:
@@ -142,6 +151,13 @@ class Library:
         except OSError as exc:
             self._fail(digest, f"kan ikke læse aftalerne: {exc.strerror}")
             return False
+        except Exception as exc:  # any failure is reported in /v1/health, never swallowed
+            self._fail(digest, f"genindlæsningen fejlede uventet ({type(exc).__name__})")
+            log.exception("genindlæsning fejlede uventet")
+            return False
+        self.removed = removed(self._loaded.book, book)
+        if self.removed:
+            log.warning("genindlæsningen fjernede: %s", "; ".join(self.removed))
         self._loaded = Loaded(book, digest, _now())
         self._failure = None
         log.info("aftalerne er genindlæst: %s", digest)
@@ -162,9 +178,24 @@ class Library:
         while True:
             await asyncio.sleep(interval)
             try:
-                await asyncio.to_thread(self.check)
-            except Exception:  # a watcher that dies silently would serve stale rules forever
+                await asyncio.to_thread(self.check, confirm=True)
+            except Exception as exc:  # a watcher that dies silently would serve stale rules forever
+                self._fail(self._loaded.content_hash, f"overvågningen af aftalerne fejlede ({type(exc).__name__})")
                 log.exception("fejl under overvågning af aftalerne")
+
+
+def removed(old: Book, new: Book) -> list[str]:
+    """The revisions and tariffs the old book had and the new one lacks: answers would silently come from elsewhere."""
+    out: list[str] = []
+    for region in old.regions:
+        kept = {a.revision: a for a in new.agreements(region)} if region in new.regions else {}
+        for agreement in old.agreements(region):
+            now = kept.get(agreement.revision)
+            if now is None:
+                out.append(f"{region} {agreement.revision} ({agreement.path}) er ikke længere indlæst")
+            elif agreement.tariff is not None and now.tariff is None:
+                out.append(f"{region} {agreement.revision} ({agreement.path}) har ikke længere en takst")
+    return out
 
 
 def _now() -> dt.datetime:
