@@ -85,3 +85,33 @@ def test_each_row_is_answered_as_the_scalar_engine_answers(region: str, revision
 
     check()
 
+
+
+def test_ivrules_sql_prints_a_query_duckdb_runs_on_a_table_of_typed_facts() -> None:
+    from typer.testing import CliRunner
+
+    from ivrules.cli.main import app
+    from tests.conftest import AGREEMENTS
+
+    result = CliRunner().invoke(app, ["sql", "--region", "midtjylland", "--table", "forløb", "--agreements",
+                                      str(AGREEMENTS)])
+    assert result.exit_code == 0, result.output
+    con = duckdb.connect()
+    given = list(BOOK.vocabulary.facts.values())
+    columns = ", ".join(['course_id VARCHAR', *(f'"{f.name}" {sql_type(f).sql("duckdb")}' for f in given)])
+    con.execute(f'CREATE TABLE "forløb" ({columns})')
+    con.execute('INSERT INTO "forløb" (course_id, municipality, start_date, end_date, treatment, system, '
+                "doses_per_day, days_without_dose, antibiotics_count) VALUES "
+                "('a2', 'Aarhus', DATE '2021-06-01', DATE '2021-06-30', 'antibiotics', 'codan_mix_add', 3, 0, 1)")
+    rows = con.execute(result.output).fetchall()
+    assert [(r[0], r[1], r[2], money(r[4]), money(r[5]), money(r[6]), r[9]) for r in rows] == [
+        ("a2", "2021-05-01", "computed", "24999.00", "17499.30", "7499.70", "bilateral_agreement_required")]
+
+
+def test_a_dialect_no_test_runs_is_refused() -> None:
+    from typer.testing import CliRunner
+
+    from ivrules.cli.main import app
+
+    result = CliRunner().invoke(app, ["sql", "--region", "midtjylland", "--dialect", "tsql"])
+    assert result.exit_code == 2

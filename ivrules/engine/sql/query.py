@@ -27,7 +27,7 @@ TYPES = {"bool": "BOOLEAN", "number": "DECIMAL(38,10)", "enum": "VARCHAR", "date
          "municipality": "VARCHAR"}
 OUTPUT = ("revision", "status", "reason", "total", "region_share", "municipality_share", "kind", "category", "flags",
           "invoice_day")
-DIALECTS = ("duckdb", "postgres")  # the dialects a test runs the query in
+DIALECTS = ("duckdb",)  # the dialects a test runs the query in (postgres is built, but not yet run by a test)
 TEXT_SUFFIX = "__text"  # a number fact's value as the scalar engine writes it, where the table has it
 
 
@@ -271,6 +271,6 @@ def _danish_date(day: exp.Expression) -> exp.Expression:
 def region_sql(book: Book, region: str, table: str, columns: Columns | None = None, dialect: str = "duckdb",
                pretty: bool = True) -> str:
     """The self-contained query pricing every course of ``table`` (``ivrules sql``)."""
-    columns = columns or Columns(frozenset(f.name for f in book.vocabulary.facts.values() if not f.derive))
+    columns = columns or Columns(frozenset(book.vocabulary.facts))
     return RegionQuery(book, region, columns, dialect).sql(exp.to_table(table, quoted=True), pretty)
 
