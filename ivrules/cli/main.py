@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import typer
 
-from ivrules.cli import compare, diff, editor, money, rules, serve
+from ivrules.cli import compare, diff, editor, money, rules, serve, sql
 
 COMMANDS = (
     ("check", rules.check),
@@ -18,6 +18,7 @@ COMMANDS = (
     ("diff", diff.diff_command),
     ("tariff", money.tariff),
     ("settle", money.settle),
+    ("sql", sql.sql),
     ("serve", serve.serve),
     ("lsp", editor.lsp),
 )

@@ -1,0 +1,74 @@
+"""The columnar backend (``ivrules.engine.sql``), compute only: N courses already in a DuckDB table, priced by the
+query compiled for a region (every rule of every revision: eligibility, party, accession, schedule, billing rules,
+split), summed per status so every row is computed. Prints courses/s and peak RSS.
+
+    .venv/bin/python bench/bench_sql.py [--rows 1000000] [--region midtjylland] [--json]
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import resource
+import time
+
+import duckdb
+from sqlglot import exp
+
+import ivrules
+from ivrules.engine.sql.query import Columns, RegionQuery
+
+FACTS = ("municipality", "start_date", "end_date", "treatment", "system", "doses_per_day", "days_without_dose",
+         "antibiotics_count", "tyngdekategori", "registered_minutes")
+
+
+def _table(con: duckdb.DuckDBPyConnection, rows: int, municipalities: list[str]) -> None:
+    """A synthetic typed register made inside DuckDB (no Python per row)."""
+    names = ", ".join(f"'{m}'" for m in municipalities)  # vocabulary names: a fixed, trusted list
+    con.execute(f"""
+        CREATE TABLE register AS SELECT
+          'k' || i AS course_id,
+          ([{names}])[1 + (i % {len(municipalities)})] AS municipality,
+          DATE '2020-06-01' + CAST(i % 1400 AS INTEGER) AS start_date,
+          DATE '2020-06-01' + CAST(i % 1400 AS INTEGER) + CAST(i % 37 AS INTEGER) AS end_date,
+          (['antibiotics', 'isotonic_fluids', 'antibiotics'])[1 + (i % 3)] AS treatment,
+          (['codan_mix_add', 'elastomeric_pump'])[1 + (i % 2)] AS system,
+          CAST(1 + i % 4 AS DECIMAL(38,10)) AS doses_per_day,
+          CAST(i % 2 AS DECIMAL(38,10)) AS days_without_dose,
+          CAST(1 + i % 2 AS DECIMAL(38,10)) AS antibiotics_count,
+          CAST(i % 5 AS DECIMAL(38,10)) AS tyngdekategori,
+          CAST(30 + i % 200 AS DECIMAL(38,10)) AS registered_minutes
+        FROM range({rows}) t(i)""")
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser()
+    parser.add_argument("--rows", type=int, default=1_000_000)
+    parser.add_argument("--region", default="midtjylland")
+    parser.add_argument("--json", action="store_true")
+    args = parser.parse_args()
+    book = ivrules.load("agreements")
+    con = duckdb.connect()
+    own = sorted(m for m, info in book.vocabulary.municipalities.items() if info.region == args.region)
+    _table(con, args.rows, own)
+    started = time.perf_counter()
+    query = RegionQuery(book, args.region, Columns(frozenset(FACTS), ("course_id",))).select(
+        exp.to_table("register"))
+    compiled = time.perf_counter() - started
+    summed = exp.select("status", "count(*)", "sum(total)").from_(query.subquery("q")).group_by("status")
+    started = time.perf_counter()
+    result = con.execute(summed.sql("duckdb")).fetchall()
+    seconds = time.perf_counter() - started
+    peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+    figures = {"rows": args.rows, "region": args.region, "compile_s": round(compiled, 3), "price_s": round(seconds, 3),
+               "courses_per_s": round(args.rows / seconds), "peak_rss_mb": round(peak),
+               "by_status": {str(s): int(n) for s, n, _ in result}}
+    if args.json:
+        print(json.dumps(figures))
+        return
+    for key, value in figures.items():
+        print(f"{key:>14}: {value}")
+
+
+if __name__ == "__main__":
+    main()

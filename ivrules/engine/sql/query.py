@@ -1,0 +1,278 @@
+"""A region's revisions → one SQL query pricing every course of a table (the columnar backend's entry point).
+
+The query has three steps: ``facts`` types the table's columns and fills in
+the derived facts (the vocabulary's ``derive``), ``chosen`` picks each
+course's revision (the one in force on the course date; where the agreement
+is joined municipality by municipality, the accession decides, with the
+fallback revision for a municipality that has not joined), and one
+``SELECT`` per revision (``ivrules.engine.sql.revision``) answers its courses;
+they are joined with ``UNION ALL``. A course no revision applies to has
+status ``error`` and the Danish reason of the scalar ``LookupError_``.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from sqlglot import exp
+
+from ivrules import danish
+from ivrules.engine.book import Book
+from ivrules.engine.sql.revision import Answer, RevisionCompiler, _cat, s, true
+from ivrules.engine.sql.rules import RuleCompiler, and_, is_null, literal, or_
+from ivrules.lang.vocabulary import Fact
+from ivrules.model.accession import JOINED_FACT, Line
+
+TYPES = {"bool": "BOOLEAN", "number": "DECIMAL(38,10)", "enum": "VARCHAR", "date": "DATE", "times": "INT[]",
+         "municipality": "VARCHAR"}
+OUTPUT = ("revision", "status", "reason", "total", "region_share", "municipality_share", "kind", "category", "flags",
+          "invoice_day")
+TEXT_SUFFIX = "__text"  # a number fact's value as the scalar engine writes it, where the table has it
+
+
+def col(name: str, table: str | None = None) -> exp.Column:
+    return exp.column(name, table=table, quoted=True)
+
+
+def sql_type(fact: Fact) -> exp.DataType:
+    return exp.DataType.build(TYPES[fact.type], dialect="duckdb")
+
+
+@dataclass(frozen=True)
+class Columns:
+    """What the priced table holds: typed fact columns, columns carried through, and number texts."""
+
+    present: frozenset[str]
+    keep: tuple[str, ...] = ()
+    texts: frozenset[str] = frozenset()  # number facts with a ``<name>__text`` column
+
+
+def times_within(dialect: str) -> object:
+    """The dialect's 'every time of day in the list lies in [start, end)' (NULL list: unknown; empty: true)."""
+    def within(times: exp.Expression, start: int, end: int) -> exp.Expression:
+        if dialect == "duckdb":
+            inside = and_(exp.GTE(this=exp.Anonymous(this="list_min", expressions=[times.copy()]),
+                                      expression=literal(start)),
+                              exp.LT(this=exp.Anonymous(this="list_max", expressions=[times.copy()]),
+                                     expression=literal(end)))
+        else:
+            t = exp.column("t")
+            cond = and_(exp.GTE(this=t, expression=literal(start)), exp.LT(this=t, expression=literal(end)))
+            inside = exp.Subquery(this=exp.select(exp.Anonymous(this="bool_and", expressions=[cond])).from_(
+                exp.Unnest(expressions=[times.copy()], alias=exp.TableAlias(columns=[exp.to_identifier("t")]))))
+        return exp.Case(ifs=[exp.If(this=is_null(times), true=exp.Null())],
+                        default=exp.Coalesce(this=inside, expressions=[exp.Boolean(this=True)]))
+    return within
+
+
+class RegionQuery:
+    """Builds the query for one region of a book; ``select`` is the sqlglot tree, ``sql`` its text."""
+
+    def __init__(self, book: Book, region: str, columns: Columns, dialect: str = "duckdb") -> None:
+        self.book, self.region, self.columns, self.dialect = book, region, columns, dialect
+        self.vocab, self.roles = book.vocabulary, book.vocabulary.roles
+        self.sets = book.agreements(region)  # UnknownRegionError for a region the book does not have
+
+    def facts(self, source: exp.Expression) -> exp.Select:
+        """Every fact of the vocabulary, typed, with the derived facts filled in where the table leaves them out."""
+        typed: dict[str, exp.Expression] = {
+            f.name: col(f.name) if f.name in self.columns.present else exp.cast(exp.Null(), sql_type(f))
+            for f in self.vocab.facts.values()}
+        for fact in self.vocab.facts.values():  # in declaration order, as ``Vocabulary.normalise`` derives them
+            if fact.derive is not None:
+                derived = self._derive(fact.derive[0], [typed[a] for a in fact.derive[1]])
+                typed[fact.name] = exp.Coalesce(this=typed[fact.name], expressions=[exp.cast(derived, sql_type(fact))])
+        keep = [col(k) for k in (*self.columns.keep, *(t + TEXT_SUFFIX for t in sorted(self.columns.texts)))]
+        return exp.select(*keep, *(exp.alias_(e, name, quoted=True) for name, e in typed.items())).from_(source)
+
+    def _derive(self, how: str, args: list[exp.Expression]) -> exp.Expression:
+        if how == "same":
+            return args[0].copy()
+        if how == "completed_years":
+            birth, on = args[0].copy(), args[1].copy()
+            earlier = or_(exp.LT(this=exp.Month(this=on.copy()), expression=exp.Month(this=birth.copy())),
+                              and_(exp.EQ(this=exp.Month(this=on.copy()), expression=exp.Month(this=birth.copy())),
+                                       exp.LT(this=exp.Day(this=on.copy()), expression=exp.Day(this=birth.copy()))))
+            years = exp.Sub(this=exp.Sub(this=exp.Year(this=on), expression=exp.Year(this=birth.copy())),
+                            expression=exp.Case(ifs=[exp.If(this=earlier, true=literal(1))], default=literal(0)))
+            return exp.Case(ifs=[exp.If(this=exp.GT(this=birth, expression=args[1].copy()), true=exp.Null())],
+                            default=years)
+        if how == "count":
+            size = "len" if self.dialect == "duckdb" else "cardinality"
+            return exp.Anonymous(this=size, expressions=[args[0].copy()])
+        if how == "island_municipality":
+            islands = sorted(m for m, info in self.vocab.municipalities.items() if info.island)
+            m = args[0].copy()
+            return exp.Case(ifs=[exp.If(this=exp.In(this=m, expressions=[s(x) for x in islands]),
+                                        true=exp.Boolean(this=True)),
+                                 exp.If(this=exp.Not(this=is_null(m)), true=exp.Boolean(this=False))])
+        from ivrules.engine.sql.rules import SqlCompileError
+        raise SqlCompileError(how, "ukendt udledning")
+
+    def party(self) -> exp.Expression:
+        """Why the municipality is not a party to the region's agreement (NULL: it is, or is not given)."""
+        m, names = col(self.roles.municipality), self.vocab.regions
+        ifs = []
+        for other in names:
+            if other == self.region:
+                continue
+            members = sorted(x for x, info in self.vocab.municipalities.items() if info.region == other)
+            if members:
+                text = _cat(m.copy(), s(f" Kommune ligger i {names[other]}; aftalen gælder kommunerne i "
+                                        f"{names.get(self.region, self.region)}."))
+                ifs.append(exp.If(this=exp.In(this=m.copy(), expressions=[s(x) for x in members]), true=text))
+        return exp.Case(ifs=ifs) if ifs else exp.Null()
+
+    def chosen(self) -> tuple[exp.Expression, exp.Expression]:
+        """(the index of the revision that applies, the Danish reason none does): one is NULL."""
+        day = col(self.roles.course_date)
+        revs: list[exp.If] = []
+        errors: list[exp.If] = [exp.If(this=is_null(day), true=s(
+            f"{self.vocab.facts[self.roles.start_date].label}: mangler: startdatoen afgør, hvilken udgave af aftalen "
+            "der gælder"))]
+        missing: list[exp.If] = []
+        for i, agreement in enumerate(self.sets):
+            within = self._in_force(i, day)
+            until = agreement.until
+            ok = and_(within, exp.LTE(this=day.copy(), expression=literal(until))) if until else within
+            rev, error = self._accession(i, day)
+            revs.append(exp.If(this=ok, true=rev))
+            errors.append(exp.If(this=ok.copy(), true=error))
+            missing.append(exp.If(this=within.copy(), true=self._no_revision(day, agreement.no_agreement_after)))
+        errors.append(exp.If(this=exp.LT(this=day.copy(), expression=literal(self.sets[0].effective)),
+                             true=self._no_revision(day, "")))
+        return exp.Case(ifs=revs), exp.Case(ifs=errors, default=exp.Case(ifs=missing))
+
+    def _in_force(self, i: int, day: exp.Expression) -> exp.Expression:
+        starts = exp.GTE(this=day.copy(), expression=literal(self.sets[i].effective))
+        if i + 1 == len(self.sets):
+            return starts
+        return and_(starts, exp.LT(this=day.copy(), expression=literal(self.sets[i + 1].effective)))
+
+    def _no_revision(self, day: exp.Expression, reason: str) -> exp.Expression:
+        periods = "; ".join(str(self.book.validity(a)) for a in self.sets) or "ingen"
+        return _cat(s(f"Ingen aftale for {self.region} er gældende den "), _iso(day),
+                    s(f". Gældende perioder: {periods}." + (f" {reason}" if reason else "")))
+
+    def _accession(self, i: int, day: exp.Expression) -> tuple[exp.Expression, exp.Expression]:
+        line = self.book.accession.line_for(self.region, self.sets[i].effective)
+        if line is None:
+            return literal(i), exp.Null()
+        m, stated = col(self.roles.municipality), col(self.roles.municipality_joined)
+        members = sorted(line.members)
+        listed = exp.In(this=m.copy(), expressions=[s(x) for x in members]) if members else exp.Boolean(this=False)
+        joined = [and_(exp.EQ(this=m.copy(), expression=s(x)),
+                           exp.LTE(this=literal(line.members[x].since), expression=day.copy())) for x in members]
+        if line.all_from is not None:
+            joined.insert(0, exp.GTE(this=day.copy(), expression=literal(line.all_from)))
+        if not line.complete:
+            joined.append(and_(exp.Not(this=exp.paren(listed.copy())), true(stated)))
+        fallback, usable = self._fallback(line, day)
+        absent = s(f"{self.vocab.facts[self.roles.municipality].label}: mangler: aftalen af {line.agreement} "
+                   "tiltrædes kommune for kommune, så kommunen afgør, hvilken aftale der gælder")
+        has = or_(*joined) if joined else exp.Boolean(this=False)
+        # Another region's municipality is answered by the party check alone, as Book.select does.
+        outsider = exp.Not(this=is_null(self.party()))
+        rev = exp.Case(ifs=[exp.If(this=is_null(m), true=exp.Null()), exp.If(this=outsider, true=literal(i)),
+                            exp.If(this=true(has), true=literal(i)), exp.If(this=usable, true=fallback)])
+        error = exp.Case(ifs=[exp.If(this=is_null(m.copy()), true=absent),
+                              exp.If(this=outsider.copy(), true=exp.Null()),
+                              exp.If(this=true(has.copy()), true=exp.Null()),
+                              exp.If(this=usable.copy(), true=exp.Null())],
+                         default=self._not_joined(line, day, listed))
+        return rev, error
+
+    def _fallback(self, line: Line, day: exp.Expression) -> tuple[exp.Expression, exp.Expression]:
+        """(the fallback revision's index, whether it is in force on the day) for a municipality that has not joined."""
+        if line.fallback is None:
+            return exp.Null(), exp.Boolean(this=False)
+        found = self.book.ruleset(self.region, line.fallback).agreement
+        j = [a.revision for a in self.sets].index(found.revision)
+        until = found.until
+        usable = exp.LTE(this=day.copy(), expression=literal(until)) if until else exp.Boolean(this=True)
+        return literal(j), usable
+
+    def _not_joined(self, line: Line, day: exp.Expression, listed: exp.Expression) -> exp.Expression:
+        m, agreement = col(self.roles.municipality), f"aftalen af {danish.date(line.agreement)}"
+        rest = ", og der gælder ingen anden aftale for kommuner, der ikke har tiltrådt."
+        heads = [exp.If(this=exp.EQ(this=m.copy(), expression=s(x)), true=_cat(
+            s(f"{x} har tiltrådt {agreement} fra {danish.date(member.since)}, altså efter "), _danish_date(day),
+            s(rest))) for x, member in sorted(line.members.items())]
+        plain = _cat(m.copy(), s(f" står ikke som tiltrådt {agreement}{rest}"))
+        incomplete = ""
+        if not line.complete:
+            note = f" {line.note}" if line.note else ""
+            incomplete = (f" Tiltrædelseslisten er ikke fuldstændig.{note} Har kommunen tiltrådt, "
+                          f"så oplys det som {JOINED_FACT}.")
+        unlisted = _cat(plain.copy(), s(incomplete)) if incomplete else plain.copy()
+        stated = exp.Not(this=is_null(col(self.roles.municipality_joined)))
+        text = exp.Case(ifs=[*heads, exp.If(this=stated, true=plain)], default=unlisted)
+        return _cat(s(f"Ingen aftale for {self.region} gælder for kommunen den "), _iso(day), s(": "), text)
+
+    def text_of(self, name: str) -> exp.Expression:
+        """A number fact as the scalar engine writes it: the table's text column where it has one."""
+        if name in self.columns.texts:
+            return col(name + TEXT_SUFFIX)
+        return exp.cast(col(name), exp.DataType.build("VARCHAR"))
+
+    def answers(self) -> list[tuple[int, Answer]]:
+        """Each revision's answer, compiled against the ``chosen`` step's columns."""
+        rules = RuleCompiler(self.vocab, col, times_within(self.dialect))  # type: ignore[arg-type]
+        party = self.party()
+        return [(i, RevisionCompiler(rules, a, party.copy(), self.text_of).answer()) for i, a in enumerate(self.sets)]
+
+    def select(self, source: exp.Expression) -> exp.Select:
+        """The whole query: one row per row of ``source``, the kept columns and ``OUTPUT``."""
+        rev, error = self.chosen()
+        facts = self.facts(source)
+        chosen = exp.select(exp.Star(), exp.alias_(rev, "ivrules_rev", quoted=True),
+                            exp.alias_(error, "ivrules_error", quoted=True)).from_(exp.to_table("facts", quoted=True))
+        keep = [col(k) for k in self.columns.keep]
+        null = exp.Null()
+        failed = exp.select(*keep, s(""), s("error"), col("ivrules_error"), *(null.copy() for _ in OUTPUT[3:-2]),
+                            s(""), exp.cast(null.copy(), exp.DataType.build("DATE"))).from_(
+            exp.to_table("chosen", quoted=True)).where(is_null(col("ivrules_rev")))
+        parts: list[exp.Select] = [failed]
+        for i, a in self.answers():
+            fields = (s(self.sets[i].revision), a.status, a.reason, a.total, a.region_share, a.municipality_share,
+                      a.kind, a.category, a.flags, a.invoice_day)
+            parts.append(exp.select(*keep, *fields).from_(exp.to_table("chosen", quoted=True)).where(
+                exp.EQ(this=col("ivrules_rev"), expression=literal(i))))
+        union: exp.Expression = _named(parts[0], self.columns.keep)
+        for part in parts[1:]:
+            union = exp.union(union, part, distinct=False)
+        query = exp.select(exp.Star()).from_(exp.Subquery(this=union, alias=exp.TableAlias(
+            this=exp.to_identifier("priced", quoted=True))))
+        return query.with_("facts", as_=facts).with_("chosen", as_=chosen)
+
+    def sql(self, source: exp.Expression, pretty: bool = False) -> str:
+        return self.select(source).sql(dialect=self.dialect, pretty=pretty)
+
+
+def _named(select: exp.Select, keep: tuple[str, ...]) -> exp.Select:
+    """The first part of the union names the output columns."""
+    names = [*keep, *OUTPUT]
+    select.set("expressions", [exp.alias_(e, name, quoted=True) for e, name in zip(select.expressions, names,
+                                                                                    strict=True)])
+    return select
+
+
+def _iso(day: exp.Expression) -> exp.Expression:
+    return exp.cast(day.copy(), exp.DataType.build("VARCHAR"))
+
+
+def _danish_date(day: exp.Expression) -> exp.Expression:
+    """'1. juni 2020' in SQL (``ivrules.danish.date``)."""
+    text = exp.DataType.build("VARCHAR")
+    month = exp.Case(ifs=[exp.If(this=exp.EQ(this=exp.Month(this=day.copy()), expression=literal(k + 1)),
+                                 true=s(name)) for k, name in enumerate(danish.MONTHS)])
+    return _cat(exp.cast(exp.Day(this=day.copy()), text), s(". "), month, s(" "),
+                exp.cast(exp.Year(this=day.copy()), text))
+
+
+def region_sql(book: Book, region: str, table: str, columns: Columns | None = None, dialect: str = "duckdb",
+               pretty: bool = True) -> str:
+    """The self-contained query pricing every course of ``table`` (``ivrules sql``)."""
+    columns = columns or Columns(frozenset(book.vocabulary.facts))
+    return RegionQuery(book, region, columns, dialect).sql(exp.to_table(table, quoted=True), pretty)
+

@@ -1,0 +1,306 @@
+"""One revision → the SQL expressions of its answer for a course: status, amounts, kind, flags and reason.
+
+The order of the questions is the scalar pricing's (``ivrules.engine.quote``):
+the party check, the requirements, a revision without tariff, the course's
+days, the billing rules, the first schedule that applies, its bands,
+category or minutes, the missing facts, and the financing split (the
+region's share rounded half up to the øre, the municipality pays the rest).
+``reason`` is the Danish text settlement writes for a row it rejects: the
+same text ``ivrules.money.settle.rejection`` makes from the scalar quote.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from decimal import Decimal
+
+from sqlglot import exp
+
+from ivrules.engine.sql.rules import RuleCompiler, SqlCompileError, and_, is_null, literal, or_
+from ivrules.lang import nodes as n
+from ivrules.model.agreement import Agreement
+from ivrules.model.tariff import Amount, Financing, Schedule, Tariff
+
+MONEY = exp.DataType.build("DECIMAL(18,2)")
+Text = Callable[[str], exp.Expression]  # a number fact's name → its value as the scalar engine writes it
+
+
+def s(text: str) -> exp.Expression:
+    return exp.Literal.string(text)
+
+
+def join(sep: str, parts: list[exp.Expression]) -> exp.Expression:
+    """concat_ws: the parts that are not NULL, joined (the empty string when none is)."""
+    if not parts:
+        return s("")
+    return exp.ConcatWs(expressions=[s(sep), *parts], coalesce=True)
+
+
+def when(cond: exp.Expression, value: exp.Expression) -> exp.Expression:
+    return exp.Case(ifs=[exp.If(this=cond, true=value)])
+
+
+def true(e: exp.Expression) -> exp.Expression:
+    return exp.Is(this=exp.paren(e, copy=True), expression=exp.Boolean(this=True))
+
+
+def false(e: exp.Expression) -> exp.Expression:
+    return exp.Is(this=exp.paren(e, copy=True), expression=exp.Boolean(this=False))
+
+
+def any_of(conds: list[exp.Expression]) -> exp.Expression:
+    return exp.paren(or_(*conds), copy=False) if conds else exp.Boolean(this=False)
+
+
+def money_of(value: Decimal) -> exp.Expression:
+    return exp.cast(literal(value), MONEY)
+
+
+@dataclass
+class Answer:
+    """The SQL of one revision's answer; ``status`` is computed, unknown, not_covered or error (a facts error)."""
+
+    status: exp.Expression
+    reason: exp.Expression
+    total: exp.Expression
+    region_share: exp.Expression
+    municipality_share: exp.Expression
+    kind: exp.Expression
+    category: exp.Expression
+    flags: exp.Expression
+    invoice_day: exp.Expression
+
+
+@dataclass
+class _Work:
+    """What the pricing collects, each part guarded by its condition (SQL NULL where it does not apply)."""
+
+    unknown: list[exp.Expression] = field(default_factory=list)  # Danish texts, in the scalar order
+    missing: list[tuple[str, exp.Expression]] = field(default_factory=list)  # (fact, when it is missing)
+    flags: list[exp.Expression] = field(default_factory=list)
+    lines: list[exp.Expression] = field(default_factory=list)  # amounts (NULL where not priced)
+    errors: list[tuple[exp.Expression, exp.Expression]] = field(default_factory=list)  # (condition, reason)
+    kinds: list[tuple[exp.Expression, str]] = field(default_factory=list)
+    category: exp.Expression = field(default_factory=exp.Null)
+    financing: list[tuple[exp.Expression, Financing]] = field(default_factory=list)
+
+
+class RevisionCompiler:
+    """Compiles one revision; ``party`` is the SQL of why the municipality is not a party (NULL: it is)."""
+
+    def __init__(self, rules: RuleCompiler, agreement: Agreement, party: exp.Expression, text: Text) -> None:
+        self.rc, self.agreement, self.party, self.text = rules, agreement, party, text
+        self.vocab, self.fact, self.roles = rules.vocab, rules.facts, rules.vocab.roles
+
+    def label(self, name: str) -> str:
+        return self.vocab.facts[name].label
+
+    def answer(self) -> Answer:
+        agreement, tariff = self.agreement, self.agreement.tariff
+        outcomes = [(r, self.rc.rule(r.id, _expr(r.id, r.expr))) for r in agreement.rules
+                    if r.kind == "requirement" and r.compiled is not None]
+        failed = any_of([false(o) for _, o in outcomes])
+        said = join(" ", [when(false(o), s(r.explain)) for r, o in outcomes if not r.explain.startswith("Forløbet er")])
+        cases: list[tuple[exp.Expression, str, exp.Expression]] = [
+            (exp.Not(this=is_null(self.party)), "not_covered", exp.DPipe(this=s("ikke omfattet af aftalen: "),
+                                                                          expression=self.party)),
+            (failed, "not_covered", exp.DPipe(this=s("ikke omfattet af aftalen: "), expression=said))]
+        invoice = self.fact(tariff.invoice_date if tariff is not None else self.roles.end_date)
+        if tariff is None:
+            cases.append((exp.Boolean(this=True), "unknown", s("kan ikke beregnes: " + self._no_tariff())))
+            none = exp.Null()
+            return Answer(_status(cases), _reason(cases), none, none, none, none, none, s(""), invoice)
+        work = _Work()
+        self._days(work)
+        self._rules(tariff, work)
+        self._schedules(tariff, work)
+        unknown = join(" ", [*work.unknown, self._missing(work)])
+        cases += [(c, "error", why) for c, why in work.errors]
+        cases.append((exp.NEQ(this=unknown, expression=s("")), "unknown",
+                      exp.DPipe(this=s("kan ikke beregnes: "), expression=unknown)))
+        total = exp.cast(_sum(work.lines), MONEY)
+        region, kommune = _split(total, work.financing, tariff.financing)
+        kind = exp.Case(ifs=[exp.If(this=c, true=s(k)) for c, k in work.kinds]) if work.kinds else s("")
+        return Answer(_status(cases), _reason(cases), total, region, kommune, kind, work.category,
+                      join(";", work.flags), invoice)
+
+    def _no_tariff(self) -> str:
+        agreement = self.agreement
+        said = [u.text for u in agreement.unknowns if u.about in ("tariff", "financing")]
+        texts = said or [f"Aftalen (udgaven af {agreement.revision}) angiver ingen takster."]
+        return " ".join(t for t in texts if not t.startswith("Takst:"))
+
+    def days(self) -> exp.Expression:
+        """Days from start to end date, both included (NULL when a date is missing)."""
+        end, start = self.fact(self.roles.end_date), self.fact(self.roles.start_date)
+        return exp.paren(exp.Add(this=exp.paren(exp.Sub(this=end, expression=start)), expression=literal(1)))
+
+    def _days(self, work: _Work) -> None:
+        """The scalar ``course_days`` checks: an end before the start, days without a dose outside 0..days-1."""
+        roles, days = self.roles, self.days()
+        end, start, without = self.fact(roles.end_date), self.fact(roles.start_date), self.fact(roles.days_without_dose)
+        iso = exp.DataType.build("VARCHAR")
+        before = _cat(s(f"{self.label(roles.end_date)}: slutdatoen "), exp.cast(end, iso),
+                      s(" ligger før startdatoen "), exp.cast(start, iso))
+        work.errors.append((exp.LT(this=days, expression=literal(1)), before))
+        outside = exp.Not(this=exp.paren(and_(exp.GTE(this=without, expression=literal(0)),
+                                                  exp.LT(this=without, expression=days))))
+        wrong = _cat(s(f"{self.label(roles.days_without_dose)}: "), self.text(roles.days_without_dose),
+                     s(" dage uden dosis passer ikke til et forløb på "), exp.cast(days, iso), s(" dage"))
+        work.errors.append((true(outside), wrong))
+
+    def _rules(self, tariff: Tariff, work: _Work) -> None:
+        for rule in tariff.rules:
+            expr = _expr(rule.id, rule.when_expr)
+            holds = self.rc.rule(rule.id, expr)
+            if rule.effect == "unknown":
+                work.unknown.append(when(true(holds), s(rule.text)))
+                work.missing.extend(self.rc.needed(expr))
+            elif rule.flag:
+                work.flags.append(when(true(holds), s(rule.flag)))
+
+    def _schedules(self, tariff: Tariff, work: _Work) -> None:
+        """The first schedule whose ``applies`` holds prices the course; an unknown ``applies`` stops the search."""
+        reached: exp.Expression = exp.Boolean(this=True)
+        for schedule in tariff.schedules:
+            if schedule.applies is None:
+                self._price(tariff, schedule, reached, work)
+                return
+            expr = _expr(schedule.id, schedule.applies_expr)
+            applies = self.rc.rule(schedule.id, expr)
+            work.missing.extend((f, and_(reached, c)) for f, c in self.rc.needed(expr))
+            self._price(tariff, schedule, and_(reached, true(applies)), work)
+            reached = and_(reached, false(applies))
+        work.unknown.append(when(reached, s("Aftalen angiver ingen takst for et forløb som dette.")))
+
+    def _price(self, tariff: Tariff, schedule: Schedule, chosen: exp.Expression, work: _Work) -> None:
+        work.kinds.append((chosen, schedule.id))
+        if schedule.bands:
+            self._bands(tariff, schedule, chosen, work)
+        elif schedule.by is not None:
+            self._category(schedule, schedule.by, chosen, work)
+        elif schedule.per_minute is not None:
+            self._minutes(schedule.per_minute, chosen, work)
+        elif schedule.unknown is not None:
+            self._amount(schedule.unknown, chosen, work)
+
+    def _billed(self, tariff: Tariff, chosen: exp.Expression, work: _Work) -> exp.Expression:
+        roles = self.roles
+        for name in (roles.start_date, roles.end_date):
+            work.missing.append((name, and_(chosen, is_null(self.fact(name)))))
+        days = self.days()
+        if tariff.count_days == "calendar":
+            return days
+        without = self.fact(roles.days_without_dose)
+        work.missing.append((roles.days_without_dose, and_(chosen, exp.Not(this=is_null(days)), is_null(without))))
+        return exp.cast(exp.Floor(this=exp.Sub(this=days, expression=without)), exp.DataType.build("BIGINT"))
+
+    def _bands(self, tariff: Tariff, schedule: Schedule, chosen: exp.Expression, work: _Work) -> None:
+        if [b.from_day for b in schedule.bands] != sorted(b.from_day for b in schedule.bands):
+            raise SqlCompileError(schedule.id, "dagsintervallerne står ikke i rækkefølge")
+        billed = self._billed(tariff, chosen, work)
+        have = and_(chosen, exp.Not(this=is_null(billed)))
+        for band in schedule.bands:
+            reached = and_(have, exp.GTE(this=billed, expression=literal(band.from_day)))
+            covered = exp.Add(this=exp.Sub(this=exp.Least(this=billed, expressions=[literal(band.to_day)]),
+                                           expression=literal(band.from_day)), expression=literal(1))
+            value = self._amount(band.amount, reached, work)
+            if value is not None:
+                line = exp.Mul(this=value, expression=exp.paren(covered)) if band.per_day else value
+                work.lines.append(when(reached, line))
+        over = and_(have, exp.GT(this=billed, expression=literal(schedule.last_day)))
+        if tariff.beyond is None:
+            work.unknown.append(when(over, s(f"Aftalen angiver ingen takst efter dag {schedule.last_day}.")))
+        else:
+            work.flags.append(when(over, s(tariff.beyond.flag)))
+
+    def _category(self, schedule: Schedule, by: str, chosen: exp.Expression, work: _Work) -> None:
+        value = self.fact(by)
+        work.missing.append((by, and_(chosen, is_null(value))))
+        hits = []
+        for category in schedule.categories:
+            hit = and_(chosen, exp.EQ(this=value, expression=literal(category.value)))
+            hits.append(hit)
+            amount = self._amount(category.amount, hit, work)
+            if amount is not None:
+                work.lines.append(when(hit, amount))
+            if category.financing is not None:
+                work.financing.append((hit, category.financing))
+        work.category = exp.Case(ifs=[exp.If(this=h, true=literal(c.value))
+                                      for h, c in zip(hits, schedule.categories, strict=True)])
+        none = and_(chosen, exp.Not(this=is_null(value)), exp.Not(this=any_of(hits)))
+        work.errors.append((none, _cat(s(f"{self.label(by)}: kategori "), self.text(by), s(" findes ikke i aftalen"))))
+
+    def _minutes(self, per_minute: Amount, chosen: exp.Expression, work: _Work) -> None:
+        minutes = self.fact(self.roles.registered_minutes)
+        work.missing.append((self.roles.registered_minutes, and_(chosen, is_null(minutes))))
+        price = self._amount(per_minute, chosen, work)
+        if price is not None:
+            total = exp.Round(this=exp.Mul(this=price, expression=minutes), decimals=literal(2))
+            work.lines.append(when(chosen, total))
+
+    def _amount(self, amount: Amount, where: exp.Expression, work: _Work) -> exp.Expression | None:
+        if amount.value is None:
+            work.unknown.append(when(where, s(amount.unknown or "Aftalen angiver ikke beløbet.")))
+            return None
+        return money_of(amount.value)
+
+    def _missing(self, work: _Work) -> exp.Expression:
+        """'Der mangler oplysninger: …' naming each missing fact once, in the order the scalar pricing asks."""
+        labels = []
+        for i, (name, cond) in enumerate(work.missing):
+            earlier = [c for f, c in work.missing[:i] if f == name]
+            shown = and_(cond, exp.Not(this=any_of(earlier))) if earlier else cond
+            labels.append(when(shown, s(self.label(name).lower())))
+        if not labels:
+            return exp.Null()
+        return when(any_of([c for _, c in work.missing]),
+                    _cat(s("Der mangler oplysninger: "), join(", ", labels), s(".")))
+
+
+def _expr(rule: str, expr: n.Expr | None) -> n.Expr:
+    if expr is None:
+        raise SqlCompileError(rule, "reglen har intet udtryk")
+    return expr
+
+
+def _cat(*parts: exp.Expression) -> exp.Expression:
+    out = parts[0]
+    for part in parts[1:]:
+        out = exp.DPipe(this=out, expression=part)
+    return out
+
+
+def _status(cases: list[tuple[exp.Expression, str, exp.Expression]]) -> exp.Expression:
+    return exp.Case(ifs=[exp.If(this=c, true=s(status)) for c, status, _ in cases], default=s("computed"))
+
+
+def _reason(cases: list[tuple[exp.Expression, str, exp.Expression]]) -> exp.Expression:
+    return exp.Case(ifs=[exp.If(this=c, true=why) for c, _, why in cases])
+
+
+def _sum(lines: list[exp.Expression]) -> exp.Expression:
+    out: exp.Expression = money_of(Decimal(0))
+    for line in lines:
+        out = exp.Add(this=out, expression=exp.Coalesce(this=line, expressions=[money_of(Decimal(0))]))
+    return out
+
+
+def _share(total: exp.Expression, financing: Financing) -> tuple[exp.Expression, exp.Expression]:
+    """(region, municipality): the share that is not the remainder rounded half up to the øre."""
+    percent = financing.region if financing.remainder == "kommune" else financing.kommune
+    rounded = exp.cast(exp.Round(this=exp.Mul(this=total, expression=literal(percent.scaleb(-2))),
+                                 decimals=literal(2)), MONEY)
+    rest = exp.cast(exp.Sub(this=total, expression=rounded), MONEY)
+    return (rounded, rest) if financing.remainder == "kommune" else (rest, rounded)
+
+
+def _split(total: exp.Expression, by_category: list[tuple[exp.Expression, Financing]],
+           default: Financing) -> tuple[exp.Expression, exp.Expression]:
+    pairs = [(c, _share(total, f)) for c, f in by_category]
+    region, kommune = _share(total, default)
+    if not pairs:
+        return region, kommune
+    return (exp.Case(ifs=[exp.If(this=c, true=r) for c, (r, _) in pairs], default=region),
+            exp.Case(ifs=[exp.If(this=c, true=k) for c, (_, k) in pairs], default=kommune))
