@@ -1,9 +1,9 @@
 """``ivrules lsp``: the language server over stdio (pygls), for the files under ``agreements/``.
 
-The server keeps no model of its own between edits: each change re-reads the
-sources the document belongs to, the open buffers laid over the disk
-(``ivrules.lsp.analysis``), and publishes every file's findings, clearing the
-ones that went away. The features read the last such reading (``Snapshot``).
+Each change checks the sources the document belongs to, the open buffers laid
+over the disk (``ivrules.lsp.analysis``), reading again only the files whose
+text changed (``ivrules.lsp.readings``), and publishes every file's findings,
+clearing the ones that went away. The features read the last such reading (``Snapshot``).
 A request that fails is logged and answered with an error; the server keeps serving.
 """
 
@@ -18,6 +18,7 @@ from pygls import uris
 from pygls.lsp.server import LanguageServer
 
 from ivrules.lsp.analysis import Finding, Snapshot, agreements_root, analyse
+from ivrules.lsp.readings import Readings
 
 log = logging.getLogger(__name__)
 DEBOUNCE = 0.02  # seconds: keystrokes closer than this are checked once, as the last one left the text
@@ -31,6 +32,7 @@ class AgreementServer(LanguageServer):
         self.snapshots: dict[str, Snapshot] = {}
         self.published: dict[str, set[str]] = {}
         self.generation = 0
+        self.readings = Readings()  # each folder's vocabulary and each file's reading, by text
 
     def fallback(self) -> Path | None:
         """The workspace's agreements folder: the vocabulary a draft outside it is read against."""
@@ -66,7 +68,7 @@ def refresh(ls: AgreementServer, uri: str) -> None:
     """Check the sources the document belongs to and publish every file's findings (an empty list clears)."""
     path = uris.to_fs_path(uri)
     scope = ls.scope(Path(path)) if path else None
-    snapshot = analyse(Path(path), ls.texts(), ls.fallback()) if path and scope else None
+    snapshot = analyse(Path(path), ls.texts(), ls.fallback(), ls.readings) if path and scope else None
     if path is None or snapshot is None or scope is None:
         publish(ls, uri, [])
         return
