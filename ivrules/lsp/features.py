@@ -19,9 +19,16 @@ KINDS = {"fact": types.CompletionItemKind.Variable, "value": types.CompletionIte
          "id": types.CompletionItemKind.Reference, "key": types.CompletionItemKind.Property}
 
 
+def source_of(ls: AgreementServer, uri: str) -> str:
+    """The document's text as the editor holds it; for one it has not opened, the disk's, or nothing."""
+    try:
+        return ls.workspace.get_text_document(uri).source
+    except (OSError, UnicodeDecodeError):  # not UTF-8 on disk, gone, or not a file at all
+        return ""
+
+
 def cursor_of(ls: AgreementServer, uri: str, position: types.Position) -> Cursor:
-    document = ls.workspace.get_text_document(uri)
-    return Cursor.at(document.source, position.line, position.character)
+    return Cursor.at(source_of(ls, uri), position.line, position.character)
 
 
 @server.feature(types.TEXT_DOCUMENT_HOVER)
@@ -63,7 +70,7 @@ def _range(start: tuple[int, int], end: tuple[int, int]) -> types.Range:
 
 def _navigation(ls: AgreementServer, params: types.DefinitionParams | types.ReferenceParams) -> tuple[Cursor, str, str]:
     uri = params.text_document.uri
-    return cursor_of(ls, uri, params.position), uris.to_fs_path(uri) or "", ls.workspace.get_text_document(uri).source
+    return cursor_of(ls, uri, params.position), uris.to_fs_path(uri) or "", source_of(ls, uri)
 
 
 def _locations(places: list[Place]) -> list[types.Location]:
@@ -95,8 +102,8 @@ def _document_symbol(symbol: Symbol) -> types.DocumentSymbol:
 
 @server.feature(types.TEXT_DOCUMENT_DOCUMENT_SYMBOL)
 def document_symbols(ls: AgreementServer, params: types.DocumentSymbolParams) -> list[types.DocumentSymbol]:
-    document = ls.workspace.get_text_document(params.text_document.uri)
-    return [_document_symbol(s) for s in outline(document.uri, document.source)]
+    uri = params.text_document.uri
+    return [_document_symbol(s) for s in outline(uri, source_of(ls, uri))]
 
 
 @server.feature(types.TEXT_DOCUMENT_CODE_ACTION,

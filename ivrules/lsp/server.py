@@ -12,13 +12,18 @@ from __future__ import annotations
 import asyncio
 import logging
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from lsprotocol import types
 from pygls import uris
+from pygls.exceptions import FeatureRequestError
 from pygls.lsp.server import LanguageServer
 
 from ivrules.lsp.analysis import Finding, Snapshot, agreements_root, analyse
 from ivrules.lsp.readings import Readings
+
+if TYPE_CHECKING:
+    from pygls.server import ServerErrors
 
 log = logging.getLogger(__name__)
 DEBOUNCE = 0.02  # seconds: keystrokes closer than this are checked once, as the last one left the text
@@ -33,6 +38,13 @@ class AgreementServer(LanguageServer):
         self.published: dict[str, set[str]] = {}
         self.generation = 0
         self.readings = Readings()  # each folder's vocabulary and each file's reading, by text
+
+    def report_server_error(self, error: Exception, source: ServerErrors) -> None:
+        """A request or notification that failed: pygls has logged it and answered a request with an error;
+        the editor's log is told too (in Danish), and the server goes on serving."""
+        what = "en forespørgsel" if source is FeatureRequestError else "en besked fra editoren"
+        self.window_log_message(types.LogMessageParams(
+            types.MessageType.Error, f"ivrules: {what} fejlede ({type(error).__name__}: {error}); se serverens log"))
 
     def fallback(self) -> Path | None:
         """The workspace's agreements folder: the vocabulary a draft outside it is read against."""
