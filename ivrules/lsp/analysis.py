@@ -19,10 +19,10 @@ from pathlib import Path
 import yaml
 
 from ivrules.engine.book import Book, build
-from ivrules.errors import Diagnostic
+from ivrules.errors import Diagnostic, IvrulesError
 from ivrules.lsp.readings import Folder, Key, Readings, example_problems, key_of, unreadable
 from ivrules.model.accession import FILE as ACCESSION
-from ivrules.model.agreement import Agreement
+from ivrules.model.agreement import Agreement, Example
 from ivrules.model.load import VOCABULARY, Model, agreement_files, find_root, source_files
 from ivrules.source import Span
 
@@ -39,6 +39,7 @@ class Finding:
     end: Position
     message: str
     suggestion: str | None = None
+    missing: tuple[str, ...] = ()  # an example's: the facts its answer lacks, which it neither gives nor expects
 
 
 @dataclass
@@ -157,6 +158,16 @@ def _key_line(text: str, keys: tuple[str, ...]) -> int:
     return 0
 
 
+def missing_facts(book: Book, agreement: Agreement, example: Example) -> tuple[str, ...]:
+    """The facts the example's answer lacks that the example neither gives (not even as null) nor expects missing."""
+    try:
+        answer = book.eligibility(agreement.region, example.facts).to_dict()
+    except IvrulesError:
+        return ()
+    expected = example.expect.get("missing") or []
+    return tuple(f for f in answer["missing"] if f not in example.facts and f not in expected)
+
+
 def _examples(model: Model, snapshot: Snapshot, folder: Folder, accession: Key) -> Book | None:
     """Run the examples of every revision without mistakes of its own; a wrong expectation is a finding."""
     book = build(model)
@@ -171,6 +182,7 @@ def _examples(model: Model, snapshot: Snapshot, folder: Folder, accession: Key) 
                 start, _ = span_range(example.span)
                 line = example.span.source.line_text(start[0] + 1)
                 message = f"eksemplet '{example.name}' holder ikke:\n" + "\n".join(problems)
-                finding = Finding(agreement.path, start, (start[0], len(line)), message)
+                finding = Finding(agreement.path, start, (start[0], len(line)), message,
+                                  missing=missing_facts(book, agreement, example))
                 snapshot.findings.setdefault(agreement.path, []).append(finding)
     return book

@@ -7,6 +7,7 @@ from pathlib import Path
 from lsprotocol import types
 from pygls import uris
 
+from ivrules.lsp.actions import add_facts
 from ivrules.lsp.complete import Choice, choices
 from ivrules.lsp.cursor import Cursor
 from ivrules.lsp.hover import hover_text
@@ -109,15 +110,33 @@ def document_symbols(ls: AgreementServer, params: types.DocumentSymbolParams) ->
 @server.feature(types.TEXT_DOCUMENT_CODE_ACTION,
                 types.CodeActionOptions(code_action_kinds=[types.CodeActionKind.QuickFix]))
 def code_actions(ls: AgreementServer, params: types.CodeActionParams) -> list[types.CodeAction]:
-    """Each "mente du 'X'?" of a diagnostic in the range, offered as the edit that writes X."""
+    """For each diagnostic in the range: its "mente du 'X'?" as the edit that writes X, and for an example
+    whose answer lacks facts, the edit that adds them to its ``facts:`` with a value to fill in."""
     out = []
     for diagnostic in params.context.diagnostics:
         data = diagnostic.data if isinstance(diagnostic.data, dict) else {}
-        suggestion = data.get("suggestion")
-        if not isinstance(suggestion, str):
-            continue
-        edit = types.TextEdit(range=diagnostic.range, new_text=suggestion)
-        out.append(types.CodeAction(
-            title=f"Ret til '{suggestion}'", kind=types.CodeActionKind.QuickFix, diagnostics=[diagnostic],
-            is_preferred=True, edit=types.WorkspaceEdit(changes={params.text_document.uri: [edit]})))
+        suggestion, missing = data.get("suggestion"), data.get("missing")
+        if isinstance(suggestion, str):
+            out.append(_action(f"Ret til '{suggestion}'", params.text_document.uri, diagnostic,
+                               types.TextEdit(range=diagnostic.range, new_text=suggestion)))
+        if isinstance(missing, list) and missing:
+            edit = _add_facts(ls, params.text_document.uri, diagnostic, [str(m) for m in missing])
+            if edit is not None:
+                title = f"Tilføj de manglende fakta til eksemplet: {', '.join(str(m) for m in missing)}"
+                out.append(_action(title, params.text_document.uri, diagnostic, edit))
     return out
+
+
+def _action(title: str, uri: str, diagnostic: types.Diagnostic, edit: types.TextEdit) -> types.CodeAction:
+    return types.CodeAction(title=title, kind=types.CodeActionKind.QuickFix, diagnostics=[diagnostic],
+                            is_preferred=True, edit=types.WorkspaceEdit(changes={uri: [edit]}))
+
+
+def _add_facts(ls: AgreementServer, uri: str, diagnostic: types.Diagnostic, names: list[str]) -> types.TextEdit | None:
+    snapshot = ls.snapshot(uri)
+    vocab = snapshot.model.vocabulary if snapshot and snapshot.model else None
+    found = add_facts(source_of(ls, uri), diagnostic.range.start.line, names, vocab)
+    if found is None:
+        return None
+    line, text = found
+    return types.TextEdit(range=_range((line, 0), (line, 0)), new_text=text)

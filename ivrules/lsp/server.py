@@ -100,7 +100,17 @@ def to_lsp(finding: Finding) -> types.Diagnostic:
     return types.Diagnostic(
         range=types.Range(start=types.Position(*finding.start), end=types.Position(*finding.end)),
         message=finding.message, severity=types.DiagnosticSeverity.Error, source="ivrules",
-        data={"suggestion": finding.suggestion} if finding.suggestion else None)
+        data=data_of(finding))
+
+
+def data_of(finding: Finding) -> dict[str, object] | None:
+    """What a code action needs of a diagnostic: the "mente du" word, the facts an example lacks."""
+    data: dict[str, object] = {}
+    if finding.suggestion:
+        data["suggestion"] = finding.suggestion
+    if finding.missing:
+        data["missing"] = list(finding.missing)
+    return data or None
 
 
 def safe_refresh(ls: AgreementServer, uri: str) -> None:
