@@ -288,3 +288,34 @@ async def test_a_code_action_applies_the_suggestion(client: LanguageClient) -> N
     [edit] = action.edit.changes[uri(MIDT)]
     assert (edit.range, edit.new_text) == (found[0].range, "alder")
     await closed(client, MIDT)
+
+
+def apply(text: str, edit: types.TextEdit) -> str:
+    """The text with one edit applied (an insertion or a replacement on one line or more)."""
+    lines = text.split("\n")
+    offset = [0]
+    for line in lines:
+        offset.append(offset[-1] + len(line) + 1)
+    start = offset[edit.range.start.line] + edit.range.start.character
+    end = offset[edit.range.end.line] + edit.range.end.character
+    return text[:start] + edit.new_text + text[end:]
+
+
+async def test_a_code_action_adds_the_facts_an_example_lacks(client: LanguageClient) -> None:
+    text = MIDT.read_text(encoding="utf-8")
+    first = "eksemplet 'Antibiotika tre gange i døgnet i Codan-mix Add sæt' holder ikke"
+    lacking = text.replace("      home_suitable: true\n", "", 1)  # the example's answer is now unknown
+    found = await diagnostics_after(client, MIDT, lambda: open_doc(client, MIDT, lacking))
+    [example] = [d for d in found if d.message.startswith(first)]
+    assert example.data == {"missing": ["home_suitable"]}
+    actions = await client.text_document_code_action_async(types.CodeActionParams(
+        text_document=doc_id(MIDT), range=example.range, context=types.CodeActionContext(diagnostics=[example])))
+    assert actions is not None and [a.title for a in actions] == [
+        "Tilføj de manglende fakta til eksemplet: home_suitable"]
+    assert isinstance(actions[0], types.CodeAction) and actions[0].edit and actions[0].edit.changes
+    [edit] = actions[0].edit.changes[uri(MIDT)]
+    assert edit.new_text == "      home_suitable: true  # udfyld\n"
+    fixed = apply(lacking, edit)
+    found = await diagnostics_after(client, MIDT, lambda: change_doc(client, MIDT, fixed, 2))
+    assert not [d for d in found if d.message.startswith(first)]
+    await closed(client, MIDT)

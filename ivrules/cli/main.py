@@ -21,6 +21,7 @@ COMMANDS = (
     ("sql", sql.sql),
     ("serve", serve.serve),
     ("lsp", editor.lsp),
+    ("schema", editor.schema),
 )
 
 app = typer.Typer(help="IV-aftaler som regler: tjek, spørg og sammenlign.", no_args_is_help=True,

@@ -4,6 +4,8 @@
 editor's unsaved buffers laid over the files on disk (``ivrules.model.load.overlay``),
 exactly as ``ivrules check`` reads it, and then runs the examples of every
 revision that has no mistake of its own (``ivrules.engine.scenarios.run_example``).
+Given the ``Readings`` of earlier calls, it reads again only the files whose text
+changed and runs again only the examples whose region changed (``ivrules.lsp.readings``).
 Nothing here knows of the protocol: positions are 0-based (line, column) pairs.
 """
 
@@ -17,10 +19,11 @@ from pathlib import Path
 import yaml
 
 from ivrules.engine.book import Book, build
-from ivrules.engine.scenarios import run_example
-from ivrules.errors import Diagnostic, Diagnostics
-from ivrules.model.agreement import Agreement
-from ivrules.model.load import VOCABULARY, Model, find_root, overlay, read_model, source_files
+from ivrules.errors import Diagnostic, IvrulesError
+from ivrules.lsp.readings import Folder, Key, Readings, example_problems, key_of, unreadable
+from ivrules.model.accession import FILE as ACCESSION
+from ivrules.model.agreement import Agreement, Example
+from ivrules.model.load import VOCABULARY, Model, agreement_files, find_root, source_files
 from ivrules.source import Span
 
 Position = tuple[int, int]  # 0-based line and column
@@ -36,6 +39,7 @@ class Finding:
     end: Position
     message: str
     suggestion: str | None = None
+    missing: tuple[str, ...] = ()  # an example's: the facts its answer lacks, which it neither gives nor expects
 
 
 @dataclass
@@ -61,35 +65,34 @@ def agreements_root(path: Path, fallback: Path | None) -> Path | None:
     return fallback.resolve() if fallback is not None and (fallback / VOCABULARY).is_file() else None
 
 
-def analyse(path: Path, texts: Mapping[str, str], fallback: Path | None = None) -> Snapshot | None:
-    """Check the sources ``path`` belongs to, reading ``texts`` (resolved path → text) before the disk."""
+def analyse(path: Path, texts: Mapping[str, str], fallback: Path | None = None,
+            readings: Readings | None = None) -> Snapshot | None:
+    """Check the sources ``path`` belongs to, reading ``texts`` (resolved path → text) before the disk.
+
+    ``readings`` keeps what earlier calls read (the server passes its own): only what changed is read again.
+    """
     path = path.resolve()
     root = agreements_root(path, fallback)
     if root is None or (not _inside(path, root) and not looks_like_agreement(texts.get(str(path), ""))):
         return None
-    diags = Diagnostics()
+    readings = readings if readings is not None else Readings()
+    whole = _inside(path, root)
     try:
-        with overlay(texts):
-            model = read_model([root if _inside(path, root) else path], diags, root)
-    except yaml.YAMLError as exc:  # the loader lets a reader error (a control character) through
-        return Snapshot(root, None, None, {str(path): [unreadable(str(path), texts.get(str(path), ""), exc)]})
+        model, diags = readings.model(root, agreement_files(root) if whole else [path], texts, whole=whole)
+    except yaml.YAMLError as exc:  # a shared file YAML cannot read at all (a control character)
+        return Snapshot(root, None, None, {str(path): [_finding(unreadable(str(path), texts.get(str(path), ""), exc))]})
     files = {str(p) for p in source_files(root)} | {str(path)}
     snapshot = Snapshot(root, model, None)
     for diagnostic in diags:
         for finding in findings_of(diagnostic, files, texts, str(path)):
             snapshot.findings.setdefault(finding.path, []).append(finding)
-    snapshot.book = _examples(model, snapshot)
+    snapshot.book = _examples(model, snapshot, readings.folders[root], key_of(root / ACCESSION, texts))
     return snapshot
 
 
-def unreadable(path: str, text: str, exc: yaml.YAMLError) -> Finding:
-    """A file YAML cannot even read (a NUL byte, a binary file opened by mistake): said at the first bad character."""
-    index = min(int(getattr(exc, "position", 0) or 0), len(text))
-    line = text.count("\n", 0, index)
-    column = index - (text.rfind("\n", 0, index) + 1)
-    return Finding(path, (line, column), (line, column + 1),
-                   "filen kan ikke læses som YAML: den indeholder et tegn, YAML ikke tillader (et styretegn?)\n"
-                   "tip: fjern tegnet, eller åbn den rigtige fil")
+def _finding(diagnostic: Diagnostic) -> Finding:
+    assert diagnostic.span is not None
+    return Finding(diagnostic.span.source.name, *span_range(diagnostic.span), message_of(diagnostic))
 
 
 def _inside(path: Path, root: Path) -> bool:
@@ -155,7 +158,17 @@ def _key_line(text: str, keys: tuple[str, ...]) -> int:
     return 0
 
 
-def _examples(model: Model, snapshot: Snapshot) -> Book | None:
+def missing_facts(book: Book, agreement: Agreement, example: Example) -> tuple[str, ...]:
+    """The facts the example's answer lacks that the example neither gives (not even as null) nor expects missing."""
+    try:
+        answer = book.eligibility(agreement.region, example.facts).to_dict()
+    except IvrulesError:
+        return ()
+    expected = example.expect.get("missing") or []
+    return tuple(f for f in answer["missing"] if f not in example.facts and f not in expected)
+
+
+def _examples(model: Model, snapshot: Snapshot, folder: Folder, accession: Key) -> Book | None:
     """Run the examples of every revision without mistakes of its own; a wrong expectation is a finding."""
     book = build(model)
     paths = {a.path for a in model.agreements}
@@ -164,12 +177,12 @@ def _examples(model: Model, snapshot: Snapshot) -> Book | None:
     for agreement in model.agreements:
         if snapshot.findings.get(agreement.path):
             continue
-        for example in agreement.examples:
-            problems = run_example(book, agreement, example)
+        for example, problems in example_problems(folder, book, agreement, accession):
             if problems and example.span is not None:
                 start, _ = span_range(example.span)
                 line = example.span.source.line_text(start[0] + 1)
                 message = f"eksemplet '{example.name}' holder ikke:\n" + "\n".join(problems)
-                finding = Finding(agreement.path, start, (start[0], len(line)), message)
+                finding = Finding(agreement.path, start, (start[0], len(line)), message,
+                                  missing=missing_facts(book, agreement, example))
                 snapshot.findings.setdefault(agreement.path, []).append(finding)
     return book

@@ -63,7 +63,7 @@ class Cursor:
         """The keys that hold the cursor's line, outermost first: ['sections', 'rules'] in a rule."""
         indent = len(ITEM.match(self.text).group(0))  # type: ignore[union-attr]
         path: list[str] = []
-        for row in range(self.line - 1, -1, -1):
+        for row in range(min(self.line, len(self.lines)) - 1, -1, -1):  # a position past the end: from the end
             found = KEY.match(self.lines[row])
             if not found or found.start(2) >= indent:
                 continue

@@ -7,6 +7,7 @@ from pathlib import Path
 from lsprotocol import types
 from pygls import uris
 
+from ivrules.lsp.actions import add_facts
 from ivrules.lsp.complete import Choice, choices
 from ivrules.lsp.cursor import Cursor
 from ivrules.lsp.hover import hover_text
@@ -19,9 +20,16 @@ KINDS = {"fact": types.CompletionItemKind.Variable, "value": types.CompletionIte
          "id": types.CompletionItemKind.Reference, "key": types.CompletionItemKind.Property}
 
 
+def source_of(ls: AgreementServer, uri: str) -> str:
+    """The document's text as the editor holds it; for one it has not opened, the disk's, or nothing."""
+    try:
+        return ls.workspace.get_text_document(uri).source
+    except (OSError, UnicodeDecodeError):  # not UTF-8 on disk, gone, or not a file at all
+        return ""
+
+
 def cursor_of(ls: AgreementServer, uri: str, position: types.Position) -> Cursor:
-    document = ls.workspace.get_text_document(uri)
-    return Cursor.at(document.source, position.line, position.character)
+    return Cursor.at(source_of(ls, uri), position.line, position.character)
 
 
 @server.feature(types.TEXT_DOCUMENT_HOVER)
@@ -63,7 +71,7 @@ def _range(start: tuple[int, int], end: tuple[int, int]) -> types.Range:
 
 def _navigation(ls: AgreementServer, params: types.DefinitionParams | types.ReferenceParams) -> tuple[Cursor, str, str]:
     uri = params.text_document.uri
-    return cursor_of(ls, uri, params.position), uris.to_fs_path(uri) or "", ls.workspace.get_text_document(uri).source
+    return cursor_of(ls, uri, params.position), uris.to_fs_path(uri) or "", source_of(ls, uri)
 
 
 def _locations(places: list[Place]) -> list[types.Location]:
@@ -95,22 +103,40 @@ def _document_symbol(symbol: Symbol) -> types.DocumentSymbol:
 
 @server.feature(types.TEXT_DOCUMENT_DOCUMENT_SYMBOL)
 def document_symbols(ls: AgreementServer, params: types.DocumentSymbolParams) -> list[types.DocumentSymbol]:
-    document = ls.workspace.get_text_document(params.text_document.uri)
-    return [_document_symbol(s) for s in outline(document.uri, document.source)]
+    uri = params.text_document.uri
+    return [_document_symbol(s) for s in outline(uri, source_of(ls, uri))]
 
 
 @server.feature(types.TEXT_DOCUMENT_CODE_ACTION,
                 types.CodeActionOptions(code_action_kinds=[types.CodeActionKind.QuickFix]))
 def code_actions(ls: AgreementServer, params: types.CodeActionParams) -> list[types.CodeAction]:
-    """Each "mente du 'X'?" of a diagnostic in the range, offered as the edit that writes X."""
+    """For each diagnostic in the range: its "mente du 'X'?" as the edit that writes X, and for an example
+    whose answer lacks facts, the edit that adds them to its ``facts:`` with a value to fill in."""
     out = []
     for diagnostic in params.context.diagnostics:
         data = diagnostic.data if isinstance(diagnostic.data, dict) else {}
-        suggestion = data.get("suggestion")
-        if not isinstance(suggestion, str):
-            continue
-        edit = types.TextEdit(range=diagnostic.range, new_text=suggestion)
-        out.append(types.CodeAction(
-            title=f"Ret til '{suggestion}'", kind=types.CodeActionKind.QuickFix, diagnostics=[diagnostic],
-            is_preferred=True, edit=types.WorkspaceEdit(changes={params.text_document.uri: [edit]})))
+        suggestion, missing = data.get("suggestion"), data.get("missing")
+        if isinstance(suggestion, str):
+            out.append(_action(f"Ret til '{suggestion}'", params.text_document.uri, diagnostic,
+                               types.TextEdit(range=diagnostic.range, new_text=suggestion)))
+        if isinstance(missing, list) and missing:
+            edit = _add_facts(ls, params.text_document.uri, diagnostic, [str(m) for m in missing])
+            if edit is not None:
+                title = f"Tilføj de manglende fakta til eksemplet: {', '.join(str(m) for m in missing)}"
+                out.append(_action(title, params.text_document.uri, diagnostic, edit))
     return out
+
+
+def _action(title: str, uri: str, diagnostic: types.Diagnostic, edit: types.TextEdit) -> types.CodeAction:
+    return types.CodeAction(title=title, kind=types.CodeActionKind.QuickFix, diagnostics=[diagnostic],
+                            is_preferred=True, edit=types.WorkspaceEdit(changes={uri: [edit]}))
+
+
+def _add_facts(ls: AgreementServer, uri: str, diagnostic: types.Diagnostic, names: list[str]) -> types.TextEdit | None:
+    snapshot = ls.snapshot(uri)
+    vocab = snapshot.model.vocabulary if snapshot and snapshot.model else None
+    found = add_facts(source_of(ls, uri), diagnostic.range.start.line, names, vocab)
+    if found is None:
+        return None
+    line, text = found
+    return types.TextEdit(range=_range((line, 0), (line, 0)), new_text=text)

@@ -1,13 +1,19 @@
 """The keys of each kind of agreement-file mapping, with a Danish description for completion and hover.
 
-The key names come from the loader's own lists where it has them (``TOP_REQUIRED``,
-``TOP_OPTIONAL``); the descriptions are the secretariat's help text.
+The keys are the loader's own tuples (``ivrules.model.agreement.SECTION_KEYS``, ...),
+arranged here as the shape of each kind of file (``FILES``); completion reads them, and
+so does the JSON Schema of each kind of file (``ivrules.lsp.schema``). The descriptions
+are the secretariat's help text.
 """
 
 from __future__ import annotations
 
-from ivrules.model import tariff
-from ivrules.model.agreement import TOP_OPTIONAL, TOP_REQUIRED
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from typing import Literal
+
+from ivrules.lang.vocabulary import ROLE_TYPES
+from ivrules.model import accession, agreement, regions, tariff, topics, vocabulary
 
 DESCRIPTIONS: dict[str, str] = {
     "region": "regionens id (en mappe under agreements/, fra regions.yaml)",
@@ -61,24 +67,111 @@ DESCRIPTIONS: dict[str, str] = {
     "effect": "hvad reglen gør: unknown, note eller flag",
     "flag": "flagets navn",
     "municipality": "kommunens navn, fra municipalities.yaml",
+    "roles": "hvilke fakta der spiller motorens faste roller (dato, kommune, ...)",
+    "topics": "sammenligningens rækker: emner med deres fakta",
+    "term": "det danske ord, reglerne bruger",
+    "type": "faktummets type: number, bool, date, enum, municipality, ...",
+    "label": "den danske betegnelse, som siden og lægen ser",
+    "question": "spørgsmålet, lægen stilles",
+    "unit": "enheden, fx år, dage, timer",
+    "values": "de tilladte værdier af et opremsningsfaktum, hver med term og label",
+    "derive": "hvordan faktummet afledes af andre, fx same(start_date)",
+    "statement": "sætningen, når et ja/nej-faktum er sandt",
+    "negation": "sætningen, når et ja/nej-faktum er falsk",
+    "range": "de plausible værdier af et talfaktum, [mindst, højst]; et svar uden for giver en fejl",
+    "catches": "hvad emnet fanger, ud over sine fakta",
+    "model": "den del af modellen, emnet handler om",
+    "code": "kommunens kode",
+    "island": "true for en økommune",
+    "regions": "regionerne: id og dansk navn",
+    "accessions": "tiltrædelserne, én linje pr. region og første udgave, der skal tiltrædes",
+    "agreement": "datoen for den første udgave, der skal tiltrædes (filnavnet i regionens mappe)",
+    "complete": "true, når listen over tiltrådte kommuner er fuldstændig",
+    "members": "de kommuner, der har tiltrådt, og fra hvornår",
+    "fallback": "udgaven, der gælder for kommuner, der ikke har tiltrådt",
+    "all_from": "datoen, hvor alle regionens kommuner havde tiltrådt",
+    "from": "datoen, kommunen tiltrådte fra",
 }
 
-# The keys a mapping may have, by the key that holds it: (parent, grandparent) or parent alone.
-KEYS: dict[tuple[str, ...], tuple[str, ...]] = {
-    (): TOP_REQUIRED + TOP_OPTIONAL,
-    ("sections",): ("number", "title", "text", "rules", "party", "items"),
-    ("sections", "rules"): ("id", "rule", "explain", "condition", "applies", "interpretation"),
-    ("interpretations",): ("id", "title", "reading", "rationale"),
-    ("unknowns",): ("id", "text", "section", "about"),
-    ("examples",): ("name", "facts", "expect", "description"),
-    ("examples", "expect"): ("eligible", "missing", "conditions", "reasons", "error", "tariff"),
-    ("source",): ("document", "file", "url", "note"),
-    ("termination",): ("notice", "section"),
-    ("tariff",): tariff.TOP_REQUIRED + tariff.TOP_OPTIONAL,
-    ("tariff", "rules"): ("id", "when", "effect", "text", "flag", "interpretation"),
+# Where a key means something else in another kind of file than in an agreement revision.
+DESCRIPTIONS_IN: dict[str, dict[str, str]] = {
+    "vocabulary": {"facts": "de fakta, reglerne må bruge, efter JSON-navn", "id": "emnets id",
+                   "title": "emnets danske titel"},
+    "municipalities": {"name": "kommunens navn", "region": "regionens id (fra regions.yaml)"},
+    "regions": {"id": "regionens id (mappens navn under agreements/)", "name": "regionens danske navn"},
+    "accession": {"region": "regionens id", "source": "kilden til tiltrædelsen", "note": "en note"},
 }
 
 
-def keys_for(path: list[str]) -> tuple[str, ...]:
+def descriptions(kind: str) -> dict[str, str]:
+    """The Danish description of each key in one kind of file."""
+    return {**DESCRIPTIONS, **DESCRIPTIONS_IN.get(kind, {})}
+
+
+@dataclass(frozen=True)
+class Shape:
+    """A mapping in a file: its keys, required and optional (the loader's tuples), and for a key that holds
+    more mappings, how ("object": one, "list": a list of them, "map": any names, each one) and their shape."""
+
+    required: tuple[str, ...]
+    optional: tuple[str, ...] = ()
+    children: Mapping[str, tuple[Holds, Shape]] = field(default_factory=dict)
+    closed: bool = True  # the loader rejects any other key
+
+    @property
+    def keys(self) -> tuple[str, ...]:
+        return self.required + self.optional
+
+
+Holds = Literal["object", "list", "map"]
+RULES = Shape(*agreement.RULE_KEYS)
+EXPECT = Shape((), ("eligible", "missing", "conditions", "reasons", "error", "tariff"), closed=False)
+TARIFF = Shape(tariff.TOP_REQUIRED, tariff.TOP_OPTIONAL, {"rules": ("list", Shape(*tariff.RULE_KEYS))}, closed=False)
+AGREEMENT = Shape(agreement.TOP_REQUIRED, agreement.TOP_OPTIONAL, {
+    "source": ("object", Shape(*agreement.SOURCE_KEYS)),
+    "termination": ("object", Shape(*agreement.TERMINATION_KEYS)),
+    "sections": ("list", Shape(*agreement.SECTION_KEYS, {"rules": ("list", RULES)})),
+    "interpretations": ("list", Shape(*agreement.INTERPRETATION_KEYS)),
+    "unknowns": ("list", Shape(*agreement.UNKNOWN_KEYS)),
+    "examples": ("list", Shape(*agreement.EXAMPLE_KEYS, {"expect": ("object", EXPECT)})),
+    "tariff": ("object", TARIFF),
+})
+FACT = Shape(*vocabulary.FACT_KEYS, {"values": ("map", Shape(*vocabulary.VALUE_KEYS))})
+VOCABULARY = Shape(*vocabulary.VOCABULARY_KEYS, {
+    "facts": ("map", FACT),
+    "roles": ("object", Shape(tuple(ROLE_TYPES))),
+    "topics": ("list", Shape(("id", "title"), topics.TOPIC_OPTIONAL)),
+})
+ACCESSION = Shape(accession.ACCESSION_TOP, (), {"accessions": ("list", Shape(
+    accession.LINE_REQUIRED, accession.LINE_OPTIONAL, {"members": ("list", Shape(*accession.MEMBER_KEYS))}))})
+MUNICIPALITIES = Shape(*vocabulary.MUNICIPALITIES_KEYS,
+                       {"municipalities": ("list", Shape(*vocabulary.MUNICIPALITY_KEYS))})
+REGIONS = Shape(regions.REGIONS_TOP, (), {"regions": ("list", Shape(regions.REGION_KEYS))})
+# Each kind of file under agreements/: its name (None: a revision, <region>/<date>.yaml), title and shape.
+FILES: dict[str, tuple[str | None, str, Shape]] = {
+    "agreement": (None, "En udgave af en regions aftale om IV-behandling", AGREEMENT),
+    "vocabulary": ("vocabulary.yaml", "Fakta, som reglerne bruger, deres roller og sammenligningens emner",
+                   VOCABULARY),
+    "accession": ("accession.yaml", "Kommunernes tiltrædelser af regionernes aftaler", ACCESSION),
+    "municipalities": ("municipalities.yaml", "Kommunerne og deres region", MUNICIPALITIES),
+    "regions": ("regions.yaml", "Regionerne", REGIONS),
+}
+
+
+def kind_of(name: str) -> str:
+    """The kind of file a file name is: one of the shared files, or an agreement revision."""
+    return next((kind for kind, (file, _, _) in FILES.items() if file == name), "agreement")
+
+
+def keys_for(path: list[str], kind: str = "agreement") -> tuple[str, ...]:
     """The keys allowed where the cursor is, from the keys that hold it (``Cursor.key_path``)."""
-    return KEYS.get(tuple(path), ())
+    shape: Shape | None = FILES[kind][2]
+    names = iter(path)
+    for key in names:
+        child = shape.children.get(key) if shape is not None else None
+        if child is None:
+            return ()
+        holds, shape = child
+        if holds == "map" and next(names, None) is None:  # on the line of a name: its keys come below it
+            return ()
+    return shape.keys if shape is not None else ()

@@ -4,6 +4,8 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
+import yaml
+
 from ivrules.errors import Diagnostics
 from ivrules.lsp.analysis import Position, span_range
 from ivrules.model.loader import Node, read_yaml
@@ -24,7 +26,10 @@ class Symbol:
 
 def outline(name: str, text: str) -> list[Symbol]:
     """The outline, from the YAML alone (a file with other mistakes still has one); none if it is not YAML."""
-    root = read_yaml(Source(name, text), Diagnostics())
+    try:
+        root = read_yaml(Source(name, text), Diagnostics())
+    except yaml.YAMLError:  # a control character: the loader lets the reader's error through
+        return []
     if root is None or not isinstance(root.value, dict):
         return []
     out = [_section(item) for item in _items(root.value.get("sections"))]

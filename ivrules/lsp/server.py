@@ -1,9 +1,9 @@
 """``ivrules lsp``: the language server over stdio (pygls), for the files under ``agreements/``.
 
-The server keeps no model of its own between edits: each change re-reads the
-sources the document belongs to, the open buffers laid over the disk
-(``ivrules.lsp.analysis``), and publishes every file's findings, clearing the
-ones that went away. The features read the last such reading (``Snapshot``).
+Each change checks the sources the document belongs to, the open buffers laid
+over the disk (``ivrules.lsp.analysis``), reading again only the files whose
+text changed (``ivrules.lsp.readings``), and publishes every file's findings,
+clearing the ones that went away. The features read the last such reading (``Snapshot``).
 A request that fails is logged and answered with an error; the server keeps serving.
 """
 
@@ -12,12 +12,18 @@ from __future__ import annotations
 import asyncio
 import logging
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from lsprotocol import types
 from pygls import uris
+from pygls.exceptions import FeatureRequestError
 from pygls.lsp.server import LanguageServer
 
 from ivrules.lsp.analysis import Finding, Snapshot, agreements_root, analyse
+from ivrules.lsp.readings import Readings
+
+if TYPE_CHECKING:
+    from pygls.server import ServerErrors
 
 log = logging.getLogger(__name__)
 DEBOUNCE = 0.02  # seconds: keystrokes closer than this are checked once, as the last one left the text
@@ -31,6 +37,14 @@ class AgreementServer(LanguageServer):
         self.snapshots: dict[str, Snapshot] = {}
         self.published: dict[str, set[str]] = {}
         self.generation = 0
+        self.readings = Readings()  # each folder's vocabulary and each file's reading, by text
+
+    def report_server_error(self, error: Exception, source: ServerErrors) -> None:
+        """A request or notification that failed: pygls has logged it and answered a request with an error;
+        the editor's log is told too (in Danish), and the server goes on serving."""
+        what = "en forespørgsel" if source is FeatureRequestError else "en besked fra editoren"
+        self.window_log_message(types.LogMessageParams(
+            types.MessageType.Error, f"ivrules: {what} fejlede ({type(error).__name__}: {error}); se serverens log"))
 
     def fallback(self) -> Path | None:
         """The workspace's agreements folder: the vocabulary a draft outside it is read against."""
@@ -66,7 +80,7 @@ def refresh(ls: AgreementServer, uri: str) -> None:
     """Check the sources the document belongs to and publish every file's findings (an empty list clears)."""
     path = uris.to_fs_path(uri)
     scope = ls.scope(Path(path)) if path else None
-    snapshot = analyse(Path(path), ls.texts(), ls.fallback()) if path and scope else None
+    snapshot = analyse(Path(path), ls.texts(), ls.fallback(), ls.readings) if path and scope else None
     if path is None or snapshot is None or scope is None:
         publish(ls, uri, [])
         return
@@ -86,7 +100,17 @@ def to_lsp(finding: Finding) -> types.Diagnostic:
     return types.Diagnostic(
         range=types.Range(start=types.Position(*finding.start), end=types.Position(*finding.end)),
         message=finding.message, severity=types.DiagnosticSeverity.Error, source="ivrules",
-        data={"suggestion": finding.suggestion} if finding.suggestion else None)
+        data=data_of(finding))
+
+
+def data_of(finding: Finding) -> dict[str, object] | None:
+    """What a code action needs of a diagnostic: the "mente du" word, the facts an example lacks."""
+    data: dict[str, object] = {}
+    if finding.suggestion:
+        data["suggestion"] = finding.suggestion
+    if finding.missing:
+        data["missing"] = list(finding.missing)
+    return data or None
 
 
 def safe_refresh(ls: AgreementServer, uri: str) -> None:

@@ -32,6 +32,8 @@ FILE = "accession.yaml"
 JOINED_FACT = "municipality_joined"
 LINE_REQUIRED = ("region", "agreement", "complete", "source", "members")
 LINE_OPTIONAL = ("fallback", "all_from", "note")
+ACCESSION_TOP = ("accessions",)
+MEMBER_KEYS = (("municipality", "from"), ("source",))
 Basis = Literal["register", "all", "facts", "unlisted"]
 
 
@@ -154,7 +156,7 @@ class Accession:
 def read_accession(root: Node, regions: Mapping[str, str], diags: Diagnostics) -> Accession:
     """The ``accessions:`` list of accession.yaml → the register (mistakes go to ``diags``);
     ``regions`` are the region ids regions.yaml declares."""
-    top = fields(root, diags, ("accessions",))
+    top = fields(root, diags, ACCESSION_TOP)
     if not top or not expect(top.get("accessions"), list, diags):
         return Accession()
     lines = (_line(item, regions, diags) for item in top["accessions"].value)
@@ -180,7 +182,7 @@ def _line(node: Node, regions: Mapping[str, str], diags: Diagnostics) -> Line | 
 def _members(node: Node, diags: Diagnostics) -> dict[str, Member]:
     out: dict[str, Member] = {}
     for item in node.value if expect(node, list, diags) else []:
-        f = fields(item, diags, ("municipality", "from"), ("source",))
+        f = fields(item, diags, *MEMBER_KEYS)
         if not f or "municipality" not in f or "from" not in f:
             continue
         name, since = text_of(f["municipality"], diags), _date(f["from"], diags)

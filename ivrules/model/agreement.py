@@ -32,6 +32,15 @@ ABOUT_PARTS = ("tariff", "financing")  # parts of the model an unknown may be ab
 TOP_REQUIRED = ("region", "title", "effective", "source", "sections")
 TOP_OPTIONAL = ("preamble", "until", "no_agreement_after", "interpretations", "unknowns", "examples", "termination",
                 "tariff")
+# The keys of each mapping inside a revision, (required, optional): the loader checks them; the editors'
+# JSON Schema and completion (ivrules.lsp.format) are made from the same tuples.
+SOURCE_KEYS = (("document",), ("file", "url", "note"))
+TERMINATION_KEYS = (("notice",), ("section",))
+SECTION_KEYS = (("number", "title", "text"), ("rules", "party", "items"))
+RULE_KEYS = (("id",), ("rule", "explain", "condition", "applies", "interpretation"))
+INTERPRETATION_KEYS = (("id", "title", "reading", "rationale"), ())
+UNKNOWN_KEYS = (("id", "text"), ("section", "about"))
+EXAMPLE_KEYS = (("name", "facts", "expect"), ("description",))
 
 
 class InterpretationJSON(TypedDict):
@@ -232,11 +241,11 @@ def read_agreement(root: Node, vocab: Vocabulary, path: str, text: str, diags: D
     agreement = Agreement(
         region=region, title=text_of(top["title"], diags) or "", effective=effective or dt.date.min,
         until=_date(top["until"], diags) if "until" in top else None,
-        source=_strings(top["source"], diags, ("document",), ("file", "url", "note")),
+        source=_strings(top["source"], diags, *SOURCE_KEYS),
         sections=sections, interpretations=interpretations,
         unknowns=_unknowns(top.get("unknowns"), vocab, diags),
         examples=_examples(top.get("examples"), vocab, diags),
-        termination=_strings(top["termination"], diags, ("notice",), ("section",)) if "termination" in top else {},
+        termination=_strings(top["termination"], diags, *TERMINATION_KEYS) if "termination" in top else {},
         path=path, content_hash=hashlib.sha256(text.encode()).hexdigest()[:16],
         preamble=(text_of(top["preamble"], diags) or "").strip() if "preamble" in top else "",
         no_agreement_after=_no_agreement_after(top, diags), effective_span=top["effective"].span,
@@ -287,7 +296,7 @@ def _list(node: Node | None, diags: Diagnostics) -> list[Node]:
 def _interpretations(node: Node | None, diags: Diagnostics) -> dict[str, Interpretation]:
     out: dict[str, Interpretation] = {}
     for item in _list(node, diags):
-        f = fields(item, diags, ("id", "title", "reading", "rationale"))
+        f = fields(item, diags, *INTERPRETATION_KEYS)
         if f and all(k in f for k in ("id", "title", "reading", "rationale")):
             ident = text_of(f["id"], diags) or ""
             if ident in out:
@@ -300,7 +309,7 @@ def _interpretations(node: Node | None, diags: Diagnostics) -> dict[str, Interpr
 def _unknowns(node: Node | None, vocab: Vocabulary, diags: Diagnostics) -> list[Unknown]:
     out = []
     for item in _list(node, diags):
-        f = fields(item, diags, ("id", "text"), ("section", "about"))
+        f = fields(item, diags, *UNKNOWN_KEYS)
         if f and "id" in f and "text" in f:
             section = text_of(f["section"], diags) if "section" in f else None
             about = text_of(f["about"], diags) if "about" in f else None
@@ -337,7 +346,7 @@ def _sections(node: Node, vocab: Vocabulary, interpretations: dict[str, Interpre
 
 def _section(node: Node, vocab: Vocabulary, interpretations: dict[str, Interpretation],
              rule_ids: dict[str, Span | None], diags: Diagnostics) -> Section | None:
-    f = fields(node, diags, ("number", "title", "text"), ("rules", "party", "items"))
+    f = fields(node, diags, *SECTION_KEYS)
     if not f or not all(k in f for k in ("number", "title", "text")):
         return None
     number = text_of(f["number"], diags) or "?"
@@ -354,7 +363,7 @@ def _section(node: Node, vocab: Vocabulary, interpretations: dict[str, Interpret
 
 def _rule(node: Node, section: str, title: str, vocab: Vocabulary, interpretations: dict[str, Interpretation],
           rule_ids: dict[str, Span | None], diags: Diagnostics) -> Rule | None:
-    f = fields(node, diags, ("id",), ("rule", "explain", "condition", "applies", "interpretation"))
+    f = fields(node, diags, *RULE_KEYS)
     if not f or "id" not in f:
         return None
     ident = text_of(f["id"], diags) or "?"
@@ -417,8 +426,8 @@ def _interpretation_refs(node: Node | None, known: dict[str, Interpretation], di
 def _examples(node: Node | None, vocab: Vocabulary, diags: Diagnostics) -> list[Example]:
     out = []
     for item in _list(node, diags):
-        f = fields(item, diags, ("name", "facts", "expect"), ("description",))
-        if not f or not all(k in f for k in ("name", "facts", "expect")):
+        f = fields(item, diags, *EXAMPLE_KEYS)
+        if not f or not all(k in f for k in EXAMPLE_KEYS[0]):
             continue
         if expect(f["facts"], dict, diags) and expect(f["expect"], dict, diags):
             _check_example_facts(f["facts"], vocab, diags)

@@ -15,12 +15,13 @@ from ivrules.errors import Diagnostics, did_you_mean
 from ivrules.model.loader import Node, expect, fields, text_of
 
 FILE = "regions.yaml"
+REGIONS_TOP = ("regions",)
 REGION_KEYS = ("id", "name")
 
 
 def read_regions(root: Node, diags: Diagnostics) -> dict[str, str]:
     """The ``regions:`` list → Danish name by region id, in the file's order (mistakes go to ``diags``)."""
-    top = fields(root, diags, ("regions",))
+    top = fields(root, diags, REGIONS_TOP)
     if not top or not expect(top.get("regions"), list, diags):
         return {}
     out: dict[str, str] = {}

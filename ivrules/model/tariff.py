@@ -39,6 +39,7 @@ EFFECTS: tuple[Effect, ...] = get_args(Effect)
 ScheduleKind = Literal["bands", "categories", "registered_time", "unknown"]
 TOP_REQUIRED = ("section", "financing", "schedules", "invoice_date")
 TOP_OPTIONAL = ("count_days", "beyond_last_day", "rules", "interpretation")
+RULE_KEYS = (("id", "when", "effect", "text"), ("flag", "interpretation"))  # a billing rule (required, optional)
 
 
 
@@ -556,8 +557,8 @@ def _categories(node: Node | None, ctx: ReadContext, diags: Diagnostics, context
 def _rules(node: Node | None, ctx: ReadContext, diags: Diagnostics, context: str) -> tuple[BillingRule, ...]:
     out: list[BillingRule] = []
     for item in _list(node, diags):
-        f = fields(item, diags, ("id", "when", "effect", "text"), ("flag", "interpretation"))
-        if not f or not all(k in f for k in ("id", "when", "effect", "text")):
+        f = fields(item, diags, *RULE_KEYS)
+        if not f or not all(k in f for k in RULE_KEYS[0]):
             continue
         ident = text_of(f["id"], diags) or "?"
         rule_context = f"{context}, afregningsregel {ident}"

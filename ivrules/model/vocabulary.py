@@ -13,10 +13,18 @@ from ivrules.lang import units
 from ivrules.lang.vocabulary import DERIVATIONS, ROLE_TYPES, TYPES, Fact, Municipality, Roles, Value
 from ivrules.model.loader import Node, expect, fields, text_of
 
+# The keys of each mapping, (required, optional): the loader checks them; the editors' JSON Schema and
+# completion (ivrules.lsp.format) are made from the same tuples.
+VOCABULARY_KEYS = (("facts", "roles"), ("topics",))  # topics: ivrules.model.topics
+FACT_KEYS = (("term", "type", "label", "question"), ("unit", "values", "derive", "statement", "negation", "range"))
+VALUE_KEYS = (("term", "label"), ())
+MUNICIPALITIES_KEYS = (("municipalities",), ())
+MUNICIPALITY_KEYS = (("name", "code", "region", "island"), ())
+
 
 def read_vocabulary(root: Node, diags: Diagnostics) -> tuple[list[Fact], Roles | None]:
     """vocabulary.yaml → fact declarations and the facts' roles (errors collected)."""
-    top = fields(root, diags, ("facts", "roles"), ("topics",))  # topics: ivrules.model.topics
+    top = fields(root, diags, *VOCABULARY_KEYS)
     if not top or "facts" not in top or not expect(top["facts"], dict, diags):
         return [], None
     facts = [_read_fact(name, node, diags) for name, node in top["facts"].items()]
@@ -47,8 +55,7 @@ def _read_roles(node: Node | None, facts: dict[str, Fact], diags: Diagnostics) -
 
 
 def _read_fact(name: str, node: Node, diags: Diagnostics) -> Fact | None:
-    optional = ("unit", "values", "derive", "statement", "negation", "range")
-    f = fields(node, diags, ("term", "type", "label", "question"), optional)
+    f = fields(node, diags, *FACT_KEYS)
     if f is None:
         return None
     word = text_of(f.get("type"), diags)
@@ -99,7 +106,7 @@ def _read_values(node: Node | None, diags: Diagnostics) -> tuple[Value, ...]:
     assert node is not None
     out = []
     for name, item in node.items():
-        f = fields(item, diags, ("term", "label"))
+        f = fields(item, diags, *VALUE_KEYS)
         if f:
             out.append(Value(name, text_of(f.get("term"), diags) or name, text_of(f.get("label"), diags) or name))
     return tuple(out)
@@ -132,13 +139,13 @@ def _check_terms(facts: list[Fact], diags: Diagnostics) -> None:
 
 def read_municipalities(root: Node, diags: Diagnostics) -> dict[str, Municipality]:
     """municipalities.yaml → municipalities by name."""
-    top = fields(root, diags, ("municipalities",))
+    top = fields(root, diags, *MUNICIPALITIES_KEYS)
     if not top or not expect(top.get("municipalities"), list, diags):
         return {}
     out: dict[str, Municipality] = {}
     for item in top["municipalities"].value:
-        f = fields(item, diags, ("name", "code", "region", "island"))
-        if not f or not all(k in f for k in ("name", "code", "region", "island")):
+        f = fields(item, diags, *MUNICIPALITY_KEYS)
+        if not f or not all(k in f for k in MUNICIPALITY_KEYS[0]):
             continue
         if expect(f["code"], int, diags) and expect(f["island"], bool, diags):
             name = text_of(f["name"], diags) or ""
