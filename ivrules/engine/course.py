@@ -85,7 +85,9 @@ def _price(course: Course) -> Quote | FactsError:
 def evaluate(ruleset: RuleSet, vocab: Vocabulary, facts: Facts, accession: AccessionJSON | None = None) -> Course:
     """Evaluate one course (normalised facts) under one compiled revision."""
     outcomes = tuple([fn(facts) for fn in ruleset.fns])
-    return Course(ruleset, vocab, facts, outcomes, outside_region(ruleset.agreement.region, facts, vocab), accession)
+    agreement = ruleset.agreement
+    party = outside_region(agreement.region, facts, vocab, agreement.parties.get("section", ""))
+    return Course(ruleset, vocab, facts, outcomes, party, accession)
 
 
 def quote(ruleset: RuleSet, vocab: Vocabulary, facts: Facts) -> Quote:
@@ -93,12 +95,13 @@ def quote(ruleset: RuleSet, vocab: Vocabulary, facts: Facts) -> Quote:
     return evaluate(ruleset, vocab, facts).quote
 
 
-def outside_region(region: str, facts: Facts, vocab: Vocabulary) -> str | None:
-    """Why the course's municipality is not a party to the region's agreement (None: it is, or is not given)."""
+def outside_region(region: str, facts: Facts, vocab: Vocabulary, section: str = "") -> str | None:
+    """Why the course's municipality is not a party to the region's agreement (None: it is, or is not given);
+    ``section`` is the agreement's section that names the parties."""
     name = facts.get(vocab.roles.municipality)
     found = vocab.municipalities.get(name) if name is not None else None
     if found is None or found.region == region:
         return None
     names = vocab.regions
     return (f"{name} Kommune ligger i {names.get(found.region, found.region)}; "
-            f"aftalen gælder kommunerne i {names.get(region, region)}.")
+            f"aftalen gælder kommunerne i {names.get(region, region)}" + (f" (afsnit {section})." if section else "."))

@@ -30,7 +30,7 @@ RuleKind = Literal["requirement", "condition"]  # a requirement must hold; a con
 ABOUT_PARTS = ("tariff", "financing")  # parts of the model an unknown may be about, besides facts
 TOP_REQUIRED = ("region", "title", "effective", "source", "sections")
 TOP_OPTIONAL = ("preamble", "until", "no_agreement_after", "interpretations", "unknowns", "examples", "termination",
-                "tariff")
+                "tariff", "parties")
 
 
 class InterpretationJSON(TypedDict):
@@ -186,6 +186,8 @@ class Agreement:
     # Why no agreement applies after ``until`` (a gap the file declares, not an omission).
     no_agreement_after: str = ""
     tariff: Tariff | None = None  # what a course costs and who pays (ivrules.model.tariff)
+    # The section that says who the parties are (``parties: {section: "1"}``); the party check cites it.
+    parties: dict[str, str] = field(default_factory=dict)
 
     @property
     def revision(self) -> str:
@@ -237,6 +239,7 @@ def read_agreement(root: Node, vocab: Vocabulary, path: str, text: str, diags: D
         path=path, content_hash=hashlib.sha256(text.encode()).hexdigest()[:16],
         preamble=(text_of(top["preamble"], diags) or "").strip() if "preamble" in top else "",
         no_agreement_after=_no_agreement_after(top, diags),
+        parties=_strings(top["parties"], diags, ("section",), ()) if "parties" in top else {},
     )
     _check_section_refs(agreement, top, diags)
     if "tariff" in top:
@@ -458,6 +461,7 @@ def _check_section_refs(agreement: Agreement, top: dict[str, Node], diags: Diagn
     numbers = [s.number for s in agreement.sections]
     refs = [(u.section, "unknowns") for u in agreement.unknowns]
     refs.append((agreement.termination.get("section"), "termination"))
+    refs.append((agreement.parties.get("section"), "parties"))
     for ref, key in refs:
         if ref and ref not in numbers:
             diags.error(f"henvisning til afsnit {ref}, som ikke findes", top[key].span,
