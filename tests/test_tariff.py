@@ -5,6 +5,7 @@ from __future__ import annotations
 import datetime as dt
 import json
 from decimal import Decimal
+from pathlib import Path
 from typing import Any
 
 import pytest
@@ -17,7 +18,7 @@ from ivrules.cli.main import app
 from ivrules.engine.scenarios import expectation_problems
 from ivrules.errors import FactsError
 from ivrules.model.tariff import Financing
-from tests.conftest import examples
+from tests.conftest import AGREEMENTS, examples
 
 COURSE: dict[str, Any] = {
     "start_date": "2021-06-01", "end_date": "2021-06-07", "municipality": "Aarhus", "treatment": "antibiotics",
@@ -178,3 +179,26 @@ def test_a_longer_course_never_costs_less(book: ivrules.Book, course: dict[str, 
         assert longer.total is not None and shorter.total is not None and longer.total >= shorter.total
         assert shorter.region_share is not None and shorter.municipality_share is not None
         assert shorter.region_share + shorter.municipality_share == shorter.total
+
+
+def test_a_yearly_index_prices_its_years_and_leaves_the_others_unknown() -> None:
+    book = ivrules.load(AGREEMENTS)
+    course = {"start_date": "2022-03-01", "end_date": "2022-03-01", "municipality": "Aarhus",
+              "treatment": "antibiotics", "system": "codan_mix_add", "doses_per_day": 3}
+    assert book.tariff("midtjylland", course).total == Decimal("3040.99")  # 2999 x 1.014, to the øre
+    later = book.tariff("midtjylland", {**course, "start_date": "2024-03-01", "end_date": "2024-03-01"})
+    assert later.status == "unknown" and any("PL-fremskrivning" in r for r in later.reasons)
+    index = book.agreement("midtjylland", dt.date(2022, 3, 1)).tariff.index  # type: ignore[union-attr]
+    assert index is not None and [y.year for y in index.years] == [2020, 2021, 2022]
+    assert all(y.source for y in index.years)
+
+
+def test_an_index_factor_must_be_an_exact_decimal_string(tmp_path: Path) -> None:
+    text = (AGREEMENTS / "midtjylland" / "2021-05-01.yaml").read_text(encoding="utf-8")
+    draft = tmp_path / "2021-05-01.yaml"
+    draft.write_text(text.replace('factor: "1.014"', "factor: 1.014").replace(
+        '{year: 2021, factor: "1"', '{year: 2020, factor: "1"'), encoding="utf-8")
+    with pytest.raises(ivrules.AgreementError) as caught:
+        ivrules.load(draft, root=AGREEMENTS)
+    message = str(caught.value)
+    assert "skal være en positiv faktor skrevet som tekst" in message and "året 2020 står to gange" in message
