@@ -42,8 +42,9 @@ def test_the_revision_in_force_on_the_start_date_decides(book: ivrules.Book) -> 
     before = {**COURSE, "start_date": "2021-04-30", "end_date": "2021-05-08", "days_without_dose": 2,
               "antibiotics_count": 1}
     after = {**before, "start_date": "2021-05-01", "end_date": "2021-05-09"}
-    assert (book.tariff("midtjylland", before).revision, book.tariff("midtjylland", before).total) == (
-        "2020-06-01", Decimal("3999"))  # 9 days, 2 without a dose: 7 billed
+    assert (book.tariff("midtjylland", before).revision, book.tariff("midtjylland", before).status) == (
+        "2020-06-01", "unknown")  # 9 days, 2 without a dose: before 1 May 2021 the source is silent on 0-days
+    assert book.tariff("midtjylland", {**before, "days_without_dose": 0}).total == Decimal("5999")
     assert (book.tariff("midtjylland", after).revision, book.tariff("midtjylland", after).total) == (
         "2021-05-01", Decimal("5999"))  # every day billed
 
@@ -174,8 +175,9 @@ def _facts(course: dict[str, Any], days: int) -> dict[str, Any]:
 def test_a_longer_course_never_costs_less(book: ivrules.Book, course: dict[str, Any]) -> None:
     shorter = book.tariff("midtjylland", _facts(course, course["days"]))
     longer = book.tariff("midtjylland", _facts(course, course["days"] + 1))
-    assert shorter.status == longer.status
-    if shorter.status == "computed":
+    # One more day may add a day without a dose, which the 2020 revision cannot price (the source is silent).
+    assert shorter.status == longer.status or any("dage uden dosis" in r for r in longer.reasons)
+    if shorter.status == longer.status == "computed":
         assert longer.total is not None and shorter.total is not None and longer.total >= shorter.total
         assert shorter.region_share is not None and shorter.municipality_share is not None
         assert shorter.region_share + shorter.municipality_share == shorter.total

@@ -138,7 +138,7 @@ def _cell(topic: Topic, agreement: Agreement, vocab: Vocabulary) -> Cell:
     rules = [r for r in agreement.rules if topic_of(r, vocab) is topic]
     if rules:
         return Cell("stated", [rule_text(r, vocab) for r in rules], [r.id for r in rules],
-                    limits=_limits(rules, topic, vocab))
+                    limits=_limits(rules, topic, vocab), unknowns=unknowns)  # what the rules leave open
     return Cell("unknown", unknowns=unknowns)
 
 
