@@ -42,7 +42,8 @@ def test_a_question_may_state_accession_only_where_an_incomplete_register_is_sil
     assert _line().decide("Kolding", dt.date(2022, 1, 1), stated=True).basis == "facts"
     assert not _line(complete=True).decide("Kolding", dt.date(2022, 1, 1), stated=True).joined
     unlisted = _line().decide("Kolding", dt.date(2022, 1, 1))
-    assert not unlisted.joined and unlisted.basis == "unlisted"
+    assert unlisted.joined is None and unlisted.basis == "unknown"  # an incomplete register does not know
+    assert _line(complete=True).decide("Kolding", dt.date(2022, 1, 1)).basis == "unlisted"
 
 
 def test_every_municipality_has_joined_from_all_from() -> None:
@@ -59,11 +60,31 @@ def test_a_line_covers_its_revision_and_the_later_ones() -> None:
 
 
 def test_a_municipality_that_has_not_joined_falls_back_and_the_answer_says_so(book: ivrules.Book) -> None:
-    answer = book.eligibility("syddanmark", {**COURSE, "date": "2022-03-01", "municipality": "Kolding"})
+    facts = {**COURSE, "date": "2022-03-01", "municipality": "Kolding", "municipality_joined": False}
+    answer = book.eligibility("syddanmark", facts)
     assert answer.revision == KAN and answer.eligible is True
     accession = answer.to_dict()["accession"]
     assert accession["joined"] is False and accession["applied"] == KAN and accession["agreement"] == JOINED
-    assert "Kolding står ikke som tiltrådt" in accession["text"] and "municipality_joined" in accession["text"]
+
+
+def test_an_unlisted_municipality_is_decided_where_both_revisions_agree(book: ivrules.Book) -> None:
+    answer = book.eligibility("syddanmark", {**COURSE, "date": "2022-03-01", "municipality": "Kolding"})
+    assert answer.eligible is True and answer.revision == JOINED
+    accession = answer.to_dict()["accession"]
+    assert accession["joined"] is None and accession["basis"] == "unknown" and accession["applied"] == JOINED
+    assert "det vides ikke, om kommunen havde tiltrådt" in accession["text"]
+    assert "Svaret er det samme, uanset om kommunen har tiltrådt" in accession["text"]
+
+
+def test_an_unlisted_municipality_is_undecided_where_the_revisions_differ(book: ivrules.Book) -> None:
+    facts = {**COURSE, "date": "2025-03-01", "municipality": "Kolding", "doses_given_in_hospital": 0}
+    answer = book.eligibility("syddanmark", facts)
+    assert answer.eligible is None and answer.missing == ["municipality_joined"]
+    assert "Svaret afhænger af det" in answer.to_dict()["accession"]["text"]
+    assert book.eligibility("syddanmark", {**facts, "municipality_joined": True}).eligible is False
+    assert book.eligibility("syddanmark", {**facts, "municipality_joined": False}).eligible is True
+    price = book.tariff("syddanmark", {**facts, "start_date": "2025-03-01", "end_date": "2025-03-02"})
+    assert price.status == "unknown" and "municipality_joined" in price.missing
 
 
 def test_a_municipality_that_has_joined_gets_the_joined_revision(book: ivrules.Book) -> None:
@@ -82,7 +103,9 @@ def test_before_the_agreement_could_be_joined_there_is_no_accession_answer(book:
 def test_without_a_fallback_a_municipality_that_has_not_joined_is_refused(book: ivrules.Book) -> None:
     facts = {"date": "2021-03-01", "municipality": "Køge", "treatment": "isotonic_fluids"}
     with pytest.raises(NotJoinedError, match="Køge står ikke som tiltrådt"):
-        book.eligibility("sjaelland", facts)
+        book.eligibility("sjaelland", {**facts, "municipality_joined": False})
+    unknown = book.eligibility("sjaelland", facts)  # the register is incomplete: not an error, but unknown
+    assert unknown.eligible is None and "municipality_joined" in unknown.missing
     assert book.eligibility("sjaelland", {**facts, "municipality": "Holbæk"}).to_dict()["accession"]["joined"]
 
 
@@ -94,7 +117,7 @@ def test_the_municipality_is_needed_where_accession_decides(book: ivrules.Book) 
 
 def test_the_tariff_follows_the_same_revision(book: ivrules.Book) -> None:
     course = {**COURSE, "start_date": "2022-03-01", "end_date": "2022-03-03", "municipality": "Kolding"}
-    assert book.tariff("syddanmark", course).revision == KAN
+    assert book.tariff("syddanmark", {**course, "municipality_joined": False}).revision == KAN
     assert book.tariff("syddanmark", {**course, "municipality_joined": True}).revision == JOINED
 
 
@@ -115,6 +138,9 @@ def test_the_answer_is_always_the_joined_revision_or_the_fallback(
         assert accession is None and answer.revision == KAN
     elif accession["joined"]:
         assert answer.revision >= JOINED and stated is True
+    elif accession["joined"] is None:  # unknown: decided only where both revisions agree
+        assert stated is None and answer.revision >= JOINED
+        assert answer.eligible is not None or "municipality_joined" in answer.missing
     else:
         assert answer.revision == KAN and accession["applied"] == KAN
 
@@ -183,7 +209,8 @@ def test_lookup_errors_from_accession_are_lookup_errors() -> None:
 
 
 def test_a_tariff_answer_says_which_agreement_applied_and_why(book: ivrules.Book) -> None:
-    course = {**COURSE, "start_date": "2022-03-01", "end_date": "2022-03-03", "municipality": "Kolding"}
+    course = {**COURSE, "start_date": "2022-03-01", "end_date": "2022-03-03", "municipality": "Kolding",
+              "municipality_joined": False}
     answer = book.tariff("syddanmark", course).to_dict()
     assert answer["accession"]["applied"] == KAN and "aftalen af 1. januar 2018" in answer["accession"]["text"]
     assert "accession" not in book.tariff("midtjylland", {**course, "municipality": "Aarhus"}).to_dict()

@@ -51,25 +51,24 @@ def change(result: Diff, ident: str) -> object:
 
 
 def test_the_0_day_and_two_antibiotics_changes_are_rule_changes(mj: Diff) -> None:
-    zero = change(mj, "tariff:count_days")
+    # Before 1 May 2021 the source is silent on 0-days (the price is unknown); from then they are billed.
+    zero = change(mj, "tariff:rule:dage_uden_dosis_afregnes")
     two = change(mj, "tariff:rule:to_slags_antibiotika")
     assert (zero.kind, zero.effect, zero.section) == ("changed", OUTCOME, "8.2")  # type: ignore[attr-defined]
-    assert zero.after == "alle dage fra startdato til slutdato, begge medregnet"  # type: ignore[attr-defined]
+    assert "prisen kan ikke beregnes" in zero.before and "afregnes med" in zero.after  # type: ignore[attr-defined]
     assert two.effect == OUTCOME and "prisen kan ikke beregnes" in two.before  # type: ignore[attr-defined]
     assert "afregnes som ét forløb" in two.after  # type: ignore[attr-defined]
-    assert change(mj, "tariff:rule:dage_uden_dosis_afregnes").effect == WORDING  # a note changes no price
+    assert change(mj, "tariff:beyond").effect == WORDING  # a changed text changes no price
     assert change(mj, "section:8.3").kind == "added"
 
 
 def test_a_course_with_a_day_without_dose_is_priced_differently(mj: Diff) -> None:
     assert mj.cases is not None
     zero_days = [c for c in mj.cases.cases if c.facts.get("days_without_dose", 0) >= 1
-                 and c.before.get("tariff") == c.after.get("tariff") == "computed"]
-    assert zero_days and all(c.because == ("tariff:count_days",) for c in zero_days)
-    # Every day is billed from 2021: more money, or (day 29 reached) the flag for a bilateral agreement.
-    assert all(Decimal(c.after["total"]) > Decimal(c.before["total"]) or "flags" in c.after for c in zero_days)
-    assert {"before": "1000.00", "after": "1333.00"} in [
-        {"before": c.before["total"], "after": c.after["total"]} for c in zero_days]  # 7 days, 1 without dose
+                 and c.after.get("tariff") == "computed"]
+    # Unknown before 1 May 2021 (the source is silent), priced from then with every day billed.
+    assert zero_days and all(c.before.get("tariff") == "unknown" for c in zero_days)
+    assert all("tariff:rule:dage_uden_dosis_afregnes" in c.because for c in zero_days)
 
 
 def test_a_course_with_two_antibiotics_is_priced_under_2021_only(mj: Diff) -> None:
@@ -99,7 +98,8 @@ def test_a_changed_amount_shows_old_new_and_per_cent(vocab: Vocabulary) -> None:
     assert "2.999 kr. → 3.040,99 kr. (+1,4 %)" in band.text  # type: ignore[attr-defined]
     assert change(result, "tariff:financing").after == "regionen 60 %, kommunen 40 %"  # type: ignore[attr-defined]
     assert result.cases is not None
-    both = [c for c in result.cases.cases if len(c.because) == 2]
+    # In 2021 the amounts are the agreement's own; from 2022 the PL index applies to both sides alike.
+    both = [c for c in result.cases.cases if len(c.because) == 2 and c.facts["start_date"] < "2022"]
     assert both and all(Decimal(c.after["total"]) - Decimal(c.before["total"]) == Decimal("41.99") for c in both)
     shares = [c for c in result.cases.cases if c.because == ("tariff:financing",)]  # pump courses: only the split
     assert shares and all(c.before["total"] == c.after["total"] != c.after["region_share"] for c in shares)
@@ -197,7 +197,7 @@ def test_the_site_has_a_changes_page_per_consecutive_pair(vocab: Vocabulary) -> 
     page = pages["midtjylland/2021-05-01/aendringer/index.md"]
     assert page.nav == ("Region Midtjylland", "Udgave 1. maj 2021", "Ændringer")
     assert page.content.startswith("# Ændringer fra udgaven af 1. juni 2020 til udgaven af 1. maj 2021\n")
-    assert "| Optællingen af dage, der afregnes |" in page.content
+    assert "dage\\_uden\\_dosis\\_afregnes" in page.content
     assert "to\\_slags\\_antibiotika" in page.content  # agreement words are escaped for Markdown
 
 

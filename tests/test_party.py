@@ -7,6 +7,7 @@ party check — and on every other requirement — in every region and revision.
 from __future__ import annotations
 
 import datetime as dt
+from pathlib import Path
 from typing import Any
 
 import pytest
@@ -49,6 +50,8 @@ def test_a_municipality_of_another_region_is_not_covered_by_eligibility_nor_tari
     other = BOOK.vocabulary.municipalities[outsider].region
     assert f"{outsider} Kommune ligger i {BOOK.vocabulary.regions[other]}" in party[0]["text"]
     assert party[0]["text"] in price.reasons  # the same sentence, decided once
+    section = agreement.parties["section"]
+    assert party[0]["section"] == section and f"(afsnit {section})" in party[0]["text"]
     assert answer.accession is None  # the accession register of this region does not speak of it
 
 
@@ -57,6 +60,23 @@ def test_the_regions_own_municipality_passes_the_party_check(region: str, agreem
     own = next(m.name for m in MUNICIPALITIES if m.region == region)
     answer = BOOK.eligibility(region, _course(region, agreement.effective, own))
     assert all(r["rule"] != PARTY_RULE for r in answer.to_dict()["reasons"])
+
+
+@pytest.mark.parametrize(("region", "agreement"), REVISIONS, ids=[f"{r}@{a.revision}" for r, a in REVISIONS])
+def test_every_revision_names_its_parties_section_and_asks_about_an_outsider(region: str, agreement: Any) -> None:
+    assert agreement.parties.get("section") in [s.number for s in agreement.sections]
+    outsiders = [e for e in agreement.examples if (m := BOOK.vocabulary.municipalities.get(
+        str(e.facts.get("municipality")))) is not None and m.region != region]
+    assert any(e.expect.get("eligible") is False and e.expect.get("tariff", {}).get("status") == "not_covered"
+               for e in outsiders)
+
+
+def test_a_parties_section_that_does_not_exist_is_an_error(tmp_path: Any) -> None:
+    text = (Path(AGREEMENTS) / "hovedstaden" / "2022-01-01.yaml").read_text(encoding="utf-8")
+    draft = tmp_path / "2022-01-01.yaml"
+    draft.write_text(text.replace('parties:\n  section: "1"', 'parties:\n  section: "99"'), encoding="utf-8")
+    with pytest.raises(IvrulesError, match="afsnit 99"):
+        ivrules.load(draft, root=AGREEMENTS)
 
 
 OPTIONAL = ("age_years", "doses_per_day", "system", "access", "started_in_hospital", "medically_stable",

@@ -18,7 +18,7 @@ from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from decimal import Decimal
 from pathlib import Path
-from typing import Any
+from typing import Any, NamedTuple
 
 from ivrules.engine.course import Course, evaluate
 from ivrules.engine.quote import Quote
@@ -46,6 +46,17 @@ class Validity:
 
 # The types of fact values that can be part of the memo key (JSON's scalars, and dates from Python callers).
 HASHABLE = frozenset({str, int, float, bool, type(None), dt.date, Decimal})
+
+
+class Choice(NamedTuple):
+    """The revision a course falls under, and the accession answer where the agreement is joined one by one."""
+
+    ruleset: RuleSet
+    accession: AccessionJSON | None = None
+    # The register does not know whether the municipality had joined: ``ruleset`` applies if it had,
+    # ``otherwise`` (None: no agreement) if it had not, and the answer is decided only where they agree.
+    undecided: bool = False
+    otherwise: RuleSet | None = None
 
 
 @dataclass
@@ -94,7 +105,7 @@ class Book:
             raise NoRevisionError(region, on, [str(self.validity(rs.agreement)) for rs in sets], reason)
         return sets[i]
 
-    def select(self, region: str, typed: Mapping[str, Any]) -> tuple[RuleSet, AccessionJSON | None]:
+    def select(self, region: str, typed: Mapping[str, Any]) -> Choice:
         """The revision that applies to this course, and (for an agreement joined municipality by
         municipality) the accession answer saying whether the municipality had joined and what applies."""
         roles = self.vocabulary.roles
@@ -104,21 +115,23 @@ class Book:
                                                 "(ÅÅÅÅ-MM-DD)")
         chosen = self.ruleset(region, on)
         line = self._lines[region, chosen.agreement.effective]
-        if line is None:
-            return chosen, None
         municipality = typed.get(roles.municipality)
-        if _elsewhere(municipality, region, self.vocabulary):
-            return chosen, None  # not a party at all: the party check answers, not the accession register
+        if line is None or _elsewhere(municipality, region, self.vocabulary):
+            return Choice(chosen)  # not a party at all: the party check answers, not the accession register
         if municipality is None:
             raise FactsError(roles.municipality, f"mangler: aftalen af {line.agreement} tiltrædes kommune for "
                                                  "kommune, så kommunen afgør, hvilken aftale der gælder")
         decision = line.decide(municipality, on, typed.get(roles.municipality_joined))
         if decision.joined:
-            return chosen, decision.to_dict(chosen.agreement)
+            return Choice(chosen, decision.to_dict(chosen.agreement))
         fallback = self.ruleset(region, line.fallback) if line.fallback is not None else None
-        if fallback is None or (fallback.agreement.until is not None and on > fallback.agreement.until):
+        if fallback is not None and fallback.agreement.until is not None and on > fallback.agreement.until:
+            fallback = None
+        if decision.joined is None:
+            return Choice(chosen, decision.to_dict(None), True, fallback)
+        if fallback is None:
             raise NotJoinedError(region, on, decision.text(None))
-        return fallback, decision.to_dict(fallback.agreement)
+        return Choice(fallback, decision.to_dict(fallback.agreement))
 
     def agreement(self, region: str, on: dt.date) -> Agreement:
         return self.ruleset(region, on).agreement
@@ -140,8 +153,12 @@ class Book:
 
     def _evaluate(self, region: str, facts: Mapping[str, Any]) -> Course:
         typed = self.vocabulary.normalise(facts)
-        ruleset, accession = self.select(region, typed)
-        return evaluate(ruleset, self.vocabulary, typed, accession)
+        choice = self.select(region, typed)
+        course = evaluate(choice.ruleset, self.vocabulary, typed, choice.accession)
+        if not choice.undecided:
+            return course
+        other = evaluate(choice.otherwise, self.vocabulary, typed) if choice.otherwise is not None else None
+        return course.either(other)
 
     def eligibility(self, region: str, facts: Mapping[str, Any]) -> Eligibility:
         """May this course be handed over to the municipality? True, False or None with reasons."""

@@ -166,8 +166,21 @@ class _Trace(TypedDict):
 class _Pricing:
     """The working state of one quote; ``run`` returns the finished ``Quote`` (a plain class: it is made per quote)."""
 
-    __slots__ = ("billed", "category", "facts", "flags", "held", "lines", "missing", "reasons", "roles", "tariff",
-                 "unknown", "vocab")
+    __slots__ = (
+        "billed",
+        "category",
+        "factor",
+        "facts",
+        "flags",
+        "held",
+        "lines",
+        "missing",
+        "reasons",
+        "roles",
+        "tariff",
+        "unknown",
+        "vocab",
+    )
 
     def __init__(self, tariff: Tariff, facts: Facts, vocab: Vocabulary) -> None:
         self.tariff, self.facts, self.vocab, self.roles = tariff, facts, vocab, vocab.roles
@@ -179,10 +192,12 @@ class _Pricing:
         self.reasons: list[str] = []
         self.unknown: list[str] = []
         self.category: int | None = None
+        self.factor: Decimal | None = Decimal(1)  # the index factor for the course's year (None: not stated)
 
     def run(self, head: tuple[str, str]) -> Quote:
         days = course_days(self.facts, self.vocab)  # checks the dates even where the price does not use them
         self._rules()
+        self._index()
         schedule = self._schedule()
         if schedule is not None:
             self.reasons.insert(0, f"Takst: {schedule.title}.")
@@ -302,10 +317,28 @@ class _Pricing:
             total = (price * minutes).quantize(ØRE, rounding=ROUND_HALF_UP)
             self.lines.append(Line(f"{schedule.title}: {minutes} minutter", None, total))
 
+    def _index(self) -> None:
+        """The index factor for the year the course starts in (a yearly index such as Midtjylland's PL)."""
+        index = self.tariff.index
+        start = self.facts.get(self.roles.start_date) or self.facts.get(self.roles.course_date)
+        if index is None or start is None:
+            return
+        self.factor = index.factor(start.year)
+        if self.factor is None:
+            self.unknown.append(f"{index.title}: {index.unknown}")
+        elif self.factor != 1:
+            self.reasons.append(f"{index.title} for {start.year}: beløbene ganges med {self.factor} "
+                                "og afrundes til hele øre.")
+
     def _amount(self, amount: Amount) -> Decimal | None:
         if amount.value is None:
             self.unknown.append(amount.unknown or "Aftalen angiver ikke beløbet.")
-        return amount.value
+            return None
+        if self.factor is None:
+            return None
+        if self.factor == 1:
+            return amount.value
+        return (amount.value * self.factor).quantize(ØRE, rounding=ROUND_HALF_UP)
 
     def _financing(self, schedule: Schedule | None) -> Financing:
         found = schedule.category(self.category) if schedule is not None and self.category is not None else None

@@ -126,7 +126,8 @@ class Eligibility:
 
     def reasons(self) -> list[ReasonJSON]:
         """The party check (when it fails), then each requirement's outcome with its section and Danish explanation."""
-        party = [ReasonJSON(rule=PARTY_RULE, section="", outcome="failed", text=self.party)] if self.party else []
+        section = self.agreement.parties.get("section", "")
+        party = [ReasonJSON(rule=PARTY_RULE, section=section, outcome="failed", text=self.party)] if self.party else []
         if self._reasons:
             return party + [by_outcome[v].copy() for by_outcome, v in zip(self._reasons, self.outcomes, strict=True)]
         return party + [{"rule": r.id, "section": r.section, "outcome": OUTCOME[v], "text": r.explain}

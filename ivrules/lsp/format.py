@@ -28,6 +28,8 @@ DESCRIPTIONS: dict[str, str] = {
     "unknowns": "det, aftalen ikke siger; svarene siger det i stedet for at gætte",
     "examples": "eksempler med forventede svar; testene kører dem alle",
     "termination": "opsigelse: varsel og afsnit",
+    "parties": "afsnittet, der siger, hvem aftalens parter er (partskontrollen henviser til det)",
+    "index": "pris- og lønfremskrivningen: et indekstal pr. år med kilde; et år uden tal giver en ukendt pris",
     "tariff": "taksterne: finansiering, takstskemaer og afregningsregler",
     "number": "afsnittets nummer, som tekst (\"8.2\")",
     "text": "aftalens egen tekst, ordret",
@@ -130,6 +132,7 @@ TARIFF = Shape(tariff.TOP_REQUIRED, tariff.TOP_OPTIONAL, {"rules": ("list", Shap
 AGREEMENT = Shape(agreement.TOP_REQUIRED, agreement.TOP_OPTIONAL, {
     "source": ("object", Shape(*agreement.SOURCE_KEYS)),
     "termination": ("object", Shape(*agreement.TERMINATION_KEYS)),
+    "parties": ("object", Shape(*agreement.PARTIES_KEYS)),
     "sections": ("list", Shape(*agreement.SECTION_KEYS, {"rules": ("list", RULES)})),
     "interpretations": ("list", Shape(*agreement.INTERPRETATION_KEYS)),
     "unknowns": ("list", Shape(*agreement.UNKNOWN_KEYS)),

@@ -8,8 +8,11 @@ the basis of the answer; the book then uses the joined revision, the
 revision that applies to municipalities that have not joined (``fallback``),
 or — when there is none — refuses with ``NotJoinedError``.
 
-The register is authoritative: a municipality it does not list has not
-joined. Where the register says it is incomplete, the question may state
+A complete register is authoritative: a municipality it does not list has
+not joined. Where the register says it is incomplete, a municipality it does
+not list is *unknown* (``joined`` None, basis ``unknown``): the book then
+answers under both the joined revision and what applies otherwise, and the
+answer is decided only where the two agree. The question may state
 ``municipality_joined``; the register still wins for the municipalities it lists.
 """
 
@@ -34,7 +37,7 @@ LINE_REQUIRED = ("region", "agreement", "complete", "source", "members")
 LINE_OPTIONAL = ("fallback", "all_from", "note")
 ACCESSION_TOP = ("accessions",)
 MEMBER_KEYS = (("municipality", "from"), ("source",))
-Basis = Literal["register", "all", "facts", "unlisted"]
+Basis = Literal["register", "all", "facts", "unlisted", "unknown"]
 
 
 class AccessionJSON(TypedDict):
@@ -43,9 +46,11 @@ class AccessionJSON(TypedDict):
     agreement: str
     """Den aftale, der tiltrædes kommune for kommune (dens ikrafttræden, ÅÅÅÅ-MM-DD)."""
     municipality: str
-    joined: bool
+    joined: bool | None
+    """null: tiltrædelseslisten er ikke fuldstændig og nævner ikke kommunen, og spørgsmålet oplyser det ikke."""
     basis: Basis
-    """register (tiltrædelseslisten), all (alle kommuner fra en dato), facts (spørgsmålet) eller unlisted."""
+    """register (tiltrædelseslisten), all (alle kommuner fra en dato), facts (spørgsmålet), unlisted
+    (en fuldstændig liste nævner ikke kommunen) eller unknown (en ufuldstændig liste nævner den ikke)."""
     since: str | None
     applied: str | None
     """Udgaven, der gælder for forløbet, eller null, når ingen gælder."""
@@ -69,13 +74,15 @@ class Decision:
     line: Line
     municipality: str
     on: dt.date
-    joined: bool
-    basis: Basis  # "register", "all" (every municipality by a date), "facts" or "unlisted"
+    joined: bool | None  # None: an incomplete register does not list it, and the question does not say
+    basis: Basis  # "register", "all" (every municipality by a date), "facts", "unlisted" or "unknown"
     since: dt.date | None = None
 
     def text(self, applied: Agreement | None) -> str:
         """The Danish sentence an answer carries about accession."""
         agreement = f"aftalen af {danish.date(self.line.agreement)}"
+        if self.joined is None:
+            return self._unknown_text(agreement)
         if self.joined:
             return self._joined_text(agreement)
         head = (f"{self.municipality} har tiltrådt {agreement} fra {danish.date(self.since)}, altså efter "
@@ -83,7 +90,7 @@ class Decision:
         rest = (f"; derfor gælder aftalen af {danish.date(applied.effective)}, som gælder for kommuner, "
                 f"der ikke har tiltrådt" if applied is not None else
                 ", og der gælder ingen anden aftale for kommuner, der ikke har tiltrådt")
-        return head + rest + "." + self._incomplete()
+        return head + rest + "."
 
     def _joined_text(self, agreement: str) -> str:
         if self.basis == "all" and self.line.all_from is not None:
@@ -94,12 +101,10 @@ class Decision:
         assert self.since is not None
         return f"{self.municipality} har tiltrådt {agreement} fra {danish.date(self.since)} (tiltrædelseslisten)."
 
-    def _incomplete(self) -> str:
-        if self.line.complete or self.basis != "unlisted":
-            return ""
+    def _unknown_text(self, agreement: str) -> str:
         note = f" {self.line.note}" if self.line.note else ""
-        return (f" Tiltrædelseslisten er ikke fuldstændig.{note} Har kommunen tiltrådt, "
-                f"så oplys det som {JOINED_FACT}.")
+        return (f"{self.municipality} står ikke i tiltrædelseslisten for {agreement}, og listen er ikke "
+                f"fuldstændig: det vides ikke, om kommunen havde tiltrådt aftalen den {danish.date(self.on)}.{note}")
 
     def to_dict(self, applied: Agreement | None) -> AccessionJSON:
         """The ``accession`` field of an answer."""
@@ -133,9 +138,11 @@ class Line:
         member = self.members.get(municipality)
         if member is not None:
             return Decision(self, municipality, on, member.since <= on, "register", member.since)
-        if stated is not None and not self.complete:
+        if self.complete:
+            return Decision(self, municipality, on, False, "unlisted")
+        if stated is not None:
             return Decision(self, municipality, on, stated, "facts")
-        return Decision(self, municipality, on, False, "unlisted")
+        return Decision(self, municipality, on, None, "unknown")
 
 
 @dataclass(frozen=True)

@@ -31,7 +31,7 @@ RuleKind = Literal["requirement", "condition"]  # a requirement must hold; a con
 ABOUT_PARTS = ("tariff", "financing")  # parts of the model an unknown may be about, besides facts
 TOP_REQUIRED = ("region", "title", "effective", "source", "sections")
 TOP_OPTIONAL = ("preamble", "until", "no_agreement_after", "interpretations", "unknowns", "examples", "termination",
-                "tariff")
+                "tariff", "parties")
 # The keys of each mapping inside a revision, (required, optional): the loader checks them; the editors'
 # JSON Schema and completion (ivrules.lsp.format) are made from the same tuples.
 SOURCE_KEYS = (("document",), ("file", "url", "note"))
@@ -41,6 +41,7 @@ RULE_KEYS = (("id",), ("rule", "explain", "condition", "applies", "interpretatio
 INTERPRETATION_KEYS = (("id", "title", "reading", "rationale"), ())
 UNKNOWN_KEYS = (("id", "text"), ("section", "about"))
 EXAMPLE_KEYS = (("name", "facts", "expect"), ("description",))
+PARTIES_KEYS = (("section",), ())
 
 
 class InterpretationJSON(TypedDict):
@@ -198,6 +199,8 @@ class Agreement:
     no_agreement_after: str = ""
     tariff: Tariff | None = None  # what a course costs and who pays (ivrules.model.tariff)
     effective_span: Span | None = field(default=None, compare=False, repr=False)  # where 'effective' is written
+    # The section that says who the parties are (``parties: {section: "1"}``); the party check cites it.
+    parties: dict[str, str] = field(default_factory=dict)
 
     @property
     def revision(self) -> str:
@@ -249,6 +252,7 @@ def read_agreement(root: Node, vocab: Vocabulary, path: str, text: str, diags: D
         path=path, content_hash=hashlib.sha256(text.encode()).hexdigest()[:16],
         preamble=(text_of(top["preamble"], diags) or "").strip() if "preamble" in top else "",
         no_agreement_after=_no_agreement_after(top, diags), effective_span=top["effective"].span,
+        parties=_strings(top["parties"], diags, *PARTIES_KEYS) if "parties" in top else {},
     )
     _check_until(agreement, top, diags)
     _check_section_refs(agreement, top, diags)
@@ -508,6 +512,7 @@ def _check_section_refs(agreement: Agreement, top: dict[str, Node], diags: Diagn
     numbers = [s.number for s in agreement.sections]
     refs = [(u.section, "unknowns") for u in agreement.unknowns]
     refs.append((agreement.termination.get("section"), "termination"))
+    refs.append((agreement.parties.get("section"), "parties"))
     for ref, key in refs:
         if ref and ref not in numbers:
             diags.error(f"henvisning til afsnit {ref}, som ikke findes", top[key].span,

@@ -14,7 +14,7 @@ from __future__ import annotations
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field, replace
 from decimal import ROUND_HALF_UP, Decimal
-from typing import Literal, TypedDict, TypeVar, get_args, overload
+from typing import Literal, NotRequired, TypedDict, TypeVar, get_args, overload
 
 from ivrules.errors import AgreementError, Diagnostics, did_you_mean
 from ivrules.lang import nodes as n
@@ -38,7 +38,7 @@ Effect = Literal["unknown", "note", "flag"]  # what a billing rule that holds do
 EFFECTS: tuple[Effect, ...] = get_args(Effect)
 ScheduleKind = Literal["bands", "categories", "registered_time", "unknown"]
 TOP_REQUIRED = ("section", "financing", "schedules", "invoice_date")
-TOP_OPTIONAL = ("count_days", "beyond_last_day", "rules", "interpretation")
+TOP_OPTIONAL = ("count_days", "beyond_last_day", "rules", "interpretation", "index")
 RULE_KEYS = (("id", "when", "effect", "text"), ("flag", "interpretation"))  # a billing rule (required, optional)
 
 
@@ -117,6 +117,25 @@ class BeyondJSON(TypedDict):
     text: str
 
 
+class IndexYearJSON(TypedDict):
+    """Et års fremskrivningsfaktor på aftalens beløb, med kilden."""
+
+    year: int
+    factor: str
+    source: str
+
+
+class IndexJSON(TypedDict):
+    """Den årlige fremskrivning (fx PL) af aftalens beløb: faktorerne pr. år og det, der gælder andre år."""
+
+    title: str
+    text: str
+    years: list[IndexYearJSON]
+    unknown: str
+    """Grunden til, at et år uden faktor ikke kan prisfastsættes."""
+    interpretations: list[str]
+
+
 class TariffJSON(TypedDict):
     """Taksterne som data: modellerne med intervaller eller kategorier, fordelingen og afregningsreglerne."""
 
@@ -128,6 +147,8 @@ class TariffJSON(TypedDict):
     beyond_last_day: BeyondJSON | None
     rules: list[BillingRuleJSON]
     interpretations: list[str]
+    index: NotRequired[IndexJSON]
+    """Den årlige fremskrivning af beløbene; kun hvor aftalen har en."""
 
 
 # (rule expression node, vocabulary, diagnostics, context) → (AST, compiled rule, source text)
@@ -267,6 +288,35 @@ class Beyond:
 
 
 @dataclass(frozen=True)
+class IndexYear:
+    """The factor on the agreement's amounts for courses starting in ``year``, and where it is stated."""
+
+    year: int
+    factor: Decimal
+    source: str
+
+
+@dataclass(frozen=True)
+class Index:
+    """A yearly index (PL) on the agreement's amounts: each amount is multiplied by its year's factor and
+    rounded half up to the øre; a year without a factor cannot be priced (``unknown`` says why)."""
+
+    title: str
+    text: str
+    years: tuple[IndexYear, ...]
+    unknown: str
+    interpretations: tuple[str, ...] = ()
+
+    def factor(self, year: int) -> Decimal | None:
+        return next((y.factor for y in self.years if y.year == year), None)
+
+    def to_dict(self) -> IndexJSON:
+        return {"title": self.title, "text": self.text, "unknown": self.unknown,
+                "years": [{"year": y.year, "factor": str(y.factor), "source": y.source} for y in self.years],
+                "interpretations": list(self.interpretations)}
+
+
+@dataclass(frozen=True)
 class Tariff:
     """The executable tariff of one agreement revision."""
 
@@ -279,15 +329,19 @@ class Tariff:
     rules: tuple[BillingRule, ...] = ()
     interpretations: tuple[str, ...] = ()
     reads: frozenset[str] = field(default=frozenset())
+    index: Index | None = None  # a yearly index on the amounts (Midtjylland's PL), by the course's start year
 
     def to_dict(self) -> TariffJSON:
         """The tariff as data: schedules with their bands or categories, the split, the billing rules."""
-        return {
+        out: TariffJSON = {
             "section": self.section, "financing": self.financing.to_dict(), "count_days": self.count_days,
             "invoice_date": self.invoice_date, "schedules": [s.to_dict() for s in self.schedules],
             "beyond_last_day": self.beyond.to_dict() if self.beyond else None,
             "rules": [r.to_dict() for r in self.rules], "interpretations": list(self.interpretations),
         }
+        if self.index is not None:
+            out["index"] = self.index.to_dict()
+        return out
 
     @property
     def needs_days(self) -> bool:
@@ -324,9 +378,47 @@ def read_tariff(node: Node, ctx: ReadContext, diags: Diagnostics) -> Tariff | No
         beyond=_beyond(f.get("beyond_last_day"), diags),
         rules=_rules(f.get("rules"), ctx, diags, context),
         interpretations=ctx.interpretation_refs(f.get("interpretation"), diags),
+        index=read_index(f["index"], ctx, diags, f"{context}, fremskrivning") if "index" in f else None,
     )
     _check_days(tariff, node, diags, context)
     return replace(tariff, reads=_reads(tariff, ctx.vocab))
+
+
+def read_index(node: Node, ctx: ReadContext, diags: Diagnostics, context: str) -> Index | None:
+    """``index: {title, text, unknown: <unknowns id>, years: [{year, factor, source}]}``: factors are decimal
+    strings ("1.014"), each year once, each with its source."""
+    f = fields(node, diags, ("title", "text", "years", "unknown"), ("interpretation",))
+    if not f or not all(k in f for k in ("title", "text", "years", "unknown")):
+        return None
+    unknown = amount(Node({"unknown": f["unknown"]}, f["unknown"].span, f["unknown"].path,
+                          key_spans={"unknown": f["unknown"].span}), ctx, diags, context)
+    years: list[IndexYear] = []
+    for item in _list(f["years"], diags):
+        y = fields(item, diags, ("year", "factor", "source"))
+        if not y or not all(k in y for k in ("year", "factor", "source")) or not expect(y["year"], int, diags):
+            continue
+        factor = _factor(y["factor"], diags, context)
+        if any(x.year == y["year"].value for x in years):
+            diags.error(f"året {y['year'].value} står to gange", y["year"].span, context=context)
+        elif factor is not None:
+            years.append(IndexYear(y["year"].value, factor, (text_of(y["source"], diags) or "").strip()))
+    if unknown is None or unknown.unknown is None:
+        return None
+    return Index(text_of(f["title"], diags) or "", (text_of(f["text"], diags) or "").strip(),
+                 tuple(sorted(years, key=lambda x: x.year)), unknown.unknown,
+                 ctx.interpretation_refs(f.get("interpretation"), diags))
+
+
+def _factor(node: Node, diags: Diagnostics, context: str) -> Decimal | None:
+    try:
+        value = Decimal(node.value) if isinstance(node.value, str) else None
+    except ArithmeticError:
+        value = None
+    if value is None or not value.is_finite() or value <= 0:
+        diags.error(f"{node.path} skal være en positiv faktor skrevet som tekst", node.span, context=context,
+                    expected='fx "1.014" (1,4 % op)', hint="skriv faktoren i anførselstegn, så den læses præcist")
+        return None
+    return value
 
 
 def read_financing(node: Node, diags: Diagnostics, context: str) -> Financing | None:

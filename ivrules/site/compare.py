@@ -127,7 +127,9 @@ def _column(book: Book, region: str, on: dt.date) -> tuple[Agreement | None, Col
 
 
 def _cell(topic: Topic, agreement: Agreement, vocab: Vocabulary) -> Cell:
-    unknowns = [u.text for u in agreement.unknowns if u.about in topic.about]
+    # An unknown about no fact (the 2023 standards, a trial's length) is shown with the other requirements.
+    unknowns = [u.text for u in agreement.unknowns
+                if u.about in topic.about or (not u.about and topic.catches == "other")]
     if topic.model == "tariff" and agreement.tariff is not None:
         unknowns = list(dict.fromkeys([*unknown_amounts(agreement.tariff), *unknowns]))
         if all(s.unknown is not None for s in agreement.tariff.schedules):
@@ -138,7 +140,7 @@ def _cell(topic: Topic, agreement: Agreement, vocab: Vocabulary) -> Cell:
     rules = [r for r in agreement.rules if topic_of(r, vocab) is topic]
     if rules:
         return Cell("stated", [rule_text(r, vocab) for r in rules], [r.id for r in rules],
-                    limits=_limits(rules, topic, vocab))
+                    limits=_limits(rules, topic, vocab), unknowns=unknowns)  # what the rules leave open
     return Cell("unknown", unknowns=unknowns)
 
 

@@ -19,9 +19,10 @@ from sqlglot import exp
 from ivrules import danish
 from ivrules.engine.book import Book
 from ivrules.engine.sql.revision import Answer, RevisionCompiler, _cat, s, true
-from ivrules.engine.sql.rules import RuleCompiler, and_, is_null, literal, or_
+from ivrules.engine.sql.rules import RuleCompiler, SqlCompileError, and_, is_null, literal, or_
 from ivrules.lang.vocabulary import Fact
 from ivrules.model.accession import JOINED_FACT, Line
+from ivrules.model.agreement import Agreement
 
 TYPES = {"bool": "BOOLEAN", "number": "DECIMAL(38,10)", "enum": "VARCHAR", "date": "DATE", "times": "INT[]",
          "municipality": "VARCHAR"}
@@ -72,6 +73,8 @@ class RegionQuery:
         self.book, self.region, self.columns, self.dialect = book, region, columns, dialect
         self.vocab, self.roles = book.vocabulary, book.vocabulary.roles
         self.sets = book.agreements(region)  # UnknownRegionError for a region the book does not have
+        for agreement in self.sets:
+            _expressible(book, agreement)
 
     def facts(self, source: exp.Expression) -> exp.Select:
         """Every fact of the vocabulary, typed, with the derived facts filled in where the table leaves them out."""
@@ -109,8 +112,9 @@ class RegionQuery:
         from ivrules.engine.sql.rules import SqlCompileError
         raise SqlCompileError(how, "ukendt udledning")
 
-    def party(self) -> exp.Expression:
-        """Why the municipality is not a party to the region's agreement (NULL: it is, or is not given)."""
+    def party(self, section: str = "") -> exp.Expression:
+        """Why the municipality is not a party to the region's agreement (NULL: it is, or is not given), citing
+        ``section``, the revision's section on its parties, as ``outside_region`` does."""
         m, names = col(self.roles.municipality), self.vocab.regions
         ifs = []
         for other in names:
@@ -118,8 +122,9 @@ class RegionQuery:
                 continue
             members = sorted(x for x, info in self.vocab.municipalities.items() if info.region == other)
             if members:
+                end = f" (afsnit {section})." if section else "."
                 text = _cat(m.copy(), s(f" Kommune ligger i {names[other]}; aftalen gælder kommunerne i "
-                                        f"{names.get(self.region, self.region)}."))
+                                        f"{names.get(self.region, self.region)}{end}"))
                 ifs.append(exp.If(this=exp.In(this=m.copy(), expressions=[s(x) for x in members]), true=text))
         return exp.Case(ifs=ifs) if ifs else exp.Null()
 
@@ -218,8 +223,8 @@ class RegionQuery:
     def answers(self) -> list[tuple[int, Answer]]:
         """Each revision's answer, compiled against the ``chosen`` step's columns."""
         rules = RuleCompiler(self.vocab, col, times_within(self.dialect))  # type: ignore[arg-type]
-        party = self.party()
-        return [(i, RevisionCompiler(rules, a, party.copy(), self.text_of).answer()) for i, a in enumerate(self.sets)]
+        return [(i, RevisionCompiler(rules, a, self.party(a.parties.get("section", "")), self.text_of).answer())
+                for i, a in enumerate(self.sets)]
 
     def select(self, source: exp.Expression) -> exp.Select:
         """The whole query: one row per row of ``source``, the kept columns and ``OUTPUT``."""
@@ -247,6 +252,19 @@ class RegionQuery:
 
     def sql(self, source: exp.Expression, pretty: bool = False) -> str:
         return self.select(source).sql(dialect=self.dialect, pretty=pretty)
+
+
+def _expressible(book: Book, agreement: Agreement) -> None:
+    """Refuse, naming it, what the scalar engine answers but this compiler does not express yet."""
+    tariff = agreement.tariff
+    if tariff is not None and tariff.index is not None:
+        raise SqlCompileError(f"tariff.index ({agreement.region} {agreement.revision})",
+                              "fremskrivning med et indekstal pr. år understøttes endnu ikke")
+    line = book.accession.line_for(agreement.region, agreement.effective)
+    if line is not None and not line.complete:
+        raise SqlCompileError(f"accession ({agreement.region} {line.agreement})",
+                              "en ufuldstændig tiltrædelsesliste (en kommune, listen ikke nævner, afgøres af begge "
+                              "udgaver) understøttes endnu ikke")
 
 
 def _named(select: exp.Select, keep: tuple[str, ...]) -> exp.Select:
