@@ -144,7 +144,7 @@ class Book:
         """Evaluate one course once: the revision that applies, every rule, the party check, accession, price."""
         # The types are part of the key: 1 and True are equal, but only one of them is a number.
         types = tuple(map(type, facts.values()))
-        if not all(t in HASHABLE for t in types):  # a list (dose times), a set, a dict … cannot be a key
+        if not HASHABLE.issuperset(types):  # a list (dose times), a set, a dict … cannot be a key
             return self._evaluate(region, facts)
         return self._memo(region, tuple(facts.items()), types)
 
