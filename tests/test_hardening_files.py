@@ -34,20 +34,28 @@ def _mistakes(root: Path) -> str:
     return str(caught.value)
 
 
+def _effective(path: Path) -> str:
+    """Where a file's ``effective:`` value starts, as ``file:line:column`` ends it."""
+    lines = path.read_text(encoding="utf-8").split("\n")
+    line = next(i for i, text in enumerate(lines, 1) if text.startswith("effective:"))
+    return f"{path.parent.name}/{path.name}:{line}:12"
+
+
 def test_overlapping_revisions_point_at_both_effective_lines(tmp_path: Path) -> None:
     root = _copy(tmp_path)
     _edit(root / "midtjylland" / "2020-06-01.yaml", "effective: 2020-06-01", "effective: 2020-06-01\nuntil: 2021-12-31")
     message = _mistakes(root)
-    assert "midtjylland/2021-05-01.yaml:9:12: fejl: udgaven træder i kraft 2021-05-01" in message
-    assert "den tidligere: " in message and "midtjylland/2020-06-01.yaml:7:12" in message
+    assert f"{_effective(root / 'midtjylland' / '2021-05-01.yaml')}: fejl: udgaven træder i kraft 2021-05-01" in message
+    assert "den tidligere: " in message and _effective(root / "midtjylland" / "2020-06-01.yaml") in message
 
 
 def test_a_gap_between_revisions_points_at_both_files(tmp_path: Path) -> None:
     root = _copy(tmp_path)
     _edit(root / "midtjylland" / "2020-06-01.yaml", "effective: 2020-06-01", "effective: 2020-06-01\nuntil: 2021-01-31")
     message = _mistakes(root)
-    assert "midtjylland/2021-05-01.yaml:9:12: fejl: udgaven træder først i kraft 2021-05-01" in message
-    assert "midtjylland/2020-06-01.yaml:7:12" in message
+    later = _effective(root / "midtjylland" / "2021-05-01.yaml")
+    assert f"{later}: fejl: udgaven træder først i kraft 2021-05-01" in message
+    assert _effective(root / "midtjylland" / "2020-06-01.yaml") in message
 
 
 def test_two_revisions_on_the_same_day_point_at_both_files(tmp_path: Path) -> None:

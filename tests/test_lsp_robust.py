@@ -61,8 +61,9 @@ async def test_a_request_that_crashes_is_answered_with_an_error_and_logged_and_t
     row = text.split("\n").index("        rule: alder > 3 år")
     await diagnostics_after(client, MIDT, lambda: open_doc(client, MIDT, text.replace("# Region", "# HOVERBOOM", 1)))
     client.log_messages.clear()
+    boom = next(i for i, line in enumerate(text.split("\n")) if line.startswith("# Region"))
     with pytest.raises(JsonRpcException, match="injected hover fault"):
-        await client.text_document_hover_async(hover_params(MIDT, 0, 3))
+        await client.text_document_hover_async(hover_params(MIDT, boom, 3))
     for _ in range(100):  # the log message may follow the answer
         if any("ivrules: en forespørgsel fejlede" in m.message and "injected hover fault" in m.message
                for m in client.log_messages):
