@@ -44,7 +44,7 @@ EDITS: dict[str, st.SearchStrategy[str]] = {
     # A rule left out altogether, and the tariff's way of counting days.
     ("      - id: hjemmet_egnet\n        rule: hjemmet_egnet\n"
      "        explain: Borgerens hjem skal være vurderet egnet af den kommunale sygeplejerske.\n"): st.just(""),
-    "count_days: dose_days": st.just("count_days: calendar"),
+    "count_days: calendar": st.just("count_days: dose_days"),
     "course: 2999 kr.": st.integers(2000, 4000).map("course: {} kr.".format),
 }
 
@@ -57,6 +57,10 @@ def revisions(draw: st.DrawFn) -> str:
         assert before in text
         text = text.replace(before, draw(EDITS[before]))
     return text
+
+
+def test_every_edit_finds_its_text_in_the_file() -> None:
+    assert [before for before in EDITS if before not in TEXT] == []
 
 
 def load(text: str, name: str) -> Revision:
