@@ -54,13 +54,13 @@ class Diagnostic:
         lines = [f"{where}: fejl: {self.message}"]
         if self.span is not None:
             lines.extend(self.span.excerpt())
-        if self.expected:
-            lines.append(f"  forventet: {self.expected}")
-        if self.hint:
-            lines.append(f"  tip: {self.hint}")
-        if self.context:
-            lines.append(f"  ({self.context})")
-        return "\n".join(lines)
+        return "\n".join(lines + [f"  {line}" for line in self.advice()])
+
+    def advice(self) -> list[str]:
+        """What follows the message: what was expected, the hint, the context (each on its own line)."""
+        lines = [f"forventet: {self.expected}"] if self.expected else []
+        lines += [f"tip: {self.hint}"] if self.hint else []
+        return lines + ([f"({self.context})"] if self.context else [])
 
     def to_dict(self) -> DiagnosticJSON:
         """JSON form for the API and the site."""

@@ -105,14 +105,7 @@ def looks_like_agreement(text: str) -> bool:
 
 def message_of(diagnostic: Diagnostic) -> str:
     """The text ``ivrules check`` prints for a mistake, without the place (the editor shows that)."""
-    lines = [diagnostic.message]
-    if diagnostic.expected:
-        lines.append(f"forventet: {diagnostic.expected}")
-    if diagnostic.hint:
-        lines.append(f"tip: {diagnostic.hint}")
-    if diagnostic.context:
-        lines.append(f"({diagnostic.context})")
-    return "\n".join(lines)
+    return "\n".join([diagnostic.message, *diagnostic.advice()])
 
 
 def findings_of(diagnostic: Diagnostic, files: set[str], texts: Mapping[str, str], current: str) -> list[Finding]:
