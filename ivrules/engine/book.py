@@ -20,7 +20,7 @@ from decimal import Decimal
 from pathlib import Path
 from typing import Any, NamedTuple
 
-from ivrules.engine.course import Course, evaluate
+from ivrules.engine.course import Course, evaluate, home_region
 from ivrules.engine.quote import Quote
 from ivrules.engine.runtime import Eligibility, RuleSet
 from ivrules.errors import AgreementError, Diagnostics, FactsError, NoRevisionError, NotJoinedError, UnknownRegionError
@@ -116,7 +116,8 @@ class Book:
         chosen = self.ruleset(region, on)
         line = self._lines[region, chosen.agreement.effective]
         municipality = typed.get(roles.municipality)
-        if line is None or _elsewhere(municipality, region, self.vocabulary):
+        home = home_region(municipality, self.vocabulary)
+        if line is None or home not in (None, region):
             return Choice(chosen)  # not a party at all: the party check answers, not the accession register
         if municipality is None:
             raise FactsError(roles.municipality, f"mangler: aftalen af {line.agreement} tiltrædes kommune for "
@@ -184,11 +185,6 @@ class Book:
             derive = self.vocabulary.facts[name].derive
             used.update(derive[1] if derive else ())
         return [f for f in self.vocabulary.facts.values() if f.name in used]
-
-
-def _elsewhere(municipality: str | None, region: str, vocab: Vocabulary) -> bool:
-    found = vocab.municipalities.get(municipality) if municipality is not None else None
-    return found is not None and found.region != region
 
 
 def load(*paths: str | Path, root: str | Path | None = None) -> Book:

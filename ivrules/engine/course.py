@@ -149,13 +149,19 @@ def quote(ruleset: RuleSet, vocab: Vocabulary, facts: Facts) -> Quote:
     return evaluate(ruleset, vocab, facts).quote
 
 
+def home_region(municipality: str | None, vocab: Vocabulary) -> str | None:
+    """The region a municipality lies in (None: not given, or not one the vocabulary knows)."""
+    found = vocab.municipalities.get(municipality) if municipality is not None else None
+    return found.region if found is not None else None
+
+
 def outside_region(region: str, facts: Facts, vocab: Vocabulary, section: str = "") -> str | None:
     """Why the course's municipality is not a party to the region's agreement (None: it is, or is not given);
     ``section`` is the agreement's section that names the parties."""
     name = facts.get(vocab.roles.municipality)
-    found = vocab.municipalities.get(name) if name is not None else None
-    if found is None or found.region == region:
+    home = home_region(name, vocab)
+    if home is None or home == region:
         return None
     names = vocab.regions
-    return (f"{name} Kommune ligger i {names.get(found.region, found.region)}; "
+    return (f"{name} Kommune ligger i {names.get(home, home)}; "
             f"aftalen gælder kommunerne i {names.get(region, region)}" + (f" (afsnit {section})." if section else "."))
