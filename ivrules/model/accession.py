@@ -32,7 +32,6 @@ from ivrules.model.regions import check_region
 from ivrules.source import Span
 
 FILE = "accession.yaml"
-JOINED_FACT = "municipality_joined"
 LINE_REQUIRED = ("region", "agreement", "complete", "source", "members")
 LINE_OPTIONAL = ("fallback", "all_from", "note")
 ACCESSION_TOP = ("accessions",)

@@ -21,7 +21,7 @@ from ivrules.engine.book import Book
 from ivrules.engine.sql.revision import Answer, RevisionCompiler, _cat, s, true
 from ivrules.engine.sql.rules import RuleCompiler, SqlCompileError, and_, is_null, literal, or_
 from ivrules.lang.vocabulary import Fact
-from ivrules.model.accession import JOINED_FACT, Line
+from ivrules.model.accession import Line
 from ivrules.model.agreement import Agreement
 
 TYPES = {"bool": "BOOLEAN", "number": "DECIMAL(38,10)", "enum": "VARCHAR", "date": "DATE", "times": "INT[]",
@@ -208,7 +208,7 @@ class RegionQuery:
         if not line.complete:
             note = f" {line.note}" if line.note else ""
             incomplete = (f" Tiltrædelseslisten er ikke fuldstændig.{note} Har kommunen tiltrådt, "
-                          f"så oplys det som {JOINED_FACT}.")
+                          f"så oplys det som {self.roles.municipality_joined}.")
         unlisted = _cat(plain.copy(), s(incomplete)) if incomplete else plain.copy()
         stated = exp.Not(this=is_null(col(self.roles.municipality_joined)))
         text = exp.Case(ifs=[*heads, exp.If(this=stated, true=plain)], default=unlisted)
