@@ -176,9 +176,9 @@ class Settlement:
 class Settler:
     """Settles rows of one register (its header decides the columns) for one region.
 
-    Each row is priced by ``Book.tariff``; what the settler keeps between rows is
-    only the interned prices (one ``Priced`` per distinct computed price) and
-    each municipality cell's name in the vocabulary.
+    Each row is evaluated once (``Book.evaluate``) and priced by its quote; what the settler keeps between rows is
+    only the interned prices (one ``Priced`` per distinct computed price); the
+    municipality and the invoice date are read from the evaluation's typed facts.
     """
 
     def __init__(self, book: Book, region: str, header: list[str], period: str | None = None,
@@ -194,7 +194,6 @@ class Settler:
         self.facts = [(name, i) for i, name in enumerate(self.columns) if name not in self.at]
         self.words = {name: book.vocabulary.facts[name].term for name in (self.start, self.end)}  # startdato, …
         self._prices: dict[tuple[Any, ...], Priced] = {}
-        self._places: dict[str, str] = {}  # a municipality cell → the vocabulary's name
 
     def run(self, rows: Iterable[list[str]], out: TextIO, line_of: Callable[[int], int] | None = None) -> Settlement:
         """Settle ``rows`` (without the header); the settled courses are written to ``out`` as courses.csv rows."""
@@ -230,21 +229,13 @@ class Settler:
             return dates
         facts = {name: row[i] for name, i in self.facts if row[i].strip()}  # the row's cells, as raw facts
         try:
-            answer = self.book.tariff(self.region, {**facts, **dates})
+            evaluated = self.book.evaluate(self.region, {**facts, **dates})
+            answer = evaluated.quote
         except FactsError as exc:
             return self._facts_reason(exc)
         except LookupError_ as exc:
             return str(exc)
-        return self._invoiced(answer, facts, dates)
-
-    def _municipality(self, cell: str | None) -> str:
-        """The municipality as the vocabulary names it ('' where the register leaves it out)."""
-        if cell is None:
-            return ""
-        name = self._places.get(cell)
-        if name is None:
-            name = self._places[cell] = self.book.normalise({self.municipality: cell})[self.municipality]
-        return name
+        return self._invoiced(answer, evaluated.facts)
 
     def _dates(self, row: list[str]) -> dict[str, dt.date] | str:
         """The register's start and end date, or the Danish reason they cannot be read."""
@@ -257,20 +248,17 @@ class Settler:
                     f"{self.words[self.start]}en {start.isoformat()}")
         return {self.start: start, self.end: end}
 
-    def _invoiced(self, answer: Quote, facts: dict[str, str], dates: dict[str, dt.date]) -> Settled | str:
-        """A quote → the settled row, unless the course falls outside the period or was not computed."""
+    def _invoiced(self, answer: Quote, typed: dict[str, Any]) -> Settled | str:
+        """A quote and the evaluation's typed facts → the settled row, unless the course falls outside the
+        period or was not computed."""
         agreement = self.agreements[answer.revision]
-        invoiced_by = _invoice_date(agreement, self.end)
-        if invoiced_by in dates:
-            day = dates[invoiced_by]
-        else:  # a date fact the register does not hold as such (the course date, derived from the start)
-            day = self.book.normalise({**facts, **dates}).get(invoiced_by, dates[self.end])
+        day = typed.get(_invoice_date(agreement, self.end), typed[self.end])
         outside = self._outside(day)
         if outside:
             return outside
         if answer.status != "computed":
             return rejection(answer)
-        return self._priced(answer, agreement), self._municipality(facts.get(self.municipality)), quarter_of(day)
+        return self._priced(answer, agreement), typed.get(self.municipality, ""), quarter_of(day)
 
     def _outside(self, invoiced: dt.date) -> str | None:
         """Why a course invoiced on that day is not settled in this run's period (None: it is, or no period)."""
