@@ -90,7 +90,7 @@ class Eligibility:
 
     def __init__(self, agreement: Agreement, eligible: bool | None, outcomes: list[bool | None],
                  missing: list[str], conditions: list[str], rules: tuple[Rule, ...],
-                 reasons: tuple[dict[bool | None, ReasonJSON], ...] = (),
+                 reasons: tuple[dict[bool | None, ReasonJSON], ...],
                  accession: AccessionJSON | None = None, party: str | None = None) -> None:
         self.agreement = agreement
         self._reasons = reasons
@@ -128,10 +128,8 @@ class Eligibility:
         """The party check (when it fails), then each requirement's outcome with its section and Danish explanation."""
         section = self.agreement.parties.get("section", "")
         party = [ReasonJSON(rule=PARTY_RULE, section=section, outcome="failed", text=self.party)] if self.party else []
-        if self._reasons:
-            return party + [by_outcome[v].copy() for by_outcome, v in zip(self._reasons, self.outcomes, strict=True)]
-        return party + [{"rule": r.id, "section": r.section, "outcome": OUTCOME[v], "text": r.explain}
-                        for r, v in zip(self.rules, self.outcomes, strict=True)]
+        # Each requirement's reason for each outcome is built once, by ``RuleSet.build``: an answer copies them.
+        return party + [by_outcome[v].copy() for by_outcome, v in zip(self._reasons, self.outcomes, strict=True)]
 
     def to_dict(self) -> EligibilityJSON:
         """The JSON contract shared by the CLI and the API."""
