@@ -24,6 +24,8 @@ minutes) are found through the vocabulary's roles.
 from __future__ import annotations
 
 from decimal import ROUND_HALF_UP, Decimal
+from itertools import compress, repeat
+from operator import is_
 from typing import TYPE_CHECKING, Any, Literal, NamedTuple, NotRequired, TypedDict
 
 from ivrules.errors import FactsError
@@ -126,8 +128,7 @@ def price(course: Course) -> Quote:
     if course.party is not None:
         return Quote(*head, "not_covered", reasons=(course.party,))
     if False in course.outcomes:
-        failed = tuple(r.explain for r, v in zip(course.ruleset.requirements, course.outcomes, strict=True)
-                       if v is False)
+        failed = tuple(compress(course.ruleset.explains, map(is_, course.outcomes, repeat(False))))
         return Quote(*head, "not_covered", reasons=("Forløbet er ikke omfattet af aftalen.", *failed))
     if agreement.tariff is None:  # the file's unknowns about the tariff say why, where it has any
         said = tuple(u.text for u in agreement.unknowns if u.about in ("tariff", "financing"))
@@ -343,5 +344,5 @@ class _Pricing:
     def _financing(self, schedule: Schedule | None) -> Financing:
         found = schedule.category(self.category) if schedule is not None and self.category is not None else None
         financing = found.financing if found is not None and found.financing is not None else self.tariff.financing
-        self.reasons.append(f"Finansiering: regionen {financing.region} %, kommunen {financing.kommune} %.")
+        self.reasons.append(financing.reason)
         return financing

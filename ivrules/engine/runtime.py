@@ -12,6 +12,7 @@ evaluates a requirement a second time.
 from __future__ import annotations
 
 from dataclasses import dataclass
+from operator import getitem
 from typing import TYPE_CHECKING, Any, Literal, TypedDict
 
 from ivrules.lang.compiler import Facts
@@ -65,6 +66,8 @@ class RuleSet:
     conditions: tuple[Rule, ...]
     # Each requirement's reason for each outcome, built once: an answer copies them.
     reasons: tuple[dict[bool | None, ReasonJSON], ...] = ()
+    explains: tuple[str, ...] = ()  # each requirement's Danish explanation, in ``requirements`` order
+    unknowns: tuple[str, ...] = ()  # what the agreement does not say, as every answer lists it
 
     @classmethod
     def build(cls, agreement: Agreement) -> RuleSet:
@@ -72,7 +75,8 @@ class RuleSet:
         conds = tuple(r for r in agreement.rules if r.kind == "condition")
         reasons = tuple({v: ReasonJSON(rule=r.id, section=r.section, outcome=OUTCOME[v], text=r.explain)
                          for v in (True, False, None)} for r in reqs)
-        return cls(agreement, reqs, tuple(r.compiled.fn for r in reqs if r.compiled), conds, reasons)
+        return cls(agreement, reqs, tuple(r.compiled.fn for r in reqs if r.compiled), conds, reasons,
+                   tuple(r.explain for r in reqs), tuple(u.text for u in agreement.unknowns))
 
 
 def _applies(rule: Rule, facts: Facts) -> bool:
@@ -85,20 +89,19 @@ PARTY_RULE = "kommunen_er_part"  # the reason's id when the municipality is not 
 class Eligibility:
     """The answer to "may this course be handed over to the municipality?"."""
 
-    __slots__ = ("_reasons", "accession", "agreement", "conditions", "eligible", "missing", "outcomes", "party",
+    __slots__ = ("_ruleset", "accession", "agreement", "conditions", "eligible", "missing", "outcomes", "party",
                  "rules")
 
     def __init__(self, agreement: Agreement, eligible: bool | None, outcomes: list[bool | None],
-                 missing: list[str], conditions: list[str], rules: tuple[Rule, ...],
-                 reasons: tuple[dict[bool | None, ReasonJSON], ...],
+                 missing: list[str], conditions: list[str], ruleset: RuleSet,
                  accession: AccessionJSON | None = None, party: str | None = None) -> None:
         self.agreement = agreement
-        self._reasons = reasons
+        self._ruleset = ruleset
         self.eligible = eligible
         self.outcomes = outcomes
         self.missing = missing
         self.conditions = conditions
-        self.rules = rules
+        self.rules = ruleset.requirements
         self.accession = accession  # the accession answer, where the agreement is joined municipality by municipality
         self.party = party  # why the municipality is not a party to the agreement, if it is not
 
@@ -113,8 +116,8 @@ class Eligibility:
                     missing.extend(x for x in rule.compiled.needed(facts) if x not in missing)
         conditions = [r.condition for r in rules.conditions if r.condition and _applies(r, facts)] \
             if rules.conditions else []
-        return cls(rules.agreement, eligible, list(course.outcomes), missing, conditions, rules.requirements,
-                   rules.reasons, course.accession, course.party)
+        return cls(rules.agreement, eligible, list(course.outcomes), missing, conditions, rules, course.accession,
+                   course.party)
 
     @property
     def region(self) -> str:
@@ -129,7 +132,7 @@ class Eligibility:
         section = self.agreement.parties.get("section", "")
         party = [ReasonJSON(rule=PARTY_RULE, section=section, outcome="failed", text=self.party)] if self.party else []
         # Each requirement's reason for each outcome is built once, by ``RuleSet.build``: an answer copies them.
-        return party + [by_outcome[v].copy() for by_outcome, v in zip(self._reasons, self.outcomes, strict=True)]
+        return party + list(map(dict.copy, map(getitem, self._ruleset.reasons, self.outcomes)))  # type: ignore[arg-type]
 
     def to_dict(self) -> EligibilityJSON:
         """The JSON contract shared by the CLI and the API."""
@@ -137,6 +140,6 @@ class Eligibility:
             "region": self.region, "revision": self.revision, "content_hash": self.agreement.content_hash,
             "eligible": self.eligible, "reasons": self.reasons(), "missing": list(self.missing),
             "conditions": list(self.conditions),
-            "unknowns": [u.text for u in self.agreement.unknowns],
+            "unknowns": list(self._ruleset.unknowns),
             "accession": self.accession,
         }

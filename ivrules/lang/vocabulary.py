@@ -155,6 +155,8 @@ class Vocabulary:
         self.regions = dict(regions or {})  # from regions.yaml, in its order (ivrules.model.regions)
         self.topics = topics  # the comparison's rows: vocabulary.yaml's ``topics:`` (ivrules.model.topics)
         self._parsers = {f.name: self._parser(f) for f in facts}
+        # Values that are already typed and valid, by fact: kept as they are without calling the parser.
+        self._typed = {f.name: typed for f in facts if (typed := self._typed_values(f)) is not None}
         # Derived facts are filled in declaration order (see vocabulary.yaml).
         self._derived = [(f.name, DERIVATIONS[f.derive[0]], f.derive[1]) for f in facts if f.derive]
 
@@ -172,11 +174,27 @@ class Vocabulary:
             return fast(name, general)
         return lambda value: general(name, value)
 
+    def _typed_values(self, fact: Fact) -> tuple[type, frozenset[Any]] | None:
+        """The values of a fact that need no parsing, with their one type (1 is not True: the type is checked)."""
+        if fact.type in ("enum", "municipality"):
+            names = self.municipalities if fact.type == "municipality" else (v.name for v in fact.values)
+            return str, frozenset(names)
+        if fact.type == "bool":
+            return bool, frozenset((True, False))
+        low, high = fact.limits or (None, None)
+        if fact.type == "number" and type(low) is int and type(high) is int and high - low <= MAX_TYPED_RANGE:
+            return int, frozenset(range(low, high + 1))
+        return None
+
     def normalise(self, raw: Mapping[str, Any]) -> dict[str, Any]:
         """Raw facts → typed facts, with derived facts filled in; ``FactsError`` names a bad field."""
         out: dict[str, Any] = {}
-        parsers = self._parsers
+        parsers, typed = self._parsers, self._typed
         for key, value in raw.items():
+            known = typed.get(key)
+            if known is not None and type(value) is known[0] and value in known[1]:
+                out[key] = value  # the common case, already typed (this is the hot path)
+                continue
             parse = parsers.get(key)
             if parse is None:
                 raise FactsError(key, "ukendt faktum", allowed=sorted(self.facts))
@@ -200,6 +218,7 @@ def _parse_bool(key: str, value: Any) -> bool:
     raise FactsError(key, "skal være true eller false", allowed=["true", "false"])
 
 
+MAX_TYPED_RANGE = 2000  # a number fact's range up to this size is kept as a set of the valid whole numbers
 MAX_NUMBER_CHARS = 30  # a number fact written longer than this is refused before it is converted
 MAX_EXPONENT = 15  # |number| < 10**15: converting "1e1000000" to int would take half a minute
 

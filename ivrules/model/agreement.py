@@ -11,6 +11,7 @@ import datetime as dt
 import hashlib
 import re
 from dataclasses import dataclass, field, replace
+from functools import cached_property
 from typing import Any, Literal, TypedDict, get_args
 
 from ivrules.errors import AgreementError, Diagnostics, FactsError, did_you_mean
@@ -202,7 +203,7 @@ class Agreement:
     # The section that says who the parties are (``parties: {section: "1"}``); the party check cites it.
     parties: dict[str, str] = field(default_factory=dict)
 
-    @property
+    @cached_property  # read by every answer: written out once
     def revision(self) -> str:
         return self.effective.isoformat()
 

@@ -14,6 +14,7 @@ from __future__ import annotations
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field, replace
 from decimal import ROUND_HALF_UP, Decimal
+from functools import cached_property
 from typing import Literal, NotRequired, TypedDict, TypeVar, get_args, overload
 
 from ivrules.errors import AgreementError, Diagnostics, did_you_mean
@@ -179,6 +180,11 @@ class Financing:
     def to_dict(self) -> FinancingJSON:
         return {"region": str(self.region), "kommune": str(self.kommune), "remainder": self.remainder}
 
+    @cached_property
+    def reason(self) -> str:
+        """The split as a quote's reasons list it."""
+        return f"Finansiering: regionen {self.region} %, kommunen {self.kommune} %."
+
     def split(self, total: Decimal) -> tuple[Decimal, Decimal]:
         """(region share, municipality share): one rounded half up to the øre, the other the rest."""
         if self.remainder == "kommune":
@@ -307,8 +313,12 @@ class Index:
     unknown: str
     interpretations: tuple[str, ...] = ()
 
+    @cached_property
+    def _by_year(self) -> dict[int, Decimal]:
+        return {y.year: y.factor for y in self.years}
+
     def factor(self, year: int) -> Decimal | None:
-        return next((y.factor for y in self.years if y.year == year), None)
+        return self._by_year.get(year)
 
     def to_dict(self) -> IndexJSON:
         return {"title": self.title, "text": self.text, "unknown": self.unknown,
