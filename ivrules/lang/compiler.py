@@ -115,8 +115,8 @@ class _Compiler:
         key, start, end = self.vocab.by_term[expr.operand.term].name, expr.start, expr.end
 
         def fn(f: Facts) -> bool | None:
-            times = f.get(key)
-            return None if times is None else all(start <= t < end for t in times)
+            times = f.get(key)  # minutes since midnight: every time lies in the window when the first and last do
+            return None if times is None else not times or (start <= min(times) and max(times) < end)
 
         return Compiled(fn, reads=(key,))
 
@@ -155,6 +155,12 @@ OPERATORS: dict[n.Op, Callable[[Any, Any], bool]] = {
 
 
 def _fact_vs_constant(op: n.Op, key: str, c: Any) -> Fn:
+    if op == "=":  # the commonest comparisons, without a call to ``operator`` (the hot path)
+        return lambda f: None if (v := f.get(key)) is None else v == c
+    if op == "<=":
+        return lambda f: None if (v := f.get(key)) is None else v <= c
+    if op == ">=":
+        return lambda f: None if (v := f.get(key)) is None else v >= c
     compare = OPERATORS[op]
     return lambda f: None if (v := f.get(key)) is None else compare(v, c)
 
