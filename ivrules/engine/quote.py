@@ -33,6 +33,8 @@ from ivrules.model.accession import AccessionJSON
 from ivrules.model.tariff import COUNT_DAYS, ØRE, Amount, Financing, Schedule, Tariff
 from ivrules.model.tariff import money as money  # re-exported: settlement and the diff write amounts with it
 
+ZERO, ONE = Decimal(0), Decimal(1)
+
 if TYPE_CHECKING:
     from ivrules.engine.course import Course
     from ivrules.lang.vocabulary import Vocabulary
@@ -193,7 +195,7 @@ class _Pricing:
         self.reasons: list[str] = []
         self.unknown: list[str] = []
         self.category: int | None = None
-        self.factor: Decimal | None = Decimal(1)  # the index factor for the course's year (None: not stated)
+        self.factor: Decimal | None = ONE  # the index factor for the course's year (None: not stated)
 
     def run(self, head: tuple[str, str]) -> Quote:
         days = course_days(self.facts, self.vocab)  # checks the dates even where the price does not use them
@@ -212,7 +214,7 @@ class _Pricing:
             context = [r for r in self.reasons if r.startswith("Takst:")]
             return Quote(*head, "unknown", flags=tuple(self.flags), missing=tuple(self.missing),
                          reasons=tuple(self.unknown + context), **trace)
-        total = sum((line.amount for line in self.lines), Decimal(0))
+        total = sum([line.amount for line in self.lines], ZERO)
         region, kommune = self._financing(schedule).split(total)
         return Quote(*head, "computed", total=total, region_share=region, municipality_share=kommune,
                      lines=tuple(self.lines), flags=tuple(self.flags), reasons=tuple(self.reasons), **trace)
