@@ -11,6 +11,7 @@ Skipped where Chromium is not installed (``scripts/setup --browser`` installs it
 from __future__ import annotations
 
 import json
+import socket
 import threading
 import time
 import uuid
@@ -52,8 +53,15 @@ fetch(call.url, {method: "POST", body: JSON.stringify(call.body),
 </script>"""
 
 
-def serve(app: Any) -> tuple[uvicorn.Server, threading.Thread, str]:
-    server = uvicorn.Server(uvicorn.Config(app, host="127.0.0.1", port=0, log_level="warning"))
+def free_port() -> int:
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        port: int = probe.getsockname()[1]
+        return port
+
+
+def serve(app: Any, port: int = 0) -> tuple[uvicorn.Server, threading.Thread, str]:
+    server = uvicorn.Server(uvicorn.Config(app, host="127.0.0.1", port=port, log_level="warning"))
     thread = threading.Thread(target=server.run, daemon=True)
     thread.start()
     deadline = time.monotonic() + 10
@@ -67,12 +75,14 @@ def cds_url(book: ivrules.Book, tmp_path_factory: pytest.TempPathFactory) -> Ite
     folder = tmp_path_factory.mktemp("cds")
     public = json.loads(jwt.algorithms.ECAlgorithm.to_jwk(KEY.public_key()))
     (folder / "ehr.jwks.json").write_text(json.dumps({"keys": [{**public, "kid": "k1", "alg": "ES256"}]}))
-    (folder / "cds.yaml").write_text(f"issuers:\n  - iss: {ISS}\n    jwks_file: ehr.jwks.json\n")
+    port = free_port()  # the service's address is configured: the audience is never taken from the Host header
+    (folder / "cds.yaml").write_text(f"base_url: http://127.0.0.1:{port}\nissuers:\n  - iss: {ISS}\n"
+                                     "    jwks_file: ehr.jwks.json\n")
     with pytest.MonkeyPatch.context() as patch:
         patch.setenv("IVRULES_CDS_CONFIG", str(folder / "cds.yaml"))
         patch.delenv("IVRULES_CDS_DEVELOPMENT", raising=False)
         app = create_app(book)
-    server, thread, url = serve(app)
+    server, thread, url = serve(app, port)
     yield url
     server.should_exit = True
     thread.join(timeout=10)

@@ -14,10 +14,12 @@ import httpx
 import jwt
 import pytest
 from cryptography.hazmat.primitives.asymmetric import ec, rsa
+from fastapi import FastAPI
 from fastapi.testclient import TestClient
 
 import ivrules
 from ivrules.errors import AgreementError
+from ivrules.web.cds import install
 from ivrules.web.cds.security import Issuer, ReplayCache, Settings, Verifier, cache_lifetime, key_set, read_settings
 from tests.cds_support import BASE, ORDER_SIGN, client, order_sign
 
@@ -96,6 +98,11 @@ FAILURES = {
     "unknown kid": lambda: bearer(token(kid="rotated-away")),
     "signed by another key": lambda: bearer(token(key=OTHER_KEY)),
     "alg differs from key": lambda: bearer(token(key=RSA_KEY, alg="PS384")),
+    # RFC 7519 §2: exp, nbf and iat are NumericDates, JSON numbers; PyJWT alone would read "1999999999" as one.
+    "exp a string": lambda: bearer(token(exp=str(int(time.time()) + 60))),
+    "nbf a string": lambda: bearer(token(nbf=str(int(time.time()) - 10))),
+    "iat a string": lambda: bearer(token(iat=str(int(time.time())))),
+    "exp true": lambda: bearer(token(exp=True)),
 }
 
 
@@ -107,6 +114,27 @@ def test_each_jwt_failure_is_a_bare_401(secured: TestClient, failure: str, caplo
     assert response.content == b""
     assert response.headers["www-authenticate"] == "Bearer"
     assert any("afvist" in r.getMessage() for r in caplog.records)
+
+
+def test_without_a_configured_address_no_token_is_trusted_whatever_the_host_header(
+        book: ivrules.Book, caplog: pytest.LogCaptureFixture) -> None:
+    app = FastAPI()
+    install(app, lambda: book, None, settings=Settings({ISS: Issuer(ISS, jwks=key_set(JWKS))}))
+    cds = TestClient(app, base_url="https://another-deployment.test")
+    minted_for_it = bearer(token(aud="https://another-deployment.test" + ORDER_SIGN))
+    with caplog.at_level(logging.WARNING, logger="ivrules.web.cds"):
+        response = cds.post(ORDER_SIGN, json=order_sign(), headers={**minted_for_it, "X-Forwarded-Host": "x.test"})
+    assert response.status_code == 401
+    assert any("(base_url) er ikke sat" in r.getMessage() for r in caplog.records)
+
+
+def test_a_settings_file_with_issuers_needs_the_service_address(tmp_path: Path) -> None:
+    config = tmp_path / "cds.yaml"
+    config.write_text(f"issuers:\n  - iss: {ISS}\n    jku: [{JKU}]\n", encoding="utf-8")
+    with pytest.raises(AgreementError) as caught:
+        read_settings(config)
+    assert "cds.yaml:1:1" in str(caught.value)
+    assert "base_url mangler" in str(caught.value)
 
 
 def test_a_reused_jti_is_refused(secured: TestClient) -> None:
@@ -263,7 +291,7 @@ def test_a_jwk_set_sent_with_no_store_is_fetched_on_every_call() -> None:
 
 def test_the_settings_file_may_name_open_fhir_servers(tmp_path: Path) -> None:
     config = tmp_path / "cds.yaml"
-    config.write_text(f"issuers:\n  - iss: {ISS}\n    jku: [{JKU}]\n"
+    config.write_text(f"base_url: {BASE}\nissuers:\n  - iss: {ISS}\n    jku: [{JKU}]\n"
                       "    open_fhir_servers: [http://127.0.0.1:8080/fhir/]\n", encoding="utf-8")
     issuer = read_settings(config).issuers[ISS]
     assert issuer.open_server("http://127.0.0.1:8080/fhir")

@@ -61,15 +61,23 @@ class _Endpoints:
         self.verifier = Verifier(settings, transport=transport)
 
     def public(self, request: Request) -> str:
+        """The address links in cards point to: the configured one, else the one the request came to."""
         return (self.base_url or str(request.base_url)).rstrip("/")
 
+    def audience(self, request: Request, path: str) -> str | None:
+        """The ``aud`` a token must carry: from configuration only — never from the ``Host`` or ``X-Forwarded-*``
+        headers, which the caller writes (a token minted for another deployment would pass). None: not configured."""
+        if self.base_url is not None:
+            return self.base_url.rstrip("/") + path
+        return self.public(request) + path if self.verifier.settings.development else None
+
     async def discovery(self, request: Request) -> Response:
-        if not await self.verifier.allows(request.headers.get("authorization"), self.public(request) + PREFIX):
+        if not await self.verifier.allows(request.headers.get("authorization"), self.audience(request, PREFIX)):
             return unauthorized()
         return JSONResponse({"services": [s.definition() for s in self.table.services]})
 
     async def call(self, service_id: str, request: Request) -> Response:
-        endpoint = f"{self.public(request)}{PREFIX}/{service_id}"
+        endpoint = self.audience(request, f"{PREFIX}/{service_id}")
         issuer = await self.verifier.trusted(request.headers.get("authorization"), endpoint)
         if issuer is None:
             return unauthorized()

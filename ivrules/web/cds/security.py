@@ -112,6 +112,9 @@ def read_settings(path: Path) -> Settings:
             if issuer is not None:
                 issuers[issuer.iss] = issuer
     base_url = text_of(f["base_url"], diags) if f and "base_url" in f else None
+    if issuers and base_url is None and root is not None:
+        diags.error("base_url mangler: uden tjenestens offentlige adresse kan et JWT's aud ikke kontrolleres",
+                    root.span, hint="tilføj 'base_url: https://…' med den adresse, EPJ-systemet kalder tjenesten på")
     if diags:
         raise AgreementError(list(diags))
     return Settings(issuers, base_url)
@@ -185,15 +188,19 @@ class Verifier:
         if settings.development:
             log.warning(DEVELOPMENT_WARNING)
 
-    async def allows(self, authorization: str | None, audience: str) -> bool:
+    async def allows(self, authorization: str | None, audience: str | None) -> bool:
         """True when the call may be answered; a refusal is logged with its reason (never the token)."""
         return await self.trusted(authorization, audience) is not None
 
-    async def trusted(self, authorization: str | None, audience: str) -> Issuer | None:
-        """The issuer of a trusted call, None for any other (logged with its reason, never the token)."""
+    async def trusted(self, authorization: str | None, audience: str | None) -> Issuer | None:
+        """The issuer of a trusted call, None for any other (logged with its reason, never the token);
+        ``audience`` None: the service's own address is not configured, so no token can be checked for it."""
         if self.settings.development:
             log.warning("UDVIKLINGSTILSTAND: kald til %s er ikke godkendt med JWT", audience)
             return DEVELOPMENT_ISSUER
+        if audience is None:
+            log.warning("CDS Hooks-kald afvist: %s", NO_BASE_URL)
+            return None
         try:
             claims = await self.verify(authorization, audience)
         except AuthError as exc:
@@ -205,6 +212,10 @@ class Verifier:
         """The verified claims of the call's JWT; ``AuthError`` when it is not to be trusted."""
         token = _bearer(authorization)
         header, unverified = _peek(token)
+        for claim in NUMERIC_DATES:  # RFC 7519 §2: a NumericDate is a JSON number; PyJWT would take "1999999999"
+            value = unverified.get(claim)
+            if claim in unverified and (isinstance(value, bool) or not isinstance(value, (int, float))):
+                raise AuthError(f"{claim} er ikke et tal (NumericDate, RFC 7519)")
         alg, kid = header.get("alg"), header.get("kid")
         if alg not in ALGORITHMS:
             raise AuthError(f"algoritmen {alg!r} er ikke tilladt")
@@ -295,6 +306,11 @@ def _bearer(authorization: str | None) -> str:
     if scheme.lower() != "bearer" or not token.strip():
         raise AuthError("Authorization: Bearer <JWT> mangler")
     return token.strip()
+
+
+NUMERIC_DATES = ("exp", "nbf", "iat")
+NO_BASE_URL = ("tjenestens offentlige adresse (base_url) er ikke sat i indstillingerne, så JWT'ens aud kan ikke "
+               "kontrolleres; sæt base_url i filen, som IVRULES_CDS_CONFIG peger på")
 
 
 def _peek(token: str) -> tuple[dict[str, Any], dict[str, Any]]:
