@@ -6,7 +6,7 @@ document.addEventListener("DOMContentLoaded", () => {
   window.ui = SwaggerUIBundle({
     url: holder.dataset.openapi,
     dom_id: "#swagger-ui",
-    deepLinking: true,
+    deepLinking: false, // a deep link is a link inside the summary button: nested controls (WCAG 4.1.2)
     defaultModelsExpandDepth: -1, // the schemas are long; each answer shows its own
     presets: [SwaggerUIBundle.presets.apis],
     layout: "BaseLayout",
