@@ -70,6 +70,7 @@ def test_usage_errors_are_danish(args: list[str], danish: str) -> None:
 
 def test_no_arguments_shows_the_danish_help() -> None:
     code, text = output([])
+    assert code in (0, 2)  # Click's no_args_is_help exits 2 from 8.2 on, 0 before
     assert "Brug: ivrules [TILVALG] KOMMANDO [ARGUMENTER]..." in text and "Kommandoer" in text
     assert not ENGLISH.search(text)
 
