@@ -18,6 +18,7 @@ import uvicorn
 
 import ivrules
 from ivrules.web.app import create_app
+from tests import axe
 
 CHROMIUM = shutil.which("chromium") or "/usr/bin/chromium"
 CHROMEDRIVER = shutil.which("chromedriver") or "/usr/bin/chromedriver"
@@ -146,6 +147,11 @@ def test_a_bad_answer_is_shown_at_its_question(browser: WebDriver, base_url: str
     type_in(browser, "dose_times", "07:00, 25:00")
     error = question(browser, "dose_times").find_element(By.CLASS_NAME, "error")  # type: ignore[attr-defined]
     wait(browser, lambda d: "klokkeslæt" in error.text)
+    field = browser.find_element(By.ID, "f-dose_times")
+    assert field.get_attribute("aria-invalid") == "true"
+    assert field.get_attribute("aria-describedby") == error.get_attribute("id")  # type: ignore[attr-defined]
+    type_in(browser, "dose_times", "07:00, 15:00, 23:00")
+    wait(browser, lambda d: d.find_element(By.ID, "f-dose_times").get_attribute("aria-invalid") is None)
 
 
 def test_screenshot(browser: WebDriver, base_url: str, tmp_path: Path) -> None:
@@ -156,3 +162,36 @@ def test_screenshot(browser: WebDriver, base_url: str, tmp_path: Path) -> None:
     assert browser.save_screenshot(str(shot)) and shot.stat().st_size > 10_000
     if os.environ.get("IVRULES_SCREENSHOT"):
         shutil.copy(shot, os.environ["IVRULES_SCREENSHOT"])
+
+
+def test_every_state_of_the_page_has_no_wcag_violation(browser: WebDriver, base_url: str) -> None:
+    """axe-core (WCAG 2.1 A and AA) on the page as it is, then after each step a doctor takes."""
+    def checked(state: str) -> None:
+        assert axe.violations(browser) == [], state
+
+    browser.get(base_url + "/")
+    checked("tom side")
+    Select(browser.find_element(By.ID, "region")).select_by_value("midtjylland")
+    wait(browser, lambda d: shown(d, "date"))
+    checked("region valgt")
+    type_in(browser, "date", "09012020")
+    wait_verdict(browser, "Uafklaret")
+    checked("uafklaret med manglende oplysninger")
+    for name, value in (("treatment", "antibiotics"), ("municipality", "Aarhus"), ("started_in_hospital", "true"),
+                        ("medically_stable", "true"), ("home_suitable", "true"), ("system", "codan_mix_add"),
+                        ("access", "PVK")):
+        choose(browser, name, value)
+    type_in(browser, "age_years", "45")
+    type_in(browser, "doses_given_in_hospital", "2")
+    type_in(browser, "dose_times", "07:00, 15:00, 23:00")
+    wait_verdict(browser, "Ja")
+    checked("ja")
+    type_in(browser, "dose_times", "07:00, 25:00")
+    wait(browser, lambda d: d.find_element(By.ID, "f-dose_times").get_attribute("aria-invalid") == "true")
+    checked("forkert værdi")
+    type_in(browser, "dose_times", "07:00, 15:00, 23:00")
+    type_in(browser, "age_years", "2")
+    wait_verdict(browser, "Nej")
+    checked("nej")
+    browser.find_element(By.ID, "show-all").click()
+    checked("alle spørgsmål vist")

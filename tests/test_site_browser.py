@@ -24,6 +24,7 @@ from selenium.webdriver.remote.webdriver import WebDriver
 from selenium.webdriver.support.ui import WebDriverWait
 
 from ivrules.site import build
+from tests import axe
 from tests.conftest import AGREEMENTS
 
 CHROMIUM = Path("/usr/bin/chromium")
@@ -102,3 +103,27 @@ def test_nothing_is_loaded_from_the_internet(browser: WebDriver, base_url: str) 
     resources = browser.execute_script("return performance.getEntriesByType('resource').map(e => e.name)")
     assert resources, "the page loaded no scripts or styles at all"
     assert all(url.startswith(base_url) for url in resources), resources
+
+
+# One page of each kind the site has, and the search with its results open.
+PAGE_KINDS = {
+    "forside": "", "region": "midtjylland/", "udgave": REVISION, "eksempler": REVISION + "eksempler/",
+    "ændringer": "midtjylland/2021-05-01/aendringer/", "sammenligning": "sammenligning/",
+    "sammenligning på en dato": "sammenligning/2021-05-01/", "søgning": "?q=elastomerisk",
+}
+
+
+@pytest.mark.parametrize("page", PAGE_KINDS.values(), ids=PAGE_KINDS.keys())
+def test_every_page_kind_has_no_wcag_violation(browser: WebDriver, base_url: str, page: str) -> None:
+    browser.get(base_url + page)
+    if "?q=" in page:
+        WebDriverWait(browser, 20).until(lambda d: d.find_elements(By.CSS_SELECTOR, ".md-search-result__item"))
+    assert axe.violations(browser) == []
+
+
+def test_links_in_running_text_are_underlined(browser: WebDriver, base_url: str) -> None:
+    browser.get(base_url + REVISION + "eksempler/")
+    links = browser.find_elements(By.CSS_SELECTOR, "article p a:not(.headerlink), article li a, article td a")
+    assert links
+    for link in links:
+        assert "underline" in link.value_of_css_property("text-decoration-line"), link.text

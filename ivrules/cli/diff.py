@@ -12,13 +12,13 @@ from ivrules.diff.cases import MAX_CASES, SEARCH_EXAMPLES
 from ivrules.diff.report import SHOWN, to_markdown, to_text
 from ivrules.diff.revisions import diff, resolve_pair
 
-RevisionArg = Annotated[str, typer.Argument(
-    help="region@ÅÅÅÅ-MM-DD, en aftalefil, eller fil@git-revision (fx agreements/midtjylland/2021-05-01.yaml@HEAD~1).")]
+REVISION_HELP = ("region@ÅÅÅÅ-MM-DD, en aftalefil, eller fil@git-revision "
+                 "(fx agreements/midtjylland/2021-05-01.yaml@HEAD~1).")
 
 
 def diff_command(
-    old: RevisionArg,
-    new: RevisionArg,
+    old: Annotated[str, typer.Argument(metavar="FRA", help=f"Den gamle udgave: {REVISION_HELP}")],
+    new: Annotated[str, typer.Argument(metavar="TIL", help=f"Den nye udgave: {REVISION_HELP}")],
     as_json: JsonOpt = False,
     markdown: Annotated[bool, typer.Option("--markdown", help="Svar som Markdown.")] = False,
     courses: Annotated[Path | None, typer.Option("--courses", help="Forløbsregister (CSV) at regne økonomien på.")]

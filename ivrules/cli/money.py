@@ -53,7 +53,7 @@ def _print_quote(answer: Quote) -> None:
 
 
 def settle(
-    courses: Annotated[Path, typer.Argument(help="Registret: CSV med én række pr. forløb.")],
+    courses: Annotated[Path, typer.Argument(metavar="REGISTER", help="Registret: CSV med én række pr. forløb.")],
     region: RegionOpt,
     out: Annotated[Path, typer.Option("--out", "-o", help="Mappen, filerne skrives i.")],
     period: Annotated[str | None, typer.Option("--period", "-p", help="Kun ét kvartal, fx 2022Q1.")] = None,

@@ -13,8 +13,10 @@ from ivrules.engine.runtime import EligibilityJSON
 from ivrules.engine.scenarios import all_examples, run_example
 from ivrules.errors import AgreementError, Diagnostic
 
+FilesArg = Annotated[list[Path] | None, typer.Argument(metavar="FILER", help="Aftalefiler eller mapper.")]
 
-def check(paths: Annotated[list[Path] | None, typer.Argument(help="Aftalefiler eller mapper.")] = None) -> None:
+
+def check(paths: FilesArg = None) -> None:
     """Tjek aftalerne: alle fejl med fil:linje:kolonne. Exit 0 når alt er i orden."""
     with guard():
         books = _load_each(paths or [Path("agreements")])

@@ -8,6 +8,7 @@ are picked up while it runs. The MkDocs site is built first if it is missing.
 from __future__ import annotations
 
 import logging
+from collections.abc import Iterator
 from pathlib import Path
 from typing import Annotated, Any
 
@@ -43,9 +44,34 @@ def serve(
         library.listeners.append(lambda loaded: rebuild_site(site))  # the readable text follows the rules
     with guard():  # a broken CDS settings file (IVRULES_CDS_CONFIG) stops here with its diagnostics
         service = create_app(library, site_dir=site_dir, watch=reload_every or None)
-    typer.echo(f"Lægernes side: http://{host}:{port}/  ·  API: http://{host}:{port}/docs  ·  "
-               f"CDS Hooks: http://{host}:{port}/cds-services")
+    typer.echo(banner(service, f"http://{host}:{port}"))
     uvicorn.run(service, host=host, port=port, log_level="info")
+
+
+# What a person looks for at a path; the other paths the service answers on are listed by path alone.
+PATH_NAMES = {"/": "Lægernes side", "/aftaler/": "De læsbare aftaler", "/docs": "API'ets dokumentation",
+              "/openapi.json": "API'ets beskrivelse (OpenAPI)", "/cds-services": "CDS Hooks"}
+
+
+def banner(service: Any, base: str) -> str:
+    """Every path the service answers on, one a line, the people's pages first: no path left unsaid."""
+    paths = list(dict.fromkeys(served_paths(service.routes)))
+    order = list(PATH_NAMES)
+    paths.sort(key=lambda p: order.index(p) if p in order else len(order))
+    return "\n".join(["ivrules svarer på:", *(f"  {base}{p:<40} {PATH_NAMES.get(p, '')}".rstrip() for p in paths)])
+
+
+def served_paths(routes: list[Any], prefix: str = "") -> Iterator[str]:
+    """The path of each route; a mounted folder ends in '/', an included router's routes are walked."""
+    from starlette.routing import Mount  # the web extra, imported on use as uvicorn is
+
+    for route in routes:
+        if hasattr(route, "original_router"):  # a router added with include_router (the CDS service)
+            yield from served_paths(route.original_router.routes, prefix + route.include_context.prefix)
+        elif isinstance(route, Mount):
+            yield f"{prefix}{route.path}/"
+        elif hasattr(route, "path"):
+            yield prefix + route.path
 
 
 def rebuild_site(config: Path) -> None:

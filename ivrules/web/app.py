@@ -34,6 +34,7 @@ from ivrules.engine.book import Book
 from ivrules.errors import FactsError, LookupError_, did_you_mean
 from ivrules.web import models as m
 from ivrules.web.cds import install as install_cds
+from ivrules.web.docs import install as install_docs
 from ivrules.web.reload import Library, iso_time
 from ivrules.web.shapes import schema
 
@@ -93,13 +94,14 @@ def create_app(source: Book | Library | str | Path, *, site_dir: Path | None = N
     library = source if isinstance(source, Library) else (
         Library.fixed(source) if isinstance(source, Book) else Library.open(source))
     app = FastAPI(title="ivrules", version="1", description=DESCRIPTION, default_response_class=Answer,
-                  lifespan=_lifespan(library, watch), responses=_ERROR_RESPONSES)
+                  lifespan=_lifespan(library, watch), responses=_ERROR_RESPONSES, docs_url=None, redoc_url=None)
     app.state.library = library
     _install_errors(app, library)
     _install_api(app, library)
     _install_diff(app, library)
     # CDS Hooks for the EHRs (ivrules.web.cds): JWT-checked, with CORS on /cds-services only.
     install_cds(app, lambda: library.book, site=SITE_PREFIX)
+    install_docs(app)  # /docs from the package's own Swagger UI files, and /favicon.ico
     _install_page(app, library, site_dir)
     app.add_middleware(_Guard)
     return app

@@ -44,7 +44,7 @@ function question(fact) {
     el("label", { for: `f-${fact.name}`, text: fact.label }),
     el("p", { class: "help", text: fact.question }),
     field(fact), unit,
-    el("p", { class: "error", role: "alert" }));
+    el("p", { class: "error", id: `e-${fact.name}`, role: "alert" }));
 }
 
 function value(fact) {
@@ -85,16 +85,29 @@ function showQuestions(given) {
 
 function clearErrors() {
   for (const node of document.querySelectorAll("#facts .error")) node.textContent = "";
+  for (const input of document.querySelectorAll("#facts [aria-invalid]")) {
+    input.removeAttribute("aria-invalid");
+    input.removeAttribute("aria-describedby");
+  }
+}
+
+// A field with a bad value says so to a screen reader too, and points to its message.
+function markInvalid(name, message) {
+  const target = document.getElementById(`e-${name}`);
+  const input = document.getElementById(`f-${name}`);
+  if (!target || !input) return false;
+  target.textContent = message;
+  input.setAttribute("aria-invalid", "true");
+  input.setAttribute("aria-describedby", target.id);
+  return true;
 }
 
 function showProblems(problems) {
   const general = [];
   for (const problem of problems) {
     const name = problem.loc[problem.loc.length - 1];
-    const target = document.querySelector(`.question[data-fact="${name}"] .error`);
     const allowed = problem.allowed ? ` Tilladt: ${problem.allowed.join(", ")}.` : "";
-    if (target) target.textContent = problem.msg + allowed;
-    else general.push(`${name}: ${problem.msg}${allowed}`);
+    if (!markInvalid(name, problem.msg + allowed)) general.push(`${name}: ${problem.msg}${allowed}`);
   }
   setAnswer(el("p", { class: "notice", text: general.join(" ") || "Besvar eller ret de markerede spørgsmål." }));
 }
