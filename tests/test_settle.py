@@ -446,3 +446,11 @@ def test_every_csv_file_of_a_settlement_escapes_its_text_cells(book: ivrules.Boo
         with open(path, encoding="utf-8", newline="") as handle:
             for row in csv.reader(handle):
                 assert not any(c.startswith(("=", "+", "@", "\t", "\r")) for c in row), (path.name, row)
+
+
+def test_the_readme_names_each_file_s_columns_as_they_are_written(settled: tuple[Settlement, Path]) -> None:
+    readme = (Path(__file__).parent.parent / "README.md").read_text(encoding="utf-8")
+    for path in sorted(settled[1].glob("*.csv")):
+        with open(path, encoding="utf-8", newline="") as handle:
+            header = next(csv.reader(handle))
+        assert f"| `{path.name}` | {', '.join(f'`{name}`' for name in header)} |" in readme
