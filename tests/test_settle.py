@@ -454,3 +454,12 @@ def test_the_readme_names_each_file_s_columns_as_they_are_written(settled: tuple
         with open(path, encoding="utf-8", newline="") as handle:
             header = next(csv.reader(handle))
         assert f"| `{path.name}` | {', '.join(f'`{name}`' for name in header)} |" in readme
+
+
+def test_a_repeated_id_that_looks_like_a_cpr_number_is_not_echoed_in_the_reason(book: ivrules.Book) -> None:
+    course = ["Aarhus", "2021-06-01", "2021-06-07", "antibiotics", "codan_mix_add", "3", "0", "1"]
+    result = Settler(book, "midtjylland", HEADER).run([["0101901234", *course], ["0101901234 ", *course]],
+                                                      io.StringIO())
+    assert result.rejected == [(3, "0101901234 ", "course_id en værdi med 10 cifre (vises ikke) i linje 3 er samme "
+                                "forløb som en værdi med 10 cifre (vises ikke) i linje 2 (store og små bogstaver "
+                                "og mellemrum før og efter tæller ikke)")]

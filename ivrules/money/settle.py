@@ -31,6 +31,7 @@ from typing import Any, NamedTuple, TextIO
 from ivrules.engine.book import Book
 from ivrules.engine.quote import Quote, money
 from ivrules.errors import FactsError, IvrulesError, LookupError_, did_you_mean
+from ivrules.lang.vocabulary import safe
 from ivrules.model.agreement import Agreement
 from ivrules.model.tariff import Tariff
 from ivrules.money.cells import cell
@@ -247,8 +248,8 @@ class Settler:
         result.slots = [Slot(*settled, count) for settled, count in counts.items()]
         return result
 
-    def settle(self, row: list[str], course: str, claimed: tuple[int, str] | None = None,
-               line: int = 0) -> Settled | Outside | str:
+    def settle(self, row: list[str], course: str, claimed: tuple[int, str] | None,
+               line: int) -> Settled | Outside | str:
         """One row → its price, municipality and quarter, ``Outside`` (the quarter it settles in), or the Danish
         reason it is rejected; ``claimed`` is the line and id of an earlier row of the same course."""
         if len(row) != self.width:
@@ -322,8 +323,8 @@ def same_course(course: str) -> str:
 def _repeated(course: str, line: int, first_line: int, first: str) -> str:
     """Why a row whose course id an earlier row (``first``, at ``first_line``) has claimed is rejected."""
     if course == first:
-        return f"course_id '{course}' i linje {line} står allerede i linje {first_line}"
-    return (f"course_id '{course}' i linje {line} er samme forløb som '{first}' i linje {first_line} "
+        return f"course_id {safe(course)} i linje {line} står allerede i linje {first_line}"
+    return (f"course_id {safe(course)} i linje {line} er samme forløb som {safe(first)} i linje {first_line} "
             "(store og små bogstaver og mellemrum før og efter tæller ikke)")
 
 
