@@ -463,3 +463,20 @@ def test_a_repeated_id_that_looks_like_a_cpr_number_is_not_echoed_in_the_reason(
     assert result.rejected == [(3, "0101901234 ", "course_id en værdi med 10 cifre (vises ikke) i linje 3 er samme "
                                 "forløb som en værdi med 10 cifre (vises ikke) i linje 2 (store og små bogstaver "
                                 "og mellemrum før og efter tæller ikke)")]
+
+
+@pytest.mark.parametrize(("fact", "written", "wrong"), [
+    ("started_in_hospital", "    type: bool\n", "    type: bool\n    whole: true\n"),
+    ("doses_per_day", "    whole: true  # a count: 1,5 doses is refused\n", "    whole: ja\n")])
+def test_whole_belongs_to_a_number_fact_and_is_true_or_false(tmp_path: Path, fact: str, written: str,
+                                                              wrong: str) -> None:
+    folder = tmp_path / "agreements"
+    shutil.copytree(AGREEMENTS, folder)
+    path = folder / "vocabulary.yaml"
+    text = path.read_text(encoding="utf-8")
+    at = text.index(written, text.index(f"  {fact}:\n"))
+    path.write_text(text[:at] + wrong + text[at + len(written):], encoding="utf-8")
+    with pytest.raises(ivrules.AgreementError) as caught:
+        ivrules.load(folder)
+    assert f"'whole' for '{fact}' skal være true eller false og hører kun til et faktum af typen number" in str(
+        caught.value) and "vocabulary.yaml:" in str(caught.value)

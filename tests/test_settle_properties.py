@@ -11,6 +11,11 @@ is asked of ``book.tariff`` directly, with the row's cells as raw facts:
   made from the quote; a facts error (or no agreement) ⇔ the row is rejected.
   (Settlement reads the date cells itself and rejects an end before the start
   with its own reason; the quote rejects such a course too, for its reason.)
+
+Counts in the generated cells include 0, negative and fractional values (refused
+by the vocabulary, so rejected). Settling quarter by quarter (``--period``) gives,
+together, the courses of settling the whole register, and rejects the same rows,
+also when a course id is repeated in another case or with spaces around it.
 """
 
 from __future__ import annotations
