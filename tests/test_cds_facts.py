@@ -54,13 +54,20 @@ def test_a_full_order_gives_every_fact_midtjylland_asks_for(book: ivrules.Book) 
 @pytest.mark.parametrize(("timing", "expected"), [
     ({"repeat": {"frequency": 1, "period": 8, "periodUnit": "h"}}, 3),
     ({"repeat": {"frequency": 2, "frequencyMax": 4, "period": 1, "periodUnit": "d"}}, 4),
-    ({"repeat": {"frequency": 1, "period": 2, "periodUnit": "d"}}, 0.5),
+    ({"repeat": {"frequency": 1, "period": 2, "periodUnit": "d"}}, None),  # 0.5: not a whole count, see below
     ({"code": {"coding": [{"system": "http://terminology.hl7.org/CodeSystem/v3-GTSAbbreviation", "code": "BID"}]}}, 2),
     ({"repeat": {"frequency": 1, "period": 1, "periodUnit": "wk"}}, None),
     ({"code": {"coding": [{"system": "http://example.org/local", "code": "BID"}]}}, None),
 ])
 def test_doses_per_day_from_the_timing(book: ivrules.Book, timing: dict[str, Any], expected: Any) -> None:
     assert one(book, with_timing(timing)).facts.get("doses_per_day") == expected
+
+
+def test_a_dose_every_other_day_is_no_count_of_doses_per_day_and_the_doctor_is_told(book: ivrules.Book) -> None:
+    course = one(book, with_timing({"repeat": {"frequency": 1, "period": 2, "periodUnit": "d"}}))
+    assert "doses_per_day" not in course.facts
+    assert ("Doser pr. døgn: skal være et helt tal fra 1 til 24 doser pr. døgn, fik '0.5'; oplysningen fra journalen "
+            "er ikke brugt.") in course.notes
 
 
 def test_times_of_day_give_the_dose_times_and_the_count(book: ivrules.Book) -> None:

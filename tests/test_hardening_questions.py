@@ -86,9 +86,10 @@ def test_odd_fact_values_are_refused_fast_and_never_echoed(book: ivrules.Book, f
 
 @pytest.mark.parametrize(("fact", "value", "message"), [
     ("age_years", "0101901234", "skal være mellem 0 og 130 år, fik en værdi med 10 cifre (vises ikke)"),
-    ("doses_given_in_hospital", 101901234, "skal være mellem 0 og 50 doser, fik en værdi med 9 cifre (vises ikke)"),
+    ("doses_given_in_hospital", 101901234,
+     "skal være et helt tal fra 0 til 50 doser, fik en værdi med 9 cifre (vises ikke)"),
     ("age_years", 131, "skal være mellem 0 og 130 år, fik '131'"),
-    ("doses_per_day", 25, "skal være mellem 0 og 24 doser pr. døgn, fik '25'"),
+    ("doses_per_day", 25, "skal være et helt tal fra 1 til 24 doser pr. døgn, fik '25'"),
     ("age_years", "1e1000000", "tallet er for stort"),
     ("age_years", "x" * 100, "skal være et tal med højst 30 tegn, fik 'xxxxxxxxxxxxxxxxxxxxxxx…'"),
     ("dose_times", [""], "'' er ikke et klokkeslæt TT:MM"),

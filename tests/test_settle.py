@@ -18,6 +18,7 @@ from typer.testing import CliRunner
 
 import ivrules
 from ivrules.cli.main import app
+from ivrules.money.cells import NUMBER, cell, plain
 from ivrules.money.register import settle_file
 from ivrules.money.settle import Invoice, RegisterError, Settlement, Settler, parse_period
 from tests.conftest import AGREEMENTS
@@ -64,12 +65,13 @@ def test_every_row_is_settled_or_rejected(settled: tuple[Settlement, Path]) -> N
     assert result.rows == len(ROWS) == len(courses) + len(rejected) == result.settled + len(result.rejected)
     assert [c["course_id"] for c in courses] == ["a1", "a2", "a3", "F-11, Skive"]
     assert sorted(out.iterdir()) == sorted(out / name for name in (
-        "courses.csv", "invoices.csv", "rejected.csv", "summary.txt", "activity.csv", "activity.svg"))
+        "courses.csv", "invoices.csv", "rejected.csv", "outside.csv", "summary.txt", "activity.csv", "activity.svg"))
 
 
 def test_the_settled_courses_carry_amounts_revision_and_flags(settled: tuple[Settlement, Path]) -> None:
     courses = {c["course_id"]: c for c in _read(settled[1] / "courses.csv")}
-    assert courses["a2"] == {"course_id": "a2", "municipality": "Aarhus", "quarter": "2021Q2", "kind": "standardforløb",
+    assert courses["a2"] == {"course_id": "a2", "municipality": "Aarhus", "quarter": "2021Q2",
+                             "kind": "Standardforløb med op til 3 behandlinger pr. dag",
                              "total": "24999.00", "region_share": "17499.30", "municipality_share": "7499.70",
                              "revision": "2021-05-01", "flags": "bilateral_agreement_required"}
     assert (courses["a3"]["revision"], courses["a3"]["total"], courses["a3"]["quarter"]) == ("2020-06-01", "1000.00",
@@ -94,7 +96,7 @@ def test_each_rejected_row_has_its_line_and_a_danish_reason(settled: tuple[Settl
     assert rejected["a4"] == ("5", "kan ikke beregnes: Der mangler oplysninger: dage uden dosis (0-dage).")
     assert rejected["a5"][1].startswith("ikke omfattet af aftalen: Odense Kommune ligger i Region Syddanmark")
     assert rejected["a6"] == ("7", "slutdatoen 2021-06-01 ligger før startdatoen 2021-06-07")
-    assert rejected["a1"] == ("8", "course_id 'a1' står allerede i en tidligere række")
+    assert rejected["a1"] == ("8", "course_id 'a1' i linje 8 står allerede i linje 2")
     assert rejected["a8"] == ("9", "startdato '2021-13-01' er ikke en dato (ÅÅÅÅ-MM-DD)")
     assert "antibiotika og isotone væsker" in rejected["a9"][1]
     assert rejected["a10"] == ("11", "rækken har 3 felter; overskriften har 9")
@@ -111,10 +113,17 @@ def test_the_summary_and_the_plot(settled: tuple[Settlement, Path]) -> None:
             "total": "1000.00"} in activity
 
 
-def test_a_period_settles_one_quarter_and_rejects_the_rest(book: ivrules.Book, tmp_path: Path) -> None:
-    result = settle_file(book, _write(tmp_path / "r.csv", ROWS), "midtjylland", tmp_path / "ud", period="2020Q3")
-    assert result.settled == 1 and result.rows == len(ROWS)
-    assert ("forløbet afregnes i 2021Q2, ikke i perioden 2020Q3") in {why for _, _, why in result.rejected}
+def test_a_period_settles_one_quarter_and_counts_the_rest_as_outside_it(book: ivrules.Book, tmp_path: Path) -> None:
+    out = tmp_path / "ud"
+    result = settle_file(book, _write(tmp_path / "r.csv", ROWS), "midtjylland", out, period="2020Q3")
+    assert (result.rows, result.settled, len(result.outside), len(result.rejected)) == (len(ROWS), 1, 3, 7)
+    assert _read(out / "outside.csv") == [{"row": str(line), "course_id": course, "quarter": "2021Q2"}
+                                          for line, course in ((2, "a1"), (3, "a2"), (12, "F-11, Skive"))]
+    assert [r["course_id"] for r in _read(out / "rejected.csv")] == ["a4", "a5", "a6", "a1", "a8", "a9", "a10"]
+    summary = (out / "summary.txt").read_text(encoding="utf-8")
+    assert summary.startswith("Afregning for Region Midtjylland, 3. kvartal 2020 (2020Q3)\n")
+    assert "Afregnet: 1 forløb\nUden for perioden: 3 forløb, der afregnes i et andet kvartal (se outside.csv)\n" \
+           "Afvist: 7 rækker" in summary
 
 
 def test_semicolons_and_a_byte_order_mark_are_read(book: ivrules.Book, tmp_path: Path) -> None:
@@ -170,7 +179,8 @@ def test_the_cli_settles_and_reports(tmp_path: Path) -> None:
     result = CliRunner().invoke(app, ["settle", str(path), "--region", "midtjylland", "--out", str(tmp_path / "ud"),
                                       "--period", "2021K2", "--no-progress"])
     assert result.exit_code == 0, result.output
-    assert "Afregning for midtjylland, 2021Q2" in result.stdout and "Afregnet: 3 forløb" in result.stdout
+    assert "Afregning for Region Midtjylland, 2. kvartal 2021 (2021Q2)" in result.stdout
+    assert "Afregnet: 3 forløb" in result.stdout and "Uden for perioden: 1 forløb" in result.stdout
 
 
 def test_the_cli_exits_2_on_a_bad_register_or_period(tmp_path: Path) -> None:
@@ -298,3 +308,175 @@ def test_a_course_is_invoiced_in_the_quarter_of_the_date_its_revision_names(
     written = io.StringIO()
     assert Settler(book, "midtjylland", HEADER).run([row], written).settled == 1
     assert written.getvalue().split(",")[:3] == ["q1", "Aarhus", quarter]
+
+
+# --- counts: doses and kinds of antibiotics are whole numbers from 1 ----------------------------------------------
+
+COURSE = {"course_id": "t1", "municipality": "Aarhus", "start_date": "2021-06-01", "end_date": "2021-06-07",
+          "treatment": "antibiotics", "system": "codan_mix_add", "doses_per_day": "3", "days_without_dose": "0",
+          "antibiotics_count": "1"}
+
+
+@pytest.mark.parametrize(("name", "column", "cell", "reason"), [
+    ("Antibiotika nul gange i døgnet", "doses_per_day", "0",
+     "Doser pr. døgn: skal være et helt tal fra 1 til 24 doser pr. døgn, fik '0' (er der ingen, lades feltet tomt)"),
+    ("Antibiotika minus én gang i døgnet", "doses_per_day", "-1",
+     "Doser pr. døgn: skal være et helt tal fra 1 til 24 doser pr. døgn, fik '-1'"),
+    ("Antibiotika halvanden gang i døgnet", "doses_per_day", "1.5",
+     "Doser pr. døgn: skal være et helt tal fra 1 til 24 doser pr. døgn, fik '1.5'"),
+    ("Nul slags antibiotika", "antibiotics_count", "0",
+     "Antal slags antibiotika: skal være et helt tal fra 1 til 20, fik '0' (er der ingen, lades feltet tomt)"),
+    ("Minus to slags antibiotika", "antibiotics_count", "-2",
+     "Antal slags antibiotika: skal være et helt tal fra 1 til 20, fik '-2'"),
+    ("Halvanden slags antibiotika", "antibiotics_count", "1.5",
+     "Antal slags antibiotika: skal være et helt tal fra 1 til 20, fik '1.5'"),
+    ("En halv dag uden dosis", "days_without_dose", "0.5",
+     "Dage uden dosis (0-dage): skal være et helt tal fra 0 til 3660 dage, fik '0.5'"),
+    ("Minus én dag uden dosis", "days_without_dose", "-1",
+     "Dage uden dosis (0-dage): skal være et helt tal fra 0 til 3660 dage, fik '-1'"),
+    ("Halvanden dosis givet på hospitalet", "doses_given_in_hospital", "1.5",
+     "Doser givet i hospitalsregi: skal være et helt tal fra 0 til 50 doser, fik '1.5'"),
+])
+def test_a_count_that_is_not_a_whole_number_in_range_is_rejected(
+        book: ivrules.Book, name: str, column: str, cell: str, reason: str) -> None:
+    header = [*COURSE, "doses_given_in_hospital"]
+    same_course_counted_right = [*COURSE.values(), "2"]
+    counted_wrong = [*{**COURSE, "course_id": "t2", "doses_given_in_hospital": "2", column: cell}.values()]
+    written = io.StringIO()
+    result = Settler(book, "midtjylland", header).run([same_course_counted_right, counted_wrong], written)
+    assert result.rejected == [(3, "t2", reason)], name
+    assert result.settled == 1 and written.getvalue().startswith("t1,Aarhus,2021Q2,Standardforløb med op til 3 "
+                                                                 "behandlinger pr. dag,3999.00,")
+
+
+def test_a_whole_count_written_with_decimals_is_the_count(book: ivrules.Book) -> None:
+    rows = [[*COURSE.values()], [*{**COURSE, "course_id": "t2", "doses_per_day": "3.0"}.values()]]
+    written = io.StringIO()
+    assert Settler(book, "midtjylland", list(COURSE)).run(rows, written).settled == 2
+    assert len(set(line.split(",", 1)[1] for line in written.getvalue().splitlines())) == 1  # the same price
+
+
+COUNTS = [name for name, fact in ivrules.load(AGREEMENTS).vocabulary.facts.items() if fact.whole]
+
+
+@settings(max_examples=60, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@given(column=st.sampled_from(COUNTS), value=st.one_of(
+    st.integers(min_value=-3, max_value=30), st.decimals(min_value=-3, max_value=30, places=2, allow_nan=False)))
+def test_a_count_is_settled_only_as_a_whole_number_within_its_range(
+        book: ivrules.Book, column: str, value: int | Decimal) -> None:
+    fact = book.vocabulary.facts[column]
+    assert fact.limits is not None
+    low, high = fact.limits
+    header = [*COURSE, column] if column not in COURSE else list(COURSE)
+    row = {**COURSE, column: str(value)}
+    result = Settler(book, "midtjylland", header).run([[row.get(name, "") for name in header]], io.StringIO())
+    refused = [why for _, _, why in result.rejected if why.startswith(f"{fact.label}: skal være et helt tal")]
+    assert bool(refused) == (value != int(value) or not low <= value <= high)
+    assert result.rows == 1 == result.settled + len(result.rejected)
+
+
+# --- one course, one id: case and surrounding spaces do not make another course ----------------------------------
+
+def test_ids_that_differ_only_in_case_or_spaces_are_one_course(book: ivrules.Book, tmp_path: Path) -> None:
+    course = ["Aarhus", "2021-06-01", "2021-06-07", "antibiotics", "codan_mix_add", "3", "0", "1"]
+    rows = [["AB-17", *course], [" AB-17 ", *course], ["ab-17", *course], ["AB-17", *course], ["ab-18", *course]]
+    out = tmp_path / "ud"
+    result = settle_file(book, _write(tmp_path / "r.csv", rows), "midtjylland", out)
+    assert [c["course_id"] for c in _read(out / "courses.csv")] == ["AB-17", "ab-18"]
+    assert [(r["row"], r["reason"]) for r in _read(out / "rejected.csv")] == [
+        ("3", "course_id ' AB-17 ' i linje 3 er samme forløb som 'AB-17' i linje 2 "
+              "(store og små bogstaver og mellemrum før og efter tæller ikke)"),
+        ("4", "course_id 'ab-17' i linje 4 er samme forløb som 'AB-17' i linje 2 "
+              "(store og små bogstaver og mellemrum før og efter tæller ikke)"),
+        ("5", "course_id 'AB-17' i linje 5 står allerede i linje 2")]
+    assert result.rows == 5 == result.settled + len(result.rejected)
+    summary = (out / "summary.txt").read_text(encoding="utf-8")
+    assert "  2 × course_id '…' i linje … er samme forløb som '…' i linje … (store og små" in summary
+    assert "  1 × course_id '…' i linje … står allerede i linje …\n" in summary
+
+
+def test_a_rejected_row_does_not_take_its_id_from_the_corrected_row(book: ivrules.Book) -> None:
+    course = ["Aarhus", "2021-06-01", "2021-06-07", "antibiotics", "codan_mix_add", "3", "0", "1"]
+    rows = [["k1", "Aarhus", "2021-06-07", "2021-06-01", *course[3:]], ["K1", *course]]
+    result = Settler(book, "midtjylland", HEADER).run(rows, io.StringIO())
+    assert result.settled == 1 and [line for line, _, _ in result.rejected] == [2]
+
+
+# --- a cell a spreadsheet would run as a formula is written as text ------------------------------------------------
+
+@pytest.mark.parametrize(("course", "written"), [
+    ("=HYPERLINK(\"http://x\";\"klik\")", "'=HYPERLINK(\"http://x\";\"klik\")"),
+    ("+45 12 34", "'+45 12 34"), ("-2+3+cmd|' /C calc'!A0", "'-2+3+cmd|' /C calc'!A0"), ("@SUM(A1)", "'@SUM(A1)"),
+    ("'citeret", "''citeret"), ("F-11", "F-11"), ("-17", "-17"),
+])
+def test_a_course_id_that_starts_like_a_formula_is_written_as_text(
+        book: ivrules.Book, tmp_path: Path, course: str, written: str) -> None:
+    rows = [[course, *ROWS[0][1:]], [course, *ROWS[5][1:]], [course, *ROWS[0][1:]]]
+    out = tmp_path / "ud"
+    settle_file(book, _write(tmp_path / "r.csv", rows), "midtjylland", out)
+    for name in ("courses.csv", "rejected.csv"):
+        with open(out / name, encoding="utf-8", newline="") as handle:
+            cells = [row[0] if name == "courses.csv" else row[1] for row in list(csv.reader(handle))[1:]]
+        assert cells and set(cells) == {written}
+        assert {plain(c) for c in cells} == {course}
+
+
+def test_a_tab_or_carriage_return_before_a_formula_is_written_as_text() -> None:
+    assert [cell(t) for t in ("\t=1+2", "\r=1+2", "2999.00", "-12.50", "2021Q2", "")] == [
+        "'\t=1+2", "'\r=1+2", "2999.00", "-12.50", "2021Q2", ""]
+
+
+@given(st.text(max_size=12))
+def test_a_written_cell_never_starts_a_formula_and_reads_back_as_given(text: str) -> None:
+    written = cell(text)
+    assert plain(written) == text
+    assert not written.startswith(("=", "+", "@", "\t", "\r")) and (
+        not written.startswith("-") or NUMBER.fullmatch(written))
+
+
+def test_every_csv_file_of_a_settlement_escapes_its_text_cells(book: ivrules.Book, tmp_path: Path) -> None:
+    # Every CSV settle writes goes through cells.cell: no cell of any file starts a formula.
+    rows = [["=1+1", *ROWS[0][1:]], ["@A1", "=Aarhus", *ROWS[0][2:]], ["+1", *ROWS[5][1:]]]
+    out = tmp_path / "ud"
+    settle_file(book, _write(tmp_path / "r.csv", rows), "midtjylland", out, period="2021Q3")
+    settle_file(book, _write(tmp_path / "r.csv", rows), "midtjylland", tmp_path / "ud2")
+    files = [*out.glob("*.csv"), *(tmp_path / "ud2").glob("*.csv")]
+    assert len(files) == 10
+    for path in files:
+        with open(path, encoding="utf-8", newline="") as handle:
+            for row in csv.reader(handle):
+                assert not any(c.startswith(("=", "+", "@", "\t", "\r")) for c in row), (path.name, row)
+
+
+def test_the_readme_names_each_file_s_columns_as_they_are_written(settled: tuple[Settlement, Path]) -> None:
+    readme = (Path(__file__).parent.parent / "README.md").read_text(encoding="utf-8")
+    for path in sorted(settled[1].glob("*.csv")):
+        with open(path, encoding="utf-8", newline="") as handle:
+            header = next(csv.reader(handle))
+        assert f"| `{path.name}` | {', '.join(f'`{name}`' for name in header)} |" in readme
+
+
+def test_a_repeated_id_that_looks_like_a_cpr_number_is_not_echoed_in_the_reason(book: ivrules.Book) -> None:
+    course = ["Aarhus", "2021-06-01", "2021-06-07", "antibiotics", "codan_mix_add", "3", "0", "1"]
+    result = Settler(book, "midtjylland", HEADER).run([["0101901234", *course], ["0101901234 ", *course]],
+                                                      io.StringIO())
+    assert result.rejected == [(3, "0101901234 ", "course_id en værdi med 10 cifre (vises ikke) i linje 3 er samme "
+                                "forløb som en værdi med 10 cifre (vises ikke) i linje 2 (store og små bogstaver "
+                                "og mellemrum før og efter tæller ikke)")]
+
+
+@pytest.mark.parametrize(("fact", "written", "wrong"), [
+    ("started_in_hospital", "    type: bool\n", "    type: bool\n    whole: true\n"),
+    ("doses_per_day", "    whole: true  # a count: 1,5 doses is refused\n", "    whole: ja\n")])
+def test_whole_belongs_to_a_number_fact_and_is_true_or_false(tmp_path: Path, fact: str, written: str,
+                                                              wrong: str) -> None:
+    folder = tmp_path / "agreements"
+    shutil.copytree(AGREEMENTS, folder)
+    path = folder / "vocabulary.yaml"
+    text = path.read_text(encoding="utf-8")
+    at = text.index(written, text.index(f"  {fact}:\n"))
+    path.write_text(text[:at] + wrong + text[at + len(written):], encoding="utf-8")
+    with pytest.raises(ivrules.AgreementError) as caught:
+        ivrules.load(folder)
+    assert f"'whole' for '{fact}' skal være true eller false og hører kun til et faktum af typen number" in str(
+        caught.value) and "vocabulary.yaml:" in str(caught.value)

@@ -11,6 +11,11 @@ is asked of ``book.tariff`` directly, with the row's cells as raw facts:
   made from the quote; a facts error (or no agreement) ⇔ the row is rejected.
   (Settlement reads the date cells itself and rejects an end before the start
   with its own reason; the quote rejects such a course too, for its reason.)
+
+Counts in the generated cells include 0, negative and fractional values (refused
+by the vocabulary, so rejected). Settling quarter by quarter (``--period``) gives,
+together, the courses of settling the whole register, and rejects the same rows,
+also when a course id is repeated in another case or with spaces around it.
 """
 
 from __future__ import annotations
@@ -18,6 +23,7 @@ from __future__ import annotations
 import csv
 import datetime as dt
 import io
+from collections.abc import Callable
 from decimal import Decimal
 from typing import Any
 
@@ -72,9 +78,9 @@ def _course(region: str, revision: str) -> st.SearchStrategy[dict[str, str]]:
         "days": st.one_of(st.integers(min_value=1, max_value=12), st.integers(min_value=-1, max_value=60)),
         "treatment": _maybe(st.sampled_from(["antibiotics"] * 4 + ["isotonic_fluids"] * 2 + _values("treatment"))),
         "system": _maybe(st.sampled_from(["codan_mix_add", "elastomeric_pump"] * 2 + _values("system"))),
-        "doses_per_day": _numbers("1", "2", "3", "4"),
-        "days_without_dose": _numbers("0", "0", "0", "1", "2", "40"),
-        "antibiotics_count": _numbers("1", "2", "3"),
+        "doses_per_day": _numbers("1", "2", "3", "4", "1", "2", "3", "0", "-1", "1.5"),
+        "days_without_dose": _numbers("0", "0", "0", "1", "2", "40", "-1", "0.5"),
+        "antibiotics_count": _numbers("1", "2", "3", "1", "2", "0", "-2", "1.5"),
         "tyngdekategori": _numbers("0", "1", "2", "3", "4", "5"),
         "registered_minutes": _numbers("0", "45", "137", "600"),
         "municipality_joined": _numbers("true", "true", "false"),
@@ -113,13 +119,16 @@ def _asked(region: str, row: list[str]) -> Quote | None:
 
 
 def _expected_line(region: str, row: list[str], answer: Quote) -> list[str]:
-    """The courses.csv line the quote gives: id, municipality, quarter, kind, amounts, revision, flags."""
+    """The courses.csv line the quote gives: id, municipality, quarter, kind (the schedule's Danish title, and the
+    category), amounts, revision, flags."""
     facts = {name: cell for name, cell in zip(HEADER, row, strict=True) if name != "course_id" and cell.strip()}
     typed = BOOK.normalise(facts)
     tariff = next(a.tariff for a in BOOK.agreements(region) if a.revision == answer.revision)
     assert tariff is not None
     amounts = [money(x) or "" for x in (answer.total, answer.region_share, answer.municipality_share)]
-    return [row[0], typed.get("municipality", ""), quarter_of(typed[tariff.invoice_date]), answer.kind, *amounts,
+    title = next(s.title for s in tariff.schedules if s.id == answer.kind)
+    kind = title if answer.category is None else f"{title}, kategori {answer.category}"
+    return [row[0], typed.get("municipality", ""), quarter_of(typed[tariff.invoice_date]), kind, *amounts,
             answer.revision, ";".join(answer.flags)]
 
 
@@ -156,3 +165,34 @@ def test_each_settled_row_is_the_quote_for_the_same_facts(region: str, revision:
 
 def test_every_revision_is_generated() -> None:
     assert {region for region, _ in REVISIONS} == set(BOOK.regions) and len(REVISIONS) >= len(BOOK.regions)
+
+
+SPELLINGS: list[Callable[[str], str]] = [str, str.upper, lambda course: f" {course} "]  # ways to write one course id
+
+
+@pytest.mark.parametrize(("region", "revision"), REVISIONS, ids=[f"{r}@{v}" for r, v in REVISIONS])
+def test_settling_each_quarter_alone_settles_the_whole_register(region: str, revision: str) -> None:
+    """Quarter by quarter (``--period``) and all at once give the same courses, lines and rejections; a course
+    settled in another quarter is outside the period, never rejected; rows read = settled + outside + rejected."""
+
+    @settings(max_examples=10, deadline=None, derandomize=True, suppress_health_check=[HealthCheck.too_slow])
+    @given(courses=st.lists(st.one_of(_plausible(region, revision), _course(region, revision)), max_size=20),
+           repeats=st.lists(st.tuples(st.integers(0, 19), st.sampled_from(SPELLINGS)), max_size=4))
+    def check(courses: list[dict[str, Any]], repeats: list[tuple[int, Callable[[str], str]]]) -> None:
+        rows = [_row(n, course) for n, course in enumerate(courses)]
+        rows += [[spell(rows[n][0]), *rows[n][1:]] for n, spell in repeats if n < len(rows)]  # one course, again
+        whole_lines = io.StringIO()
+        whole = Settler(BOOK, region, HEADER).run(rows, whole_lines)
+        assert whole.rows == len(rows) == whole.settled + len(whole.rejected) and not whole.outside
+        by_quarter: list[str] = []
+        for quarter in sorted({line.split(",")[2] for line in whole_lines.getvalue().splitlines()}):
+            lines = io.StringIO()
+            alone = Settler(BOOK, region, HEADER, period=quarter).run(rows, lines)
+            assert alone.rejected == whole.rejected
+            assert alone.rows == len(rows) == alone.settled + len(alone.outside) + len(alone.rejected)
+            assert {q for _, _, q in alone.outside}.isdisjoint({quarter}) and alone.settled + len(alone.outside) \
+                == whole.settled
+            by_quarter += lines.getvalue().splitlines()
+        assert sorted(by_quarter) == sorted(whole_lines.getvalue().splitlines())
+
+    check()

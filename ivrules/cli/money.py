@@ -3,7 +3,8 @@
 Thin doors over ``Book.tariff`` and ``ivrules.money.settle``; errors go through the
 CLI's ``guard``. A register that cannot be read at all exits with 2 and a
 message naming the line and column; rejected rows do not change the exit
-code, they are listed in ``rejected.csv`` and counted in the summary.
+code, they are listed in ``rejected.csv`` and counted in the summary (as are
+courses outside the ``--period``, in ``outside.csv``).
 """
 
 from __future__ import annotations
@@ -75,5 +76,5 @@ def settle(
             typer.echo(str(exc), err=True)
             raise typer.Exit(2) from None
         typer.echo(summary(result), nl=False)
-        typer.echo(f"Filerne er skrevet i {out}: courses.csv, invoices.csv, rejected.csv, summary.txt, "
-                   "activity.csv og activity.svg.")
+        typer.echo(f"Filerne er skrevet i {out}: courses.csv, invoices.csv, rejected.csv, outside.csv, "
+                   "summary.txt, activity.csv og activity.svg.")

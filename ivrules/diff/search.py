@@ -17,6 +17,7 @@ from __future__ import annotations
 import datetime as dt
 import hashlib
 import json
+import math
 import random
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
@@ -105,8 +106,9 @@ def _value(fact: Fact, space: Space, rng: random.Random) -> Any:
     pool = space.pools.get(fact.name, [])
     near = bool(pool) and rng.random() < 0.5
     if fact.type == "number":
-        largest = min(LARGEST_NUMBER, int(fact.limits[1])) if fact.limits else LARGEST_NUMBER  # plausible only
-        return _pick(pool, rng) if near else _below(largest + 1, rng)
+        low, high = fact.limits or (0, LARGEST_NUMBER)
+        smallest, largest = math.ceil(low), min(LARGEST_NUMBER, int(high))  # plausible only
+        return _pick(pool, rng) if near else smallest + _below(largest - smallest + 1, rng)
     if fact.type == "date":
         return _date(pool, rng)
     if fact.type == "times":

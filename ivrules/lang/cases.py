@@ -78,7 +78,7 @@ def candidates(fact: Fact, constants: set[Any], vocab: Vocabulary) -> list[Any]:
         numbers = {Decimal(c) for c in constants if isinstance(c, (int, Decimal))} | {Decimal(0)}
         low, high = fact.limits or (0, None)
         return sorted({_plain(x + d) for x in numbers for d in (-1, 0, 1)
-                       if x + d >= low and (high is None or x + d <= high)})
+                       if x + d >= low and (high is None or x + d <= high) and not (fact.whole and x % 1)})
     if fact.type == "date":
         dates = {c for c in constants if isinstance(c, dt.date)}
         return sorted({day for d in dates for k in (-1, 0, 1) if (day := _shift(d, k)) is not None}) or [

@@ -72,6 +72,7 @@ class Fact:
     negation: str | None = None
     span: Span | None = field(default=None, compare=False, repr=False)
     limits: tuple[int | Decimal, int | Decimal] | None = None  # a number fact's plausible values (``range:``)
+    whole: bool = False  # a number fact that counts something: whole numbers only (``whole: true``)
 
     def value_by_term(self, term: str) -> Value | None:
         return next((v for v in self.values if v.term == term or v.name == term), None)
@@ -168,7 +169,7 @@ class Vocabulary:
         if fact.type == "municipality":
             return _municipality_parser(name, self.municipalities, general)
         if fact.type == "number" and fact.limits is not None:
-            return _number_parser(name, fact.limits, fact.unit, general)
+            return _number_parser(fact, general)
         fast = _FAST_PATHS.get(fact.type)
         if fast is not None:
             return fast(name, general)
@@ -244,17 +245,28 @@ def _parse_number(key: str, value: Any) -> int | Decimal:
     return int(number) if number == number.to_integral_value() else number
 
 
-def _number_parser(name: str, limits: tuple[int | Decimal, int | Decimal], unit: str | None,
-                   general: Callable[[str, Any], Any]) -> Callable[[Any], Any]:
-    low, high = limits
+def _number_parser(fact: Fact, general: Callable[[str, Any], Any]) -> Callable[[Any], Any]:
+    """A number fact's parser that refuses values outside its range, and fractions where it counts something."""
+    assert fact.limits is not None
+    name, (low, high), whole = fact.name, fact.limits, fact.whole
 
     def number(value: Any) -> Any:
         parsed = value if type(value) is int else general(name, value)
-        if not low <= parsed <= high:
-            raise FactsError(name, f"skal være mellem {low} og {high}{' ' + unit if unit else ''}, fik {safe(value)}")
+        if not low <= parsed <= high or (whole and type(parsed) is not int):
+            raise FactsError(name, _outside(fact, value, parsed))
         return parsed
 
     return number
+
+
+def _outside(fact: Fact, value: Any, parsed: int | Decimal) -> str:
+    """Why a number is refused: 'skal være et helt tal fra 1 til 24 doser pr. døgn, fik '1.5''."""
+    assert fact.limits is not None
+    low, high = fact.limits
+    unit = f" {fact.unit}" if fact.unit else ""
+    wanted = f"et helt tal fra {low} til {high}{unit}" if fact.whole else f"mellem {low} og {high}{unit}"
+    none = " (er der ingen, lades feltet tomt)" if fact.whole and parsed == 0 < low else ""
+    return f"skal være {wanted}, fik {safe(value)}{none}"
 
 
 CPR_LIKE = re.compile(r"\d{6}")

@@ -81,6 +81,7 @@ DESCRIPTIONS: dict[str, str] = {
     "statement": "sætningen, når et ja/nej-faktum er sandt",
     "negation": "sætningen, når et ja/nej-faktum er falsk",
     "range": "de plausible værdier af et talfaktum, [mindst, højst]; et svar uden for giver en fejl",
+    "whole": "true for et talfaktum, der tæller noget: kun hele tal (1,5 afvises)",
     "catches": "hvad emnet fanger, ud over sine fakta",
     "model": "den del af modellen, emnet handler om",
     "code": "kommunens kode",

@@ -16,7 +16,8 @@ from ivrules.model.loader import Node, expect, fields, text_of
 # The keys of each mapping, (required, optional): the loader checks them; the editors' JSON Schema and
 # completion (ivrules.lsp.format) are made from the same tuples.
 VOCABULARY_KEYS = (("facts", "roles"), ("topics",))  # topics: ivrules.model.topics
-FACT_KEYS = (("term", "type", "label", "question"), ("unit", "values", "derive", "statement", "negation", "range"))
+FACT_KEYS = (("term", "type", "label", "question"), ("unit", "values", "derive", "statement", "negation", "range",
+                                                        "whole"))
 VALUE_KEYS = (("term", "label"), ())
 MUNICIPALITIES_KEYS = (("municipalities",), ())
 MUNICIPALITY_KEYS = (("name", "code", "region", "island"), ())
@@ -74,8 +75,21 @@ def _read_fact(name: str, node: Node, diags: Diagnostics) -> Fact | None:
     statement = text_of(f["statement"], diags) if "statement" in f else None
     negation = text_of(f["negation"], diags) if "negation" in f else None
     limits = _read_range(name, kind, f.get("range"), diags)
+    whole = _read_whole(name, kind, f.get("whole"), diags)
     return Fact(name, text_of(f.get("term"), diags) or name, kind or "bool", text_of(f.get("label"), diags) or name,
-                text_of(f.get("question"), diags) or "", unit, values, derive, statement, negation, node.span, limits)
+                text_of(f.get("question"), diags) or "", unit, values, derive, statement, negation, node.span, limits,
+                whole)
+
+
+def _read_whole(name: str, kind: str | None, node: Node | None, diags: Diagnostics) -> bool:
+    """``whole: true``: a number fact that counts something takes whole numbers only."""
+    if node is None:
+        return False
+    if kind != "number" or not isinstance(node.value, bool):
+        diags.error(f"'whole' for '{name}' skal være true eller false og hører kun til et faktum af typen number",
+                    node.span, hint="fx whole: true for et antal doser")
+        return False
+    return node.value
 
 
 def _read_range(name: str, kind: str | None, node: Node | None,

@@ -10,13 +10,13 @@ height of a bar, never for a sum.
 
 from __future__ import annotations
 
-import csv
 from decimal import Decimal
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from ivrules import danish
 from ivrules.engine.quote import money
+from ivrules.money.cells import Writer
 
 if TYPE_CHECKING:
     from ivrules.money.settle import Settlement
@@ -34,7 +34,7 @@ def write_activity(result: Settlement, folder: Path) -> None:
     """Write ``activity.csv`` and ``activity.svg`` into ``folder``."""
     rows = activity_rows(result)
     with open(folder / "activity.csv", "w", encoding="utf-8", newline="") as handle:
-        writer = csv.writer(handle)
+        writer = Writer(handle)
         writer.writerow(HEADER)
         writer.writerows((q, label, str(n), money(total)) for q, label, n, total in rows)
     plot(rows, folder / "activity.svg", result.region)

@@ -8,7 +8,11 @@ question is (the book memoises quotes by their facts), and the row is settled
 with that quote's amounts, revision and flags, in the quarter of the date the
 revision's tariff invoices by. Nothing here counts days, picks bands or runs
 rules. Rows read = rows settled + rows rejected; a rejected row has a Danish
-reason. ``ivrules.money.register`` reads and writes the files.
+reason; a course that settles in another quarter than the period asked is
+counted apart, as outside the period. A course id is one course however it is
+spelled: ids that differ only in case or surrounding spaces are the same id,
+and the row that repeats a settled (or outside) course's id is rejected.
+``ivrules.money.register`` reads and writes the files.
 """
 
 from __future__ import annotations
@@ -27,8 +31,10 @@ from typing import Any, NamedTuple, TextIO
 from ivrules.engine.book import Book
 from ivrules.engine.quote import Quote, money
 from ivrules.errors import FactsError, IvrulesError, LookupError_, did_you_mean
+from ivrules.lang.vocabulary import safe
 from ivrules.model.agreement import Agreement
 from ivrules.model.tariff import Tariff
+from ivrules.money.cells import cell
 
 COURSE_ID = "course_id"  # the register's own column: the row's id, not a fact
 BILATERAL = "bilateral_agreement_required"  # the flag counted in the summary
@@ -69,7 +75,7 @@ class Priced:
     revision: str
     kind: str
     flags: tuple[str, ...]
-    label: str  # kind (and category) for the activity summary
+    label: str  # the schedule's Danish title (and category): courses.csv's kind and the activity summary's
 
     @classmethod
     def of(cls, answer: Quote, label: str) -> Priced:
@@ -85,9 +91,10 @@ class Priced:
 
     @cached_property
     def cells(self) -> tuple[str, ...]:
-        """kind, total, region_share, municipality_share, revision, flags: the end of a courses.csv row."""
+        """kind (the Danish label), total, region_share, municipality_share, revision, flags: the end of a
+        courses.csv row, each cell as a spreadsheet must read it (``cells.cell``)."""
         amounts = (money(x) or "" for x in (self.total, self.region_share, self.municipality_share))
-        return (self.kind, *amounts, self.revision, ";".join(self.flags))
+        return tuple(cell(text) for text in (self.label, *amounts, self.revision, ";".join(self.flags)))
 
 
 class Slot(NamedTuple):
@@ -100,6 +107,15 @@ class Slot(NamedTuple):
 
 
 Settled = tuple[Priced, str, str]  # a settled row: its price, municipality and quarter
+
+
+class Outside(NamedTuple):
+    """A course that would settle, but in another quarter than the period asked."""
+
+    quarter: str
+
+
+Row = tuple[int, str, str]  # a row not settled: its line in the register, its course_id, and the reason or quarter
 
 
 @dataclass(frozen=True)
@@ -125,8 +141,10 @@ class Settlement:
     region: str
     period: str | None = None
     rows: int = 0
+    region_name: str | None = None  # the region's Danish name, for people
     slots: list[Slot] = field(default_factory=list)
-    rejected: list[tuple[int, str, str]] = field(default_factory=list)
+    rejected: list[Row] = field(default_factory=list)  # (line, course_id, the Danish reason)
+    outside: list[Row] = field(default_factory=list)  # (line, course_id, the quarter it settles in)
 
     @property
     def settled(self) -> int:
@@ -165,6 +183,13 @@ class Settlement:
         """Settled courses flagged for a bilateral agreement (days beyond the tariff)."""
         return sum(slot.courses for slot in self.slots if slot.price.bilateral)
 
+    def kinds(self) -> Counter[str]:
+        """Settled courses per kind of course: the tariff schedule's Danish title (and category)."""
+        out: Counter[str] = Counter()
+        for slot in self.slots:
+            out[slot.price.label] += slot.courses
+        return out
+
     def revisions(self) -> Counter[str]:
         """Settled courses per revision of the agreement."""
         out: Counter[str] = Counter()
@@ -197,33 +222,42 @@ class Settler:
 
     def run(self, rows: Iterable[list[str]], out: TextIO, line_of: Callable[[int], int] | None = None) -> Settlement:
         """Settle ``rows`` (without the header); the settled courses are written to ``out`` as courses.csv rows."""
-        result = Settlement(self.region, self.period)
+        result = Settlement(self.region, self.period, region_name=self.book.vocabulary.regions.get(self.region))
         line_of = line_of or (lambda n: n + 1)
-        writer = csv.writer(out, lineterminator="\n")
+        writer = csv.writer(out, lineterminator="\n")  # the price's cells are escaped once, in Priced.cells
         counts: Counter[Settled] = Counter()
-        seen: set[str] = set()
+        seen: dict[str, tuple[int, str]] = {}  # a course's id, as compared → the line and id that claimed it
         for row in rows:
             if not row:
                 continue  # a blank line is not a row
             result.rows += 1
+            line = line_of(result.rows)
             course = row[self.at[COURSE_ID]] if len(row) > self.at[COURSE_ID] else ""
-            settled = self.settle(row, course, seen)
+            key = same_course(course)
+            settled = self.settle(row, course, seen.get(key), line)
             if isinstance(settled, str):
-                result.rejected.append((line_of(result.rows), course, settled))
+                result.rejected.append((line, course, settled))
                 continue
-            seen.add(course)
+            seen[key] = (line, course)
+            if isinstance(settled, Outside):
+                result.outside.append((line, course, settled.quarter))
+                continue
             counts[settled] += 1
             price, municipality, quarter = settled
-            writer.writerow((course, municipality, quarter, *price.cells))
+            writer.writerow((cell(course.strip()), cell(municipality), quarter, *price.cells))
         result.slots = [Slot(*settled, count) for settled, count in counts.items()]
         return result
 
-    def settle(self, row: list[str], course: str, seen: set[str]) -> Settled | str:
-        """One row → its price, municipality and quarter, or the Danish reason it is rejected."""
+    def settle(self, row: list[str], course: str, claimed: tuple[int, str] | None,
+               line: int) -> Settled | Outside | str:
+        """One row → its price, municipality and quarter, ``Outside`` (the quarter it settles in), or the Danish
+        reason it is rejected; ``claimed`` is the line and id of an earlier row of the same course."""
         if len(row) != self.width:
             return f"rækken har {len(row)} felter; overskriften har {self.width}"
-        if course in seen or not course.strip():
-            return _id_problem(course)
+        if not course.strip():
+            return "course_id mangler"
+        if claimed is not None:
+            return _repeated(course, line, *claimed)
         dates = self._dates(row)
         if isinstance(dates, str):
             return dates
@@ -248,24 +282,19 @@ class Settler:
                     f"{self.words[self.start]}en {start.isoformat()}")
         return {self.start: start, self.end: end}
 
-    def _invoiced(self, answer: Quote, typed: dict[str, Any]) -> Settled | str:
-        """A quote and the evaluation's typed facts → the settled row, unless the course falls outside the
-        period or was not computed."""
-        agreement = self.agreements[answer.revision]
-        day = typed.get(_invoice_date(agreement, self.end), typed[self.end])
-        outside = self._outside(day)
-        if outside:
-            return outside
+    def _invoiced(self, answer: Quote, typed: dict[str, Any]) -> Settled | Outside | str:
+        """A quote and the evaluation's typed facts → the settled row, the rejection of a quote that was not
+        computed, or ``Outside`` for a course that settles in another quarter than the period asked.
+
+        A row that cannot be settled is rejected in every run, whatever its quarter, so settling each quarter
+        alone rejects the same rows and settles the same courses as settling the whole register."""
         if answer.status != "computed":
             return rejection(answer)
-        return self._priced(answer, agreement), typed.get(self.municipality, ""), quarter_of(day)
-
-    def _outside(self, invoiced: dt.date) -> str | None:
-        """Why a course invoiced on that day is not settled in this run's period (None: it is, or no period)."""
-        quarter = quarter_of(invoiced)
-        if self.period is None or quarter == self.period:
-            return None
-        return f"forløbet afregnes i {quarter}, ikke i perioden {self.period}"
+        agreement = self.agreements[answer.revision]
+        quarter = quarter_of(typed.get(_invoice_date(agreement, self.end), typed[self.end]))
+        if self.period is not None and quarter != self.period:
+            return Outside(quarter)
+        return self._priced(answer, agreement), typed.get(self.municipality, ""), quarter
 
     def _facts_reason(self, exc: FactsError) -> str:
         fact = self.book.vocabulary.facts.get(exc.field)
@@ -286,8 +315,17 @@ def _invoice_date(agreement: Agreement, end: str) -> str:
     return agreement.tariff.invoice_date if agreement.tariff is not None else end
 
 
-def _id_problem(course: str) -> str:
-    return f"course_id '{course}' står allerede i en tidligere række" if course.strip() else "course_id mangler"
+def same_course(course: str) -> str:
+    """A course id as ids are compared: ' A1 ' and 'a1' are one course."""
+    return course.strip().casefold()
+
+
+def _repeated(course: str, line: int, first_line: int, first: str) -> str:
+    """Why a row whose course id an earlier row (``first``, at ``first_line``) has claimed is rejected."""
+    if course == first:
+        return f"course_id {safe(course)} i linje {line} står allerede i linje {first_line}"
+    return (f"course_id {safe(course)} i linje {line} er samme forløb som {safe(first)} i linje {first_line} "
+            "(store og små bogstaver og mellemrum før og efter tæller ikke)")
 
 
 def rejection(answer: Quote) -> str:

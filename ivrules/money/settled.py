@@ -24,6 +24,7 @@ from typing import NamedTuple, TypeVar
 from ivrules import danish
 from ivrules.errors import did_you_mean
 from ivrules.money.activity import HEADER as ACTIVITY_HEADER
+from ivrules.money.cells import plain
 from ivrules.money.register import INVOICES_HEADER
 from ivrules.money.settle import Invoice, parse_period
 
@@ -183,11 +184,12 @@ def _converted(path: Path, header: Sequence[str], make: Callable[[list[str]], T]
 
 def _invoices(path: Path) -> list[Invoice]:
     return _converted(path, INVOICES_HEADER, lambda r: Invoice(
-        r[0], parse_period(r[1]), _count(r[2]), _money(r[3]), _money(r[4]), _money(r[5])))
+        plain(r[0]), parse_period(r[1]), _count(r[2]), _money(r[3]), _money(r[4]), _money(r[5])))
 
 
 def _activity(path: Path) -> list[Activity]:
-    return _converted(path, ACTIVITY_HEADER, lambda r: Activity(parse_period(r[0]), r[1], _count(r[2]), _money(r[3])))
+    return _converted(path, ACTIVITY_HEADER,
+                      lambda r: Activity(parse_period(r[0]), plain(r[1]), _count(r[2]), _money(r[3])))
 
 
 def _count(text: str) -> int:
