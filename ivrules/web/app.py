@@ -316,7 +316,8 @@ def _install_page(app: FastAPI, library: Library, site_dir: Path | None) -> None
         names = library.book.vocabulary.regions  # the regions' Danish names (regions.yaml)
         regions = [{"id": r, "name": names[r]} for r in library.book.regions]
         words = {"answers": {json.dumps(k): v for k, v in labels.answers.items()},  # type: ignore[attr-defined]
-                 "outcomes": labels.outcomes, "regions": names}  # type: ignore[attr-defined]
+                 "outcomes": labels.outcomes, "regions": names,  # type: ignore[attr-defined]
+                 "quote_statuses": labels.quote_statuses}  # type: ignore[attr-defined]
         html = _templates.get_template("doctor/page.html").render(regions=regions, words=words, site=SITE_PREFIX)
         return HTMLResponse(html)
 

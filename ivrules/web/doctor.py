@@ -91,7 +91,8 @@ def answer(book: Book, region: str, facts: Mapping[str, Any], today: dt.date | N
     tariff = book.tariff(region, facts).to_dict() if dated else None
     texts: Texts = {
         "revision": revision_text(book, region, eligibility["revision"], eligibility["content_hash"]),
-        "accession": accession_text(book, eligibility.get("accession")),
+        "accession": accession_text(book, eligibility.get("accession"),
+                                    roles.municipality_joined in eligibility["missing"]),
         "joined_question": joined_question(book, eligibility, facts),
         "price": price_text(book, tariff) if tariff is not None else None,
         "question": question_text(book, region, facts),
@@ -102,18 +103,22 @@ def answer(book: Book, region: str, facts: Mapping[str, Any], today: dt.date | N
 
 def revision_text(book: Book, region: str, revision: str, content_hash: str) -> str:
     name = book.vocabulary.regions.get(region, region)
-    return f"Aftalen for {name} af {iso_date(revision)} (indholds-hash {content_hash})."
+    return f"Beregnet efter aftalen for {name} af {iso_date(revision)} (indholds-hash {content_hash})."
 
 
-def accession_text(book: Book, accession: AccessionJSON | None) -> str | None:
-    """'Odense har ikke tilsluttet sig aftalen af 1. oktober 2021; aftalen af 1. januar 2018 gælder.'"""
+def accession_text(book: Book, accession: AccessionJSON | None, decisive: bool = False) -> str | None:
+    """'Odense har ikke tilsluttet sig aftalen af 1. oktober 2021; aftalen af 1. januar 2018 gælder.'
+    ``decisive``: the register does not say, and the answer depends on it."""
     if accession is None:
         return None
     who, agreement = accession["municipality"], f"aftalen af {iso_date(accession['agreement'])}"
-    if accession["joined"] is None:
+    if accession["joined"] is None and decisive:
         otherwise = _fallback_text(book, accession)
         return (f"Svaret afhænger af, om {who} har tilsluttet sig {agreement}: har kommunen det, gælder "
                 f"{agreement}, ellers {otherwise}. Tiltrædelseslisten nævner ikke kommunen.")
+    if accession["joined"] is None:
+        return (f"Det vides ikke, om {who} har tilsluttet sig {agreement}, for tiltrædelseslisten nævner ikke "
+                f"kommunen, men svaret er det samme, uanset om kommunen har det.")
     applied = f"aftalen af {iso_date(accession['applied'])} gælder" if accession["applied"] else "ingen aftale gælder"
     if accession["joined"]:
         since = f" fra {iso_date(accession['since'])}" if accession["since"] else ""
