@@ -19,12 +19,10 @@ import pytest
 
 import ivrules
 from ivrules import danish
+from tests import test_doctor_page_browser as shared
 from tests.conftest import ANTIBIOTICS_COURSE
-from tests.test_doctor_page_browser import (  # noqa: F401 - base_url and browser are fixtures
-    base_url,
-    browser,
+from tests.test_doctor_page_browser import (
     choose,
-    pytestmark,
     question,
     shown,
     type_in,
@@ -39,6 +37,10 @@ from selenium.webdriver.common.keys import Keys  # noqa: E402
 from selenium.webdriver.remote.webdriver import WebDriver  # noqa: E402
 from selenium.webdriver.support.ui import Select  # noqa: E402
 
+# The same service and browser fixtures, one of each for this module.
+pytestmark = shared.pytestmark  # skipped where Chromium is not installed
+base_url = shared.base_url
+browser = shared.browser
 YES, NO, UNDECIDED = "Ja – forløbet kan overdrages", "Nej – forløbet er ikke omfattet", "Uafklaret – der mangler"
 
 
@@ -162,7 +164,7 @@ def test_the_page_asks_whether_the_municipality_has_joined(browser: WebDriver, b
     wait(browser, lambda d: text_of(d, "accession").startswith(
         "Odense har ikke tilsluttet sig aftalen af 1. oktober 2021; aftalen af 1. januar 2018 gælder."))
     wait_verdict(browser, "Ja")
-    trace = browser.find_element(By.CSS_SELECTOR, ".eligibility .trace").text
+    trace = browser.find_element(By.CSS_SELECTOR, ".eligibility .trace").text  # the revision, under the verdict
     assert "aftalen for Region Syddanmark af 1. januar 2018" in trace
     choose(browser, "municipality", "Aabenraa")  # the register still does not list it: still asked
     wait(browser, lambda d: "Aabenraa har ikke tilsluttet sig" in text_of(d, "accession"))
@@ -193,13 +195,20 @@ def test_start_and_end_dates_give_the_price_of_v1_tariff(
     snap(browser, shots, "pris", YES, "Pris i alt", total)
 
 
-def test_gem_svaret_prints_one_page_with_the_verdict_and_the_reasons(browser: WebDriver, base_url: str) -> None:
+def test_gem_svaret_prints_one_page_with_the_verdict_and_the_reasons(
+        browser: WebDriver, base_url: str, shots: Path) -> None:
     midtjylland_yes(browser, base_url)
     browser.execute_script("window.printed = false; window.print = () => { window.printed = true; };")
     browser.find_element(By.ID, "save").click()
     assert browser.execute_script("return window.printed") is True
     pdf = browser.execute_cdp_cmd("Page.printToPDF", {"preferCSSPageSize": True})
-    reader = pypdf.PdfReader(io.BytesIO(base64.b64decode(pdf["data"])))
+    data = base64.b64decode(pdf["data"])
+    if os.environ.get("IVRULES_SCREENSHOTS"):
+        (Path(os.environ["IVRULES_SCREENSHOTS"]) / "gem-svaret.pdf").write_bytes(data)
+    browser.execute_cdp_cmd("Emulation.setEmulatedMedia", {"media": "print"})
+    snap(browser, shots, "gem-svaret", "Svar om IV-behandling", YES)
+    browser.execute_cdp_cmd("Emulation.setEmulatedMedia", {"media": ""})
+    reader = pypdf.PdfReader(io.BytesIO(data))
     text = " ".join(" ".join((page.extract_text() or "").split()) for page in reader.pages)
     assert len(reader.pages) == 1, text
     assert "Ja – forløbet kan overdrages til kommunen." in text

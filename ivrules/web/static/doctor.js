@@ -103,10 +103,14 @@ function visible(given) {
   return shown;
 }
 
-function showQuestions(given) {
+// Questions appear at once, but go only when an answer says they no longer matter, and never while
+// the doctor is in them: a field emptied to be typed again stays where it is.
+function showQuestions(given, hide = true) {
   const shown = visible(given);
   for (const node of document.querySelectorAll("#facts .question")) {
-    node.hidden = !(state.showAll || shown.has(node.dataset.fact));
+    const keep = state.showAll || shown.has(node.dataset.fact) || node.contains(document.activeElement);
+    if (keep) node.hidden = false;
+    else if (hide) node.hidden = true;
   }
 }
 
@@ -173,18 +177,23 @@ function accession(texts) {
   return el("p", { class: "accession", id: "accession", text: texts.accession });
 }
 
-function eligibilitySection(data, texts) {
+// The verdict with what decided the revision; the price goes right under it, the grounds after both.
+function verdictSection(data, texts) {
   const key = JSON.stringify(data.eligible);
-  const labels = data.missing.map((name) => (state.byName[name] || { label: name }).label);
   return el("section", { class: "eligibility", "aria-labelledby": "verdict" },
     el("p", { id: "verdict", class: `verdict ${VERDICT_CLASS[key]}`, text: WORDS.answers[key] }),
     accession(texts),
+    trace(texts.revision));
+}
+
+function groundsSection(data) {
+  const labels = data.missing.map((name) => (state.byName[name] || { label: name }).label);
+  return el("section", { class: "grounds", "aria-label": "Begrundelse" },
     list("Mangler", "missing", labels),
     el("h3", { text: "Begrundelse" }),
     el("ul", { class: "reasons" }, ...data.reasons.map((r) => reasonItem(data, r))),
     list("Betingelser, der skal aftales", "conditions", data.conditions),
-    list("Det siger aftalen ikke", "unknowns", data.unknowns),
-    trace(texts.revision));
+    list("Det siger aftalen ikke", "unknowns", data.unknowns));
 }
 
 function amounts(price) {
@@ -246,7 +255,8 @@ function saveButton() {
 
 function renderAnswer(data) {
   const texts = data.texts;
-  setAnswer(eligibilitySection(data.eligibility, texts), priceSection(data.tariff, texts.price), saveButton());
+  setAnswer(verdictSection(data.eligibility, texts), priceSection(data.tariff, texts.price),
+    groundsSection(data.eligibility), saveButton());
   renderSummary(data, texts);
   const legend = document.querySelector(`.question[data-fact="${JOINED}"] legend`);
   if (legend && texts.joined_question) legend.textContent = texts.joined_question;
@@ -280,7 +290,7 @@ function show(response, data, given) {
 async function evaluate() {
   clearTimeout(state.timer);
   const given = answers();
-  showQuestions(given);
+  showQuestions(given, false);
   if (!state.region || !(given.date || given.start_date)) return notice("Angiv startdatoen for at få et svar.");
   const seq = ++state.seq;
   const panel = document.getElementById("answer");
