@@ -91,7 +91,7 @@ def answer(book: Book, region: str, facts: Mapping[str, Any], today: dt.date | N
     tariff = book.tariff(region, facts).to_dict() if dated else None
     texts: Texts = {
         "revision": revision_text(book, region, eligibility["revision"], eligibility["content_hash"]),
-        "accession": accession_text(book, eligibility.get("accession"),
+        "accession": accession_text(book, eligibility.get("accession"), eligibility["revision"],
                                     roles.municipality_joined in eligibility["missing"]),
         "joined_question": joined_question(book, eligibility, facts),
         "price": price_text(book, tariff) if tariff is not None else None,
@@ -106,20 +106,21 @@ def revision_text(book: Book, region: str, revision: str, content_hash: str) -> 
     return f"Beregnet efter aftalen for {name} af {iso_date(revision)} (indholds-hash {content_hash})."
 
 
-def accession_text(book: Book, accession: AccessionJSON | None, decisive: bool = False) -> str | None:
+def accession_text(book: Book, accession: AccessionJSON | None, revision: str, decisive: bool = False) -> str | None:
     """'Odense har ikke tilsluttet sig aftalen af 1. oktober 2021; aftalen af 1. januar 2018 gælder.'
-    ``decisive``: the register does not say, and the answer depends on it."""
+    ``revision``: the one the answer used; ``decisive``: the register does not say, and the answer depends on it."""
     if accession is None:
         return None
     who, agreement = accession["municipality"], f"aftalen af {iso_date(accession['agreement'])}"
     if accession["joined"] is None and decisive:
-        otherwise = _fallback_text(book, accession)
+        joined = _revision_name(accession, revision)
         return (f"Svaret afhænger af, om {who} har tilsluttet sig {agreement}: har kommunen det, gælder "
-                f"{agreement}, ellers {otherwise}. Tiltrædelseslisten nævner ikke kommunen.")
+                f"{joined}, ellers {_fallback_text(book, accession)}. Tiltrædelseslisten nævner ikke kommunen.")
     if accession["joined"] is None:
         return (f"Det vides ikke, om {who} har tilsluttet sig {agreement}, for tiltrædelseslisten nævner ikke "
                 f"kommunen, men svaret er det samme, uanset om kommunen har det.")
-    applied = f"aftalen af {iso_date(accession['applied'])} gælder" if accession["applied"] else "ingen aftale gælder"
+    used = accession["applied"]
+    applied = f"{_revision_name(accession, used)} gælder" if used else "ingen aftale gælder"
     if accession["joined"]:
         since = f" fra {iso_date(accession['since'])}" if accession["since"] else ""
         subject = "Alle kommuner i regionen har" if accession["basis"] == "all" else f"{who} har"
@@ -129,6 +130,12 @@ def accession_text(book: Book, accession: AccessionJSON | None, decisive: bool =
     else:
         head = f"{who} har ikke tilsluttet sig {agreement}"
     return f"{head}; {applied}. {BASIS[accession['basis']]}"
+
+
+def _revision_name(accession: AccessionJSON, revision: str) -> str:
+    """'aftalen af 1. oktober 2021', or for a later revision of the joined agreement, 'dens udgave af ...'."""
+    joined_later = accession["agreement"] < revision and accession["joined"] is not False
+    return f"{'dens udgave' if joined_later else 'aftalen'} af {iso_date(revision)}"
 
 
 def _fallback_text(book: Book, accession: AccessionJSON) -> str:
