@@ -32,6 +32,7 @@ from ivrules.diff.cases import MAX_CASES, CountsJSON
 from ivrules.diff.revisions import DiffJSON, diff, revision_at
 from ivrules.engine.book import Book
 from ivrules.errors import FactsError, LookupError_, did_you_mean
+from ivrules.web import doctor
 from ivrules.web import models as m
 from ivrules.web.cds import install as install_cds
 from ivrules.web.docs import install as install_docs
@@ -317,7 +318,8 @@ def _install_page(app: FastAPI, library: Library, site_dir: Path | None) -> None
         names = library.book.vocabulary.regions  # the regions' Danish names (regions.yaml)
         regions = [{"id": r, "name": names[r]} for r in library.book.regions]
         words = {"answers": {json.dumps(k): v for k, v in labels.answers.items()},  # type: ignore[attr-defined]
-                 "outcomes": labels.outcomes, "regions": names}  # type: ignore[attr-defined]
+                 "outcomes": labels.outcomes, "regions": names,  # type: ignore[attr-defined]
+                 "quote_statuses": labels.quote_statuses}  # type: ignore[attr-defined]
         html = _templates.get_template("doctor/page.html").render(regions=regions, words=words, site=SITE_PREFIX)
         return HTMLResponse(html)
 
@@ -325,9 +327,27 @@ def _install_page(app: FastAPI, library: Library, site_dir: Path | None) -> None
         return RedirectResponse(f"{SITE_PREFIX}/")
 
     app.add_api_route("/", page, include_in_schema=False, response_class=HTMLResponse)
+    _install_doctor(app, library)
     app.add_api_route(SITE_PREFIX, to_site, include_in_schema=False)
     app.mount("/static", StaticFiles(directory=STATIC), name="static")
     app.mount(SITE_PREFIX, SiteFiles(site_dir), name="aftaler")
+
+
+def _install_doctor(app: FastAPI, library: Library) -> None:
+    """The page's own answers (``ivrules.web.doctor``): /v1's answers with the Danish texts the page shows."""
+
+    @app.post("/page/answer", include_in_schema=False)
+    async def page_answer(question: doctor.Question) -> Answer:
+        _refuse_surrogates(question.region, question.facts)
+        book = library.book
+        try:
+            return Answer(doctor.answer(book, question.region, question.facts))
+        except LookupError_ as exc:
+            return Answer({"detail": doctor.no_agreement(book, question.region, question.facts, exc)}, status_code=404)
+
+    @app.get("/page/facts/{region}", include_in_schema=False)
+    async def page_facts(region: str) -> Answer:
+        return Answer(doctor.questions(library.book, region))
 
 
 class SiteFiles:
