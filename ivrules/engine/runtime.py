@@ -85,8 +85,8 @@ PARTY_RULE = "kommunen_er_part"  # the reason's id when the municipality is not 
 class Eligibility:
     """The answer to "may this course be handed over to the municipality?"."""
 
-    __slots__ = ("_reasons", "accession", "agreement", "conditions", "eligible", "missing", "outcomes", "party",
-                 "rules")
+    __slots__ = ("_reasons", "accession", "agreement", "conditions", "eligible", "missing", "notes", "outcomes",
+                 "party", "rules")
 
     def __init__(self, agreement: Agreement, eligible: bool | None, outcomes: list[bool | None],
                  missing: list[str], conditions: list[str], rules: tuple[Rule, ...],
@@ -101,6 +101,7 @@ class Eligibility:
         self.rules = rules
         self.accession = accession  # the accession answer, where the agreement is joined municipality by municipality
         self.party = party  # why the municipality is not a party to the agreement, if it is not
+        self.notes: list[ReasonJSON] = []  # what the engine does not know (a revision's entry into force)
 
     @classmethod
     def of(cls, course: Course) -> Eligibility:
@@ -129,7 +130,8 @@ class Eligibility:
         section = self.agreement.parties.get("section", "")
         party = [ReasonJSON(rule=PARTY_RULE, section=section, outcome="failed", text=self.party)] if self.party else []
         # Each requirement's reason for each outcome is built once, by ``RuleSet.build``: an answer copies them.
-        return party + [by_outcome[v].copy() for by_outcome, v in zip(self._reasons, self.outcomes, strict=True)]
+        notes = [note.copy() for note in self.notes]
+        return party + notes + [by_outcome[v].copy() for by_outcome, v in zip(self._reasons, self.outcomes, strict=True)]
 
     def to_dict(self) -> EligibilityJSON:
         """The JSON contract shared by the CLI and the API."""
