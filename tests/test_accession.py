@@ -11,7 +11,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 import ivrules
-from ivrules.errors import FactsError, LookupError_, NotJoinedError
+from ivrules.errors import LookupError_, NotJoinedError
 from ivrules.model.accession import Accession, Line, Member
 from tests.conftest import AGREEMENTS, ANTIBIOTICS_COURSE, examples
 

@@ -131,7 +131,7 @@ class Eligibility:
         party = [ReasonJSON(rule=PARTY_RULE, section=section, outcome="failed", text=self.party)] if self.party else []
         # Each requirement's reason for each outcome is built once, by ``RuleSet.build``: an answer copies them.
         notes = [note.copy() for note in self.notes]
-        return party + notes + [by_outcome[v].copy() for by_outcome, v in zip(self._reasons, self.outcomes, strict=True)]
+        return party + notes + [by[v].copy() for by, v in zip(self._reasons, self.outcomes, strict=True)]
 
     def to_dict(self) -> EligibilityJSON:
         """The JSON contract shared by the CLI and the API."""
