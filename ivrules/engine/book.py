@@ -105,7 +105,7 @@ class Book:
             raise NoRevisionError(region, on, [str(self.validity(rs.agreement)) for rs in sets], reason)
         return sets[i]
 
-    def _window(self, region: str, on: dt.date) -> RuleSet | None:
+    def uncertain(self, region: str, on: dt.date) -> RuleSet | None:
         """The revision whose ``in_force_unknown`` period covers ``on`` (the sources do not say whether it was in
         force on that day), if any."""
         return next((rs for rs in self._sets(region) if rs.agreement.in_force_unknown is not None
@@ -133,7 +133,7 @@ class Book:
         if on is None:
             raise FactsError(roles.course_date, "mangler: datoen afgør, hvilken udgave af aftalen der gælder "
                                                 "(ÅÅÅÅ-MM-DD)")
-        window = self._window(region, on)
+        window = self.uncertain(region, on)
         stated = typed.get(window.agreement.in_force_unknown.fact) if window and window.agreement.in_force_unknown \
             else None
         chosen = window if window is not None and stated is True else self._in_force(region, on, window)
@@ -182,7 +182,7 @@ class Book:
     def _evaluate(self, region: str, facts: Mapping[str, Any]) -> Course:
         typed = self.vocabulary.normalise(facts)
         on = typed.get(self.vocabulary.roles.course_date)
-        window = self._window(region, on) if isinstance(on, dt.date) else None
+        window = self.uncertain(region, on) if isinstance(on, dt.date) else None
         rule = window.agreement.in_force_unknown if window is not None else None
         if window is None or rule is None or typed.get(rule.fact) is not None:
             return self._course(region, typed)
