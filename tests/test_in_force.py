@@ -51,7 +51,7 @@ def test_with_no_agreement_otherwise_only_a_failed_requirement_decides() -> None
     course = {"date": "2021-11-15", "municipality": "København", "treatment": "antibiotics",
               "started_in_hospital": True}
     assert BOOK.eligibility("hovedstaden", course).missing == ["agreement_in_force"]
-    assert BOOK.eligibility("hovedstaden", {**course, "treatment": "chemotherapy"}).eligible is False
+    assert BOOK.eligibility("hovedstaden", {**course, "started_in_hospital": False}).eligible is False
     with pytest.raises(NoRevisionError):
         BOOK.eligibility("hovedstaden", {**course, "agreement_in_force": False})
 
