@@ -113,3 +113,18 @@ def test_a_period_that_cannot_be_read_is_a_located_danish_error(tmp_path: Path, 
     with pytest.raises(AgreementError) as caught:
         ivrules.load(_draft(tmp_path, window), root=AGREEMENTS)
     assert message in str(caught.value) and "2022-01-01.yaml:" in str(caught.value)
+
+
+def test_two_uncertain_periods_of_a_region_may_not_overlap(tmp_path: Path) -> None:
+    import shutil
+
+    folder = tmp_path / "agreements"
+    shutil.copytree(AGREEMENTS, folder)
+    path = folder / "nordjylland" / "2020-04-01.yaml"
+    text = path.read_text(encoding="utf-8").replace("\npreamble: |", "\nin_force_unknown:\n  from: 2020-04-01\n"
+                                                    "  to: 2021-06-30\n  fact: agreement_in_force\n"
+                                                    "  unknown: opsigelse\n\npreamble: |", 1)
+    path.write_text(text, encoding="utf-8")
+    with pytest.raises(AgreementError) as caught:
+        ivrules.load(folder)
+    assert "in_force_unknown 2021-01-01 – 2021-12-31 overlapper" in str(caught.value)
