@@ -128,7 +128,7 @@ def _either_eligibility(mine: Eligibility, split: Split, other: Course | None) -
     same = mine.eligible is not None and mine.eligible == (theirs.eligible if theirs is not None else False)
     text = split.said(same)
     if split.accession is not None:
-        mine.accession = {**split.accession, "text": f"{split.accession['text']} {text}".strip(),
+        mine.accession = {**split.accession, "text": f"{split.accession['text']} {text.strip()}",
                           "applied": mine.revision if same else None}
     else:
         mine.notes.append(ReasonJSON(rule=split.rule, section=split.section,
@@ -151,7 +151,7 @@ def _either_price(mine: Quote, split: Split, other: Course | None) -> Quote:
     text = split.said(same)
     said = mine.accession
     if split.accession is not None:
-        said = {**split.accession, "text": f"{split.accession['text']} {text}".strip(),
+        said = {**split.accession, "text": f"{split.accession['text']} {text.strip()}",
                 "applied": mine.revision if same else None}
     if same:
         return mine._replace(accession=said) if split.accession is not None else mine
