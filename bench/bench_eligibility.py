@@ -42,7 +42,8 @@ def random_cases(n: int, seed: int, municipalities: list[str]) -> list[dict[str,
     for _ in range(n):
         doses = rng.randint(1, 4)
         cases.append({
-            "date": "2020-09-01", "municipality": rng.choice(municipalities), "age_years": rng.randint(0, 99),
+            "date": "2020-09-01", "municipality": rng.choice(municipalities), "municipality_joined": True,
+            "age_years": rng.randint(0, 99),
             "treatment": rng.choice(TREATMENTS), "doses_per_day": doses, "system": rng.choice(SYSTEMS),
             "access": rng.choice(ACCESS), "started_in_hospital": rng.random() < 0.9,
             "doses_given_in_hospital": rng.choice([1, 2, 2, 3]), "medically_stable": True,

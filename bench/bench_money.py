@@ -37,7 +37,7 @@ from ivrules.engine.course import quote  # noqa: E402
 from ivrules.money.register import settle_file  # noqa: E402
 
 HEADER = ("course_id", "municipality", "start_date", "end_date", "treatment", "system", "doses_per_day",
-          "days_without_dose", "antibiotics_count")
+          "days_without_dose", "antibiotics_count", "municipality_joined")
 FIRST_DAY = dt.date(2020, 6, 1)
 SPAN_DAYS = (dt.date(2022, 12, 31) - FIRST_DAY).days
 
@@ -57,7 +57,7 @@ def synthetic_course(rng: random.Random, n: int, municipalities: list[str]) -> t
     count = "2" if treatment == "antibiotics" and rng.random() < 0.1 else "1"
     end = start + dt.timedelta(days=days - 1)
     return (f"F{n:07d}", rng.choice(municipalities), start.isoformat(), end.isoformat(), treatment, system, doses,
-            without, count)
+            without, count, "true")  # the register knows no Midtjylland member: the municipality states it
 
 
 def write_register(path: Path, rows: int, municipalities: list[str], seed: int = 7) -> None:

@@ -50,13 +50,15 @@ def extension(name: str, **value: Any) -> dict[str, Any]:
 
 
 def medication_request(**changes: Any) -> dict[str, Any]:
-    """A draft order for IV cefuroxime three times a day in a Codan-mix Add set: everything Midtjylland asks."""
+    """A draft order for IV cefuroxime three times a day in a Codan-mix Add set: everything Midtjylland asks
+    (including that Aarhus has entered the agreement, which its accession register does not list)."""
     order: dict[str, Any] = {
         "resourceType": "MedicationRequest", "id": "order-1", "status": "draft", "intent": "order",
         "subject": {"reference": "Patient/p1"},
         "medicationCodeableConcept": {"text": "Cefuroxim 1,5 g", "coding": [{"system": ATC, "code": "J01DC02"}]},
         "extension": [extension("infusion-system", valueCode="codan_mix_add"), extension("iv-access", valueCode="PVK"),
-                      extension("medically-stable", valueBoolean=True), extension("home-suitable", valueBoolean=True)],
+                      extension("medically-stable", valueBoolean=True), extension("home-suitable", valueBoolean=True),
+                      extension("municipality-joined", valueBoolean=True)],
         "dosageInstruction": [{"route": copy.deepcopy(IV_ROUTE), "timing": {"repeat": {
             "frequency": 3, "period": 1, "periodUnit": "d", "timeOfDay": ["07:00:00", "15:00:00", "23:00:00"]}}}],
     }

@@ -34,7 +34,8 @@ def book() -> ivrules.Book:
 
 
 ANTIBIOTICS_COURSE = {
-    "date": "2020-09-01", "municipality": "Aarhus", "age_years": 45, "treatment": "antibiotics",
+    "date": "2020-09-01", "municipality": "Aarhus", "municipality_joined": True, "age_years": 45,
+    "treatment": "antibiotics",
     "doses_per_day": 3, "system": "codan_mix_add", "access": "PVK", "started_in_hospital": True,
     "doses_given_in_hospital": 2, "medically_stable": True, "home_suitable": True,
     "dose_times": ["07:00", "15:00", "23:00"],

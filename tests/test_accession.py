@@ -11,9 +11,9 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 import ivrules
-from ivrules.errors import FactsError, LookupError_, NotJoinedError
+from ivrules.errors import LookupError_, NotJoinedError
 from ivrules.model.accession import Accession, Line, Member
-from tests.conftest import AGREEMENTS, examples
+from tests.conftest import AGREEMENTS, ANTIBIOTICS_COURSE, examples
 
 KAN, JOINED = "2018-01-01", "2021-10-01"
 COURSE = {"treatment": "antibiotics", "started_in_hospital": True}
@@ -109,10 +109,17 @@ def test_without_a_fallback_a_municipality_that_has_not_joined_is_refused(book: 
     assert book.eligibility("sjaelland", {**facts, "municipality": "Holbæk"}).to_dict()["accession"]["joined"]
 
 
-def test_the_municipality_is_needed_where_accession_decides(book: ivrules.Book) -> None:
-    with pytest.raises(FactsError) as caught:
-        book.eligibility("syddanmark", {**COURSE, "date": "2022-03-01"})
-    assert caught.value.field == "municipality"
+def test_the_municipality_is_asked_for_where_accession_decides(book: ivrules.Book) -> None:
+    # Syddanmark: the 2021 agreement and the 2018 agreements that apply otherwise answer alike here.
+    alike = book.eligibility("syddanmark", {**COURSE, "date": "2022-03-01"})
+    assert alike.eligible is True and "Svaret er det samme" in alike.to_dict()["reasons"][0]["text"]
+    # Midtjylland: no agreement applies to a municipality that has not entered it (001 §10).
+    facts = {k: v for k, v in ANTIBIOTICS_COURSE.items() if k not in ("municipality", "municipality_joined")}
+    answer = book.eligibility("midtjylland", facts)
+    assert answer.eligible is None and answer.missing[0] == "municipality"
+    assert "tiltrædes kommune for kommune" in answer.to_dict()["reasons"][0]["text"]
+    decided = book.eligibility("midtjylland", {**facts, "age_years": 2})
+    assert decided.eligible is False  # a failed requirement decides whether or not it joined
 
 
 def test_the_tariff_follows_the_same_revision(book: ivrules.Book) -> None:
@@ -123,7 +130,8 @@ def test_the_tariff_follows_the_same_revision(book: ivrules.Book) -> None:
 
 def test_the_joined_fact_is_asked_only_in_regions_with_accession(book: ivrules.Book) -> None:
     assert "municipality_joined" in {f.name for f in book.facts("syddanmark")}
-    assert "municipality_joined" not in {f.name for f in book.facts("midtjylland")}
+    assert "municipality_joined" in {f.name for f in book.facts("midtjylland")}  # 001 §10
+    assert "municipality_joined" not in {f.name for f in book.facts("hovedstaden")}
 
 
 @settings(max_examples=examples(60), deadline=None)
@@ -213,4 +221,4 @@ def test_a_tariff_answer_says_which_agreement_applied_and_why(book: ivrules.Book
               "municipality_joined": False}
     answer = book.tariff("syddanmark", course).to_dict()
     assert answer["accession"]["applied"] == KAN and "aftalen af 1. januar 2018" in answer["accession"]["text"]
-    assert "accession" not in book.tariff("midtjylland", {**course, "municipality": "Aarhus"}).to_dict()
+    assert "accession" not in book.tariff("hovedstaden", {**course, "municipality": "København"}).to_dict()

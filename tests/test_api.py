@@ -209,7 +209,7 @@ def test_request_bodies_are_never_logged(client: TestClient, caplog: pytest.LogC
 
 TARIFF_COURSE = {"start_date": "2020-09-01", "end_date": "2020-09-07", "municipality": "Aarhus",
                  "treatment": "antibiotics", "system": "codan_mix_add", "doses_per_day": 3, "antibiotics_count": 1,
-                 "days_without_dose": 0}
+                 "days_without_dose": 0, "municipality_joined": True}
 
 
 def test_tariff_answers_the_library_contract_with_exact_money(client: TestClient, book: ivrules.Book) -> None:

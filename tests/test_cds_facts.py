@@ -47,7 +47,7 @@ def test_a_full_order_gives_every_fact_midtjylland_asks_for(book: ivrules.Book) 
         "date": TODAY, "municipality": "Aarhus", "birth_date": dt.date(1975, 3, 1), "treatment": "antibiotics",
         "doses_per_day": 3, "dose_times": ["07:00", "15:00", "23:00"], "doses_given_in_hospital": 2,
         "started_in_hospital": True, "system": "codan_mix_add", "access": "PVK", "medically_stable": True,
-        "home_suitable": True,
+        "home_suitable": True, "municipality_joined": True,
     }
 
 

@@ -121,6 +121,8 @@ def test_a_midtjylland_course_gets_its_answer(browser: WebDriver, base_url: str)
     choose(browser, "access", "PVK")
     type_in(browser, "doses_given_in_hospital", "2")
     type_in(browser, "dose_times", "07:00, 15:00, 23:00")
+    wait_verdict(browser, "Uafklaret")  # whether Aarhus entered the agreement: the sources do not say (001 §10)
+    choose(browser, "municipality_joined", "true")
     wait_verdict(browser, "Ja")
 
     reasons = browser.find_elements(By.CSS_SELECTOR, ".reasons li")

@@ -16,6 +16,7 @@ from pathlib import Path
 import jinja2
 import markdown
 import pytest
+import yaml
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
@@ -39,6 +40,11 @@ def isolated(tmp: Path, *parts: str) -> Path:
         else:
             (root / name).parent.mkdir(exist_ok=True)
             shutil.copy(AGREEMENTS / name, root / name)
+    # The accession register's lines for these regions, so the examples are answered as on the real site.
+    regions = {Path(part).parts[0] for part in parts}
+    register = yaml.safe_load((AGREEMENTS / "accession.yaml").read_text(encoding="utf-8"))
+    lines = [line for line in register["accessions"] if line["region"] in regions]
+    (root / "accession.yaml").write_text(yaml.safe_dump({"accessions": lines}, allow_unicode=True), encoding="utf-8")
     return root
 
 

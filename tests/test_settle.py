@@ -24,19 +24,19 @@ from ivrules.money.settle import Invoice, RegisterError, Settlement, Settler, pa
 from tests.conftest import AGREEMENTS
 
 HEADER = ["course_id", "municipality", "start_date", "end_date", "treatment", "system", "doses_per_day",
-          "days_without_dose", "antibiotics_count"]
+          "days_without_dose", "antibiotics_count", "municipality_joined"]
 ROWS = [
-    ["a1", "Aarhus", "2021-06-01", "2021-06-07", "antibiotics", "codan_mix_add", "3", "0", "1"],
-    ["a2", "Aarhus", "2021-06-01", "2021-06-30", "antibiotics", "codan_mix_add", "3", "0", "1"],
-    ["a3", "Viborg", "2020-09-01", "2020-09-05", "isotonic_fluids", "", "1", "0", ""],
-    ["a4", "Viborg", "2020-09-01", "2020-09-05", "antibiotics", "codan_mix_add", "3", "", "1"],
-    ["a5", "Odense", "2021-06-01", "2021-06-07", "antibiotics", "codan_mix_add", "3", "0", "1"],
-    ["a6", "Aarhus", "2021-06-07", "2021-06-01", "antibiotics", "codan_mix_add", "3", "0", "1"],
-    ["a1", "Aarhus", "2021-06-01", "2021-06-07", "antibiotics", "codan_mix_add", "3", "0", "1"],
-    ["a8", "Aarhus", "2021-13-01", "2021-06-07", "antibiotics", "codan_mix_add", "3", "0", "1"],
-    ["a9", "Aarhus", "2021-06-01", "2021-06-07", "chemotherapy", "codan_mix_add", "3", "0", "1"],
+    ["a1", "Aarhus", "2021-06-01", "2021-06-07", "antibiotics", "codan_mix_add", "3", "0", "1", "true"],
+    ["a2", "Aarhus", "2021-06-01", "2021-06-30", "antibiotics", "codan_mix_add", "3", "0", "1", "true"],
+    ["a3", "Viborg", "2020-09-01", "2020-09-05", "isotonic_fluids", "", "1", "0", "", "true"],
+    ["a4", "Viborg", "2020-09-01", "2020-09-05", "antibiotics", "codan_mix_add", "3", "", "1", "true"],
+    ["a5", "Odense", "2021-06-01", "2021-06-07", "antibiotics", "codan_mix_add", "3", "0", "1", "true"],
+    ["a6", "Aarhus", "2021-06-07", "2021-06-01", "antibiotics", "codan_mix_add", "3", "0", "1", "true"],
+    ["a1", "Aarhus", "2021-06-01", "2021-06-07", "antibiotics", "codan_mix_add", "3", "0", "1", "true"],
+    ["a8", "Aarhus", "2021-13-01", "2021-06-07", "antibiotics", "codan_mix_add", "3", "0", "1", "true"],
+    ["a9", "Aarhus", "2021-06-01", "2021-06-07", "chemotherapy", "codan_mix_add", "3", "0", "1", "true"],
     ["a10", "Aarhus", "2021-06-01"],
-    ["F-11, Skive", "Skive", "2021-06-01", "2021-06-09", "antibiotics", "elastomeric_pump", "1", "2", "2"],
+    ["F-11, Skive", "Skive", "2021-06-01", "2021-06-09", "antibiotics", "elastomeric_pump", "1", "2", "2", "true"],
 ]
 
 
@@ -99,7 +99,7 @@ def test_each_rejected_row_has_its_line_and_a_danish_reason(settled: tuple[Settl
     assert rejected["a1"] == ("8", "course_id 'a1' i linje 8 står allerede i linje 2")
     assert rejected["a8"] == ("9", "startdato '2021-13-01' er ikke en dato (ÅÅÅÅ-MM-DD)")
     assert "antibiotika og isotone væsker" in rejected["a9"][1]
-    assert rejected["a10"] == ("11", "rækken har 3 felter; overskriften har 9")
+    assert rejected["a10"] == ("11", "rækken har 3 felter; overskriften har 10")
 
 
 def test_the_summary_and_the_plot(settled: tuple[Settlement, Path]) -> None:
@@ -215,7 +215,7 @@ def _row(n: int, item: dict[str, Any]) -> list[str]:
     end = item["start"] + dt.timedelta(days=item["days"] - 1)
     treatment, system, doses = item["kind"]
     return [f"c{n}", item["municipality"], item["start"].isoformat(), end.isoformat(), treatment, system, doses,
-            item["without"], item["count"]]
+            item["without"], item["count"], "true"]
 
 
 def _invoices(settlements: list[Settlement]) -> dict[tuple[str, str], tuple[int, Decimal, Decimal, Decimal]]:
@@ -252,10 +252,10 @@ def test_one_settler_can_settle_twice_without_mixing_the_counts(book: ivrules.Bo
 
 def test_a_fact_derived_from_the_start_date_is_not_shared_between_dates(book: ivrules.Book) -> None:
     header = ["course_id", "municipality", "start_date", "end_date", "treatment", "system", "doses_per_day",
-              "birth_date"]
+              "birth_date", "municipality_joined"]
     course = ["Aarhus", "2021-06-01", "2021-06-02", "antibiotics", "codan_mix_add", "3"]
-    rows = [["b1", *course, "2017-06-01"], ["b2", *course, "2017-06-02"],
-            ["b3", "Aarhus", "2021-06-03", "2021-06-04", *course[3:], "2017-06-02"]]
+    rows = [["b1", *course, "2017-06-01", "true"], ["b2", *course, "2017-06-02", "true"],
+            ["b3", "Aarhus", "2021-06-03", "2021-06-04", *course[3:], "2017-06-02", "true"]]
     result = Settler(book, "midtjylland", header).run(rows, io.StringIO())
     assert result.settled == 2  # b2 is 3 years old on its start date; b3, two days later, is 4
     assert [(row, course_id) for row, course_id, _ in result.rejected] == [(3, "b2")]
@@ -277,7 +277,7 @@ def test_a_register_over_more_than_4096_quarters_settles_each_course_in_its_own_
     # Midtjylland's newest revision has no end date: courses from 2021Q3 to 3046Q2 span 4100 quarters.
     book = _without_index(tmp_path)
     starts = [dt.date(2021 + (n + 2) // 4, 3 * ((n + 2) % 4) + 1, 1) for n in range(4100)]
-    course = ["antibiotics", "codan_mix_add", "3", "0", "1"]
+    course = ["antibiotics", "codan_mix_add", "3", "0", "1", "true"]
     rows = [["s0", "Skive", "2021-06-01", "2021-06-02", *course]]
     rows += [[f"a{n}", "Aarhus", start.isoformat(), (start + dt.timedelta(days=1)).isoformat(), *course]
              for n, start in enumerate(starts)]
@@ -304,7 +304,7 @@ def test_a_course_is_invoiced_in_the_quarter_of_the_date_its_revision_names(
     draft = tmp_path / "2021-05-01.yaml"
     draft.write_text(text.replace("invoice_date: slutdato", f"invoice_date: {invoice_date}"), encoding="utf-8")
     book = load(draft, root=AGREEMENTS)
-    row = ["q1", "Aarhus", "2021-06-25", "2021-07-05", "antibiotics", "codan_mix_add", "3", "0", "1"]
+    row = ["q1", "Aarhus", "2021-06-25", "2021-07-05", "antibiotics", "codan_mix_add", "3", "0", "1", "true"]
     written = io.StringIO()
     assert Settler(book, "midtjylland", HEADER).run([row], written).settled == 1
     assert written.getvalue().split(",")[:3] == ["q1", "Aarhus", quarter]

@@ -11,6 +11,10 @@ reason settlement gives a row it rejects.
 
 from __future__ import annotations
 
+import functools
+import shutil
+import tempfile
+from pathlib import Path
 from typing import Any
 
 import duckdb
@@ -19,22 +23,37 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from sqlglot import exp
 
+import ivrules
 from ivrules.engine.quote import money
 from ivrules.engine.sql.query import TEXT_SUFFIX, Columns, RegionQuery, sql_type
 from ivrules.engine.sql.rules import SqlCompileError
 from ivrules.errors import FactsError, LookupError_
 from ivrules.money.settle import rejection
-from tests.conftest import examples
+from tests.conftest import AGREEMENTS, examples
 from tests.test_settle_properties import BOOK, HEADER, REVISIONS, _course, _plausible, _row
 
 FACTS = [h for h in HEADER if h != "course_id"]
 NUMBERS = frozenset(f for f in FACTS if BOOK.vocabulary.facts[f].type == "number")
 
 
+@functools.cache
+def _windowless() -> tuple[Path, ivrules.Book]:
+    """The agreements with Hovedstaden's uncertain entry into force (``in_force_unknown``, which the compiler refuses
+    by name) left out, so the rest of its revision is compared row by row; the window has its own tests."""
+    folder = Path(tempfile.mkdtemp(prefix="ivrules-sql-")) / "agreements"
+    shutil.copytree(AGREEMENTS, folder)
+    path = folder / "hovedstaden" / "2022-01-01.yaml"
+    text = path.read_text(encoding="utf-8")
+    start = text.index("in_force_unknown:\n")
+    end = text.index("\n\n", start)
+    path.write_text(text[:start] + text[end + 2:], encoding="utf-8")
+    return folder, ivrules.load(folder)
+
+
 def _scalar(region: str, facts: dict[str, str]) -> tuple[str, ...]:
     """(status, total, region share, municipality share, kind, flags, reason) as the scalar engine answers."""
     try:
-        answer = BOOK.tariff(region, facts)
+        answer = _windowless()[1].tariff(region, facts)
     except FactsError as exc:
         fact = BOOK.vocabulary.facts.get(exc.field)
         return ("error", "", "", "", "", "", f"{fact.label if fact else exc.field}: {exc.message}")
@@ -57,7 +76,7 @@ def _columnar(region: str, typed_rows: list[tuple[str, dict[str, Any]]]) -> dict
         rows.append([course, *values, *(str(typed[f]) if f in typed else None for f in sorted(NUMBERS))])
     if rows:
         con.executemany(f"INSERT INTO register VALUES ({', '.join('?' * (len(FACTS) + len(NUMBERS) + 1))})", rows)
-    query = RegionQuery(BOOK, region, Columns(frozenset(FACTS), ("course_id",), NUMBERS)).sql(
+    query = RegionQuery(_windowless()[1], region, Columns(frozenset(FACTS), ("course_id",), NUMBERS)).sql(
         exp.to_table("register"))
     out = {}
     for course, _rev, status, reason, total, rs, ms, kind, _cat, flags, _day in con.execute(query).fetchall():
@@ -69,7 +88,7 @@ def _columnar(region: str, typed_rows: list[tuple[str, dict[str, Any]]]) -> dict
 
 # What the compiler does not express yet is refused by name when the query is built, never answered differently.
 REFUSED = {"midtjylland": "tariff.index", "nordjylland": "accession", "syddanmark": "accession",
-           "sjaelland": "accession"}
+           "sjaelland": "accession", "hovedstaden": "in_force_unknown"}
 
 
 @pytest.mark.parametrize("region", sorted(REFUSED))
@@ -78,7 +97,7 @@ def test_what_the_compiler_cannot_express_is_refused_by_name(region: str) -> Non
         RegionQuery(BOOK, region, Columns(frozenset(FACTS), ("course_id",), NUMBERS))
 
 
-EXPRESSED = [(r, v) for r, v in REVISIONS if r not in REFUSED]
+EXPRESSED = [(r, v) for r, v in REVISIONS if r == "hovedstaden"]  # without its in_force_unknown (_windowless)
 
 
 @pytest.mark.parametrize(("region", "revision"), EXPRESSED, ids=[f"{r}@{v}" for r, v in EXPRESSED])
@@ -107,10 +126,9 @@ def test_ivrules_sql_prints_a_query_duckdb_runs_on_a_table_of_typed_facts() -> N
     from typer.testing import CliRunner
 
     from ivrules.cli.main import app
-    from tests.conftest import AGREEMENTS
 
     result = CliRunner().invoke(app, ["sql", "--region", "hovedstaden", "--table", "forløb", "--agreements",
-                                      str(AGREEMENTS)])
+                                      str(_windowless()[0])])
     assert result.exit_code == 0, result.output
     con = duckdb.connect()
     given = list(BOOK.vocabulary.facts.values())

@@ -22,10 +22,10 @@ from tests.conftest import AGREEMENTS, examples
 
 COURSE: dict[str, Any] = {
     "start_date": "2021-06-01", "end_date": "2021-06-07", "municipality": "Aarhus", "treatment": "antibiotics",
-    "system": "codan_mix_add", "doses_per_day": 3,
+    "system": "codan_mix_add", "doses_per_day": 3, "municipality_joined": True,
 }
 KEYS = {"region", "revision", "status", "total", "region_share", "municipality_share", "lines", "flags", "missing",
-        "reasons"}
+        "reasons", "accession"}  # Midtjylland's agreement is entered municipality by municipality (001 §10)
 
 
 def test_the_json_of_a_quote_is_the_contract(book: ivrules.Book) -> None:
@@ -186,7 +186,7 @@ def test_a_longer_course_never_costs_less(book: ivrules.Book, course: dict[str, 
 def test_a_yearly_index_prices_its_years_and_leaves_the_others_unknown() -> None:
     book = ivrules.load(AGREEMENTS)
     course = {"start_date": "2022-03-01", "end_date": "2022-03-01", "municipality": "Aarhus",
-              "treatment": "antibiotics", "system": "codan_mix_add", "doses_per_day": 3}
+              "municipality_joined": True, "treatment": "antibiotics", "system": "codan_mix_add", "doses_per_day": 3}
     assert book.tariff("midtjylland", course).total == Decimal("3040.99")  # 2999 x 1.014, to the øre
     later = book.tariff("midtjylland", {**course, "start_date": "2024-03-01", "end_date": "2024-03-01"})
     assert later.status == "unknown" and any("PL-fremskrivning" in r for r in later.reasons)

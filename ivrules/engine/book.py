@@ -20,7 +20,7 @@ from decimal import Decimal
 from pathlib import Path
 from typing import Any, NamedTuple
 
-from ivrules.engine.course import Course, evaluate, home_region
+from ivrules.engine.course import Course, evaluate, home_region, in_force_split, joined_split
 from ivrules.engine.quote import Quote
 from ivrules.engine.runtime import Eligibility, RuleSet
 from ivrules.errors import AgreementError, Diagnostics, FactsError, NoRevisionError, NotJoinedError, UnknownRegionError
@@ -105,29 +105,56 @@ class Book:
             raise NoRevisionError(region, on, [str(self.validity(rs.agreement)) for rs in sets], reason)
         return sets[i]
 
+    def uncertain(self, region: str, on: dt.date) -> RuleSet | None:
+        """The revision whose ``in_force_unknown`` period covers ``on`` (the sources do not say whether it was in
+        force on that day), if any."""
+        return next((rs for rs in self._sets(region) if rs.agreement.in_force_unknown is not None
+                     and rs.agreement.in_force_unknown.covers(on)), None)
+
+    def _in_force(self, region: str, on: dt.date, skip: RuleSet | None = None) -> RuleSet:
+        """The revision in force on ``on`` by the files' dates, leaving ``skip`` out (a revision not yet in force)."""
+        if skip is None:
+            return self.ruleset(region, on)
+        rest = [rs for rs in self._sets(region) if rs is not skip]
+        i = bisect.bisect_right([rs.agreement.effective for rs in rest], on) - 1
+        until = rest[i].agreement.until if i >= 0 else None
+        if i < 0 or (until is not None and on > until):
+            reason = rest[i].agreement.no_agreement_after if i >= 0 else ""
+            raise NoRevisionError(region, on, [str(self.validity(rs.agreement)) for rs in self._sets(region)], reason)
+        return rest[i]
+
     def select(self, region: str, typed: Mapping[str, Any]) -> Choice:
         """The revision that applies to this course, and (for an agreement joined municipality by
-        municipality) the accession answer saying whether the municipality had joined and what applies."""
+        municipality) the accession answer saying whether the municipality had joined and what applies.
+        Where the sources do not say whether a revision was in force yet, the question's answer to its
+        ``in_force_unknown.fact`` decides (``Book.evaluate`` asks both ways when it does not)."""
         roles = self.vocabulary.roles
         on = typed.get(roles.course_date)
         if on is None:
             raise FactsError(roles.course_date, "mangler: datoen afgør, hvilken udgave af aftalen der gælder "
                                                 "(ÅÅÅÅ-MM-DD)")
-        chosen = self.ruleset(region, on)
+        window = self.uncertain(region, on)
+        stated = typed.get(window.agreement.in_force_unknown.fact) if window and window.agreement.in_force_unknown \
+            else None
+        chosen = window if window is not None and stated is True else self._in_force(region, on, window)
+        return self._accede(region, on, chosen, typed)
+
+    def _accede(self, region: str, on: dt.date, chosen: RuleSet, typed: Mapping[str, Any]) -> Choice:
+        """Which revision applies to the municipality, where ``chosen`` is joined municipality by municipality."""
+        roles = self.vocabulary.roles
         line = self._lines[region, chosen.agreement.effective]
         municipality = typed.get(roles.municipality)
         home = home_region(municipality, self.vocabulary)
         if line is None or home not in (None, region):
             return Choice(chosen)  # not a party at all: the party check answers, not the accession register
-        if municipality is None:
-            raise FactsError(roles.municipality, f"mangler: aftalen af {line.agreement} tiltrædes kommune for "
-                                                 "kommune, så kommunen afgør, hvilken aftale der gælder")
-        decision = line.decide(municipality, on, typed.get(roles.municipality_joined))
-        if decision.joined:
-            return Choice(chosen, decision.to_dict(chosen.agreement))
         fallback = self.ruleset(region, line.fallback) if line.fallback is not None else None
         if fallback is not None and fallback.agreement.until is not None and on > fallback.agreement.until:
             fallback = None
+        if municipality is None:
+            return Choice(chosen, None, True, fallback)
+        decision = line.decide(municipality, on, typed.get(roles.municipality_joined))
+        if decision.joined:
+            return Choice(chosen, decision.to_dict(chosen.agreement))
         if decision.joined is None:
             return Choice(chosen, decision.to_dict(None), True, fallback)
         if fallback is None:
@@ -154,12 +181,29 @@ class Book:
 
     def _evaluate(self, region: str, facts: Mapping[str, Any]) -> Course:
         typed = self.vocabulary.normalise(facts)
+        on = typed.get(self.vocabulary.roles.course_date)
+        window = self.uncertain(region, on) if isinstance(on, dt.date) else None
+        rule = window.agreement.in_force_unknown if window is not None else None
+        if window is None or rule is None or typed.get(rule.fact) is not None:
+            return self._course(region, typed)
+        # The sources do not say whether ``window`` was in force on the day: answer both ways.
+        mine = self._course(region, {**typed, rule.fact: True})
+        try:
+            other: Course | None = self._course(region, {**typed, rule.fact: False})
+        except (NoRevisionError, NotJoinedError):
+            other = None
+        return mine.either(in_force_split(rule, window.agreement, other.ruleset.agreement if other else None), other)
+
+    def _course(self, region: str, typed: dict[str, Any]) -> Course:
+        """One evaluation under the revision that applies (both ways where the municipality's accession is unknown)."""
         choice = self.select(region, typed)
         course = evaluate(choice.ruleset, self.vocabulary, typed, choice.accession)
         if not choice.undecided:
             return course
         other = evaluate(choice.otherwise, self.vocabulary, typed) if choice.otherwise is not None else None
-        return course.either(other)
+        split = joined_split(choice.accession, choice.ruleset.agreement,
+                             choice.otherwise.agreement if choice.otherwise else None, self.vocabulary)
+        return course.either(split, other)
 
     def eligibility(self, region: str, facts: Mapping[str, Any]) -> Eligibility:
         """May this course be handed over to the municipality? True, False or None with reasons."""
@@ -179,6 +223,10 @@ class Book:
         used: set[str] = {roles.course_date, roles.municipality}
         if region in self.accession.regions():
             used.add(roles.municipality_joined)
+        for rs in self._sets(region):
+            window = rs.agreement.in_force_unknown
+            if window is not None and (on is None or window.covers(on)):
+                used.add(window.fact)
         for rs in sets:
             used.update(rs.agreement.reads(price=False))
         for name in list(used):

@@ -11,18 +11,39 @@ one record, so they cannot disagree.
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, NamedTuple
 
 from ivrules import danish
 from ivrules.engine.quote import Quote, price
-from ivrules.engine.runtime import Eligibility, RuleSet
+from ivrules.engine.runtime import Eligibility, ReasonJSON, RuleSet
 from ivrules.errors import FactsError
 from ivrules.model.accession import AccessionJSON
 
 if TYPE_CHECKING:
     from ivrules.lang.vocabulary import Vocabulary
+    from ivrules.model.agreement import Agreement, Window
 
 Facts = dict[str, Any]
+
+
+class Split(NamedTuple):
+    """Something the engine does not know about a course (whether the municipality had joined, whether a revision
+    was in force yet): the course is answered under both alternatives and decided only where they agree."""
+
+    fact: str  # the fact a question may state to decide it
+    rule: str  # the id of the reason an eligibility answer carries about it
+    section: str
+    text: str  # Danish: what is not known
+    yes: str  # Danish: what applies if it holds
+    no: str  # Danish: what applies if it does not
+    regardless: str  # Danish: "whether or not …", when the answer is the same either way
+    accession: AccessionJSON | None = None  # the accession answer, for a split on accession
+
+    def said(self, same: bool) -> str:
+        """The sentence an answer carries: what is not known, and what that means for this answer."""
+        tail = (f" Svaret er det samme, {self.regardless}." if same else
+                f" Svaret afhænger af det: {self.yes}, {self.no}. Oplys det som {self.fact}.")
+        return self.text + tail
 
 
 class Course:
@@ -32,8 +53,7 @@ class Course:
     (``functools.cached_property`` would take a lock on every first access in Python 3.11: this is the hot path).
     """
 
-    __slots__ = ("_eligibility", "_priced", "accession", "facts", "other", "outcomes", "party", "ruleset", "undecided",
-                 "vocab")
+    __slots__ = ("_eligibility", "_priced", "accession", "facts", "outcomes", "party", "ruleset", "splits", "vocab")
 
     def __init__(self, ruleset: RuleSet, vocab: Vocabulary, facts: Facts, outcomes: tuple[bool | None, ...],
                  party: str | None, accession: AccessionJSON | None) -> None:
@@ -45,15 +65,18 @@ class Course:
         self.accession = accession
         self._eligibility: Eligibility | None = None
         self._priced: Quote | FactsError | None = None
-        # Whether the municipality had joined is unknown (ivrules.model.accession): this course is the answer if it
-        # had, ``other`` (None: no agreement applies) if it had not; the views are decided only where both agree.
-        self.undecided = False
-        self.other: Course | None = None
+        # What the engine does not know, in order: this course is the answer if the split holds, the paired course
+        # (None: no agreement applies) if it does not; the views are decided only where the alternatives agree.
+        self.splits: tuple[tuple[Split, Course | None], ...] = ()
 
-    def either(self, other: Course | None) -> Course:
-        """This course, marked undecided between itself (joined) and ``other`` (not joined; None: no agreement)."""
-        self.undecided, self.other = True, other
+    def either(self, split: Split, other: Course | None) -> Course:
+        """This course, undecided between itself (``split`` holds) and ``other`` (it does not; None: no agreement)."""
+        self.splits = (*self.splits, (split, other))
         return self
+
+    @property
+    def undecided(self) -> bool:
+        return bool(self.splits)
 
     @property
     def covered(self) -> bool | None:
@@ -66,7 +89,10 @@ class Course:
     def eligibility(self) -> Eligibility:
         """May the course be handed over to the municipality? (a view of the outcomes)"""
         if self._eligibility is None:
-            self._eligibility = _either_eligibility(self) if self.undecided else Eligibility.of(self)
+            answer = Eligibility.of(self)
+            for split, other in self.splits:
+                answer = _either_eligibility(answer, split, other)
+            self._eligibility = answer
         return self._eligibility
 
     @property
@@ -90,50 +116,69 @@ def _price(course: Course) -> Quote | FactsError:
         answer = price(course)
     except FactsError as exc:
         return exc
-    if course.undecided:
-        return _either_price(course, answer)
-    return answer if course.accession is None else answer._replace(accession=course.accession)
+    answer = answer if course.accession is None else answer._replace(accession=course.accession)
+    for split, other in course.splits:
+        answer = _either_price(answer, split, other)
+    return answer
 
 
-def _either_eligibility(course: Course) -> Eligibility:
-    """Eligibility where accession is unknown: decided where joined and not joined agree, else None."""
-    mine = Eligibility.of(course)
-    theirs = course.other.eligibility if course.other is not None else None
+def _either_eligibility(mine: Eligibility, split: Split, other: Course | None) -> Eligibility:
+    """Eligibility where ``split`` is not known: decided where both alternatives agree, else None."""
+    theirs = other.eligibility if other is not None else None
     same = mine.eligible is not None and mine.eligible == (theirs.eligible if theirs is not None else False)
-    mine.accession = _said(course, same)
+    text = split.said(same)
+    if split.accession is not None:
+        mine.accession = {**split.accession, "text": f"{split.accession['text']} {text.strip()}",
+                          "applied": mine.revision if same else None}
+    else:
+        mine.notes.append(ReasonJSON(rule=split.rule, section=split.section,
+                                     outcome="passed" if same else "unknown", text=text))
     if not same:
-        missing = [course.vocab.roles.municipality_joined, *mine.missing, *(theirs.missing if theirs else [])]
+        missing = [split.fact, *mine.missing, *(theirs.missing if theirs else [])]
         mine.eligible, mine.missing = None, list(dict.fromkeys(missing))
     return mine
 
 
-def _either_price(course: Course, mine: Quote) -> Quote:
-    """The price where accession is unknown: decided where joined and not joined give the same price."""
-    theirs = course.other.priced if course.other is not None else None
+def _either_price(mine: Quote, split: Split, other: Course | None) -> Quote:
+    """The price where ``split`` is not known: decided where both alternatives give the same price."""
+    theirs = other.priced if other is not None else None
     key = (mine.status, mine.total, mine.region_share, mine.municipality_share)
     if isinstance(theirs, Quote):
         same = key == (theirs.status, theirs.total, theirs.region_share, theirs.municipality_share)
     else:
         same = theirs is None and mine.status == "not_covered"
-    if same and mine.status != "unknown":
-        return mine._replace(accession=_said(course, True))
-    said = _said(course, False)
-    missing = [course.vocab.roles.municipality_joined, *mine.missing,
-               *(theirs.missing if isinstance(theirs, Quote) else ())]
+    same = same and mine.status != "unknown"
+    text = split.said(same)
+    said = mine.accession
+    if split.accession is not None:
+        said = {**split.accession, "text": f"{split.accession['text']} {text.strip()}",
+                "applied": mine.revision if same else None}
+    if same:
+        return mine._replace(accession=said) if split.accession is not None else mine
+    missing = [split.fact, *mine.missing, *(theirs.missing if isinstance(theirs, Quote) else ())]
+    head = said["text"] if split.accession is not None and said is not None else text
     return Quote(mine.region, mine.revision, "unknown", missing=tuple(dict.fromkeys(missing)),
-                 reasons=(said["text"], *mine.reasons), accession=said)
+                 reasons=(head, *mine.reasons), accession=said)
 
 
-def _said(course: Course, same: bool) -> AccessionJSON:
-    """The accession answer of an undecided course, with what the unknown accession means for this answer."""
-    assert course.accession is not None
-    joined = f"har kommunen tiltrådt, gælder aftalen af {danish.date(course.ruleset.agreement.effective)}"
-    other = (f"ellers aftalen af {danish.date(course.other.ruleset.agreement.effective)}"
-             if course.other is not None else "ellers gælder ingen aftale for kommunen")
-    tail = (" Svaret er det samme, uanset om kommunen har tiltrådt." if same else
-            f" Svaret afhænger af det: {joined}, {other}. Oplys det som {course.vocab.roles.municipality_joined}.")
-    applied = course.ruleset.agreement.revision if same else None
-    return {**course.accession, "text": course.accession["text"] + tail, "applied": applied}
+def joined_split(course_accession: AccessionJSON | None, joined: Agreement, other: Agreement | None,
+                 vocab: Vocabulary) -> Split:
+    """The split of an agreement joined municipality by municipality, where the register does not know."""
+    fact = vocab.roles.municipality_joined if course_accession is not None else vocab.roles.municipality
+    text = "" if course_accession is not None else (
+        f"Kommunen er ikke oplyst, og aftalen af {danish.date(joined.effective)} tiltrædes kommune for kommune.")
+    return Split(fact, "kommunen_tiltrådt", joined.parties.get("section", ""), text,
+                 f"har kommunen tiltrådt, gælder aftalen af {danish.date(joined.effective)}",
+                 f"ellers aftalen af {danish.date(other.effective)}" if other is not None else
+                 "ellers gælder ingen aftale for kommunen", "uanset om kommunen har tiltrådt", course_accession)
+
+
+def in_force_split(window: Window, revision: Agreement, other: Agreement | None) -> Split:
+    """The split of a revision whose entry into force (or end) the sources give only roughly."""
+    return Split(window.fact, "udgaven_i_kraft", window.unknown.section or "", window.unknown.text,
+                 f"var udgaven af {danish.date(revision.effective)} i kraft, gælder den",
+                 f"ellers aftalen af {danish.date(other.effective)}" if other is not None else
+                 "ellers gælder ingen aftale", "uanset om udgaven var i kraft")
 
 
 def evaluate(ruleset: RuleSet, vocab: Vocabulary, facts: Facts, accession: AccessionJSON | None = None) -> Course:

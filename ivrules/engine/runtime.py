@@ -89,8 +89,8 @@ PARTY_RULE = "kommunen_er_part"  # the reason's id when the municipality is not 
 class Eligibility:
     """The answer to "may this course be handed over to the municipality?"."""
 
-    __slots__ = ("_ruleset", "accession", "agreement", "conditions", "eligible", "missing", "outcomes", "party",
-                 "rules")
+    __slots__ = ("_ruleset", "accession", "agreement", "conditions", "eligible", "missing", "notes", "outcomes",
+                 "party", "rules")
 
     def __init__(self, agreement: Agreement, eligible: bool | None, outcomes: list[bool | None],
                  missing: list[str], conditions: list[str], ruleset: RuleSet,
@@ -104,6 +104,7 @@ class Eligibility:
         self.rules = ruleset.requirements
         self.accession = accession  # the accession answer, where the agreement is joined municipality by municipality
         self.party = party  # why the municipality is not a party to the agreement, if it is not
+        self.notes: list[ReasonJSON] = []  # what the engine does not know (a revision's entry into force)
 
     @classmethod
     def of(cls, course: Course) -> Eligibility:
@@ -132,7 +133,8 @@ class Eligibility:
         section = self.agreement.parties.get("section", "")
         party = [ReasonJSON(rule=PARTY_RULE, section=section, outcome="failed", text=self.party)] if self.party else []
         # Each requirement's reason for each outcome is built once, by ``RuleSet.build``: an answer copies them.
-        return party + list(map(dict.copy, map(getitem, self._ruleset.reasons, self.outcomes)))  # type: ignore[arg-type]
+        notes = [note.copy() for note in self.notes] if self.notes else []
+        return party + notes + list(map(dict.copy, map(getitem, self._ruleset.reasons, self.outcomes)))  # type: ignore[arg-type]
 
     def to_dict(self) -> EligibilityJSON:
         """The JSON contract shared by the CLI and the API."""

@@ -29,6 +29,8 @@ DESCRIPTIONS: dict[str, str] = {
     "examples": "eksempler med forventede svar; testene kører dem alle",
     "termination": "opsigelse: varsel og afsnit",
     "parties": "afsnittet, der siger, hvem aftalens parter er (partskontrollen henviser til det)",
+    "in_force_unknown": ("perioden, hvor kilderne ikke siger, om udgaven var trådt i kraft: from, to, fact (ja/nej-"
+                         "faktummet, et spørgsmål kan oplyse) og unknown (id'et under unknowns)"),
     "index": "pris- og lønfremskrivningen: et indekstal pr. år med kilde; et år uden tal giver en ukendt pris",
     "tariff": "taksterne: finansiering, takstskemaer og afregningsregler",
     "number": "afsnittets nummer, som tekst (\"8.2\")",
@@ -93,7 +95,10 @@ DESCRIPTIONS: dict[str, str] = {
     "members": "de kommuner, der har tiltrådt, og fra hvornår",
     "fallback": "udgaven, der gælder for kommuner, der ikke har tiltrådt",
     "all_from": "datoen, hvor alle regionens kommuner havde tiltrådt",
-    "from": "datoen, kommunen tiltrådte fra",
+    "from": "første dag i perioden, hvor det ikke vides, om udgaven var i kraft",
+    "to": "sidste dag i perioden, hvor det ikke vides, om udgaven var i kraft",
+    "fact": "ja/nej-faktummet, et spørgsmål kan oplyse for at afgøre det",
+    "unknown": "id'et under 'unknowns', der siger, hvad kilderne ikke angiver",
 }
 
 # Where a key means something else in another kind of file than in an agreement revision.
@@ -102,7 +107,8 @@ DESCRIPTIONS_IN: dict[str, dict[str, str]] = {
                    "title": "emnets danske titel"},
     "municipalities": {"name": "kommunens navn", "region": "regionens id (fra regions.yaml)"},
     "regions": {"id": "regionens id (mappens navn under agreements/)", "name": "regionens danske navn"},
-    "accession": {"region": "regionens id", "source": "kilden til tiltrædelsen", "note": "en note"},
+    "accession": {"region": "regionens id", "source": "kilden til tiltrædelsen", "note": "en note",
+                  "from": "datoen, kommunen tiltrådte fra"},
 }
 
 
@@ -134,6 +140,7 @@ AGREEMENT = Shape(agreement.TOP_REQUIRED, agreement.TOP_OPTIONAL, {
     "source": ("object", Shape(*agreement.SOURCE_KEYS)),
     "termination": ("object", Shape(*agreement.TERMINATION_KEYS)),
     "parties": ("object", Shape(*agreement.PARTIES_KEYS)),
+    "in_force_unknown": ("object", Shape(*agreement.WINDOW_KEYS)),
     "sections": ("list", Shape(*agreement.SECTION_KEYS, {"rules": ("list", RULES)})),
     "interpretations": ("list", Shape(*agreement.INTERPRETATION_KEYS)),
     "unknowns": ("list", Shape(*agreement.UNKNOWN_KEYS)),

@@ -32,7 +32,9 @@ RuleKind = Literal["requirement", "condition"]  # a requirement must hold; a con
 ABOUT_PARTS = ("tariff", "financing")  # parts of the model an unknown may be about, besides facts
 TOP_REQUIRED = ("region", "title", "effective", "source", "sections")
 TOP_OPTIONAL = ("preamble", "until", "no_agreement_after", "interpretations", "unknowns", "examples", "termination",
-                "tariff", "parties")
+                "tariff", "parties", "in_force_unknown")
+# ``in_force_unknown``: the period in which the sources do not say whether this revision was in force yet (or still).
+WINDOW_KEYS = (("from", "to", "fact", "unknown"), ())
 # The keys of each mapping inside a revision, (required, optional): the loader checks them; the editors'
 # JSON Schema and completion (ivrules.lsp.format) are made from the same tuples.
 SOURCE_KEYS = (("document",), ("file", "url", "note"))
@@ -179,6 +181,21 @@ class Example:
     description: str = ""
 
 
+@dataclass(frozen=True)
+class Window:
+    """A period in which the sources do not say whether a revision was in force (a date stated only roughly,
+    "ultimo 2021"): an answer there is decided only where this revision and what applies otherwise agree."""
+
+    start: dt.date
+    end: dt.date
+    fact: str  # the yes/no fact a question may state to decide it ("was it in force on the course's date?")
+    unknown: Unknown  # the file's ``unknowns`` entry that says what the sources do not give
+    span: Span | None = field(default=None, compare=False, repr=False)
+
+    def covers(self, day: dt.date) -> bool:
+        return self.start <= day <= self.end
+
+
 @dataclass
 class Agreement:
     """One region's agreement in one revision, compiled."""
@@ -202,6 +219,7 @@ class Agreement:
     effective_span: Span | None = field(default=None, compare=False, repr=False)  # where 'effective' is written
     # The section that says who the parties are (``parties: {section: "1"}``); the party check cites it.
     parties: dict[str, str] = field(default_factory=dict)
+    in_force_unknown: Window | None = None
 
     @cached_property  # read by every answer: written out once
     def revision(self) -> str:
@@ -256,6 +274,8 @@ def read_agreement(root: Node, vocab: Vocabulary, path: str, text: str, diags: D
         parties=_strings(top["parties"], diags, *PARTIES_KEYS) if "parties" in top else {},
     )
     _check_until(agreement, top, diags)
+    if "in_force_unknown" in top:
+        agreement.in_force_unknown = _window(top["in_force_unknown"], agreement, vocab, diags)
     _check_section_refs(agreement, top, diags)
     if "tariff" in top:
         agreement.tariff = read_tariff(top["tariff"], _tariff_context(agreement, vocab), diags)
@@ -285,6 +305,31 @@ def _check_until(agreement: Agreement, top: dict[str, Node], diags: Diagnostics)
     if agreement.until is not None and agreement.effective != dt.date.min and agreement.until < agreement.effective:
         diags.error(f"'until' ({agreement.until}) ligger før 'effective' ({agreement.effective})", top["until"].span,
                     hint="'until' er den sidste dag, aftalen gælder; den kan ikke ligge før første dag")
+
+
+def _window(node: Node, agreement: Agreement, vocab: Vocabulary, diags: Diagnostics) -> Window | None:
+    """``in_force_unknown: {from, to, fact, unknown}`` → the period whose answers depend on whether this revision
+    was in force; it must reach the revision's first day, ask a yes/no fact, and name one of the file's unknowns."""
+    f = fields(node, diags, *WINDOW_KEYS)
+    if not f or any(k not in f for k in WINDOW_KEYS[0]):
+        return None
+    start, end = _date(f["from"], diags), _date(f["to"], diags)
+    fact, ident = text_of(f["fact"], diags) or "", text_of(f["unknown"], diags) or ""
+    unknown = next((u for u in agreement.unknowns if u.id == ident), None)
+    if unknown is None:
+        diags.error(f"'{ident}' står ikke under 'unknowns'", f["unknown"].span,
+                    hint=did_you_mean(ident, [u.id for u in agreement.unknowns]))
+    found = vocab.facts.get(fact)
+    if found is None or found.type != "bool":
+        diags.error(f"'{fact}' er ikke et ja/nej-faktum i vocabulary.yaml", f["fact"].span,
+                    hint=did_you_mean(fact, [k for k, v in vocab.facts.items() if v.type == "bool"]))
+    if start is None or end is None or unknown is None or found is None:
+        return None
+    if not start <= agreement.effective <= end + dt.timedelta(days=1):
+        diags.error(f"perioden {start} – {end} skal nå frem til udgavens første dag {agreement.effective}", node.span,
+                    hint="'from' ligger på eller før 'effective', og 'to' tidligst dagen før")
+        return None
+    return Window(start, end, fact, unknown, node.span)
 
 
 def _strings(node: Node, diags: Diagnostics, required: tuple[str, ...], optional: tuple[str, ...]) -> dict[str, str]:

@@ -187,6 +187,17 @@ def check_periods(agreements: list[Agreement], diags: Diagnostics) -> None:
         items.sort(key=lambda a: a.effective)
         for old, new in itertools.pairwise(items):
             _check_pair(old, new, diags)
+        _check_windows(items, diags)
+
+
+def _check_windows(items: list[Agreement], diags: Diagnostics) -> None:
+    """At most one revision of a region can be uncertain on a day: the periods of ``in_force_unknown`` may not
+    overlap (the engine would not know which revision the question's fact is about)."""
+    windows = [(a, a.in_force_unknown) for a in items if a.in_force_unknown is not None]
+    for (old, first), (_, second) in itertools.pairwise(windows):
+        if second.start <= first.end:
+            diags.error(f"in_force_unknown {second.start} – {second.end} overlapper {old.path}s "
+                        f"{first.start} – {first.end}", second.span, hint="højst én udgave kan være usikker på en dag")
 
 
 def _check_pair(old: Agreement, new: Agreement, diags: Diagnostics) -> None:

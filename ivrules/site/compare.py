@@ -114,16 +114,20 @@ def compare(book: Book, on: dt.date) -> Comparison:
 
 
 def _column(book: Book, region: str, on: dt.date) -> tuple[Agreement | None, Column]:
+    uncertain = book.uncertain(region, on)
+    window = uncertain.agreement.in_force_unknown if uncertain is not None else None
+    doubt = (f"{UNKNOWN.capitalize()}, om udgaven af {uncertain.agreement.revision} gjaldt: {window.unknown.text}"
+             if uncertain is not None and window is not None else "")
     try:
         agreement = book.agreement(region, on)
     except LookupError_ as exc:
-        return None, Column(region, None, "", str(exc))
+        return None, Column(region, None, "", doubt or str(exc))
     line = book.accession.line_for(region, agreement.effective)
     note = ""
     if line is not None and not (line.all_from is not None and on >= line.all_from):
         note = "Gælder kommuner, der har tiltrådt aftalen"
         note += f"; de øvrige følger udgaven af {line.fallback}." if line.fallback else "."
-    return agreement, Column(region, agreement.revision, agreement.title, note)
+    return agreement, Column(region, agreement.revision, agreement.title, " ".join(filter(None, (note, doubt))))
 
 
 def _cell(topic: Topic, agreement: Agreement, vocab: Vocabulary) -> Cell:

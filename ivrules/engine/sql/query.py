@@ -265,6 +265,10 @@ def _expressible(book: Book, agreement: Agreement) -> None:
         raise SqlCompileError(f"accession ({agreement.region} {line.agreement})",
                               "en ufuldstændig tiltrædelsesliste (en kommune, listen ikke nævner, afgøres af begge "
                               "udgaver) understøttes endnu ikke")
+    if agreement.in_force_unknown is not None:
+        raise SqlCompileError(f"in_force_unknown ({agreement.region} {agreement.revision})",
+                              "en udgave, hvis ikrafttræden kilderne ikke angiver præcist (et forløb i perioden "
+                              "afgøres af begge udgaver), understøttes endnu ikke")
 
 
 def _named(select: exp.Select, keep: tuple[str, ...]) -> exp.Select:
