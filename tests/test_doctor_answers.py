@@ -116,13 +116,18 @@ def test_the_accession_question_is_asked_only_while_it_matters(client: TestClien
     assert "municipality_joined" in asked["eligibility"]["missing"]
     assert asked["texts"]["joined_question"] == "Har Odense tilsluttet sig aftalen af 1. oktober 2021?"
     assert page(client, "syddanmark", {**odense, "municipality_joined": True})["texts"]["joined_question"]
-    assert page(client, "midtjylland", ANTIBIOTICS_COURSE)["texts"]["joined_question"] is None
+    # Midtjylland's register names no municipality (001 §10): the question stays, answered, once the doctor answers
+    assert page(client, "midtjylland", ANTIBIOTICS_COURSE)["texts"]["joined_question"] == (
+        "Har Aarhus tilsluttet sig aftalen af 1. juni 2020?")
+    # where the register knows (every Nordjylland municipality from 1 June 2020) nothing is asked
+    aalborg = {"date": "2020-07-15", "municipality": "Aalborg"}
+    assert page(client, "nordjylland", aalborg)["texts"]["joined_question"] is None
 
 
 def test_a_date_without_an_agreement_names_the_region_and_the_periods_in_danish(client: TestClient) -> None:
     assert page(client, "sjaelland", {"date": "2020-03-01"}, 404)["detail"] == (
         "Der gælder ingen aftale for Region Sjælland den 1. marts 2020. "
-        "Aftalen gælder fra 6. januar 2021 til 5. juli 2021.")
+        "Aftalen gælder fra 6. januar 2021 til 31. december 2021.")
     after = page(client, "sjaelland", {"date": "2022-03-01"}, 404)["detail"]
     assert after.startswith("Der gælder ingen aftale for Region Sjælland den 1. marts 2022.")
     assert "Forsøget var tidsbegrænset" in after  # the agreement file's own word on why

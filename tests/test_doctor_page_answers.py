@@ -223,7 +223,7 @@ def test_a_date_without_an_agreement_says_so_in_danish(browser: WebDriver, base_
     start(browser, base_url, "sjaelland", "03012020")
     wait(browser, lambda d: text_of(d, "no-agreement").startswith(
         "Der gælder ingen aftale for Region Sjælland den 1. marts 2020. "
-        "Aftalen gælder fra 6. januar 2021 til 5. juli 2021."))
+        "Aftalen gælder fra 6. januar 2021 til 31. december 2021."))
     assert not browser.find_elements(By.ID, "verdict")
 
 
