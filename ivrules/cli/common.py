@@ -31,7 +31,7 @@ def guard() -> Iterator[None]:
         typer.echo(str(exc), err=True)
         raise typer.Exit(1) from None
     except FactsError as exc:
-        typer.echo(f"fejl i fakta: {exc}", err=True)
+        typer.echo(f"fejl i fakta: {exc}" + (f"; {exc.hint}" if exc.hint else ""), err=True)
         if exc.allowed:
             typer.echo(f"  tilladt: {', '.join(exc.allowed)}", err=True)
         raise typer.Exit(2) from None

@@ -70,14 +70,15 @@ class Checker:
     def _fact(self, name: n.Name) -> Fact | None:
         return self.vocab.by_term.get(name.term)
 
-    def _unknown_name(self, name: n.Name, choices: list[str]) -> None:
+    def _unknown_name(self, name: n.Name) -> None:
+        """A name that is no fact's Danish term; its English name (``age_years``) is told the Danish (``alder``)."""
         self._error(f"ukendt faktum '{name.term}'", name, expected="et faktum fra ordforrådet",
-                    hint=did_you_mean(name.term, choices) or "se agreements/vocabulary.yaml")
+                    hint=self.vocab.suggest(name.term) or "se agreements/vocabulary.yaml")
 
     def _bare_name(self, name: n.Name) -> None:
         fact = self._fact(name)
         if fact is None:
-            self._unknown_name(name, list(self.vocab.by_term))
+            self._unknown_name(name)
         elif fact.type != "bool":
             self._error(f"'{name.term}' er {TYPE_WORDS[fact.type]}, ikke ja/nej", name,
                         hint=f"sammenlign den med en værdi, fx '{name.term} = ...'")
@@ -93,7 +94,7 @@ class Checker:
         partner = self._fact(other) if isinstance(other, n.Name) else None
         if partner is not None and partner.type in ("enum", "municipality"):
             return Typed("value")
-        self._unknown_name(op, list(self.vocab.by_term))
+        self._unknown_name(op)
         return None
 
     def _compare(self, cmp: n.Compare) -> None:
@@ -147,10 +148,10 @@ class Checker:
         if fact.type == "municipality":
             if word not in self.vocab.municipalities:
                 self._error(f"ukendt kommune '{word}'", item, hint=did_you_mean(word, self.vocab.municipalities))
-        elif fact.value_by_term(word) is None:
+        elif fact.value_with_term(word) is None:
             terms = [v.term for v in fact.values]
             self._error(f"ukendt værdi '{word}' for '{fact.term}'", item, expected=", ".join(terms),
-                        hint=did_you_mean(word, terms))
+                        hint=fact.suggest_value(word))
 
     def _member(self, member: n.Member) -> None:
         if not isinstance(member.operand, n.Name):
@@ -158,7 +159,7 @@ class Checker:
             return
         fact = self._fact(member.operand)
         if fact is None:
-            self._unknown_name(member.operand, list(self.vocab.by_term))
+            self._unknown_name(member.operand)
         elif fact.type not in ("enum", "municipality"):
             self._error(f"'{fact.term}' er {TYPE_WORDS[fact.type]} og har ingen faste værdier at vælge imellem",
                         member.operand)

@@ -445,10 +445,10 @@ def _check_example_facts(node: Node, vocab: Vocabulary, diags: Diagnostics) -> N
     try:
         vocab.normalise(node.plain())
     except FactsError as exc:
-        where = node.value.get(exc.field)
-        span = node.key_spans.get(exc.field) if where is None or exc.message.startswith("ukendt faktum") else where.span
-        diags.error(f"eksemplets faktum '{exc.field}': {exc.message}", span or node.span,
-                    hint=did_you_mean(exc.field, vocab.facts) if exc.message.startswith("ukendt faktum") else None)
+        key = exc.field if exc.field in node.value else vocab.term(exc.field)  # a merged-in key names the fact
+        where = node.value.get(key)
+        span = node.key_spans.get(key) if where is None or exc.message.startswith("ukendt faktum") else where.span
+        diags.error(f"eksemplets faktum '{key}': {exc.message}", span or node.span, hint=exc.hint)
 
 
 SECTION_NUMBER = re.compile(r"[0-9]{1,3}(\.[0-9]{1,3})*")  # ASCII digits only: "9²".isdigit() is True
