@@ -168,9 +168,14 @@ class Book:
     def tariff(self, region: str, facts: Mapping[str, Any]) -> Quote:
         """What does the course cost and who pays? A ``Quote`` (status, total, shares, lines, reasons)."""
         roles = self.vocabulary.roles
-        if facts.get(roles.course_date) is None and facts.get(roles.start_date) is None:
+        if self._given(facts, roles.course_date) is None and self._given(facts, roles.start_date) is None:
             raise FactsError(roles.start_date, "mangler: startdatoen afgør, hvilken udgave af aftalen der gælder")
         return self.evaluate(region, facts).quote
+
+    def _given(self, facts: Mapping[str, Any], name: str) -> Any:
+        """A raw fact given by its JSON name or its Danish term (None: not given)."""
+        value = facts.get(name)
+        return value if value is not None else facts.get(self.vocabulary.facts[name].term)
 
     def facts(self, region: str, on: dt.date | None = None) -> list[Fact]:
         """The facts the region's rules may ask for (all revisions, or the one in force on ``on``)."""

@@ -207,6 +207,16 @@ class Vocabulary:
         """A "mente du …?" naming the Danish term of the fact ``word`` is, or is closest to, in either language."""
         return _suggest(word, {s: self.facts[name].term for s, name in self.names.items()})
 
+    def json_names(self, raw: Mapping[str, Any]) -> dict[str, Any]:
+        """Raw facts with each fact and enumerated value named by its JSON name, the values otherwise as given
+        (an example's facts, written in Danish, as the engine's cases and the ``/v1`` API name them)."""
+        out: dict[str, Any] = {}
+        for key, value in raw.items():
+            fact = self.fact(key)
+            found = fact.value_by_term(value) if fact is not None and fact.values and isinstance(value, str) else None
+            out[fact.name if fact is not None else key] = found.name if found is not None else value
+        return out
+
     def normalise(self, raw: Mapping[str, Any]) -> dict[str, Any]:
         """Raw facts (keyed by Danish term or JSON name) → typed facts by JSON name, with derived facts filled in;
         ``FactsError`` names a bad field."""

@@ -47,10 +47,9 @@ def choices(cursor: Cursor, vocab: Vocabulary | None, text: str) -> list[Choice]
         return [Choice(i, "fortolkning i filen", "id") for i in ids_under(text, "interpretations")]
     if re.search(r"unknown:\s*[\w-]*$", cursor.before):
         return [Choice(i, "ukendt i filen", "id") for i in ids_under(text, "unknowns")]
-    if key == "municipality" and vocab is not None:
-        region = region_of(text, cursor.line)
-        return [Choice(m.name, vocab.regions.get(m.region, m.region), "value")
-                for m in vocab.municipalities.values() if region is None or m.region == region]
+    fact = vocab.fact(key) if key is not None and vocab is not None else None
+    if vocab is not None and fact is not None and fact.type in ("municipality", "enum"):  # kommune:, behandling:
+        return values_of(fact, vocab, region_of(text, cursor.line))
     if key is None and re.fullmatch(r"\s*(?:-\s+)?[\w]*", cursor.before):
         return _keys(cursor, vocab)
     return []
@@ -59,7 +58,7 @@ def choices(cursor: Cursor, vocab: Vocabulary | None, text: str) -> list[Choice]
 def _keys(cursor: Cursor, vocab: Vocabulary | None) -> list[Choice]:
     path = cursor.key_path()
     if path[-1:] == ["facts"] and path[:1] == ["examples"] and vocab is not None:
-        return [Choice(f.name, f.label, "fact", f"{f.name}: ") for f in vocab.facts.values()]
+        return [Choice(f.term, f.label, "fact", f"{f.term}: ") for f in vocab.facts.values()]
     return [Choice(k, DESCRIPTIONS.get(k, ""), "key", f"{k}: ") for k in keys_for(path)]
 
 
