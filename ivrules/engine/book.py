@@ -170,7 +170,10 @@ class Book:
         roles = self.vocabulary.roles
         if self._given(facts, roles.course_date) is None and self._given(facts, roles.start_date) is None:
             raise FactsError(roles.start_date, "mangler: startdatoen afgør, hvilken udgave af aftalen der gælder")
-        return self.evaluate(region, facts).quote
+        try:
+            return self.evaluate(region, facts).quote
+        except FactsError as exc:  # from pricing: named as the question named the fact
+            raise self.vocabulary.as_given(exc, facts) from None
 
     def _given(self, facts: Mapping[str, Any], name: str) -> Any:
         """A raw fact given by its JSON name or its Danish term (None: not given)."""

@@ -231,7 +231,7 @@ class Vocabulary:
                 if value is not None:
                     out[key] = parse(value)
         except FactsError as exc:
-            raise _as_given(exc, self.facts.get(exc.field), raw) from None
+            raise self.as_given(exc, raw) from None
         for name, derive, args in self._derived:
             if name not in out:
                 values = [out.get(a) for a in args]
@@ -240,6 +240,10 @@ class Vocabulary:
                     if result is not None:
                         out[name] = result
         return out
+
+    def as_given(self, exc: FactsError, raw: Mapping[str, Any]) -> FactsError:
+        """``exc`` in the language of the question ``raw``: a fact it gave by its Danish term is named so."""
+        return _as_given(exc, self.facts.get(exc.field), raw)
 
     def _alias(self, key: str, raw: Mapping[str, Any]) -> str:
         """The JSON name of a fact given by its Danish term; an unknown or twice-given fact is a ``FactsError``."""

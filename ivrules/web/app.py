@@ -238,7 +238,7 @@ def _install_errors(app: FastAPI, library: Library) -> None:
 
 
 def _fact_problem(exc: FactsError, book: Book) -> dict[str, Any]:
-    known = exc.field in book.vocabulary.facts
+    known = book.vocabulary.fact(exc.field) is not None  # by its JSON name, or by the Danish term it was given as
     problem: dict[str, Any] = {"loc": ["body", "facts", exc.field], "msg": exc.message,
                                "type": "value_error" if known else "extra_forbidden"}
     if exc.allowed is not None:
