@@ -1,6 +1,6 @@
 """One-off: rewrite the examples of agreement files in the vocabulary's Danish names.
 
-    PYTHONPATH=. python scripts/danish_examples.py agreements/*/*.yaml
+    PYTHONPATH=. python scripts/danish_examples.py agreements/*/*.yaml README.md
 
 Within each file's top-level ``examples:`` block only (nothing else in the
 file is touched, so other edits of the same files merge cleanly), a key that
@@ -8,7 +8,8 @@ is a fact's English name becomes its Danish term, the value of an enumerated
 fact becomes the value's Danish term, and the fact names in ``missing: [...]``
 become Danish terms. Line by line, so comments, anchors (``&antibiotika``,
 ``<<: *antibiotika``) and layout stay as written. Running it twice changes
-nothing the second time.
+nothing the second time. In a Markdown file, the facts in its code blocks
+(``{"treatment": "antibiotics"}``) are rewritten the same way.
 """
 
 from __future__ import annotations
@@ -58,6 +59,29 @@ def convert(text: str, vocab: Vocabulary) -> str:
     return "".join(out)
 
 
+QUOTED = re.compile(r'"(?P<key>[A-Za-z_]\w*)"(?P<colon>:\s*)(?P<value>"[^"]*")?')
+FENCE = re.compile(r"^```")
+
+
+def convert_markdown(text: str, vocab: Vocabulary) -> str:
+    """In a Markdown file's code blocks, JSON and Python facts ``{"treatment": "antibiotics"}`` in Danish."""
+    out, inside = [], False
+    for line in text.splitlines(keepends=True):
+        if FENCE.match(line):
+            inside = not inside
+        out.append(QUOTED.sub(lambda m: _quoted(m, vocab), line) if inside else line)
+    return "".join(out)
+
+
+def _quoted(m: re.Match[str], vocab: Vocabulary) -> str:
+    fact = vocab.facts.get(m["key"])
+    if fact is None:
+        return m.group(0)
+    value = m["value"] or ""
+    found = fact.value_by_term(value.strip('"')) if fact.values and value else None
+    return f'"{fact.term}"{m["colon"]}' + (f'"{found.term}"' if found is not None else value)
+
+
 def main(paths: list[str]) -> None:
     diags = Diagnostics()
     vocab = load_vocabulary(Path("agreements"), diags)  # the vocabulary alone: the examples may not load yet
@@ -66,7 +90,7 @@ def main(paths: list[str]) -> None:
     for name in paths:
         path = Path(name)
         text = path.read_text(encoding="utf-8")
-        new = convert(text, vocab)
+        new = convert_markdown(text, vocab) if path.suffix == ".md" else convert(text, vocab)
         if new != text:
             path.write_text(new, encoding="utf-8")
             print(f"{path}: {sum(a != b for a, b in zip(text.splitlines(), new.splitlines(), strict=True))} linjer")
