@@ -94,8 +94,14 @@ class Checker:
         partner = self._fact(other) if isinstance(other, n.Name) else None
         if partner is not None and partner.type in ("enum", "municipality"):
             return Typed("value")
+        if partner is None and isinstance(other, n.Name) and self._is_value(op.term):
+            return None  # 'treatment = antibiotika': the unknown fact is the mistake, told once
         self._unknown_name(op)
         return None
+
+    def _is_value(self, word: str) -> bool:
+        """Whether ``word`` is a named value of some fact, or a municipality."""
+        return word in self.vocab.municipalities or any(f.value_with_term(word) for f in self.vocab.facts.values())
 
     def _compare(self, cmp: n.Compare) -> None:
         left, right = self._operand(cmp.left, cmp.right), self._operand(cmp.right, cmp.left)

@@ -173,6 +173,8 @@ class Vocabulary:
         self.names = {**{f.term: f.name for f in facts}, **{f.name: f.name for f in facts}}
         self.municipalities = dict(municipalities)
         self.regions = dict(regions or {})  # from regions.yaml, in its order (ivrules.model.regions)
+        # Every spelling of a region a person may type (id, Danish name, without "Region", æ as ae …) → its id.
+        self._region_keys = {region_key(s): r for r, name in self.regions.items() for s in (name, r)}
         self.topics = topics  # the comparison's rows: vocabulary.yaml's ``topics:`` (ivrules.model.topics)
         self._parsers = {f.name: self._parser(f) for f in facts}
         # Derived facts are filled in declaration order (see vocabulary.yaml).
@@ -192,6 +194,13 @@ class Vocabulary:
         if fast is not None:
             return fast(name, general)
         return lambda value: general(name, value)
+
+    def region_id(self, spelling: str) -> str | None:
+        """The id of the region ``spelling`` names: its id, its Danish name or a common spelling ("Region
+        Midtjylland", "midtjylland", "sjælland", "Sjaelland"); None when it names none."""
+        if spelling in self.regions:
+            return spelling
+        return self._region_keys.get(region_key(spelling))
 
     def fact(self, spelling: str) -> Fact | None:
         """The fact named ``spelling`` in either language (its Danish term or its JSON name)."""
@@ -254,6 +263,16 @@ class Vocabulary:
         if name in raw:
             raise FactsError(key, f"faktummet er givet to gange, som '{key}' og som '{name}'")
         return name
+
+
+DANISH_LETTERS = str.maketrans({"æ": "ae", "ø": "oe", "å": "aa"})
+
+
+def region_key(text: str) -> str:
+    """A region's name as compared: case, a leading "Region", spaces, hyphens and æ/ø/å written out do not matter."""
+    key = " ".join(text.casefold().split())
+    key = key.removeprefix("region ").translate(DANISH_LETTERS)
+    return re.sub(r"[\s_-]+", "", key)
 
 
 def _as_given(exc: FactsError, fact: Fact | None, raw: Mapping[str, Any]) -> FactsError:

@@ -184,7 +184,8 @@ class Settler:
 
     def __init__(self, book: Book, region: str, header: list[str], period: str | None = None,
                  path: str = "<register>") -> None:
-        self.agreements = {a.revision: a for a in book.agreements(region)}  # UnknownRegionError before any row
+        region = book.region_id(region)  # "Region Midtjylland" → midtjylland; UnknownRegionError before any row
+        self.agreements = {a.revision: a for a in book.agreements(region)}
         self.book, self.region, self.period, self.path = book, region, period, path
         self.columns = check_header(header, book, path)
         self.width = len(header)

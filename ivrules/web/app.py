@@ -154,6 +154,7 @@ def _install_api(app: FastAPI, library: Library) -> None:
              summary="Spørgsmålene, der kan stilles, med danske tekster og tilladte værdier")
     async def facts(region: str, on: OnDate = None) -> Answer:
         book = library.book
+        region = book.region_id(region)  # its id, or its name: "Region Midtjylland"
         return Answer([m.fact_json(f, book.vocabulary, region) for f in book.facts(region, on)])
 
     @app.post("/v1/eligibility", response_model=m.EligibilityOut, tags=["svar"],
