@@ -171,7 +171,7 @@ def test_an_agreement_with_an_english_rule_does_not_load(tmp_path: Path) -> None
         (folder / name).write_text((AGREEMENTS / name).read_text(encoding="utf-8"), encoding="utf-8")
     (folder / "midtjylland").mkdir()
     text = (AGREEMENTS / "midtjylland" / "2020-06-01.yaml").read_text(encoding="utf-8")
-    (folder / "midtjylland" / "2020-06-01.yaml").write_text(text.replace("rule: alder > 3 år", "rule: age_years > 3 år"),
-                                                           encoding="utf-8")
+    english = text.replace("rule: alder > 3 år", "rule: age_years > 3 år")
+    (folder / "midtjylland" / "2020-06-01.yaml").write_text(english, encoding="utf-8")
     with pytest.raises(AgreementError, match="mente du 'alder'"):
         ivrules.load(folder)
