@@ -19,7 +19,8 @@ from ivrules.errors import AgreementError, FactsError, IvrulesError, LookupError
 AgreementsOpt = Annotated[Path, typer.Option("--agreements", "-a", help="Mappen med aftalerne.")]
 RegionOpt = Annotated[str, typer.Option("--region", "-r",
                                         help="Regionen: id eller navn, fx midtjylland eller 'Region Sjælland'.")]
-FactsOpt = Annotated[str, typer.Option("--facts", "-f", help="JSON-fil med fakta, eller - for standard input.")]
+FactsOpt = Annotated[str, typer.Option("--facts", "-f", help="JSON-fil med fakta (danske navne, fx behandling; de "
+                                                              "engelske tages også imod), eller - for standard input.")]
 JsonOpt = Annotated[bool, typer.Option("--json", help="Svar som JSON.")]
 
 

@@ -244,7 +244,8 @@ def _fact_problem(exc: FactsError, book: Book) -> dict[str, Any]:
                                "type": "value_error" if known else "extra_forbidden"}
     if exc.allowed is not None:
         problem["allowed"] = exc.allowed
-    hint = None if known else did_you_mean(exc.field, book.vocabulary.facts)
+    # The API's names are English; a misspelt Danish name (the alias people write) is told its Danish name.
+    hint = None if known else did_you_mean(exc.field, book.vocabulary.facts) or exc.hint
     if hint:
         problem["hint"] = hint
     return problem
