@@ -38,16 +38,6 @@ def _without_hashes(data: Any) -> Any:
     return data
 
 
-def danish(facts: dict[str, Any], vocab: Vocabulary) -> dict[str, Any]:
-    """The same facts named as a person writes them: Danish terms for facts and enumerated values."""
-    out = {}
-    for key, value in facts.items():
-        fact = vocab.facts[key]
-        found = fact.value_by_term(value) if fact.values and isinstance(value, str) else None
-        out[fact.term] = found.term if found is not None else value
-    return out
-
-
 @pytest.fixture(scope="module")
 def client(book: ivrules.Book) -> TestClient:
     return TestClient(create_app(book))
@@ -63,7 +53,7 @@ def test_the_corpus_is_english_and_covers_every_region() -> None:
 @pytest.mark.parametrize("in_danish", [False, True], ids=["engelsk", "dansk"])
 def test_the_api_gives_the_recorded_answers(client: TestClient, book: ivrules.Book, in_danish: bool) -> None:
     for request, recorded in PAIRS:
-        facts = danish(request["facts"], book.vocabulary) if in_danish else request["facts"]
+        facts = book.vocabulary.danish_names(request["facts"]) if in_danish else request["facts"]
         for path, want in recorded.items():
             response = client.post(path, json={"region": request["region"], "facts": facts})
             got = {"status": response.status_code, "body": response.json()}
@@ -104,7 +94,7 @@ def test_a_register_gives_the_recorded_settlement(tmp_path: Path, book: ivrules.
     header, rows = register["header"], register["rows"]
     if in_danish:
         vocab = book.vocabulary
-        rows = [[row[0], *danish(dict(zip(header[1:], row[1:], strict=True)), vocab).values()] for row in rows]
+        rows = [[row[0], *vocab.danish_names(dict(zip(header[1:], row[1:], strict=True))).values()] for row in rows]
         header = ["forløbs_id", *(vocab.term(h) for h in header[1:])]
     path = tmp_path / "register.csv"
     with open(path, "w", encoding="utf-8", newline="") as handle:

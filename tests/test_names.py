@@ -26,16 +26,6 @@ from tests.conftest import AGREEMENTS, ANTIBIOTICS_COURSE, examples
 VOCAB = ivrules.load(AGREEMENTS).vocabulary
 
 
-def _danish(facts: dict[str, Any]) -> dict[str, Any]:
-    """English facts with every name and value in Danish."""
-    out = {}
-    for key, value in facts.items():
-        fact = VOCAB.facts[key]
-        found = fact.value_by_term(value) if fact.values and isinstance(value, str) else None
-        out[fact.term] = found.term if found is not None else value
-    return out
-
-
 def _check(rule: str) -> list[tuple[str, str | None]]:
     diags = Diagnostics()
     Checker(VOCAB, diags).check(parse_rule(rule))
@@ -152,7 +142,7 @@ def test_the_api_and_the_cli_take_a_region_by_its_name(book: ivrules.Book, tmp_p
     facts = client.get("/v1/agreements/Region Midtjylland/facts").json()
     assert facts == client.get("/v1/agreements/midtjylland/facts").json()
     path = tmp_path / "fakta.json"
-    path.write_text(json.dumps(_danish(ANTIBIOTICS_COURSE)), encoding="utf-8")
+    path.write_text(json.dumps(VOCAB.danish_names(ANTIBIOTICS_COURSE)), encoding="utf-8")
     result = CliRunner().invoke(cli, ["eligibility", "--region", "Region Midtjylland", "--facts", str(path),
                                       "--agreements", str(AGREEMENTS), "--json"])
     assert result.exit_code == 0 and json.loads(result.output)["eligible"] == by_id["eligible"]
@@ -191,7 +181,7 @@ def test_an_agreement_with_an_english_rule_does_not_load(tmp_path: Path) -> None
 def test_the_api_answers_in_english_whatever_language_the_question_used(book: ivrules.Book) -> None:
     client = TestClient(create_app(book))
     english_facts = {k: v for k, v in ANTIBIOTICS_COURSE.items() if k != "age_years"}
-    danish = client.post("/v1/eligibility", json={"region": "midtjylland", "facts": _danish(english_facts)})
+    danish = client.post("/v1/eligibility", json={"region": "midtjylland", "facts": VOCAB.danish_names(english_facts)})
     english = client.post("/v1/eligibility", json={"region": "midtjylland", "facts": english_facts})
     assert danish.status_code == 200 and danish.json() == english.json()
     assert "age_years" in english.json()["missing"]

@@ -219,11 +219,19 @@ class Vocabulary:
     def json_names(self, raw: Mapping[str, Any]) -> dict[str, Any]:
         """Raw facts with each fact and enumerated value named by its JSON name, the values otherwise as given
         (an example's facts, written in Danish, as the engine's cases and the ``/v1`` API name them)."""
+        return self._renamed(raw, danish=False)
+
+    def danish_names(self, raw: Mapping[str, Any]) -> dict[str, Any]:
+        """Raw facts with each fact and enumerated value named by its Danish term (as a person writes them)."""
+        return self._renamed(raw, danish=True)
+
+    def _renamed(self, raw: Mapping[str, Any], danish: bool) -> dict[str, Any]:
         out: dict[str, Any] = {}
         for key, value in raw.items():
             fact = self.fact(key)
             found = fact.value_by_term(value) if fact is not None and fact.values and isinstance(value, str) else None
-            out[fact.name if fact is not None else key] = found.name if found is not None else value
+            name = (fact.term if danish else fact.name) if fact is not None else key
+            out[name] = (found.term if danish else found.name) if found is not None else value
         return out
 
     def normalise(self, raw: Mapping[str, Any]) -> dict[str, Any]:
