@@ -25,6 +25,13 @@ KEYWORDS = (
     ("ikke", "ikke ", "det modsatte"),
     ("i { … }", "i {${1}}", "værdien er en af de nævnte"),
     ("inden for kl.", "inden for kl. ${1:07}-${2:00}", "alle klokkeslæt ligger i tidsrummet"),
+    # Comparisons in words (the grammar's WORD_OP): the same rules as > >= < <=.
+    ("er over", "er over ${1}", "større end (>)"),
+    ("er mindst", "er mindst ${1}", "større end eller lig med (>=)"),
+    ("er under", "er under ${1}", "mindre end (<)"),
+    ("er højst", "er højst ${1}", "mindre end eller lig med (<=)"),
+    ("fra og med", "fra og med ${1:2021-05-01}", "datoen eller senere (>=)"),
+    ("til og med", "til og med ${1:2021-12-31}", "datoen eller tidligere (<=)"),
 )
 
 
