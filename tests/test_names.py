@@ -189,3 +189,31 @@ def test_the_api_answers_in_english_whatever_language_the_question_used(book: iv
     assert typo.status_code == 422 and typo.json()["detail"][0]["hint"] == "mente du 'behandling'?"
     typo = client.post("/v1/eligibility", json={"region": "midtjylland", "facts": {"treatmnt": "antibiotics"}})
     assert typo.json()["detail"][0]["hint"] == "mente du 'treatment'?"
+
+
+def _converter() -> Any:
+    import importlib.util
+    path = AGREEMENTS.parent / "scripts" / "danish_examples.py"
+    spec = importlib.util.spec_from_file_location("danish_examples", path)
+    assert spec is not None and spec.loader is not None
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    return module
+
+
+def test_the_conversion_script_rewrites_only_the_examples_and_leaves_danish_alone() -> None:
+    convert = _converter().convert
+    english = ("title: treatment: antibiotics\nexamples:\n  - name: 'treatment: antibiotics'\n    facts: &a\n"
+               "      treatment: antibiotics  # a comment\n      system: elastomeric_pump\n"
+               "      dose_times: [\"07:00\"]\n    expect: {missing: [medically_stable, age_years]}\n"
+               "  - name: b\n    facts: {<<: *a, date: 2021-01-01, access: other}\n    expect: {eligible: null}\n")
+    danish = ("title: treatment: antibiotics\nexamples:\n  - name: 'treatment: antibiotics'\n    facts: &a\n"
+              "      behandling: antibiotika  # a comment\n      system: elastomerisk_pumpe\n"
+              "      doseringstidspunkter: [\"07:00\"]\n    expect: {missing: [stabilt_forløb, alder]}\n"
+              "  - name: b\n    facts: {<<: *a, dato: 2021-01-01, adgang: anden_adgang}\n"
+              "    expect: {eligible: null}\n")
+    assert convert(english, VOCAB) == danish
+    assert convert(danish, VOCAB) == danish
+    for path in sorted(AGREEMENTS.glob("*/*.yaml")):
+        text = path.read_text(encoding="utf-8")
+        assert convert(text, VOCAB) == text, path
