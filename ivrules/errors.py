@@ -130,6 +130,7 @@ class FactsError(IvrulesError):
     field: str
     message: str
     allowed: list[str] | None = None
+    hint: str | None = None  # a "mente du …?" for a misspelt name, in the vocabulary's Danish names
 
     def __str__(self) -> str:
         return f"{self.field}: {self.message}"

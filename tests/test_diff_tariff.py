@@ -164,7 +164,7 @@ def test_the_effect_on_a_synthetic_register(vocab: Vocabulary, tmp_path: Path) -
 def test_a_register_is_read_with_the_settlement_checks(vocab: Vocabulary, tmp_path: Path) -> None:
     path = tmp_path / "forløb.csv"
     path.write_text("municipality;start_date;end_date\nAarhus;2021-05-01;2021-05-02\n", encoding="utf-8")
-    with pytest.raises(RegisterError, match="kolonnen 'course_id' mangler"):
+    with pytest.raises(RegisterError, match="kolonnen 'forløbs_id' mangler"):
         read_register(path, vocab)
     path.write_text("course_id;municipality;start_date;end_date\nA;Aarhus;2021-05-01;2021-05-02\nB;Aarhus\n",
                     encoding="utf-8")

@@ -229,8 +229,10 @@ async def test_completion_in_a_rule(client: LanguageClient) -> None:
 async def test_completion_of_ids_municipalities_and_keys(client: LanguageClient) -> None:
     ids = await edited_completion(client, "        interpretation: alder_fyldte_år", "        interpretation: ")
     assert ids[:2] == ["alder_fyldte_år", "tidsrum_07_00"]
-    towns = await edited_completion(client, "      municipality: Aarhus", "      municipality: ")
+    towns = await edited_completion(client, "      kommune: Aarhus", "      kommune: ")
     assert "Samsø" in towns and "Aalborg" not in towns
+    treatments = await edited_completion(client, "      behandling: antibiotika", "      behandling: ")
+    assert treatments[:2] == ["antibiotika", "isotone_væsker"]
     keys = await edited_completion(client, "        explain: Borgeren skal være over 3 år.", "        ")
     assert keys == ["id", "rule", "explain", "condition", "applies", "interpretation"]
 
@@ -265,7 +267,7 @@ async def test_definition_and_references_of_an_interpretation_and_a_fact(client:
     places = spots(found)
     assert places[0] == ("vocabulary.yaml", vocabulary.line, 2)
     assert (MIDT.name, fact.line, 14) in places  # the rule, at the term
-    assert (MIDT.name, where(MIDT, "age_years: 45").line, 6) in places  # an example, at the fact's name
+    assert (MIDT.name, where(MIDT, "alder: 45").line, 6) in places  # an example, at the fact's Danish name
     assert ("2021-05-01.yaml", where(AGREEMENTS / "midtjylland" / "2021-05-01.yaml", "rule: alder > 3 år").line,
             14) in places  # another revision
     await closed(client, MIDT)
@@ -312,7 +314,7 @@ def apply(text: str, edit: types.TextEdit) -> str:
 async def test_a_code_action_adds_the_facts_an_example_lacks(client: LanguageClient) -> None:
     text = MIDT.read_text(encoding="utf-8")
     first = "eksemplet 'Antibiotika tre gange i døgnet i Codan-mix Add sæt' holder ikke"
-    lacking = text.replace("      home_suitable: true\n", "", 1)  # the example's answer is now unknown
+    lacking = text.replace("      hjemmet_egnet: true\n", "", 1)  # the example's answer is now unknown
     found = await diagnostics_after(client, MIDT, lambda: open_doc(client, MIDT, lacking))
     [example] = [d for d in found if d.message.startswith(first)]
     assert example.data == {"missing": ["home_suitable"]}
@@ -322,7 +324,7 @@ async def test_a_code_action_adds_the_facts_an_example_lacks(client: LanguageCli
         "Tilføj de manglende fakta til eksemplet: home_suitable"]
     assert isinstance(actions[0], types.CodeAction) and actions[0].edit and actions[0].edit.changes
     [edit] = actions[0].edit.changes[uri(MIDT)]
-    assert edit.new_text == "      home_suitable: true  # udfyld\n"
+    assert edit.new_text == "      hjemmet_egnet: true  # udfyld\n"
     fixed = apply(lacking, edit)
     found = await diagnostics_after(client, MIDT, lambda: change_doc(client, MIDT, fixed, 2))
     assert not [d for d in found if d.message.startswith(first)]

@@ -10,9 +10,9 @@ from ivrules.lsp.actions import add_facts
 BLOCK = """examples:
   - name: a
     facts:
-      date: 2020-09-01
+      dato: 2020-09-01
 
-      age_years: 45
+      alder: 45
     expect:
       eligible: true
   - name: b
@@ -25,11 +25,11 @@ BLOCK = """examples:
 
 def test_facts_are_added_at_the_end_of_the_examples_own_block(book: ivrules.Book) -> None:
     assert add_facts(BLOCK, 1, ["home_suitable", "treatment"], book.vocabulary) == (
-        6, "      home_suitable: true  # udfyld\n      treatment: antibiotics  # udfyld\n")
+        6, "      hjemmet_egnet: true  # udfyld\n      behandling: antibiotika  # udfyld\n")
 
 
 def test_a_merged_block_gets_them_too_and_the_next_example_is_not_touched(book: ivrules.Book) -> None:
-    assert add_facts(BLOCK, 8, ["age_years"], book.vocabulary) == (12, "      age_years: 0  # udfyld\n")
+    assert add_facts(BLOCK, 8, ["age_years"], book.vocabulary) == (12, "      alder: 0  # udfyld\n")
 
 
 @pytest.mark.parametrize("facts", ["facts: *antibiotika", "facts: {date: 2020-09-01}"])

@@ -11,6 +11,7 @@ import pytest
 from ivrules.errors import AgreementError
 from ivrules.lang import nodes as n
 from ivrules.lang.parser import SYNTAX_ERRORS, parse_rule
+from ivrules.lang.printer import to_source
 
 
 def test_comparison_with_unit() -> None:
@@ -75,3 +76,39 @@ def test_an_installed_package_carries_the_grammar() -> None:
 
     path = _grammar_path()
     assert path.parents[2].name == "ivrules" and path.read_text(encoding="utf-8").startswith("// The ivrules")
+
+
+@pytest.mark.parametrize(("words", "signs"), [
+    ("alder er over 3 år", "alder > 3 år"),
+    ("alder over 3 år", "alder > 3 år"),
+    ("alder er mindst 4 år", "alder >= 4 år"),
+    ("alder mindst 4 år", "alder >= 4 år"),
+    ("alder under 18 år", "alder < 18 år"),
+    ("doser_pr_døgn er højst 3 doser pr. døgn", "doser_pr_døgn <= 3 doser pr. døgn"),
+    ("højst 3 doser pr. døgn er doser_pr_døgn", "højst 3 doser pr. døgn er doser_pr_døgn"),
+    ("behandling er antibiotika", "behandling = antibiotika"),
+    ("behandling er ikke kemoterapi", "behandling != kemoterapi"),
+    ("dato fra og med 2021-05-01", "dato >= 2021-05-01"),
+    ("dato er fra og med 2021-05-01", "dato >= 2021-05-01"),
+    ("dato til og med 2021-12-31", "dato <= 2021-12-31"),
+    ("dato efter 2021-04-30", "dato > 2021-04-30"),
+    ("dato før 2021-05-01", "dato < 2021-05-01"),
+    ("dato fra  og\tmed 2021-05-01", "dato >= 2021-05-01"),
+    ("hvis behandling er antibiotika så doser_pr_døgn højst 3 doser pr. døgn",
+     "hvis behandling = antibiotika så doser_pr_døgn <= 3 doser pr. døgn"),
+])
+def test_a_comparison_in_danish_words_is_the_rule_with_the_sign(words: str, signs: str) -> None:
+    if words.startswith("højst"):  # a comparison starts with what is compared, not with the word
+        with pytest.raises(AgreementError):
+            parse_rule(words)
+        return
+    assert parse_rule(words) == parse_rule(signs)
+
+
+def test_the_printer_writes_words_that_read_back() -> None:
+    rule = parse_rule("alder > 3 år og dato >= 2021-05-01 og behandling != kemoterapi og "
+                      "doser_pr_døgn <= 3 doser pr. døgn")
+    words = to_source(rule, words=True)
+    assert words == ("alder er over 3 år og dato fra og med 2021-05-01 og behandling er ikke kemoterapi og "
+                     "doser_pr_døgn er højst 3 doser pr. døgn")
+    assert parse_rule(words) == rule

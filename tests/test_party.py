@@ -66,7 +66,7 @@ def test_the_regions_own_municipality_passes_the_party_check(region: str, agreem
 def test_every_revision_names_its_parties_section_and_asks_about_an_outsider(region: str, agreement: Any) -> None:
     assert agreement.parties.get("section") in [s.number for s in agreement.sections]
     outsiders = [e for e in agreement.examples if (m := BOOK.vocabulary.municipalities.get(
-        str(e.facts.get("municipality")))) is not None and m.region != region]
+        str(e.facts.get("kommune")))) is not None and m.region != region]  # examples name facts in Danish
     assert any(e.expect.get("eligible") is False and e.expect.get("tariff", {}).get("status") == "not_covered"
                for e in outsiders)
 

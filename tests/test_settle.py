@@ -145,7 +145,7 @@ def test_categories_in_nordjylland(book: ivrules.Book, tmp_path: Path) -> None:
 
 @pytest.mark.parametrize(("content", "where", "words"), [
     (b"course_id,municipality,start_date,end_date\nx1,\xe6rh,2021-06-01,2021-06-02\n", ":2:4:", "ikke UTF-8"),
-    (b"course_id,municipality,start_date\n", ":1:1:", "kolonnen 'end_date' mangler"),
+    (b"course_id,municipality,start_date\n", ":1:1:", "kolonnen 'slutdato' mangler"),
     (b"course_id,municipality,start_date,end_date,tyngdekatgori\n", ":1:44:", "ukendt kolonne 'tyngdekatgori'"),
     (b"", ":1:1:", "registret er tomt"),
     (b"course_id,municipality,start_date,end_date\nx1,Aarhus\x00,2021-06-01,2021-06-02\n", ":2:10:", "NUL"),
@@ -187,7 +187,7 @@ def test_the_cli_exits_2_on_a_bad_register_or_period(tmp_path: Path) -> None:
     path = tmp_path / "r.csv"
     path.write_bytes(b"course_id\n")
     result = CliRunner().invoke(app, ["settle", str(path), "-r", "midtjylland", "-o", str(tmp_path / "ud")])
-    assert result.exit_code == 2 and "r.csv:1:1: fejl: kolonnen 'municipality' mangler" in result.output
+    assert result.exit_code == 2 and "r.csv:1:1: fejl: kolonnen 'kommune' mangler" in result.output
     result = CliRunner().invoke(app, ["settle", str(path), "-r", "midtjylland", "-o", str(tmp_path), "-p", "2022Q5"])
     assert result.exit_code == 2 and "2022Q5" in result.output
 

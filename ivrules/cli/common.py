@@ -17,8 +17,10 @@ import typer
 from ivrules.errors import AgreementError, FactsError, IvrulesError, LookupError_
 
 AgreementsOpt = Annotated[Path, typer.Option("--agreements", "-a", help="Mappen med aftalerne.")]
-RegionOpt = Annotated[str, typer.Option("--region", "-r", help="Region-id, fx midtjylland.")]
-FactsOpt = Annotated[str, typer.Option("--facts", "-f", help="JSON-fil med fakta, eller - for standard input.")]
+RegionOpt = Annotated[str, typer.Option("--region", "-r",
+                                        help="Regionen: id eller navn, fx midtjylland eller 'Region Sjælland'.")]
+FactsOpt = Annotated[str, typer.Option("--facts", "-f", help="JSON-fil med fakta (danske navne, fx behandling; de "
+                                                              "engelske tages også imod), eller - for standard input.")]
 JsonOpt = Annotated[bool, typer.Option("--json", help="Svar som JSON.")]
 
 
@@ -31,7 +33,7 @@ def guard() -> Iterator[None]:
         typer.echo(str(exc), err=True)
         raise typer.Exit(1) from None
     except FactsError as exc:
-        typer.echo(f"fejl i fakta: {exc}", err=True)
+        typer.echo(f"fejl i fakta: {exc}" + (f"; {exc.hint}" if exc.hint else ""), err=True)
         if exc.allowed:
             typer.echo(f"  tilladt: {', '.join(exc.allowed)}", err=True)
         raise typer.Exit(2) from None

@@ -19,6 +19,7 @@ from ivrules import danish
 from ivrules.cli.common import AgreementsOpt, FactsOpt, JsonOpt, RegionOpt, dump, guard, read_facts
 from ivrules.engine.book import load
 from ivrules.engine.quote import Quote
+from ivrules.lang.vocabulary import Vocabulary
 from ivrules.money.register import settle_file, summary
 from ivrules.money.settle import RegisterError, parse_period
 
@@ -29,14 +30,15 @@ def tariff(region: RegionOpt, facts: FactsOpt, as_json: JsonOpt = False,
            agreements: AgreementsOpt = Path("agreements")) -> None:
     """Hvad koster forløbet, og hvem betaler? Pris, andele, linjer og begrundelser."""
     with guard():
-        answer = load(agreements).tariff(region, read_facts(facts))
+        book = load(agreements)
+        answer = book.tariff(region, read_facts(facts))
         if as_json:
             dump(answer.to_dict())
             return
-        _print_quote(answer)
+        _print_quote(answer, book.vocabulary)
 
 
-def _print_quote(answer: Quote) -> None:
+def _print_quote(answer: Quote, vocab: Vocabulary) -> None:
     verdict = danish.kroner(answer.total) if answer.total is not None else HEADLINE[answer.status]
     typer.echo(f"{answer.region} (aftale af {answer.revision}): {verdict}")
     for line in answer.lines:
@@ -48,7 +50,7 @@ def _print_quote(answer: Quote) -> None:
     for flag in answer.flags:
         typer.echo(f"  ! {flag}")
     if answer.missing:
-        typer.echo(f"Mangler: {', '.join(answer.missing)}")
+        typer.echo(f"Mangler: {', '.join(vocab.term(name) for name in answer.missing)}")
     for reason in answer.reasons:
         typer.echo(f"  - {reason}")
 

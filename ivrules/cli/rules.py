@@ -12,6 +12,7 @@ from ivrules.engine.book import Book, load
 from ivrules.engine.runtime import EligibilityJSON
 from ivrules.engine.scenarios import all_examples, run_example
 from ivrules.errors import AgreementError, Diagnostic
+from ivrules.lang.vocabulary import Vocabulary
 
 FilesArg = Annotated[list[Path] | None, typer.Argument(metavar="FILER", help="Aftalefiler eller mapper.")]
 
@@ -54,15 +55,15 @@ def eligibility(region: RegionOpt, facts: FactsOpt, as_json: JsonOpt = False,
                 agreements: AgreementsOpt = Path("agreements")) -> None:
     """Kan forløbet overdrages til kommunen? Ja, nej eller hvad der mangler."""
     with guard():
-        answer = load(agreements).eligibility(region, read_facts(facts))
-        data = answer.to_dict()
+        book = load(agreements)
+        data = book.eligibility(region, read_facts(facts)).to_dict()
         if as_json:
             dump(data)
             return
-        _print_eligibility(data)
+        _print_eligibility(data, book.vocabulary)
 
 
-def _print_eligibility(data: EligibilityJSON) -> None:
+def _print_eligibility(data: EligibilityJSON, vocab: Vocabulary) -> None:
     verdict = {True: "JA - forløbet kan overdrages til kommunen", False: "NEJ - forløbet er ikke omfattet",
                None: "UAFKLARET - der mangler oplysninger"}[data["eligible"]]
     typer.echo(f"{data['region']} (aftale af {data['revision']}): {verdict}")
@@ -71,7 +72,7 @@ def _print_eligibility(data: EligibilityJSON) -> None:
         where = f"afsnit {reason['section']}: " if reason["section"] else ""  # the party check has no section
         typer.echo(f"  {marks[reason['outcome']]} {where}{reason['text']}")
     if data["missing"]:
-        typer.echo(f"Mangler: {', '.join(data['missing'])}")
+        typer.echo(f"Mangler: {', '.join(vocab.term(name) for name in data['missing'])}")
     for condition in data["conditions"]:
         typer.echo(f"Betingelse: {condition}")
     if data["accession"]:
@@ -86,5 +87,5 @@ def facts(region: RegionOpt, as_json: JsonOpt = False, agreements: AgreementsOpt
             dump(items)
             return
         for item in items:
-            values = f" [{', '.join(v['value'] for v in item['values'])}]" if "values" in item else ""
-            typer.echo(f"{item['name']:<24} {item['question']}{values}")
+            values = f" [{', '.join(v['term'] for v in item['values'])}]" if "values" in item else ""
+            typer.echo(f"{item['term']:<24} {item['question']}{values}")

@@ -37,4 +37,4 @@ def sql(
     with guard():
         book = load(agreements)
         facts = frozenset(book.vocabulary.facts)  # a derived fact may be given too; NULL: derive it
-        typer.echo(region_sql(book, region, table, Columns(facts, ("course_id",)), dialect) + ";")
+        typer.echo(region_sql(book, book.region_id(region), table, Columns(facts, ("course_id",)), dialect) + ";")

@@ -164,8 +164,8 @@ def _sources(old: Revision, new: Revision, bases: list[dict[str, Any]], watched:
 
 
 def example_facts(*revisions: Revision) -> list[dict[str, Any]]:
-    """The facts of every example of the revisions, as JSON values."""
-    return [jsonable(e.facts) for rev in revisions for e in rev.agreement.examples]
+    """The facts of every example of the revisions, as JSON names and values."""
+    return [jsonable(rev.vocabulary.json_names(e.facts)) for rev in revisions for e in rev.agreement.examples]
 
 
 def answer(rev: Revision, facts: dict[str, Any]) -> Answer | None:

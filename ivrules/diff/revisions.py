@@ -125,6 +125,7 @@ def resolve(spec: str, agreements: Path = Path("agreements"), book: Callable[[],
 
 def revision_at(book: Book, region: str, on: dt.date) -> Revision:
     """The region's revision in force on ``on``, named ``region@its-date`` (as the site and the API name it)."""
+    region = book.region_id(region)  # "sjælland@2021-01-06" names sjaelland's revision
     ruleset = book.ruleset(region, on)
     return Revision(f"{region}@{ruleset.agreement.revision}", ruleset.agreement, ruleset, book.vocabulary)
 

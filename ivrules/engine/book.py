@@ -79,15 +79,23 @@ class Book:
     def regions(self) -> list[str]:
         return [r for r in self.vocabulary.regions if r in self.rulesets]
 
+    def region_id(self, region: str) -> str:
+        """The id of a loaded region named by its id, its Danish name or a common spelling ("Region Sjælland",
+        "sjælland", "Sjaelland"); ``UnknownRegionError`` names the regions there are. Every method taking a
+        region reads it through this, so the CLI, the API and the library accept the same spellings."""
+        if region in self.rulesets:  # the id itself: the common case, one lookup
+            return region
+        found = self.vocabulary.region_id(region) if len(region) <= 100 else None
+        if found is None or found not in self.rulesets:
+            raise UnknownRegionError(region, [f"{self.vocabulary.regions.get(r, r)} ({r})" for r in self.regions])
+        return found
+
     def agreements(self, region: str) -> list[Agreement]:
         """The region's revisions, oldest first."""
         return [rs.agreement for rs in self._sets(region)]
 
     def _sets(self, region: str) -> list[RuleSet]:
-        sets = self.rulesets.get(region)
-        if sets is None:
-            raise UnknownRegionError(region, self.regions)
-        return sets
+        return self.rulesets[self.region_id(region)]
 
     def validity(self, agreement: Agreement) -> Validity:
         """Its own ``until``, else the day before the region's next revision takes effect."""
@@ -97,7 +105,8 @@ class Book:
 
     def ruleset(self, region: str, on: dt.date) -> RuleSet:
         """The revision in force on ``on``; ``NoRevisionError`` when there is none."""
-        sets = self._sets(region)
+        region = self.region_id(region)
+        sets = self.rulesets[region]
         i = bisect.bisect_right(self._dates[region], on) - 1
         until = sets[i].agreement.until if i >= 0 else None
         if i < 0 or (until is not None and on > until):
@@ -129,6 +138,7 @@ class Book:
         Where the sources do not say whether a revision was in force yet, the question's answer to its
         ``in_force_unknown.fact`` decides (``Book.evaluate`` asks both ways when it does not)."""
         roles = self.vocabulary.roles
+        region = self.region_id(region)
         on = typed.get(roles.course_date)
         if on is None:
             raise FactsError(roles.course_date, "mangler: datoen afgør, hvilken udgave af aftalen der gælder "
@@ -170,6 +180,7 @@ class Book:
 
     def evaluate(self, region: str, facts: Mapping[str, Any]) -> Course:
         """Evaluate one course once: the revision that applies, every rule, the party check, accession, price."""
+        region = self.region_id(region)
         # The types are part of the key: 1 and True are equal, but only one of them is a number.
         types = tuple(map(type, facts.values()))
         if not HASHABLE.issuperset(types):  # a list (dose times), a set, a dict … cannot be a key
@@ -212,12 +223,21 @@ class Book:
     def tariff(self, region: str, facts: Mapping[str, Any]) -> Quote:
         """What does the course cost and who pays? A ``Quote`` (status, total, shares, lines, reasons)."""
         roles = self.vocabulary.roles
-        if facts.get(roles.course_date) is None and facts.get(roles.start_date) is None:
+        if self._given(facts, roles.course_date) is None and self._given(facts, roles.start_date) is None:
             raise FactsError(roles.start_date, "mangler: startdatoen afgør, hvilken udgave af aftalen der gælder")
-        return self.evaluate(region, facts).quote
+        try:
+            return self.evaluate(region, facts).quote
+        except FactsError as exc:  # from pricing: named as the question named the fact
+            raise self.vocabulary.as_given(exc, facts) from None
+
+    def _given(self, facts: Mapping[str, Any], name: str) -> Any:
+        """A raw fact given by its JSON name or its Danish term (None: not given)."""
+        value = facts.get(name)
+        return value if value is not None else facts.get(self.vocabulary.facts[name].term)
 
     def facts(self, region: str, on: dt.date | None = None) -> list[Fact]:
         """The facts the region's rules may ask for (all revisions, or the one in force on ``on``)."""
+        region = self.region_id(region)
         sets = [self.ruleset(region, on)] if on else self._sets(region)
         roles = self.vocabulary.roles
         used: set[str] = {roles.course_date, roles.municipality}

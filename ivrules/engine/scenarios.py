@@ -29,7 +29,7 @@ class Outcome:
 
 def run_example(book: Book, agreement: Agreement, example: Example) -> list[str]:
     """The differences between what the example expects and what the engine answers."""
-    expected = example.expect
+    expected = _json_names(example.expect, book.vocabulary.names)
     outcome = _ask(book, agreement, example)
     if outcome.error is not None:
         if "error" in expected and str(expected["error"]) in outcome.error:
@@ -39,6 +39,16 @@ def run_example(book: Book, agreement: Agreement, example: Example) -> list[str]
         return [f"fejl: forventede fejlen {expected['error']!r}, fik et svar"]
     assert outcome.answer is not None
     return _compare_answer(expected, outcome.answer) + _check_tariff(book, agreement, example, expected)
+
+
+def _json_names(expected: dict[str, Any], names: Mapping[str, str]) -> dict[str, Any]:
+    """The expectation with the facts in ``missing`` (written by their Danish terms) as the answers name them."""
+    out = dict(expected)
+    if isinstance(out.get("missing"), list):
+        out["missing"] = [names.get(str(name), name) for name in out["missing"]]
+    if isinstance(out.get("tariff"), dict):
+        out["tariff"] = _json_names(out["tariff"], names)
+    return out
 
 
 def _check_tariff(book: Book, agreement: Agreement, example: Example, expected: dict[str, Any]) -> list[str]:

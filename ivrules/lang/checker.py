@@ -70,14 +70,15 @@ class Checker:
     def _fact(self, name: n.Name) -> Fact | None:
         return self.vocab.by_term.get(name.term)
 
-    def _unknown_name(self, name: n.Name, choices: list[str]) -> None:
+    def _unknown_name(self, name: n.Name) -> None:
+        """A name that is no fact's Danish term; its English name (``age_years``) is told the Danish (``alder``)."""
         self._error(f"ukendt faktum '{name.term}'", name, expected="et faktum fra ordforrådet",
-                    hint=did_you_mean(name.term, choices) or "se agreements/vocabulary.yaml")
+                    hint=self.vocab.suggest(name.term) or "se agreements/vocabulary.yaml")
 
     def _bare_name(self, name: n.Name) -> None:
         fact = self._fact(name)
         if fact is None:
-            self._unknown_name(name, list(self.vocab.by_term))
+            self._unknown_name(name)
         elif fact.type != "bool":
             self._error(f"'{name.term}' er {TYPE_WORDS[fact.type]}, ikke ja/nej", name,
                         hint=f"sammenlign den med en værdi, fx '{name.term} = ...'")
@@ -93,8 +94,14 @@ class Checker:
         partner = self._fact(other) if isinstance(other, n.Name) else None
         if partner is not None and partner.type in ("enum", "municipality"):
             return Typed("value")
-        self._unknown_name(op, list(self.vocab.by_term))
+        if partner is None and isinstance(other, n.Name) and self._is_value(op.term):
+            return None  # 'treatment = antibiotika': the unknown fact is the mistake, told once
+        self._unknown_name(op)
         return None
+
+    def _is_value(self, word: str) -> bool:
+        """Whether ``word`` is a named value of some fact, or a municipality."""
+        return word in self.vocab.municipalities or any(f.value_with_term(word) for f in self.vocab.facts.values())
 
     def _compare(self, cmp: n.Compare) -> None:
         left, right = self._operand(cmp.left, cmp.right), self._operand(cmp.right, cmp.left)
@@ -147,10 +154,10 @@ class Checker:
         if fact.type == "municipality":
             if word not in self.vocab.municipalities:
                 self._error(f"ukendt kommune '{word}'", item, hint=did_you_mean(word, self.vocab.municipalities))
-        elif fact.value_by_term(word) is None:
+        elif fact.value_with_term(word) is None:
             terms = [v.term for v in fact.values]
             self._error(f"ukendt værdi '{word}' for '{fact.term}'", item, expected=", ".join(terms),
-                        hint=did_you_mean(word, terms))
+                        hint=fact.suggest_value(word))
 
     def _member(self, member: n.Member) -> None:
         if not isinstance(member.operand, n.Name):
@@ -158,7 +165,7 @@ class Checker:
             return
         fact = self._fact(member.operand)
         if fact is None:
-            self._unknown_name(member.operand, list(self.vocab.by_term))
+            self._unknown_name(member.operand)
         elif fact.type not in ("enum", "municipality"):
             self._error(f"'{fact.term}' er {TYPE_WORDS[fact.type]} og har ingen faste værdier at vælge imellem",
                         member.operand)

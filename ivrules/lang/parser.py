@@ -23,6 +23,9 @@ from ivrules.lang import nodes as n
 from ivrules.lang import units
 from ivrules.source import ScalarText, Source, Span
 
+# A comparison in words (the grammar's WORD_OP, "alder er over 3 år") → the sign it means.
+WORD_OPS: dict[str, n.Op] = {"over": ">", "mindst": ">=", "under": "<", "højst": "<=", "efter": ">", "før": "<",
+                             "fra og med": ">=", "til og med": "<="}
 Start = Literal["start", "amount"]  # the grammar's start symbols: a rule, a tariff amount
 TOKEN_NAMES = {
     "COMPARE": "en sammenligning (=, !=, <, <=, >, >=)",
@@ -31,6 +34,7 @@ TOKEN_NAMES = {
     "STRING": "et navn i anførselstegn", "LBRACE": "'{'", "RBRACE": "'}'", "LPAR": "'('", "RPAR": "')'",
     "COMMA": "','", "MINUS": "'-'", "IKKE": "'ikke'", "OG": "'og'", "ELLER": "'eller'", "HVIS": "'hvis'",
     "SÅ": "'så'", "I": "'i'", "INDEN": "'inden for'", "FOR": "'for'", "KL": "'kl.'", "$END": "slutningen af reglen",
+    "_ER": "'er'", "WORD_OP": "en sammenligning i ord (over, mindst, under, højst, fra og med …)",
     "<END-OF-FILE>": "slutningen af teksten",
 }
 
@@ -38,8 +42,9 @@ TOKEN_NAMES = {
 # (lark's match_examples). Each label is tested by tests/test_parser.py.
 SYNTAX_ERRORS: dict[str, tuple[str, list[str]]] = {
     "mangler en værdi efter sammenligningen": (
-        "skriv værdien efter tegnet, fx 'alder > 3 år'",
-        ["alder >", "alder > og startet_på_hospital", "doser_pr_døgn <= )"]),
+        "skriv værdien efter tegnet eller ordet, fx 'alder > 3 år' eller 'alder er over 3 år'",
+        ["alder >", "alder > og startet_på_hospital", "doser_pr_døgn <= )", "alder er over", "alder mindst",
+         "dato fra og med", "behandling er", "behandling er ikke"]),
     "to betingelser uden 'og' eller 'eller' imellem": (
         "bind betingelserne sammen med 'og' eller 'eller'",
         ["alder > 3 år startet_på_hospital", "startet_på_hospital stabil", "(alder > 3 år) (stabil)"]),
@@ -252,7 +257,14 @@ class _Builder(Transformer[Token, Any]):
 
     def comparison(self, meta: Any, items: list[Any]) -> n.Compare:
         left, op, right = items
-        return n.Compare(next(o for o in n.OPS if o == op), left, right, self._span(meta))
+        sign = WORD_OPS.get(" ".join(str(op).split()), str(op))  # "fra og med" → ">="
+        return n.Compare(next(o for o in n.OPS if o == sign), left, right, self._span(meta))
+
+    def equal(self, meta: Any, items: list[Any]) -> n.Compare:
+        return n.Compare("=", items[0], items[1], self._span(meta))
+
+    def not_equal(self, meta: Any, items: list[Any]) -> n.Compare:
+        return n.Compare("!=", items[0], items[1], self._span(meta))
 
     def member(self, meta: Any, items: list[Any]) -> n.Member:
         return n.Member(items[0], tuple(items[1]), False, self._span(meta))

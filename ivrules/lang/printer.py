@@ -1,7 +1,9 @@
 """AST → text: back to rule source (``to_source``) and to a Danish sentence (``to_danish``).
 
 ``to_source`` is canonical: parsing its output gives an equal AST, which the
-property tests check. ``to_danish`` is what the site and the diff show a
+property tests check. With ``words=True`` it writes comparisons as the Danish
+reads ("alder er over 3 år", "dato fra og med 2021-05-01"), which parse back
+to the same rule too. ``to_danish`` is what the site and the diff show a
 reader; it is generated from the rule, never copied from the agreement.
 """
 
@@ -20,28 +22,37 @@ DATE_WORDS: dict[n.Op, str] = {">": "efter", ">=": "den … eller senere", "<": 
               "=": "den", "!=": "ikke den"}
 
 
-def to_source(expr: object) -> str:
-    """The canonical rule text of an AST node."""
-    return _src(expr, 0)
+# Comparisons in words (the grammar's WORD_OP and "er"); dates read as an agreement words a period.
+SOURCE_WORDS: dict[n.Op, str] = {">": "er over", ">=": "er mindst", "<": "er under", "<=": "er højst", "=": "er",
+                                 "!=": "er ikke"}
+SOURCE_DATE_WORDS: dict[n.Op, str] = {">": "efter", ">=": "fra og med", "<": "før", "<=": "til og med", "=": "er",
+                                      "!=": "er ikke"}
+# Names a comparison in words cannot hold (read as its words): such a comparison is written with its sign.
+WORDS_RESERVED = frozenset({"er", "ikke", "over", "under", "mindst", "højst", "efter", "før", "fra", "til", "med"})
 
 
-def _src(expr: object, outer: int) -> str:
+def to_source(expr: object, words: bool = False) -> str:
+    """The canonical rule text of an AST node; ``words``: comparisons in Danish words, not signs."""
+    return _src(expr, 0, words)
+
+
+def _src(expr: object, outer: int, words: bool = False) -> str:
     level = LEVEL.get(type(expr), 4)
-    text = _src_node(expr)
+    text = _src_node(expr, words)
     return f"({text})" if level < outer else text
 
 
-def _src_node(expr: object) -> str:
+def _src_node(expr: object, words: bool = False) -> str:
     if isinstance(expr, n.Implies):
-        return f"hvis {_src(expr.condition, 1)} så {_src(expr.then, 0)}"
+        return f"hvis {_src(expr.condition, 1, words)} så {_src(expr.then, 0, words)}"
     if isinstance(expr, n.Any_):
-        return " eller ".join(_src(item, 2) for item in expr.items)
+        return " eller ".join(_src(item, 2, words) for item in expr.items)
     if isinstance(expr, n.All):
-        return " og ".join(_src(item, 3) for item in expr.items)
+        return " og ".join(_src(item, 3, words) for item in expr.items)
     if isinstance(expr, n.Not):
-        return f"ikke {_src(expr.item, 3)}"
+        return f"ikke {_src(expr.item, 3, words)}"
     if isinstance(expr, n.Compare):
-        return f"{_src_node(expr.left)} {expr.op} {_src_node(expr.right)}"
+        return f"{_src_node(expr.left)} {_op_text(expr) if words else expr.op} {_src_node(expr.right)}"
     if isinstance(expr, n.Member):
         items = ", ".join(_src_node(item) for item in expr.items)
         return f"{_src_node(expr.operand)} {'ikke i' if expr.negated else 'i'} {{{items}}}"
@@ -57,6 +68,15 @@ def _src_node(expr: object) -> str:
     if isinstance(expr, n.DateLit):
         return expr.value.isoformat()
     raise TypeError(f"not a rule node: {expr!r}")
+
+
+def _op_text(expr: n.Compare) -> str:
+    """A comparison's sign in words: "er over", "fra og med" (a date); the sign where an operand is named like one
+    of the words."""
+    if any(isinstance(o, n.Name) and o.term in WORDS_RESERVED for o in (expr.left, expr.right)):
+        return expr.op
+    dated = isinstance(expr.left, n.DateLit) or isinstance(expr.right, n.DateLit)
+    return (SOURCE_DATE_WORDS if dated else SOURCE_WORDS)[expr.op]
 
 
 def to_danish(expr: object, vocab: Vocabulary) -> str:

@@ -4,11 +4,19 @@ Every fact a rule may use is declared once, for every region: its JSON name,
 the Danish term rules use, a type, a unit, a label and the question a doctor
 is asked. ``Vocabulary.normalise`` turns a question's raw facts (JSON or CSV
 values) into typed values and derives the facts that follow from others.
+
+Each fact and each value has one Danish name (``term``), the name people write
+and read: in rules, examples, ``--facts`` files and registers. The JSON name
+(``name``, English) is the key of the normalised facts and of the ``/v1`` API,
+and stays accepted as an alias wherever facts arrive. A rule accepts only the
+Danish name; every "unknown name" suggests the Danish name across languages.
 """
 
 from __future__ import annotations
 
+import dataclasses
 import datetime as dt
+import difflib
 import re
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
@@ -75,7 +83,16 @@ class Fact:
     whole: bool = False  # a number fact that counts something: whole numbers only (``whole: true``)
 
     def value_by_term(self, term: str) -> Value | None:
+        """The value named ``term`` in either language (its Danish term or its JSON name)."""
         return next((v for v in self.values if v.term == term or v.name == term), None)
+
+    def value_with_term(self, term: str) -> Value | None:
+        """The value whose Danish term is ``term``: the only spelling a rule may use."""
+        return next((v for v in self.values if v.term == term), None)
+
+    def suggest_value(self, word: str) -> str | None:
+        """A "mente du …?" naming the Danish term of the value ``word`` is, or is closest to, in either language."""
+        return _suggest(word, {s: v.term for v in self.values for s in (v.name, v.term)})
 
     def to_dict(self) -> FactJSON:
         out: FactJSON = {"name": self.name, "term": self.term, "type": self.type,
@@ -152,8 +169,13 @@ class Vocabulary:
         self.facts = {f.name: f for f in facts}
         self.roles = roles
         self.by_term = {f.term: f for f in facts}
+        # Every spelling facts may arrive under → the JSON name: the Danish term, and the English name as an alias.
+        # Built once; ``normalise`` only looks here for a key that is not a JSON name.
+        self.names = {**{f.term: f.name for f in facts}, **{f.name: f.name for f in facts}}
         self.municipalities = dict(municipalities)
         self.regions = dict(regions or {})  # from regions.yaml, in its order (ivrules.model.regions)
+        # Every spelling of a region a person may type (id, Danish name, without "Region", æ as ae …) → its id.
+        self._region_keys = {region_key(s): r for r, name in self.regions.items() for s in (name, r)}
         self.topics = topics  # the comparison's rows: vocabulary.yaml's ``topics:`` (ivrules.model.topics)
         self._parsers = {f.name: self._parser(f) for f in facts}
         # Values that are already typed and valid, by fact: kept as they are without calling the parser.
@@ -165,7 +187,8 @@ class Vocabulary:
         """A parser for one fact's raw values, with the common case first (this is the hot path)."""
         name, general = fact.name, _PARSERS[fact.type]
         if fact.type == "enum":
-            return _enum_parser(name, frozenset(v.name for v in fact.values), general)
+            return _enum_parser(name, frozenset(v.name for v in fact.values), {v.term: v.name for v in fact.values},
+                                general)
         if fact.type == "municipality":
             return _municipality_parser(name, self.municipalities, general)
         if fact.type == "number" and fact.limits is not None:
@@ -187,20 +210,64 @@ class Vocabulary:
             return int, frozenset(range(low, high + 1))
         return None
 
+    def region_id(self, spelling: str) -> str | None:
+        """The id of the region ``spelling`` names: its id, its Danish name or a common spelling ("Region
+        Midtjylland", "midtjylland", "sjælland", "Sjaelland"); None when it names none."""
+        if spelling in self.regions:
+            return spelling
+        return self._region_keys.get(region_key(spelling))
+
+    def fact(self, spelling: str) -> Fact | None:
+        """The fact named ``spelling`` in either language (its Danish term or its JSON name)."""
+        name = self.names.get(spelling)
+        return self.facts[name] if name is not None else None
+
+    def term(self, name: str) -> str:
+        """The Danish term of a fact named in either language (the spelling itself when it names no fact)."""
+        fact = self.fact(name)
+        return fact.term if fact is not None else name
+
+    def suggest(self, word: str) -> str | None:
+        """A "mente du …?" naming the Danish term of the fact ``word`` is, or is closest to, in either language."""
+        return _suggest(word, {s: self.facts[name].term for s, name in self.names.items()})
+
+    def json_names(self, raw: Mapping[str, Any]) -> dict[str, Any]:
+        """Raw facts with each fact and enumerated value named by its JSON name, the values otherwise as given
+        (an example's facts, written in Danish, as the engine's cases and the ``/v1`` API name them)."""
+        return self._renamed(raw, danish=False)
+
+    def danish_names(self, raw: Mapping[str, Any]) -> dict[str, Any]:
+        """Raw facts with each fact and enumerated value named by its Danish term (as a person writes them)."""
+        return self._renamed(raw, danish=True)
+
+    def _renamed(self, raw: Mapping[str, Any], danish: bool) -> dict[str, Any]:
+        out: dict[str, Any] = {}
+        for key, value in raw.items():
+            fact = self.fact(key)
+            found = fact.value_by_term(value) if fact is not None and fact.values and isinstance(value, str) else None
+            name = (fact.term if danish else fact.name) if fact is not None else key
+            out[name] = (found.term if danish else found.name) if found is not None else value
+        return out
+
     def normalise(self, raw: Mapping[str, Any]) -> dict[str, Any]:
-        """Raw facts → typed facts, with derived facts filled in; ``FactsError`` names a bad field."""
+        """Raw facts (keyed by Danish term or JSON name) → typed facts by JSON name, with derived facts filled in;
+        ``FactsError`` names a bad field."""
         out: dict[str, Any] = {}
         parsers, typed = self._parsers, self._typed
-        for key, value in raw.items():
-            known = typed.get(key)
-            if known is not None and type(value) is known[0] and value in known[1]:
-                out[key] = value  # the common case, already typed (this is the hot path)
-                continue
-            parse = parsers.get(key)
-            if parse is None:
-                raise FactsError(key, "ukendt faktum", allowed=sorted(self.facts))
-            if value is not None:
-                out[key] = parse(value)
+        try:
+            for key, value in raw.items():
+                known = typed.get(key)
+                if known is not None and type(value) is known[0] and value in known[1]:
+                    out[key] = value  # the common case, already typed (this is the hot path)
+                    continue
+                parse = parsers.get(key)
+                if parse is None:  # not a JSON name: the Danish term, or a mistake
+                    key = self._alias(key, raw)
+                    parse = parsers[key]
+                if value is not None:
+                    out[key] = parse(value)
+        except FactsError as exc:
+            raise self.as_given(exc, raw) from None
         for name, derive, args in self._derived:
             if name not in out:
                 values = [out.get(a) for a in args]
@@ -209,6 +276,49 @@ class Vocabulary:
                     if result is not None:
                         out[name] = result
         return out
+
+    def as_given(self, exc: FactsError, raw: Mapping[str, Any]) -> FactsError:
+        """``exc`` in the language of the question ``raw``: a fact it gave by its Danish term is named so."""
+        return _as_given(exc, self.facts.get(exc.field), raw)
+
+    def _alias(self, key: str, raw: Mapping[str, Any]) -> str:
+        """The JSON name of a fact given by its Danish term; an unknown or twice-given fact is a ``FactsError``."""
+        name = self.names.get(key)
+        if name is None:
+            raise FactsError(key, "ukendt faktum", allowed=sorted(self.facts),
+                             hint=self.suggest(key) if len(key) <= 40 else None)
+        if name in raw:
+            raise FactsError(key, f"faktummet er givet to gange, som '{key}' og som '{name}'")
+        return name
+
+
+DANISH_LETTERS = str.maketrans({"æ": "ae", "ø": "oe", "å": "aa"})
+
+
+def region_key(text: str) -> str:
+    """A region's name as compared: case, a leading "Region", spaces, hyphens and æ/ø/å written out do not matter."""
+    key = " ".join(text.casefold().split())
+    key = key.removeprefix("region ").translate(DANISH_LETTERS)
+    return re.sub(r"[\s_-]+", "", key)
+
+
+def _as_given(exc: FactsError, fact: Fact | None, raw: Mapping[str, Any]) -> FactsError:
+    """The error in the language the question used: a fact given by its Danish term is named so, and so are the
+    values it allows."""
+    if fact is None or exc.field in raw or fact.term not in raw:
+        return exc
+    allowed = sorted(v.term for v in fact.values) if exc.allowed is not None and fact.values else exc.allowed
+    return dataclasses.replace(exc, field=fact.term, allowed=allowed)
+
+
+def _suggest(word: str, spellings: Mapping[str, str]) -> str | None:
+    """The Danish name behind the spelling ``word`` is, or is closest to, as a "mente du …?"; None when it is the
+    Danish name itself or nothing is close."""
+    found = spellings.get(word)
+    if found is None:
+        close = difflib.get_close_matches(word, list(spellings), n=1, cutoff=0.6)
+        found = spellings[close[0]] if close else None
+    return f"mente du '{found}'?" if found is not None and found != word else None
 
 
 def _parse_bool(key: str, value: Any) -> bool:
@@ -312,14 +422,21 @@ def _parse_times(key: str, value: Any) -> tuple[int, ...]:
     return tuple(_clock(key, item) for item in items)
 
 
-def _enum_parser(name: str, allowed: frozenset[str], general: Callable[[str, Any], Any]) -> Callable[[Any], Any]:
+def _enum_parser(name: str, allowed: frozenset[str], terms: Mapping[str, str],
+                 general: Callable[[str, Any], Any]) -> Callable[[Any], Any]:
+    """A parser of an enumerated fact: the JSON name first (the hot path), then the Danish term (``terms``)."""
+    spellings = {**terms, **{a: a for a in allowed}}
+    danish = {**{t: t for t in terms}, **{n: t for t, n in terms.items()}}  # either spelling → the Danish term
+
     def enum(value: Any) -> Any:
         if value in allowed if isinstance(value, str) else False:
             return value
         text = general(name, value)
-        if text not in allowed:
-            raise FactsError(name, f"ukendt værdi {safe(text)}", allowed=sorted(allowed))
-        return text
+        found = spellings.get(text)
+        if found is None:
+            hint = _suggest(text, danish) if len(text) <= 40 else None
+            raise FactsError(name, f"ukendt værdi {safe(text)}", allowed=sorted(allowed), hint=hint)
+        return found
 
     return enum
 

@@ -20,7 +20,7 @@ def placeholder(fact: Fact | None, vocab: Vocabulary | None) -> str:
     if fact is None:
         return "null"
     if fact.type == "enum" and fact.values:
-        return fact.values[0].name
+        return fact.values[0].term  # an example is written in Danish
     if fact.type == "municipality" and vocab is not None and vocab.municipalities:
         return next(iter(vocab.municipalities))
     return PLACEHOLDERS.get(fact.type, "null")
@@ -46,8 +46,11 @@ def add_facts(text: str, example_line: int, names: Sequence[str], vocab: Vocabul
             break
         child = child if end > start else len(lines[row]) - len(lines[row].lstrip())
         end = row
-    facts = vocab.facts if vocab is not None else {}
-    added = "".join(f"{' ' * child}{name}: {placeholder(facts.get(name), vocab)}  # udfyld\n" for name in names)
+    def line(name: str) -> str:  # the missing fact (a JSON name) as the example writes it: by its Danish term
+        fact = vocab.fact(name) if vocab is not None else None
+        return f"{' ' * child}{fact.term if fact else name}: {placeholder(fact, vocab)}  # udfyld\n"
+
+    added = "".join(line(name) for name in names)
     return end + 1, added
 
 

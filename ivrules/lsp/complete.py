@@ -25,6 +25,13 @@ KEYWORDS = (
     ("ikke", "ikke ", "det modsatte"),
     ("i { … }", "i {${1}}", "værdien er en af de nævnte"),
     ("inden for kl.", "inden for kl. ${1:07}-${2:00}", "alle klokkeslæt ligger i tidsrummet"),
+    # Comparisons in words (the grammar's WORD_OP): the same rules as > >= < <=.
+    ("er over", "er over ${1}", "større end (>)"),
+    ("er mindst", "er mindst ${1}", "større end eller lig med (>=)"),
+    ("er under", "er under ${1}", "mindre end (<)"),
+    ("er højst", "er højst ${1}", "mindre end eller lig med (<=)"),
+    ("fra og med", "fra og med ${1:2021-05-01}", "datoen eller senere (>=)"),
+    ("til og med", "til og med ${1:2021-12-31}", "datoen eller tidligere (<=)"),
 )
 
 
@@ -47,10 +54,9 @@ def choices(cursor: Cursor, vocab: Vocabulary | None, text: str) -> list[Choice]
         return [Choice(i, "fortolkning i filen", "id") for i in ids_under(text, "interpretations")]
     if re.search(r"unknown:\s*[\w-]*$", cursor.before):
         return [Choice(i, "ukendt i filen", "id") for i in ids_under(text, "unknowns")]
-    if key == "municipality" and vocab is not None:
-        region = region_of(text, cursor.line)
-        return [Choice(m.name, vocab.regions.get(m.region, m.region), "value")
-                for m in vocab.municipalities.values() if region is None or m.region == region]
+    fact = vocab.fact(key) if key is not None and vocab is not None else None
+    if vocab is not None and fact is not None and fact.type in ("municipality", "enum"):  # kommune:, behandling:
+        return values_of(fact, vocab, region_of(text, cursor.line))
     if key is None and re.fullmatch(r"\s*(?:-\s+)?[\w]*", cursor.before):
         return _keys(cursor, vocab)
     return []
@@ -59,7 +65,7 @@ def choices(cursor: Cursor, vocab: Vocabulary | None, text: str) -> list[Choice]
 def _keys(cursor: Cursor, vocab: Vocabulary | None) -> list[Choice]:
     path = cursor.key_path()
     if path[-1:] == ["facts"] and path[:1] == ["examples"] and vocab is not None:
-        return [Choice(f.name, f.label, "fact", f"{f.name}: ") for f in vocab.facts.values()]
+        return [Choice(f.term, f.label, "fact", f"{f.term}: ") for f in vocab.facts.values()]
     return [Choice(k, DESCRIPTIONS.get(k, ""), "key", f"{k}: ") for k in keys_for(path)]
 
 

@@ -107,14 +107,15 @@ def fact_uses(agreement: Agreement, fact: Fact) -> Iterator[Place]:
         for name in _names(rule.expr):
             if name.term == fact.term and name.span is not None:
                 yield place(name.span, whole=True)
-    key = re.compile(rf"^[ \t-]*({re.escape(fact.name)})\s*:", re.MULTILINE)
+    spellings = (fact.term, fact.name)  # an example names it by its Danish term (the English name is an alias)
+    key = re.compile(rf"^[ \t-]*({'|'.join(map(re.escape, spellings))})\s*:", re.MULTILINE)
     for example in agreement.examples:
-        if fact.name in example.facts and example.span is not None:
+        if any(s in example.facts for s in spellings) and example.span is not None:
             source = example.span.source
             found = key.search(source.text, example.span.start, example.span.end)
             if found:
                 line, column = source.position(found.start(1))
-                yield Place(source.name, (line - 1, column - 1), (line - 1, column - 1 + len(fact.name)))
+                yield Place(source.name, (line - 1, column - 1), (line - 1, column - 1 + len(found.group(1))))
 
 
 def _names(node: object) -> Iterator[n.Name]:

@@ -488,13 +488,31 @@ def _examples(node: Node | None, vocab: Vocabulary, diags: Diagnostics) -> list[
 
 
 def _check_example_facts(node: Node, vocab: Vocabulary, diags: Diagnostics) -> None:
+    """An example's facts are written as people write them: by the Danish names, and acceptable to the engine."""
+    _check_danish_names(node, vocab, diags)
     try:
         vocab.normalise(node.plain())
     except FactsError as exc:
-        where = node.value.get(exc.field)
-        span = node.key_spans.get(exc.field) if where is None or exc.message.startswith("ukendt faktum") else where.span
-        diags.error(f"eksemplets faktum '{exc.field}': {exc.message}", span or node.span,
-                    hint=did_you_mean(exc.field, vocab.facts) if exc.message.startswith("ukendt faktum") else None)
+        key = exc.field if exc.field in node.value else vocab.term(exc.field)  # a merged-in key names the fact
+        where = node.value.get(key)
+        span = node.key_spans.get(key) if where is None or exc.message.startswith("ukendt faktum") else where.span
+        diags.error(f"eksemplets faktum '{key}': {exc.message}", span or node.span, hint=exc.hint)
+
+
+def _check_danish_names(node: Node, vocab: Vocabulary, diags: Diagnostics) -> None:
+    """A fact or value written by its English name (the API's alias) in an agreement file is a mistake."""
+    for key, value in node.value.items() if isinstance(node.value, dict) else ():
+        fact, at = vocab.fact(key), node.key_spans.get(key)
+        if fact is None or (at is not None and not node.span.start <= at.start < node.span.end):
+            continue  # merged in from an anchor (<<: *antibiotika): told where it is written
+        if key != fact.term:
+            diags.error(f"eksemplets faktum '{key}' skrives med sit danske navn", at or node.span,
+                        hint=f"mente du '{fact.term}'?")
+        word = value.value if isinstance(value.value, str) else None
+        found = fact.value_by_term(word) if word is not None and fact.values else None
+        if found is not None and found.term != word:
+            diags.error(f"værdien '{word}' for '{fact.term}' skrives med sit danske navn", value.span,
+                        hint=f"mente du '{found.term}'?")
 
 
 SECTION_NUMBER = re.compile(r"[0-9]{1,3}(\.[0-9]{1,3})*")  # ASCII digits only: "9²".isdigit() is True

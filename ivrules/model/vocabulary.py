@@ -144,11 +144,24 @@ def _check_terms(facts: list[Fact], diags: Diagnostics) -> None:
     for fact in facts:
         if fact.term in seen:
             diags.error(f"termen '{fact.term}' bruges af både '{seen[fact.term].name}' og '{fact.name}'", fact.span)
+        elif fact.term in names and fact.term != fact.name:  # each spelling names one fact, as term or as alias
+            diags.error(f"termen '{fact.term}' for '{fact.name}' er navnet på et andet faktum", fact.span)
         seen[fact.term] = fact
+        _check_value_terms(fact, diags)
         for arg in fact.derive[1] if fact.derive else ():
             if arg not in names:
                 diags.error(f"'{fact.name}' afledes af det ukendte faktum '{arg}'", fact.span,
                             hint=did_you_mean(arg, names))
+
+
+def _check_value_terms(fact: Fact, diags: Diagnostics) -> None:
+    """Each spelling of a value (its Danish term or its JSON name) names one value of the fact."""
+    owner: dict[str, str] = {}
+    for value in fact.values:
+        for spelling in dict.fromkeys((value.name, value.term)):
+            if owner.setdefault(spelling, value.name) != value.name:
+                diags.error(f"'{spelling}' er navn på to værdier af '{fact.name}': '{owner[spelling]}' og "
+                            f"'{value.name}'", fact.span)
 
 
 def read_municipalities(root: Node, diags: Diagnostics) -> dict[str, Municipality]:

@@ -37,6 +37,7 @@ from ivrules.model.tariff import Tariff
 from ivrules.money.cells import cell
 
 COURSE_ID = "course_id"  # the register's own column: the row's id, not a fact
+COURSE_ID_TERM = "forløbs_id"  # its Danish name; either may head the column
 BILATERAL = "bilateral_agreement_required"  # the flag counted in the summary
 
 
@@ -208,7 +209,8 @@ class Settler:
 
     def __init__(self, book: Book, region: str, header: list[str], period: str | None = None,
                  path: str = "<register>") -> None:
-        self.agreements = {a.revision: a for a in book.agreements(region)}  # UnknownRegionError before any row
+        region = book.region_id(region)  # "Region Midtjylland" → midtjylland; UnknownRegionError before any row
+        self.agreements = {a.revision: a for a in book.agreements(region)}
         self.book, self.region, self.period, self.path = book, region, period, path
         self.columns = check_header(header, book, path)
         self.width = len(header)
@@ -297,8 +299,8 @@ class Settler:
         return self._priced(answer, agreement), typed.get(self.municipality, ""), quarter
 
     def _facts_reason(self, exc: FactsError) -> str:
-        fact = self.book.vocabulary.facts.get(exc.field)
-        return f"{fact.label if fact else exc.field}: {exc.message}"
+        fact = self.book.vocabulary.fact(exc.field)
+        return f"{fact.label if fact else exc.field}: {exc.message}" + (f"; {exc.hint}" if exc.hint else "")
 
     def _priced(self, answer: Quote, agreement: Agreement) -> Priced:
         """The quote's settled part, interned: courses of 1-6 days, say, share one ``Priced``."""
@@ -352,25 +354,30 @@ def _date(word: str, text: str) -> dt.date:
 
 
 def check_header(header: list[str], book: Book, path: str) -> list[str]:
-    """The header's column names, stripped; ``RegisterError`` for a missing, unknown or repeated column."""
+    """The header's column names as JSON names (a fact's Danish term or its English name; ``course_id`` or
+    ``forløbs_id``); ``RegisterError`` for a missing, unknown or repeated column."""
     names = [h.strip() for h in header]
-    allowed = [COURSE_ID, *book.vocabulary.facts]
-    if len(names) == 1 and names[0] not in allowed:
+    spellings = {**book.vocabulary.names, COURSE_ID: COURSE_ID, COURSE_ID_TERM: COURSE_ID}
+    if len(names) == 1 and names[0] not in spellings:
         raise RegisterError(path, 1, 1, "filen ligner ikke et CSV-register: første linje har ét felt og ingen kendte "
                             "kolonnenavne", hint="første linje skal være kolonnernes navne adskilt af komma eller "
-                            "semikolon, fx course_id,municipality,start_date,end_date")
+                            "semikolon, fx forløbs_id,kommune,startdato,slutdato")
+    columns: list[str] = []
     for i, name in enumerate(names):
-        if name not in allowed:
+        if name not in spellings:
             raise RegisterError(path, 1, _column(header, i), f"ukendt kolonne '{name}'",
-                                hint=did_you_mean(name, allowed) or "kolonnerne hedder som fakta, fx start_date")
-        if name in names[:i]:
+                                hint=book.vocabulary.suggest(name) or did_you_mean(name, [COURSE_ID_TERM])
+                                or "kolonnerne hedder som fakta, fx startdato")
+        if spellings[name] in columns:
             raise RegisterError(path, 1, _column(header, i), f"kolonnen '{name}' står to gange")
+        columns.append(spellings[name])
     roles = book.vocabulary.roles
     for name in (COURSE_ID, roles.municipality, roles.start_date, roles.end_date):
-        if name not in names:
+        if name not in columns:
             hint = "er filen en CSV-fil med komma eller semikolon mellem kolonnerne?" if len(names) == 1 else None
-            raise RegisterError(path, 1, 1, f"kolonnen '{name}' mangler", hint=hint)
-    return names
+            word = COURSE_ID_TERM if name == COURSE_ID else book.vocabulary.term(name)
+            raise RegisterError(path, 1, 1, f"kolonnen '{word}' mangler", hint=hint)
+    return columns
 
 
 def _column(header: list[str], index: int) -> int:

@@ -354,7 +354,8 @@ def render_examples(ctx: Context, agreement: Agreement) -> str:
 
 def example_view(ctx: Context, agreement: Agreement, example: Example) -> ExampleView:
     order = {name: i for i, name in enumerate(ctx.book.vocabulary.facts)}
-    given = sorted(example.facts.items(), key=lambda item: order.get(item[0], len(order)))
+    facts = ctx.book.vocabulary.json_names(example.facts)  # written in Danish; labelled by the declared facts
+    given = sorted(facts.items(), key=lambda item: order.get(item[0], len(order)))
     view = ExampleView(example, [(_label(ctx, name), fact_value(ctx, name, value)) for name, value in given])
     if "tariff" in example.expect:
         try:

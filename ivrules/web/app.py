@@ -157,6 +157,7 @@ def _install_api(app: FastAPI, library: Library) -> None:
              summary="Spørgsmålene, der kan stilles, med danske tekster og tilladte værdier")
     async def facts(region: str, on: OnDate = None) -> Answer:
         book = library.book
+        region = book.region_id(region)  # its id, or its name: "Region Midtjylland"
         return Answer([m.fact_json(f, book.vocabulary, region) for f in book.facts(region, on)])
 
     @app.post("/v1/eligibility", response_model=m.EligibilityOut, tags=["svar"],
@@ -241,12 +242,13 @@ def _install_errors(app: FastAPI, library: Library) -> None:
 
 
 def _fact_problem(exc: FactsError, book: Book) -> dict[str, Any]:
-    known = exc.field in book.vocabulary.facts
+    known = book.vocabulary.fact(exc.field) is not None  # by its JSON name, or by the Danish term it was given as
     problem: dict[str, Any] = {"loc": ["body", "facts", exc.field], "msg": exc.message,
                                "type": "value_error" if known else "extra_forbidden"}
     if exc.allowed is not None:
         problem["allowed"] = exc.allowed
-    hint = None if known else did_you_mean(exc.field, book.vocabulary.facts)
+    # The API's names are English; a misspelt Danish name (the alias people write) is told its Danish name.
+    hint = None if known else did_you_mean(exc.field, book.vocabulary.facts) or exc.hint
     if hint:
         problem["hint"] = hint
     return problem
