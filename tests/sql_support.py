@@ -20,6 +20,9 @@ from typing import Any
 
 from hypothesis import strategies as st
 
+from sqlglot import exp
+
+from ivrules.engine.book import Book
 from ivrules.engine.quote import money
 from ivrules.engine.sql.query import TEXT_SUFFIX, Columns, RegionQuery, sql_type
 from ivrules.errors import FactsError, LookupError_
@@ -43,10 +46,10 @@ def register(region: str) -> st.SearchStrategy[list[dict[str, Any]]]:
                     min_size=20, max_size=60)
 
 
-def scalar(region: str, facts: dict[str, str]) -> Answer:
+def scalar(region: str, facts: dict[str, str], book: Book = BOOK) -> Answer:
     """The row as the scalar engine answers it (``Book.tariff``)."""
     try:
-        answer = BOOK.tariff(region, facts)
+        answer = book.tariff(region, facts)
     except FactsError as exc:
         fact = BOOK.vocabulary.facts.get(exc.field)
         return ("error", "", "", "", "", "", "", "", f"{fact.label if fact else exc.field}: {exc.message}")
@@ -59,7 +62,8 @@ def scalar(region: str, facts: dict[str, str]) -> Answer:
             money(answer.municipality_share), answer.kind, category, ";".join(answer.flags), "")
 
 
-def typed_register(region: str, courses: list[dict[str, Any]]) -> tuple[list[list[Any]], dict[str, Answer]]:
+def typed_register(region: str, courses: list[dict[str, Any]],
+                   book: Book = BOOK) -> tuple[list[list[Any]], dict[str, Answer]]:
     """(the table's rows: course id, each fact typed, each number's text; the scalar answer of each course)."""
     rows, expected = [], {}
     for n, course in enumerate(courses):
@@ -71,7 +75,7 @@ def typed_register(region: str, courses: list[dict[str, Any]]) -> tuple[list[lis
             continue  # a cell that cannot be typed: settlement's reader rejects the row before pricing
         values = [list(v) if isinstance(v, tuple) else v for v in (typed.get(f) for f in FACTS)]
         rows.append([cells[0], *values, *(str(typed[f]) if f in typed else None for f in TEXTS)])
-        expected[cells[0]] = scalar(region, facts)
+        expected[cells[0]] = scalar(region, facts, book)
     return rows, expected
 
 
@@ -81,10 +85,9 @@ def table_columns(dialect: str) -> str:
     return ", ".join(['"course_id" VARCHAR', *types, *(f'"{f}{TEXT_SUFFIX}" VARCHAR' for f in TEXTS)])
 
 
-def query(region: str, dialect: str, table: str = "register") -> str:
-    from sqlglot import exp
-
-    return RegionQuery(BOOK, region, COLUMNS, dialect).sql(exp.to_table(table))
+def query(region: str, dialect: str, table: str = "register", book: Book = BOOK) -> str:
+    """The backend's query pricing every course of ``table``."""
+    return RegionQuery(book, region, COLUMNS, dialect).sql(exp.to_table(table))
 
 
 def answered(row: tuple[Any, ...]) -> tuple[str, Answer]:

@@ -26,6 +26,7 @@ from sqlglot import exp
 from ivrules.engine.book import from_agreements
 from ivrules.engine.sql.query import RegionQuery, sql_type
 from ivrules.engine.sql.rules import SqlCompileError
+from ivrules.model.accession import Accession, Line, Member
 from ivrules.model.tariff import IndexYear
 from tests.conftest import examples
 from tests.sql_support import BOOK, COLUMNS, FACTS, TEXTS, Answer, answered, query, register, scalar, table_columns
@@ -33,13 +34,26 @@ from tests.sql_support import typed_register as typed
 
 _query = functools.lru_cache(maxsize=None)(query)  # one query per region: sqlglot builds it in about a second
 
+# Every computed price in the agreements comes from Midtjylland and Nordjylland, and no incomplete accession
+# register names a fallback revision with prices. So that "decided where both revisions give the same answer"
+# meets equal and different prices, Midtjylland's 2021 revision is also made joined one by one here, with the
+# 2020 revision as the fallback and a register that lists one municipality.
+JOINED_BY_ONE = from_agreements(BOOK.vocabulary, [a for r in BOOK.regions for a in BOOK.agreements(r)], accession=(
+    Accession((Line("midtjylland", dt.date(2021, 5, 1), False, "en prøve", {
+        "Aarhus": Member("Aarhus", dt.date(2021, 9, 1))}, fallback=dt.date(2020, 6, 1), note="Kun en prøve."),))))
 
-def _columnar(region: str, rows: list[list[Any]]) -> dict[str, Answer]:
+
+@functools.cache
+def _joined_by_one() -> str:
+    return query("midtjylland", "duckdb", "register", JOINED_BY_ONE)
+
+
+def _columnar(region: str, rows: list[list[Any]], sql: str | None = None) -> dict[str, Answer]:
     con = duckdb.connect()
     con.execute(f"CREATE TABLE register ({table_columns('duckdb')})")
     if rows:
         con.executemany(f"INSERT INTO register VALUES ({', '.join('?' * (len(FACTS) + len(TEXTS) + 1))})", rows)
-    return dict(answered(row) for row in con.execute(_query(region, "duckdb")).fetchall())
+    return dict(answered(row) for row in con.execute(sql or _query(region, "duckdb")).fetchall())
 
 
 @pytest.mark.parametrize("region", BOOK.regions)
@@ -52,6 +66,14 @@ def test_each_row_is_answered_as_the_scalar_engine_answers(region: str) -> None:
         assert _columnar(region, rows) == expected
 
     check()
+
+
+@settings(max_examples=examples(6), deadline=None, derandomize=True, suppress_health_check=[HealthCheck.too_slow])
+@given(courses=register("midtjylland"))
+def test_an_undecided_accession_with_a_fallback_is_decided_where_both_revisions_agree(
+        courses: list[dict[str, Any]]) -> None:
+    rows, expected = typed("midtjylland", courses, JOINED_BY_ONE)
+    assert _columnar("midtjylland", rows, _joined_by_one()) == expected
 
 
 def test_every_region_compiles() -> None:
