@@ -19,7 +19,6 @@ from __future__ import annotations
 from typing import Any
 
 from hypothesis import strategies as st
-
 from sqlglot import exp
 
 from ivrules.engine.book import Book
@@ -70,19 +69,32 @@ def typed_register(region: str, courses: list[dict[str, Any]],
         cells = _row(n, course)
         facts = {name: cell for name, cell in zip(HEADER, cells, strict=True) if name != "course_id" and cell.strip()}
         try:
-            typed = BOOK.normalise(facts)
+            rows.append(typed_row(cells[0], facts))
         except FactsError:
             continue  # a cell that cannot be typed: settlement's reader rejects the row before pricing
-        values = [list(v) if isinstance(v, tuple) else v for v in (typed.get(f) for f in FACTS)]
-        rows.append([cells[0], *values, *(str(typed[f]) if f in typed else None for f in TEXTS)])
         expected[cells[0]] = scalar(region, facts, book)
     return rows, expected
 
 
-def table_columns(dialect: str) -> str:
-    """The register table's column list, typed for ``dialect``."""
-    types = [f'"{f}" {sql_type(BOOK.vocabulary.facts[f]).sql(dialect)}' for f in FACTS]
+def typed_row(course: str, facts: dict[str, str]) -> list[Any]:
+    """One row of the table: the course id, each fact typed, each number's text (``FactsError``: a bad cell)."""
+    typed = BOOK.normalise(facts)
+    values = [list(v) if isinstance(v, tuple) else v for v in (typed.get(f) for f in FACTS)]
+    return [course, *values, *(str(typed[f]) if f in typed else None for f in TEXTS)]
+
+
+def table_columns(dialect: str, every: bool = False) -> str:
+    """The register table's column list, typed for ``dialect``: the generated facts, their texts, and (``every``)
+    the vocabulary's other facts, left empty, as a table ``ivrules sql`` prices has them."""
+    others = [f for f in BOOK.vocabulary.facts if f not in FACTS] if every else []
+    types = [f'"{f}" {sql_type(BOOK.vocabulary.facts[f]).sql(dialect)}' for f in (*FACTS, *others)]
     return ", ".join(['"course_id" VARCHAR', *types, *(f'"{f}{TEXT_SUFFIX}" VARCHAR' for f in TEXTS)])
+
+
+def insert(table: str, placeholder: str) -> str:
+    """INSERT of a row of ``typed_register`` into ``table``."""
+    names = ", ".join(f'"{c}"' for c in ("course_id", *FACTS, *(f + TEXT_SUFFIX for f in TEXTS)))
+    return f"INSERT INTO {table} ({names}) VALUES ({', '.join([placeholder] * (len(FACTS) + len(TEXTS) + 1))})"
 
 
 def query(region: str, dialect: str, table: str = "register", book: Book = BOOK) -> str:
