@@ -323,10 +323,9 @@ class Either:
     def select(self, theirs: Answer | None, where: exp.Expression) -> exp.Select:
         """From the revision's step (``m_*``: its answer), the rows ``where`` selects, answered with ``theirs``."""
         keep = [col(k) for k in self.query.columns.keep]
-        fields = [col(f"m_{f}") for f in self.MINE]
-        if theirs is not None:
-            fields += [exp.alias_(getattr(theirs, f).copy(), f"t_{f}", quoted=True) for f in self.THEIRS]
-        inner = exp.select(*keep, *fields, exp.alias_(self.said(), "said", quoted=True)).from_(
+        mine = [col(f"m_{f}") for f in self.MINE]
+        others = [exp.alias_(getattr(theirs, f).copy(), f"t_{f}", quoted=True) for f in self.THEIRS] if theirs else []
+        inner = exp.select(*keep, *mine, *others, exp.alias_(self.said(), "said", quoted=True)).from_(
             exp.to_table(f"revision_{self.i}", quoted=True)).where(where)
         decided = self.decided(theirs is not None)
         out = [s(self.query.sets[self.i].revision),

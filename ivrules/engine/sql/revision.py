@@ -58,7 +58,9 @@ def any_of(conds: list[exp.Expression]) -> exp.Expression:
 
 
 def money_of(value: Decimal) -> exp.Expression:
-    return exp.cast(literal(value), MONEY)
+    """An amount of the agreement, exact: with its own decimals where it has more than the øre's two."""
+    places = -value.as_tuple().exponent  # type: ignore[operator]
+    return exp.cast(literal(value), MONEY if places <= 2 else exp.DataType.build(f"DECIMAL(18,{places})"))
 
 
 @dataclass
@@ -113,13 +115,13 @@ class RevisionCompiler:
         every = join(" ", [s("Forløbet er ikke omfattet af aftalen."), *(when(false(o), s(r.explain))
                                                                           for r, o in outcomes)])
         cases: list[_Case] = [
-            (exp.Not(this=is_null(self.party)), "not_covered", _cat(s("ikke omfattet af aftalen: "), self.party),
-             self.party),
+            (exp.Not(this=is_null(self.party)), "not_covered", _cat(s("ikke omfattet af aftalen: "), self.party.copy()),
+             self.party.copy()),
             (failed, "not_covered", _cat(s("ikke omfattet af aftalen: "), said), every)]
         invoice = self.fact(tariff.invoice_date if tariff is not None else self.roles.end_date)
         if tariff is None:
             why = s(self._no_tariff())
-            cases.append((exp.Boolean(this=True), "unknown", _cat(s("kan ikke beregnes: "), why), why))
+            cases.append((exp.Boolean(this=True), "unknown", _cat(s("kan ikke beregnes: "), why), why.copy()))
             none = exp.Null()
             return Answer(_status(cases), _reason(cases), none, none, none, none, none, s(""), invoice,
                           _detail(cases, none))
@@ -134,7 +136,7 @@ class RevisionCompiler:
         unknown = join(" ", [*work.unknown, self._missing(work)])
         cases += [(c, "error", why, exp.Null()) for c, why in work.errors]
         cases.append((exp.NEQ(this=unknown, expression=s("")), "unknown",
-                      exp.DPipe(this=s("kan ikke beregnes: "), expression=unknown), unknown))
+                      exp.DPipe(this=s("kan ikke beregnes: "), expression=unknown.copy()), unknown.copy()))
         total = exp.cast(_sum(work.lines), MONEY)
         region, kommune = _split(total, work.financing, tariff.financing)
         work.notes.append(_financing_note(work.financing, tariff.financing))
@@ -292,9 +294,12 @@ class RevisionCompiler:
             return None
         if work.factor is None:
             return money_of(amount.value)
-        # The scalar ``_amount``: the amount times its year's factor, rounded half up to the øre.
-        return exp.cast(exp.Round(this=exp.Mul(this=money_of(amount.value), expression=work.factor.copy()),
-                                  decimals=literal(2)), MONEY)
+        # The scalar ``_amount``: the amount itself for a factor of 1, else times the factor, rounded half up
+        # to the øre.
+        indexed = exp.cast(exp.Round(this=exp.Mul(this=money_of(amount.value), expression=work.factor.copy()),
+                                     decimals=literal(2)), MONEY)
+        return exp.Case(ifs=[exp.If(this=exp.EQ(this=work.factor.copy(), expression=literal(1)),
+                                    true=money_of(amount.value))], default=indexed)
 
     def _missing(self, work: _Work) -> exp.Expression:
         """'Der mangler oplysninger: …' naming each missing fact once, in the order the scalar pricing asks."""
