@@ -1,12 +1,14 @@
 """The columnar backend (``ivrules.engine.sql``) answers every row as the scalar evaluator (``Book.tariff``) does.
 
-For generated courses over every region and revision (the generators of
-``tests/test_settle_properties``: municipalities of the region and of others,
-courses across revision and accession dates, missing cells, every tariff
-kind), the rows whose facts can be typed are loaded into DuckDB with their
-typed values, priced by the query the backend compiles, and compared row by
-row with ``book.tariff``: status, total, shares, kind, flags, and the Danish
-reason settlement gives a row it rejects.
+For each region, registers generated over all its revisions (``tests/sql_support``:
+municipalities of the region and of others, courses across revision and
+accession dates, missing cells, the accession answer often left out, every
+tariff kind, index years with and without a factor) are loaded into DuckDB
+with their typed values, priced by the query the backend compiles, and
+compared row by row with ``book.tariff``: status, revision, total, shares,
+kind, category, flags, and the Danish reason settlement gives a row it
+rejects. Every region compiles; a rule the compiler cannot express is an
+error naming it when the query is built.
 """
 
 from __future__ import annotations
