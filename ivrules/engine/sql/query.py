@@ -249,8 +249,8 @@ class RegionQuery:
     def answers(self) -> list[tuple[int, Answer]]:
         """Each revision's answer, compiled against the ``chosen`` step's columns."""
         rules = RuleCompiler(self.vocab, col, times_within(self.dialect))  # type: ignore[arg-type]
-        return [(i, RevisionCompiler(rules, a, self.party(a.parties.get("section", "")), self.text_of).answer())
-                for i, a in enumerate(self.sets)]
+        return [(i, RevisionCompiler(rules, a, self.party(a.parties.get("section", "")), self.text_of,
+                                     f"ivrules_{i}_").answer()) for i, a in enumerate(self.sets)]
 
     def select(self, source: exp.Expression) -> exp.Select:
         """The whole query: one row per row of ``source``, the kept columns and ``OUTPUT``."""
@@ -270,8 +270,9 @@ class RegionQuery:
         for i, a in answers.items():
             # One step per revision answers its courses once; the undecided ones read that answer as "mine".
             mine = [exp.alias_(getattr(a, f).copy(), f"m_{f}", quoted=True) for f in Either.MINE]
-            step = exp.select(exp.Star(), *mine).from_(exp.to_table("chosen", quoted=True)).where(
-                exp.EQ(this=col("ivrules_rev"), expression=literal(i)))
+            staged = _staged(exp.to_table("chosen", quoted=True), a, exp.EQ(this=col("ivrules_rev"),
+                                                                            expression=literal(i)))
+            step = exp.select(exp.Star(), *mine).from_(_subquery(staged, "answered"))
             steps.append((f"revision_{i}", step))
             fields = [s(self.sets[i].revision), *(col(f"m_{f}") for f in Either.MINE[:-1])]
             parts.append(exp.select(*keep, *fields).from_(exp.to_table(f"revision_{i}", quoted=True)).where(
@@ -325,8 +326,11 @@ class Either:
         keep = [col(k) for k in self.query.columns.keep]
         mine = [col(f"m_{f}") for f in self.MINE]
         others = [exp.alias_(getattr(theirs, f).copy(), f"t_{f}", quoted=True) for f in self.THEIRS] if theirs else []
-        inner = exp.select(*keep, *mine, *others, exp.alias_(self.said(), "said", quoted=True)).from_(
-            exp.to_table(f"revision_{self.i}", quoted=True)).where(where)
+        source = exp.to_table(f"revision_{self.i}", quoted=True)
+        rows = _subquery(_staged(source, theirs, where), "theirs") if theirs else source
+        inner = exp.select(*keep, *mine, *others, exp.alias_(self.said(), "said", quoted=True)).from_(rows)
+        if theirs is None:
+            inner = inner.where(where)
         decided = self.decided(theirs is not None)
         out = [s(self.query.sets[self.i].revision),
                exp.Case(ifs=[exp.If(this=decided, true=col("m_status"))], default=s("unknown")),
@@ -360,6 +364,19 @@ class Either:
         return _cat(col(roles.municipality), s(f" står ikke i tiltrædelseslisten for {agreement}, og listen er ikke "
                                                "fuldstændig: det vides ikke, om kommunen havde tiltrådt aftalen den "),
                     _danish_date(col(roles.course_date)), s(f".{note}{tail}"))
+
+
+def _staged(source: exp.Expression, answer: Answer, where: exp.Expression) -> exp.Select:
+    """The rows of ``source`` that ``where`` selects, with the answer's stage columns, one nested select a stage."""
+    select = exp.select(exp.Star()).from_(source).where(where)
+    for stage in answer.stages:
+        columns = [exp.alias_(e.copy(), name, quoted=True) for name, e in stage]
+        select = exp.select(exp.Star(), *columns).from_(_subquery(select, "staged"))
+    return select
+
+
+def _subquery(select: exp.Select, alias: str) -> exp.Subquery:
+    return exp.Subquery(this=select, alias=exp.TableAlias(this=exp.to_identifier(alias, quoted=True)))
 
 
 def _named(select: exp.Select, keep: tuple[str, ...]) -> exp.Select:

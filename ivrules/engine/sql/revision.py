@@ -28,6 +28,7 @@ FACTOR = exp.DataType.build(f"DECIMAL(18,{FACTOR_SCALE})")
 Text = Callable[[str], exp.Expression]  # a number fact's name → its value as the scalar engine writes it
 TEXT = exp.DataType.build("VARCHAR")
 _Case = tuple[exp.Expression, str, exp.Expression, exp.Expression]  # (when, status, reason, detail)
+Stage = tuple[tuple[str, exp.Expression], ...]  # (column name, its expression)
 
 
 def s(text: str) -> exp.Expression:
@@ -78,6 +79,9 @@ class Answer:
     invoice_day: exp.Expression
     # The scalar quote's reasons (but its "Takst: …" line), joined: what an undecided accession's answer quotes.
     detail: exp.Expression
+    # Columns the fields read, computed first, stage by stage (each reads the ones before): a large expression
+    # (the missing facts, the total, which case holds) is written once, not in every field that needs it.
+    stages: tuple[Stage, ...] = ()
 
 
 @dataclass
@@ -99,9 +103,11 @@ class _Work:
 class RevisionCompiler:
     """Compiles one revision; ``party`` is the SQL of why the municipality is not a party (NULL: it is)."""
 
-    def __init__(self, rules: RuleCompiler, agreement: Agreement, party: exp.Expression, text: Text) -> None:
+    def __init__(self, rules: RuleCompiler, agreement: Agreement, party: exp.Expression, text: Text,
+                 prefix: str = "ivrules_") -> None:
         self.rc, self.agreement, self.party, self.text = rules, agreement, party, text
         self.vocab, self.fact, self.roles = rules.vocab, rules.facts, rules.vocab.roles
+        self.prefix = prefix  # of the stage columns, so that two revisions' answers can be read in one row
 
     def label(self, name: str) -> str:
         return self.vocab.facts[name].label
@@ -123,9 +129,20 @@ class RevisionCompiler:
             why = s(self._no_tariff())
             cases.append((exp.Boolean(this=True), "unknown", _cat(s("kan ikke beregnes: "), why), why.copy()))
             none = exp.Null()
-            return Answer(_status(cases), _reason(cases), none, none, none, none, none, s(""), invoice,
-                          _detail(cases, none))
+            stage, status, reason, detail = self._cased(cases, none)
+            return Answer(status, reason, none, none, none, none, none, s(""), invoice, detail, (stage,))
         return self._priced(tariff, cases, invoice)
+
+    def _cased(self, cases: list[_Case], computed: exp.Expression) -> tuple[Stage, exp.Expression, exp.Expression,
+                                                                             exp.Expression]:
+        """(the stage naming the case that holds, then status, reason and detail read from it)."""
+        name = self.prefix + "case"
+        which = exp.Case(ifs=[exp.If(this=c, true=literal(k)) for k, (c, *_) in enumerate(cases)])
+        def by_case(values: list[exp.Expression], default: exp.Expression) -> exp.Expression:
+            return exp.Case(ifs=[exp.If(this=exp.EQ(this=self.fact(name), expression=literal(k)), true=v)
+                                 for k, v in enumerate(values)], default=default)
+        return (((name, which),), by_case([s(c[1]) for c in cases], s("computed")),
+                by_case([c[2] for c in cases], exp.Null()), by_case([c[3] for c in cases], computed))
 
     def _priced(self, tariff: Tariff, cases: list[_Case], invoice: exp.Expression) -> Answer:
         work = _Work()
@@ -133,16 +150,18 @@ class RevisionCompiler:
         self._rules(tariff, work)
         self._index(tariff, work)
         self._schedules(tariff, work)
-        unknown = join(" ", [*work.unknown, self._missing(work)])
+        first: Stage = ((self.prefix + "unknown", join(" ", [*work.unknown, self._missing(work)])),
+                        (self.prefix + "total", exp.cast(_sum(work.lines), MONEY)))
+        unknown, total = (self.fact(name) for name, _ in first)
         cases += [(c, "error", why, exp.Null()) for c, why in work.errors]
         cases.append((exp.NEQ(this=unknown, expression=s("")), "unknown",
                       exp.DPipe(this=s("kan ikke beregnes: "), expression=unknown.copy()), unknown.copy()))
-        total = exp.cast(_sum(work.lines), MONEY)
         region, kommune = _split(total, work.financing, tariff.financing)
         work.notes.append(_financing_note(work.financing, tariff.financing))
         kind = exp.Case(ifs=[exp.If(this=c, true=s(k)) for c, k in work.kinds]) if work.kinds else s("")
-        return Answer(_status(cases), _reason(cases), total, region, kommune, kind, work.category,
-                      join(";", work.flags), invoice, _detail(cases, join(" ", work.notes)))
+        stage, status, reason, detail = self._cased(cases, join(" ", work.notes))
+        return Answer(status, reason, total.copy(), region, kommune, kind, work.category, join(";", work.flags),
+                      invoice, detail, (first, stage))
 
     def _no_tariff(self) -> str:
         agreement = self.agreement
@@ -325,18 +344,6 @@ def _cat(*parts: exp.Expression) -> exp.Expression:
     for part in parts[1:]:
         out = exp.DPipe(this=out, expression=part)
     return out
-
-
-def _status(cases: list[_Case]) -> exp.Expression:
-    return exp.Case(ifs=[exp.If(this=c, true=s(status)) for c, status, _, _ in cases], default=s("computed"))
-
-
-def _reason(cases: list[_Case]) -> exp.Expression:
-    return exp.Case(ifs=[exp.If(this=c, true=why) for c, _, why, _ in cases])
-
-
-def _detail(cases: list[_Case], computed: exp.Expression) -> exp.Expression:
-    return exp.Case(ifs=[exp.If(this=c, true=detail) for c, _, _, detail in cases], default=computed)
 
 
 def _index_note(index: Index, year: int, factor: Decimal) -> str:
