@@ -4,10 +4,14 @@ The query has three steps: ``facts`` types the table's columns and fills in
 the derived facts (the vocabulary's ``derive``), ``chosen`` picks each
 course's revision (the one in force on the course date; where the agreement
 is joined municipality by municipality, the accession decides, with the
-fallback revision for a municipality that has not joined), and one
-``SELECT`` per revision (``ivrules.engine.sql.revision``) answers its courses;
-they are joined with ``UNION ALL``. A course no revision applies to has
-status ``error`` and the Danish reason of the scalar ``LookupError_``.
+fallback revision for a municipality that has not joined), and one step
+per revision (``revision_<i>``, compiled by ``ivrules.engine.sql.revision``)
+answers its courses. Where an incomplete accession register is silent about
+the municipality and the table does not say, the course is also answered by
+the revision that applies otherwise (``Either``), and the answer stands only
+where both agree, as ``Course.either`` decides. The parts are joined with
+``UNION ALL``. A course no revision applies to has status ``error`` and the
+Danish reason of the scalar ``LookupError_``.
 """
 
 from __future__ import annotations
