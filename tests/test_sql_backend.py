@@ -1,134 +1,139 @@
 """The columnar backend (``ivrules.engine.sql``) answers every row as the scalar evaluator (``Book.tariff``) does.
 
-For generated courses over every region and revision (the generators of
-``tests/test_settle_properties``: municipalities of the region and of others,
-courses across revision and accession dates, missing cells, every tariff
-kind), the rows whose facts can be typed are loaded into DuckDB with their
-typed values, priced by the query the backend compiles, and compared row by
-row with ``book.tariff``: status, total, shares, kind, flags, and the Danish
-reason settlement gives a row it rejects.
+For each region, registers generated over all its revisions (``tests/sql_support``:
+municipalities of the region and of others, courses across revision and
+accession dates, missing cells, the accession answer often left out, every
+tariff kind, index years with and without a factor) are loaded into DuckDB
+with their typed values, priced by the query the backend compiles, and
+compared row by row with ``book.tariff``: status, revision, total, shares,
+kind, category, flags, and the Danish reason settlement gives a row it
+rejects. Every region compiles; a rule the compiler cannot express is an
+error naming it when the query is built.
 """
 
 from __future__ import annotations
 
+import datetime as dt
 import functools
-import shutil
-import tempfile
-from pathlib import Path
+import re
+from dataclasses import replace
+from decimal import Decimal
 from typing import Any
 
 import duckdb
 import pytest
 from hypothesis import HealthCheck, given, settings
-from hypothesis import strategies as st
 from sqlglot import exp
 
-import ivrules
-from ivrules.engine.quote import money
-from ivrules.engine.sql.query import TEXT_SUFFIX, Columns, RegionQuery, sql_type
+from ivrules.engine.book import from_agreements
+from ivrules.engine.sql.query import RegionQuery, sql_type
 from ivrules.engine.sql.rules import SqlCompileError
-from ivrules.errors import FactsError, LookupError_
-from ivrules.money.settle import rejection
-from tests.conftest import AGREEMENTS, examples
-from tests.test_settle_properties import BOOK, HEADER, REVISIONS, _course, _plausible, _row
+from ivrules.model.accession import Accession, Line, Member
+from ivrules.model.tariff import IndexYear
+from tests.conftest import examples
+from tests.sql_support import (
+    BOOK,
+    COLUMNS,
+    COMPILED,
+    REFUSED,
+    Answer,
+    answered,
+    insert,
+    query,
+    register,
+    scalar,
+    table_columns,
+    typed_row,
+)
+from tests.sql_support import typed_register as typed
 
-FACTS = [h for h in HEADER if h != "course_id"]
-NUMBERS = frozenset(f for f in FACTS if BOOK.vocabulary.facts[f].type == "number")
+_query = functools.lru_cache(maxsize=None)(query)  # one query per region: sqlglot builds it in about a second
+
+# Every computed price in the agreements comes from Midtjylland and Nordjylland, and no incomplete accession
+# register names a fallback revision with prices. So that "decided where both revisions give the same answer"
+# meets equal and different prices, Midtjylland's 2021 revision is also made joined one by one here, with the
+# 2020 revision as the fallback and a register that lists one municipality.
+JOINED_BY_ONE = from_agreements(BOOK.vocabulary, [a for r in BOOK.regions for a in BOOK.agreements(r)], accession=(
+    Accession((Line("midtjylland", dt.date(2021, 5, 1), False, "en prøve", {
+        "Aarhus": Member("Aarhus", dt.date(2021, 9, 1))}, fallback=dt.date(2020, 6, 1), note="Kun en prøve."),))))
 
 
 @functools.cache
-def _windowless() -> tuple[Path, ivrules.Book]:
-    """The agreements with Hovedstaden's uncertain entry into force (``in_force_unknown``, which the compiler refuses
-    by name) left out, so the rest of its revision is compared row by row; the window has its own tests."""
-    folder = Path(tempfile.mkdtemp(prefix="ivrules-sql-")) / "agreements"
-    shutil.copytree(AGREEMENTS, folder)
-    path = folder / "hovedstaden" / "2022-01-01.yaml"
-    text = path.read_text(encoding="utf-8")
-    start = text.index("in_force_unknown:\n")
-    end = text.index("\n\n", start)
-    path.write_text(text[:start] + text[end + 2:], encoding="utf-8")
-    return folder, ivrules.load(folder)
+def _joined_by_one() -> str:
+    return query("midtjylland", "duckdb", "register", JOINED_BY_ONE)
 
 
-def _scalar(region: str, facts: dict[str, str]) -> tuple[str, ...]:
-    """(status, total, region share, municipality share, kind, flags, reason) as the scalar engine answers."""
-    try:
-        answer = _windowless()[1].tariff(region, facts)
-    except FactsError as exc:
-        fact = BOOK.vocabulary.facts.get(exc.field)
-        return ("error", "", "", "", "", "", f"{fact.label if fact else exc.field}: {exc.message}")
-    except LookupError_ as exc:
-        return ("error", "", "", "", "", "", str(exc))
-    if answer.status != "computed":
-        return (answer.status, "", "", "", "", "", rejection(answer))
-    return ("computed", money(answer.total), money(answer.region_share), money(answer.municipality_share),
-            answer.kind, ";".join(answer.flags), "")
-
-
-def _columnar(region: str, typed_rows: list[tuple[str, dict[str, Any]]]) -> dict[str, tuple[str, ...]]:
+def _columnar(region: str, rows: list[list[Any]], sql: str | None = None) -> dict[str, Answer]:
     con = duckdb.connect()
-    types = [f'"{f}" {sql_type(BOOK.vocabulary.facts[f]).sql("duckdb")}' for f in FACTS]
-    texts = [f'"{f}{TEXT_SUFFIX}" VARCHAR' for f in sorted(NUMBERS)]
-    con.execute(f"CREATE TABLE register (course_id VARCHAR, {', '.join(types + texts)})")
-    rows = []
-    for course, typed in typed_rows:
-        values = [list(v) if isinstance(v, tuple) else v for v in (typed.get(f) for f in FACTS)]
-        rows.append([course, *values, *(str(typed[f]) if f in typed else None for f in sorted(NUMBERS))])
+    con.execute(f"CREATE TABLE register ({table_columns('duckdb')})")
     if rows:
-        con.executemany(f"INSERT INTO register VALUES ({', '.join('?' * (len(FACTS) + len(NUMBERS) + 1))})", rows)
-    query = RegionQuery(_windowless()[1], region, Columns(frozenset(FACTS), ("course_id",), NUMBERS)).sql(
-        exp.to_table("register"))
-    out = {}
-    for course, _rev, status, reason, total, rs, ms, kind, _cat, flags, _day in con.execute(query).fetchall():
-        amounts = (money(total), money(rs), money(ms)) if status == "computed" else ("", "", "")
-        out[course] = (status, *amounts, kind if status == "computed" else "",
-                       flags if status == "computed" else "", reason or "")
-    return out
+        con.executemany(insert("register", "?"), rows)
+    return dict(answered(row) for row in con.execute(sql or _query(region, "duckdb")).fetchall())
 
 
-# What the compiler does not express yet is refused by name when the query is built, never answered differently.
-REFUSED = {"midtjylland": "tariff.index", "nordjylland": "accession", "syddanmark": "accession",
-           "sjaelland": "accession", "hovedstaden": "in_force_unknown"}
-
-
-@pytest.mark.parametrize("region", sorted(REFUSED))
-def test_what_the_compiler_cannot_express_is_refused_by_name(region: str) -> None:
-    with pytest.raises(SqlCompileError, match=f"reglen '{REFUSED[region]} \\({region} "):
-        RegionQuery(BOOK, region, Columns(frozenset(FACTS), ("course_id",), NUMBERS))
-
-
-EXPRESSED = [(r, v) for r, v in REVISIONS if r == "hovedstaden"]  # without its in_force_unknown (_windowless)
-
-
-@pytest.mark.parametrize(("region", "revision"), EXPRESSED, ids=[f"{r}@{v}" for r, v in EXPRESSED])
-def test_each_row_is_answered_as_the_scalar_engine_answers(region: str, revision: str) -> None:
-    @settings(max_examples=examples(15), deadline=None, derandomize=True, suppress_health_check=[HealthCheck.too_slow])
-    @given(courses=st.lists(st.one_of(_plausible(region, revision), _course(region, revision)), max_size=40))
+@pytest.mark.parametrize("region", COMPILED)
+def test_each_row_is_answered_as_the_scalar_engine_answers(region: str) -> None:
+    # A register per example, over every revision of the region: DuckDB plans the query once per register.
+    @settings(max_examples=examples(6), deadline=None, derandomize=True, suppress_health_check=[HealthCheck.too_slow])
+    @given(courses=register(region))
     def check(courses: list[dict[str, Any]]) -> None:
-        typed_rows, expected = [], {}
-        for n, course in enumerate(courses):
-            row = _row(n, course)
-            facts = {name: cell for name, cell in zip(HEADER, row, strict=True) if name != "course_id" and cell.strip()}
-            try:
-                typed = BOOK.normalise(facts)
-            except FactsError:
-                continue  # a cell that cannot be typed: settlement's reader rejects the row before pricing
-            typed = {k: v for k, v in typed.items() if k in FACTS}
-            typed_rows.append((row[0], typed))
-            expected[row[0]] = _scalar(region, facts)
-        assert _columnar(region, typed_rows) == expected
+        rows, expected = typed(region, courses)
+        assert _columnar(region, rows) == expected
 
     check()
 
+
+@settings(max_examples=examples(6), deadline=None, derandomize=True, suppress_health_check=[HealthCheck.too_slow])
+@given(courses=register("midtjylland"))
+def test_an_undecided_accession_with_a_fallback_is_decided_where_both_revisions_agree(
+        courses: list[dict[str, Any]]) -> None:
+    rows, expected = typed("midtjylland", courses, JOINED_BY_ONE)
+    assert _columnar("midtjylland", rows, _joined_by_one()) == expected
+
+
+def test_every_region_compiles_or_is_refused_by_name() -> None:
+    for region in COMPILED:
+        assert "revision_0" in _query(region, "duckdb")
+    for region in REFUSED:
+        with pytest.raises(SqlCompileError, match=re.escape(f"reglen 'in_force_unknown ({region} ")):
+            RegionQuery(BOOK, region, COLUMNS)
+
+
+def test_an_index_year_the_sources_do_not_state_is_unknown_with_the_index_reason() -> None:
+    region, facts = "midtjylland", {"municipality": "Aarhus", "treatment": "antibiotics", "system": "codan_mix_add",
+                                    "start_date": "2024-03-01", "end_date": "2024-03-05"}
+    answer = scalar(region, facts)
+    assert answer[0] == "unknown" and "PL-fremskrivning: " in answer[-1]
+    assert _columnar(region, [typed_row("k", facts)]) == {"k": answer}
+
+
+def test_an_undecided_accession_is_unknown_naming_what_it_depends_on() -> None:
+    facts = {"municipality": "Odense", "treatment": "antibiotics", "system": "elastomeric_pump", "doses_per_day": "1",
+             "start_date": "2022-03-01", "end_date": "2022-03-05", "days_without_dose": "0"}
+    answer = scalar("syddanmark", facts)
+    assert answer[0] == "unknown" and "Svaret afhænger af det" in answer[-1]
+    assert _columnar("syddanmark", [typed_row("k", facts)]) == {"k": answer}
+
+
+def test_a_rule_the_compiler_cannot_express_is_refused_by_name() -> None:
+    agreements = [a for r in BOOK.regions for a in BOOK.agreements(r)]
+    fine = IndexYear(2023, Decimal("1.0123456789"), "en faktor med ti decimaler")
+    changed = [replace(a, tariff=replace(a.tariff, index=replace(a.tariff.index, years=(fine,))))
+               if a.tariff is not None and a.tariff.index is not None and a.effective > dt.date(2021, 1, 1) else a
+               for a in agreements]
+    book = from_agreements(BOOK.vocabulary, changed, accession=BOOK.accession)
+    with pytest.raises(SqlCompileError, match=re.escape("reglen 'tariff.index (midtjylland 2021-05-01)'")):
+        RegionQuery(book, "midtjylland", COLUMNS).sql(exp.to_table("t"))
 
 
 def test_ivrules_sql_prints_a_query_duckdb_runs_on_a_table_of_typed_facts() -> None:
     from typer.testing import CliRunner
 
     from ivrules.cli.main import app
+    from tests.conftest import AGREEMENTS
 
     result = CliRunner().invoke(app, ["sql", "--region", "hovedstaden", "--table", "forløb", "--agreements",
-                                      str(_windowless()[0])])
+                                      str(AGREEMENTS)])
     assert result.exit_code == 0, result.output
     con = duckdb.connect()
     given = list(BOOK.vocabulary.facts.values())
@@ -139,20 +144,24 @@ def test_ivrules_sql_prints_a_query_duckdb_runs_on_a_table_of_typed_facts() -> N
                 "('k2', 'Aarhus', DATE '2023-03-01', DATE '2023-03-10', 'antibiotics')")
     rows = {r[0]: (r[2], r[3] or "") for r in con.execute(result.output).fetchall()}
     facts = {"start_date": "2023-03-01", "end_date": "2023-03-10", "treatment": "antibiotics"}
-    assert rows == {course: _scalar("hovedstaden", {**facts, "municipality": place})[::6]
+    assert rows == {course: scalar("hovedstaden", {**facts, "municipality": place})[::8]
                     for course, place in (("k1", "København"), ("k2", "Aarhus"))}
     assert rows["k2"][0] == "not_covered"  # another region's municipality: the party check, in SQL too
 
 
-def test_a_region_the_compiler_refuses_is_a_danish_error_naming_what() -> None:
+@pytest.mark.parametrize("region", COMPILED)
+def test_ivrules_sql_prints_a_query_for_every_region(region: str) -> None:
     from typer.testing import CliRunner
 
     from ivrules.cli.main import app
     from tests.conftest import AGREEMENTS
 
-    result = CliRunner().invoke(app, ["sql", "--region", "midtjylland", "--agreements", str(AGREEMENTS)])
-    assert result.exit_code == 2
-    assert "reglen 'tariff.index (midtjylland 2020-06-01)' kan ikke oversættes til SQL" in result.output
+    result = CliRunner().invoke(app, ["sql", "--region", region, "--agreements", str(AGREEMENTS)])
+    assert result.exit_code == 0, result.output
+    con = duckdb.connect()
+    given = ", ".join(f'"{f.name}" {sql_type(f).sql("duckdb")}' for f in BOOK.vocabulary.facts.values())
+    con.execute(f"CREATE TABLE courses (course_id VARCHAR, {given})")
+    assert con.execute(result.output).fetchall() == []
 
 
 def test_a_dialect_no_test_runs_is_refused() -> None:

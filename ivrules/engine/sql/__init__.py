@@ -11,6 +11,7 @@ together. A rule the compiler cannot express raises ``SqlCompileError``
 naming the rule. Money is DECIMAL, never floating point.
 """
 
-# The dialects a test runs the query in (postgres is built, but not yet run by a test). Kept here, free of
-# sqlglot, so the command line can offer them without the `sql` extra installed.
-DIALECTS = ("duckdb",)
+# The dialects a test runs the query in: duckdb (tests/test_sql_backend.py) and postgres, on a real server
+# (tests/test_sql_postgres.py). Kept here, free of sqlglot, so the command line can offer them without the
+# `sql` extra installed; sqlglot could print others (tsql, spark), but none is offered until a test runs it.
+DIALECTS = ("duckdb", "postgres")

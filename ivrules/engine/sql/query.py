@@ -4,21 +4,25 @@ The query has three steps: ``facts`` types the table's columns and fills in
 the derived facts (the vocabulary's ``derive``), ``chosen`` picks each
 course's revision (the one in force on the course date; where the agreement
 is joined municipality by municipality, the accession decides, with the
-fallback revision for a municipality that has not joined), and one
-``SELECT`` per revision (``ivrules.engine.sql.revision``) answers its courses;
-they are joined with ``UNION ALL``. A course no revision applies to has
-status ``error`` and the Danish reason of the scalar ``LookupError_``.
+fallback revision for a municipality that has not joined), and one step
+per revision (``revision_<i>``, compiled by ``ivrules.engine.sql.revision``)
+answers its courses. Where an incomplete accession register is silent about
+the municipality and the table does not say, the course is also answered by
+the revision that applies otherwise (``Either``), and the answer stands only
+where both agree, as ``Course.either`` decides. The parts are joined with
+``UNION ALL``. A course no revision applies to has status ``error`` and the
+Danish reason of the scalar ``LookupError_``.
 """
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 from sqlglot import exp
 
 from ivrules import danish
 from ivrules.engine.book import Book
-from ivrules.engine.sql.revision import Answer, RevisionCompiler, _cat, s, true
+from ivrules.engine.sql.revision import Answer, RevisionCompiler, _cat, s, true, when
 from ivrules.engine.sql.rules import RuleCompiler, SqlCompileError, and_, is_null, literal, or_
 from ivrules.lang.vocabulary import Fact
 from ivrules.model.accession import Line
@@ -37,6 +41,18 @@ def col(name: str, table: str | None = None) -> exp.Column:
 
 def sql_type(fact: Fact) -> exp.DataType:
     return exp.DataType.build(TYPES[fact.type], dialect="duckdb")
+
+
+@dataclass(frozen=True)
+class Pick:
+    """The SQL of a course's revision: its index (NULL: none applies), the Danish reason none does, whether
+    accession is undecided (an incomplete register silent about the municipality), and then the index of the
+    revision that applies if the municipality had not joined (NULL: no agreement applies then)."""
+
+    rev: exp.Expression
+    error: exp.Expression
+    undecided: exp.Expression = field(default_factory=lambda: exp.Boolean(this=False))
+    other: exp.Expression = field(default_factory=exp.Null)
 
 
 @dataclass(frozen=True)
@@ -74,7 +90,7 @@ class RegionQuery:
         self.vocab, self.roles = book.vocabulary, book.vocabulary.roles
         self.sets = book.agreements(region)  # UnknownRegionError for a region the book does not have
         for agreement in self.sets:
-            _expressible(book, agreement)
+            _expressible(agreement)
 
     def facts(self, source: exp.Expression) -> exp.Select:
         """Every fact of the vocabulary, typed, with the derived facts filled in where the table leaves them out."""
@@ -109,7 +125,6 @@ class RegionQuery:
             return exp.Case(ifs=[exp.If(this=exp.In(this=m, expressions=[s(x) for x in islands]),
                                         true=exp.Boolean(this=True)),
                                  exp.If(this=exp.Not(this=is_null(m)), true=exp.Boolean(this=False))])
-        from ivrules.engine.sql.rules import SqlCompileError
         raise SqlCompileError(how, "ukendt udledning")
 
     def party(self, section: str = "") -> exp.Expression:
@@ -128,25 +143,31 @@ class RegionQuery:
                 ifs.append(exp.If(this=exp.In(this=m.copy(), expressions=[s(x) for x in members]), true=text))
         return exp.Case(ifs=ifs) if ifs else exp.Null()
 
-    def chosen(self) -> tuple[exp.Expression, exp.Expression]:
-        """(the index of the revision that applies, the Danish reason none does): one is NULL."""
+    def chosen(self) -> Pick:
+        """The revision each course falls under (or the Danish reason none does), and whether accession is
+        undecided between it and ``other`` (the revision for a municipality that has not joined; NULL: none)."""
         day = col(self.roles.course_date)
         revs: list[exp.If] = []
         errors: list[exp.If] = [exp.If(this=is_null(day), true=s(
             f"{self.vocab.facts[self.roles.start_date].label}: mangler: startdatoen afgør, hvilken udgave af aftalen "
             "der gælder"))]
         missing: list[exp.If] = []
+        undecided: list[exp.If] = []
+        others: list[exp.If] = []
         for i, agreement in enumerate(self.sets):
             within = self._in_force(i, day)
             until = agreement.until
             ok = and_(within, exp.LTE(this=day.copy(), expression=literal(until))) if until else within
-            rev, error = self._accession(i, day)
-            revs.append(exp.If(this=ok, true=rev))
-            errors.append(exp.If(this=ok.copy(), true=error))
+            pick = self._accession(i, day)
+            revs.append(exp.If(this=ok, true=pick.rev))
+            errors.append(exp.If(this=ok.copy(), true=pick.error))
+            undecided.append(exp.If(this=ok.copy(), true=pick.undecided))
+            others.append(exp.If(this=ok.copy(), true=pick.other))
             missing.append(exp.If(this=within.copy(), true=self._no_revision(day, agreement.no_agreement_after)))
         errors.append(exp.If(this=exp.LT(this=day.copy(), expression=literal(self.sets[0].effective)),
                              true=self._no_revision(day, "")))
-        return exp.Case(ifs=revs), exp.Case(ifs=errors, default=exp.Case(ifs=missing))
+        return Pick(exp.Case(ifs=revs), exp.Case(ifs=errors, default=exp.Case(ifs=missing)),
+                    exp.Case(ifs=undecided, default=exp.Boolean(this=False)), exp.Case(ifs=others))
 
     def _in_force(self, i: int, day: exp.Expression) -> exp.Expression:
         starts = exp.GTE(this=day.copy(), expression=literal(self.sets[i].effective))
@@ -159,15 +180,15 @@ class RegionQuery:
         return _cat(s(f"Ingen aftale for {self.region} er gældende den "), _iso(day),
                     s(f". Gældende perioder: {periods}." + (f" {reason}" if reason else "")))
 
-    def _accession(self, i: int, day: exp.Expression) -> tuple[exp.Expression, exp.Expression]:
+    def _accession(self, i: int, day: exp.Expression) -> Pick:
         line = self.book.accession.line_for(self.region, self.sets[i].effective)
         if line is None:
-            return literal(i), exp.Null()
+            return Pick(literal(i), exp.Null())
         m, stated = col(self.roles.municipality), col(self.roles.municipality_joined)
         members = sorted(line.members)
         listed = exp.In(this=m.copy(), expressions=[s(x) for x in members]) if members else exp.Boolean(this=False)
         joined = [and_(exp.EQ(this=m.copy(), expression=s(x)),
-                           exp.LTE(this=literal(line.members[x].since), expression=day.copy())) for x in members]
+                       exp.LTE(this=literal(line.members[x].since), expression=day.copy())) for x in members]
         if line.all_from is not None:
             joined.insert(0, exp.GTE(this=day.copy(), expression=literal(line.all_from)))
         if not line.complete:
@@ -178,14 +199,21 @@ class RegionQuery:
         has = or_(*joined) if joined else exp.Boolean(this=False)
         # Another region's municipality is answered by the party check alone, as Book.select does.
         outsider = exp.Not(this=is_null(self.party()))
+        # An incomplete register silent about the municipality, and no answer in the facts: both revisions answer.
+        undecided = exp.Boolean(this=False) if line.complete else and_(
+            exp.Not(this=is_null(m)), exp.Not(this=exp.paren(outsider.copy())), exp.Not(this=true(has)),
+            exp.Not(this=exp.paren(listed.copy())), is_null(stated))
         rev = exp.Case(ifs=[exp.If(this=is_null(m), true=exp.Null()), exp.If(this=outsider, true=literal(i)),
-                            exp.If(this=true(has), true=literal(i)), exp.If(this=usable, true=fallback)])
+                            exp.If(this=true(has), true=literal(i)), exp.If(this=undecided, true=literal(i)),
+                            exp.If(this=usable, true=fallback)])
         error = exp.Case(ifs=[exp.If(this=is_null(m.copy()), true=absent),
                               exp.If(this=outsider.copy(), true=exp.Null()),
                               exp.If(this=true(has.copy()), true=exp.Null()),
+                              exp.If(this=undecided.copy(), true=exp.Null()),
                               exp.If(this=usable.copy(), true=exp.Null())],
                          default=self._not_joined(line, day, listed))
-        return rev, error
+        other = exp.Case(ifs=[exp.If(this=and_(undecided.copy(), usable.copy()), true=fallback.copy())])
+        return Pick(rev, error, undecided.copy(), other)
 
     def _fallback(self, line: Line, day: exp.Expression) -> tuple[exp.Expression, exp.Expression]:
         """(the fallback revision's index, whether it is in force on the day) for a municipality that has not joined."""
@@ -218,57 +246,152 @@ class RegionQuery:
         """A number fact as the scalar engine writes it: the table's text column where it has one."""
         if name in self.columns.texts:
             return col(name + TEXT_SUFFIX)
-        return exp.cast(col(name), exp.DataType.build("VARCHAR"))
+        # Without it: a whole number as an integer, else the decimals without DECIMAL's trailing zeros.
+        value, text = col(name), exp.DataType.build("VARCHAR")
+        whole = exp.EQ(this=value.copy(), expression=exp.Floor(this=value.copy()))
+        return exp.Case(ifs=[exp.If(this=whole, true=exp.cast(exp.cast(value.copy(), exp.DataType.build("BIGINT")),
+                                                               text))],
+                        default=exp.Trim(this=exp.cast(value, text), expression=s("0"), position="TRAILING"))
 
     def answers(self) -> list[tuple[int, Answer]]:
         """Each revision's answer, compiled against the ``chosen`` step's columns."""
         rules = RuleCompiler(self.vocab, col, times_within(self.dialect))  # type: ignore[arg-type]
-        return [(i, RevisionCompiler(rules, a, self.party(a.parties.get("section", "")), self.text_of).answer())
-                for i, a in enumerate(self.sets)]
+        return [(i, RevisionCompiler(rules, a, self.party(a.parties.get("section", "")), self.text_of,
+                                     f"ivrules_{i}_").answer()) for i, a in enumerate(self.sets)]
 
     def select(self, source: exp.Expression) -> exp.Select:
         """The whole query: one row per row of ``source``, the kept columns and ``OUTPUT``."""
-        rev, error = self.chosen()
+        pick = self.chosen()
         facts = self.facts(source)
-        chosen = exp.select(exp.Star(), exp.alias_(rev, "ivrules_rev", quoted=True),
-                            exp.alias_(error, "ivrules_error", quoted=True)).from_(exp.to_table("facts", quoted=True))
+        chosen = exp.select(exp.Star(), *(exp.alias_(e, f"ivrules_{name}", quoted=True) for name, e in (
+            ("rev", pick.rev), ("error", pick.error), ("undecided", pick.undecided), ("other", pick.other)))).from_(
+            exp.to_table("facts", quoted=True))
         keep = [col(k) for k in self.columns.keep]
         null = exp.Null()
         failed = exp.select(*keep, s(""), s("error"), col("ivrules_error"), *(null.copy() for _ in OUTPUT[3:-2]),
                             s(""), exp.cast(null.copy(), exp.DataType.build("DATE"))).from_(
             exp.to_table("chosen", quoted=True)).where(is_null(col("ivrules_rev")))
         parts: list[exp.Select] = [failed]
-        for i, a in self.answers():
-            fields = (s(self.sets[i].revision), a.status, a.reason, a.total, a.region_share, a.municipality_share,
-                      a.kind, a.category, a.flags, a.invoice_day)
-            parts.append(exp.select(*keep, *fields).from_(exp.to_table("chosen", quoted=True)).where(
-                exp.EQ(this=col("ivrules_rev"), expression=literal(i))))
+        answers = dict(self.answers())
+        steps: list[tuple[str, exp.Select]] = [("facts", facts), ("chosen", chosen)]
+        for i, a in answers.items():
+            # One step per revision answers its courses once; the undecided ones read that answer as "mine".
+            mine = [exp.alias_(getattr(a, f).copy(), f"m_{f}", quoted=True) for f in Either.MINE]
+            staged = _staged(exp.to_table("chosen", quoted=True), a, exp.EQ(this=col("ivrules_rev"),
+                                                                            expression=literal(i)))
+            step = exp.select(exp.Star(), *mine).from_(_subquery(staged, "answered"))
+            steps.append((f"revision_{i}", step))
+            fields = [s(self.sets[i].revision), *(col(f"m_{f}") for f in Either.MINE[:-1])]
+            parts.append(exp.select(*keep, *fields).from_(exp.to_table(f"revision_{i}", quoted=True)).where(
+                exp.Not(this=col("ivrules_undecided"))))
+            parts.extend(self._undecided(i, answers))
         union: exp.Expression = _named(parts[0], self.columns.keep)
         for part in parts[1:]:
             union = exp.union(union, part, distinct=False)
         query = exp.select(exp.Star()).from_(exp.Subquery(this=union, alias=exp.TableAlias(
             this=exp.to_identifier("priced", quoted=True))))
-        return query.with_("facts", as_=facts).with_("chosen", as_=chosen)
+        for name, step in steps:
+            query = query.with_(exp.to_identifier(name, quoted=True), as_=step)
+        return query
+
+    def _undecided(self, i: int, answers: dict[int, Answer]) -> list[exp.Select]:
+        """Revision ``i``'s courses whose accession is undecided: one part per revision that applies otherwise
+        (the fallback, or none), each answering as ``Course.either`` does."""
+        line = self.book.accession.line_for(self.region, self.sets[i].effective)
+        if line is None or line.complete:
+            return []
+        fallback = self.book.ruleset(self.region, line.fallback).agreement if line.fallback is not None else None
+        others: list[int | None] = [None]
+        if fallback is not None:
+            others.insert(0, [a.revision for a in self.sets].index(fallback.revision))
+        parts = []
+        for j in others:
+            which = is_null(col("ivrules_other")) if j is None else exp.EQ(this=col("ivrules_other"),
+                                                                            expression=literal(j))
+            theirs = answers[j] if j is not None else None
+            parts.append(Either(self, line, i, j).select(theirs, and_(true(col("ivrules_undecided")), which)))
+        return parts
 
     def sql(self, source: exp.Expression, pretty: bool = False) -> str:
         return self.select(source).sql(dialect=self.dialect, pretty=pretty)
 
 
-def _expressible(book: Book, agreement: Agreement) -> None:
+def _expressible(agreement: Agreement) -> None:
     """Refuse, naming it, what the scalar engine answers but this compiler does not express yet."""
-    tariff = agreement.tariff
-    if tariff is not None and tariff.index is not None:
-        raise SqlCompileError(f"tariff.index ({agreement.region} {agreement.revision})",
-                              "fremskrivning med et indekstal pr. år understøttes endnu ikke")
-    line = book.accession.line_for(agreement.region, agreement.effective)
-    if line is not None and not line.complete:
-        raise SqlCompileError(f"accession ({agreement.region} {line.agreement})",
-                              "en ufuldstændig tiltrædelsesliste (en kommune, listen ikke nævner, afgøres af begge "
-                              "udgaver) understøttes endnu ikke")
     if agreement.in_force_unknown is not None:
         raise SqlCompileError(f"in_force_unknown ({agreement.region} {agreement.revision})",
                               "en udgave, hvis ikrafttræden kilderne ikke angiver præcist (et forløb i perioden "
                               "afgøres af begge udgaver), understøttes endnu ikke")
+
+
+class Either:
+    """Revision ``i``'s answer where accession is undecided, and revision ``j`` (None: no agreement) applies if
+    the municipality had not joined: decided where both give the same answer (``Course.either``), else
+    unknown, saying what the answer depends on."""
+
+    MINE = ("status", "reason", "total", "region_share", "municipality_share", "kind", "category", "flags",
+            "invoice_day", "detail")
+    THEIRS = ("status", "total", "region_share", "municipality_share")
+
+    def __init__(self, query: RegionQuery, line: Line, i: int, j: int | None) -> None:
+        self.query, self.line, self.i, self.j = query, line, i, j
+
+    def select(self, theirs: Answer | None, where: exp.Expression) -> exp.Select:
+        """From the revision's step (``m_*``: its answer), the rows ``where`` selects, answered with ``theirs``."""
+        keep = [col(k) for k in self.query.columns.keep]
+        mine = [col(f"m_{f}") for f in self.MINE]
+        others = [exp.alias_(getattr(theirs, f).copy(), f"t_{f}", quoted=True) for f in self.THEIRS] if theirs else []
+        source = exp.to_table(f"revision_{self.i}", quoted=True)
+        rows = _subquery(_staged(source, theirs, where), "theirs") if theirs else source
+        inner = exp.select(*keep, *mine, *others, exp.alias_(self.said(), "said", quoted=True)).from_(rows)
+        if theirs is None:
+            inner = inner.where(where)
+        decided = self.decided(theirs is not None)
+        out = [s(self.query.sets[self.i].revision),
+               exp.Case(ifs=[exp.If(this=decided, true=col("m_status"))], default=s("unknown")),
+               exp.Case(ifs=[exp.If(this=decided.copy(), true=col("m_reason"))], default=_cat(
+                   s("kan ikke beregnes: "), col("said"), s(" "), col("m_detail")))]
+        out += [when(decided.copy(), col(f"m_{f}")) for f in self.MINE[2:-1]]
+        return exp.select(*keep, *out).from_(exp.Subquery(this=inner, alias=exp.TableAlias(
+            this=exp.to_identifier("either", quoted=True))))
+
+    def decided(self, other: bool) -> exp.Expression:
+        """The joined revision's answer stands: a facts error, or the same known answer under both."""
+        status = col("m_status")
+        if other:
+            amounts = [exp.EQ(this=col(f"m_{f}"), expression=col(f"t_{f}")) for f in self.THEIRS[1:]]
+            same = and_(exp.EQ(this=status, expression=col("t_status")), exp.NEQ(this=status.copy(), expression=s(
+                "error")), or_(exp.NEQ(this=status.copy(), expression=s("computed")), *amounts))
+        else:
+            same = exp.EQ(this=status, expression=s("not_covered"))
+        return or_(exp.EQ(this=status.copy(), expression=s("error")),
+                   and_(same, exp.NEQ(this=status.copy(), expression=s("unknown"))))
+
+    def said(self) -> exp.Expression:
+        """The accession answer's text (``Decision.text`` for an unknown accession, and ``Course._said``'s tail)."""
+        roles, sets, line = self.query.roles, self.query.sets, self.line
+        agreement = f"aftalen af {danish.date(line.agreement)}"
+        note = f" {line.note}" if line.note else ""
+        otherwise = (f"ellers aftalen af {danish.date(sets[self.j].effective)}" if self.j is not None
+                     else "ellers gælder ingen aftale for kommunen")
+        tail = (f" Svaret afhænger af det: har kommunen tiltrådt, gælder aftalen af "
+                f"{danish.date(sets[self.i].effective)}, {otherwise}. Oplys det som {roles.municipality_joined}.")
+        return _cat(col(roles.municipality), s(f" står ikke i tiltrædelseslisten for {agreement}, og listen er ikke "
+                                               "fuldstændig: det vides ikke, om kommunen havde tiltrådt aftalen den "),
+                    _danish_date(col(roles.course_date)), s(f".{note}{tail}"))
+
+
+def _staged(source: exp.Expression, answer: Answer, where: exp.Expression) -> exp.Select:
+    """The rows of ``source`` that ``where`` selects, with the answer's stage columns, one nested select a stage."""
+    select = exp.select(exp.Star()).from_(source).where(where)
+    for stage in answer.stages:
+        columns = [exp.alias_(e.copy(), name, quoted=True) for name, e in stage]
+        select = exp.select(exp.Star(), *columns).from_(_subquery(select, "staged"))
+    return select
+
+
+def _subquery(select: exp.Select, alias: str) -> exp.Subquery:
+    return exp.Subquery(this=select, alias=exp.TableAlias(this=exp.to_identifier(alias, quoted=True)))
 
 
 def _named(select: exp.Select, keep: tuple[str, ...]) -> exp.Select:

@@ -20,10 +20,15 @@ from sqlglot import exp
 from ivrules.engine.sql.rules import RuleCompiler, SqlCompileError, and_, is_null, literal, or_
 from ivrules.lang import nodes as n
 from ivrules.model.agreement import Agreement
-from ivrules.model.tariff import Amount, Financing, Schedule, Tariff
+from ivrules.model.tariff import COUNT_DAYS, Amount, Financing, Index, Schedule, Tariff
 
 MONEY = exp.DataType.build("DECIMAL(18,2)")
+FACTOR_SCALE = 8  # an index factor ("1.014") has at most eight decimals
+FACTOR = exp.DataType.build(f"DECIMAL(18,{FACTOR_SCALE})")
 Text = Callable[[str], exp.Expression]  # a number fact's name → its value as the scalar engine writes it
+TEXT = exp.DataType.build("VARCHAR")
+_Case = tuple[exp.Expression, str, exp.Expression, exp.Expression]  # (when, status, reason, detail)
+Stage = tuple[tuple[str, exp.Expression], ...]  # (column name, its expression)
 
 
 def s(text: str) -> exp.Expression:
@@ -54,7 +59,9 @@ def any_of(conds: list[exp.Expression]) -> exp.Expression:
 
 
 def money_of(value: Decimal) -> exp.Expression:
-    return exp.cast(literal(value), MONEY)
+    """An amount of the agreement, exact: with its own decimals where it has more than the øre's two."""
+    places = -value.as_tuple().exponent  # type: ignore[operator]
+    return exp.cast(literal(value), MONEY if places <= 2 else exp.DataType.build(f"DECIMAL(18,{places})"))
 
 
 @dataclass
@@ -70,6 +77,11 @@ class Answer:
     category: exp.Expression
     flags: exp.Expression
     invoice_day: exp.Expression
+    # The scalar quote's reasons (but its "Takst: …" line), joined: what an undecided accession's answer quotes.
+    detail: exp.Expression
+    # Columns the fields read, computed first, stage by stage (each reads the ones before): a large expression
+    # (the missing facts, the total, which case holds) is written once, not in every field that needs it.
+    stages: tuple[Stage, ...] = ()
 
 
 @dataclass
@@ -84,14 +96,18 @@ class _Work:
     kinds: list[tuple[exp.Expression, str]] = field(default_factory=list)
     category: exp.Expression = field(default_factory=exp.Null)
     financing: list[tuple[exp.Expression, Financing]] = field(default_factory=list)
+    notes: list[exp.Expression] = field(default_factory=list)  # a computed price's reasons, in the scalar order
+    factor: exp.Expression | None = None  # the index factor of the course's year (NULL: not stated)
 
 
 class RevisionCompiler:
     """Compiles one revision; ``party`` is the SQL of why the municipality is not a party (NULL: it is)."""
 
-    def __init__(self, rules: RuleCompiler, agreement: Agreement, party: exp.Expression, text: Text) -> None:
+    def __init__(self, rules: RuleCompiler, agreement: Agreement, party: exp.Expression, text: Text,
+                 prefix: str = "ivrules_") -> None:
         self.rc, self.agreement, self.party, self.text = rules, agreement, party, text
         self.vocab, self.fact, self.roles = rules.vocab, rules.facts, rules.vocab.roles
+        self.prefix = prefix  # of the stage columns, so that two revisions' answers can be read in one row
 
     def label(self, name: str) -> str:
         return self.vocab.facts[name].label
@@ -102,28 +118,50 @@ class RevisionCompiler:
                     if r.kind == "requirement" and r.compiled is not None]
         failed = any_of([false(o) for _, o in outcomes])
         said = join(" ", [when(false(o), s(r.explain)) for r, o in outcomes if not r.explain.startswith("Forløbet er")])
-        cases: list[tuple[exp.Expression, str, exp.Expression]] = [
-            (exp.Not(this=is_null(self.party)), "not_covered", exp.DPipe(this=s("ikke omfattet af aftalen: "),
-                                                                          expression=self.party)),
-            (failed, "not_covered", exp.DPipe(this=s("ikke omfattet af aftalen: "), expression=said))]
+        every = join(" ", [s("Forløbet er ikke omfattet af aftalen."), *(when(false(o), s(r.explain))
+                                                                          for r, o in outcomes)])
+        cases: list[_Case] = [
+            (exp.Not(this=is_null(self.party)), "not_covered", _cat(s("ikke omfattet af aftalen: "), self.party.copy()),
+             self.party.copy()),
+            (failed, "not_covered", _cat(s("ikke omfattet af aftalen: "), said), every)]
         invoice = self.fact(tariff.invoice_date if tariff is not None else self.roles.end_date)
         if tariff is None:
-            cases.append((exp.Boolean(this=True), "unknown", s("kan ikke beregnes: " + self._no_tariff())))
+            why = s(self._no_tariff())
+            cases.append((exp.Boolean(this=True), "unknown", _cat(s("kan ikke beregnes: "), why), why.copy()))
             none = exp.Null()
-            return Answer(_status(cases), _reason(cases), none, none, none, none, none, s(""), invoice)
+            stage, status, reason, detail = self._cased(cases, none)
+            return Answer(status, reason, none, none, none, none, none, s(""), invoice, detail, (stage,))
+        return self._priced(tariff, cases, invoice)
+
+    def _cased(self, cases: list[_Case], computed: exp.Expression) -> tuple[Stage, exp.Expression, exp.Expression,
+                                                                             exp.Expression]:
+        """(the stage naming the case that holds, then status, reason and detail read from it)."""
+        name = self.prefix + "case"
+        which = exp.Case(ifs=[exp.If(this=c, true=literal(k)) for k, (c, *_) in enumerate(cases)])
+        def by_case(values: list[exp.Expression], default: exp.Expression) -> exp.Expression:
+            return exp.Case(ifs=[exp.If(this=exp.EQ(this=self.fact(name), expression=literal(k)), true=v)
+                                 for k, v in enumerate(values)], default=default)
+        return (((name, which),), by_case([s(c[1]) for c in cases], s("computed")),
+                by_case([c[2] for c in cases], exp.Null()), by_case([c[3] for c in cases], computed))
+
+    def _priced(self, tariff: Tariff, cases: list[_Case], invoice: exp.Expression) -> Answer:
         work = _Work()
         self._days(work)
         self._rules(tariff, work)
+        self._index(tariff, work)
         self._schedules(tariff, work)
-        unknown = join(" ", [*work.unknown, self._missing(work)])
-        cases += [(c, "error", why) for c, why in work.errors]
+        first: Stage = ((self.prefix + "unknown", join(" ", [*work.unknown, self._missing(work)])),
+                        (self.prefix + "total", exp.cast(_sum(work.lines), MONEY)))
+        unknown, total = (self.fact(name) for name, _ in first)
+        cases += [(c, "error", why, exp.Null()) for c, why in work.errors]
         cases.append((exp.NEQ(this=unknown, expression=s("")), "unknown",
-                      exp.DPipe(this=s("kan ikke beregnes: "), expression=unknown)))
-        total = exp.cast(_sum(work.lines), MONEY)
+                      exp.DPipe(this=s("kan ikke beregnes: "), expression=unknown.copy()), unknown.copy()))
         region, kommune = _split(total, work.financing, tariff.financing)
+        work.notes.append(_financing_note(work.financing, tariff.financing))
         kind = exp.Case(ifs=[exp.If(this=c, true=s(k)) for c, k in work.kinds]) if work.kinds else s("")
-        return Answer(_status(cases), _reason(cases), total, region, kommune, kind, work.category,
-                      join(";", work.flags), invoice)
+        stage, status, reason, detail = self._cased(cases, join(" ", work.notes))
+        return Answer(status, reason, total.copy(), region, kommune, kind, work.category, join(";", work.flags),
+                      invoice, detail, (first, stage))
 
     def _no_tariff(self) -> str:
         agreement = self.agreement
@@ -157,8 +195,30 @@ class RevisionCompiler:
             if rule.effect == "unknown":
                 work.unknown.append(when(true(holds), s(rule.text)))
                 work.missing.extend(self.rc.needed(expr))
-            elif rule.flag:
+                continue
+            work.notes.append(when(true(holds), s(rule.text)))
+            if rule.flag:
                 work.flags.append(when(true(holds), s(rule.flag)))
+
+    def _index(self, tariff: Tariff, work: _Work) -> None:
+        """The index factor for the year the course starts in: NULL (unknown, with the index's reason) for a year
+        the sources give no factor; 1 where the course has no start date (the scalar ``_index``)."""
+        index = tariff.index
+        if index is None:
+            return
+        if any(-y.factor.as_tuple().exponent > FACTOR_SCALE for y in index.years):  # type: ignore[operator]
+            raise SqlCompileError(f"tariff.index ({self.agreement.region} {self.agreement.revision})",
+                                  f"en faktor har mere end {FACTOR_SCALE} decimaler")
+        start = exp.Coalesce(this=self.fact(self.roles.start_date), expressions=[self.fact(self.roles.course_date)])
+        year = exp.Year(this=start.copy())
+        work.factor = exp.Case(ifs=[exp.If(this=is_null(start), true=exp.cast(literal(1), FACTOR)),
+                                    *(exp.If(this=exp.EQ(this=year.copy(), expression=literal(y.year)),
+                                             true=exp.cast(literal(y.factor), FACTOR)) for y in index.years)])
+        work.unknown.append(when(is_null(work.factor), s(f"{index.title}: {index.unknown}")))
+        notes = [exp.If(this=exp.EQ(this=year.copy(), expression=literal(y.year)),
+                        true=s(_index_note(index, y.year, y.factor))) for y in index.years if y.factor != 1]
+        if notes:
+            work.notes.append(exp.Case(ifs=notes))
 
     def _schedules(self, tariff: Tariff, work: _Work) -> None:
         """The first schedule whose ``applies`` holds prices the course; an unknown ``applies`` stops the search."""
@@ -190,10 +250,16 @@ class RevisionCompiler:
         for name in (roles.start_date, roles.end_date):
             work.missing.append((name, and_(chosen, is_null(self.fact(name)))))
         days = self.days()
+        known = and_(chosen, exp.Not(this=is_null(days)))
         if tariff.count_days == "calendar":
+            work.notes.append(when(known, _cat(s("Der afregnes for "), exp.cast(days, TEXT),
+                                               s(f" dage: {COUNT_DAYS['calendar']}."))))
             return days
         without = self.fact(roles.days_without_dose)
-        work.missing.append((roles.days_without_dose, and_(chosen, exp.Not(this=is_null(days)), is_null(without))))
+        work.missing.append((roles.days_without_dose, and_(known, is_null(without))))
+        billed = _minus_text(days, without, self.text(roles.days_without_dose))
+        work.notes.append(when(known.copy(), _cat(s("Der afregnes for "), billed,
+                                                  s(f" dage: {COUNT_DAYS['dose_days']}."))))
         return exp.cast(exp.Floor(this=exp.Sub(this=days, expression=without)), exp.DataType.build("BIGINT"))
 
     def _bands(self, tariff: Tariff, schedule: Schedule, chosen: exp.Expression, work: _Work) -> None:
@@ -214,6 +280,7 @@ class RevisionCompiler:
             work.unknown.append(when(over, s(f"Aftalen angiver ingen takst efter dag {schedule.last_day}.")))
         else:
             work.flags.append(when(over, s(tariff.beyond.flag)))
+            work.notes.append(when(over.copy(), s(tariff.beyond.text)))
 
     def _category(self, schedule: Schedule, by: str, chosen: exp.Expression, work: _Work) -> None:
         value = self.fact(by)
@@ -244,7 +311,14 @@ class RevisionCompiler:
         if amount.value is None:
             work.unknown.append(when(where, s(amount.unknown or "Aftalen angiver ikke beløbet.")))
             return None
-        return money_of(amount.value)
+        if work.factor is None:
+            return money_of(amount.value)
+        # The scalar ``_amount``: the amount itself for a factor of 1, else times the factor, rounded half up
+        # to the øre.
+        indexed = exp.cast(exp.Round(this=exp.Mul(this=money_of(amount.value), expression=work.factor.copy()),
+                                     decimals=literal(2)), MONEY)
+        return exp.Case(ifs=[exp.If(this=exp.EQ(this=work.factor.copy(), expression=literal(1)),
+                                    true=money_of(amount.value))], default=indexed)
 
     def _missing(self, work: _Work) -> exp.Expression:
         """'Der mangler oplysninger: …' naming each missing fact once, in the order the scalar pricing asks."""
@@ -272,12 +346,28 @@ def _cat(*parts: exp.Expression) -> exp.Expression:
     return out
 
 
-def _status(cases: list[tuple[exp.Expression, str, exp.Expression]]) -> exp.Expression:
-    return exp.Case(ifs=[exp.If(this=c, true=s(status)) for c, status, _ in cases], default=s("computed"))
+def _index_note(index: Index, year: int, factor: Decimal) -> str:
+    return f"{index.title} for {year}: beløbene ganges med {factor} og afrundes til hele øre."
 
 
-def _reason(cases: list[tuple[exp.Expression, str, exp.Expression]]) -> exp.Expression:
-    return exp.Case(ifs=[exp.If(this=c, true=why) for c, _, why in cases])
+def _financing_note(by_category: list[tuple[exp.Expression, Financing]], default: Financing) -> exp.Expression:
+    def note(f: Financing) -> exp.Expression:
+        return s(f"Finansiering: regionen {f.region} %, kommunen {f.kommune} %.")
+    if not by_category:
+        return note(default)
+    return exp.Case(ifs=[exp.If(this=c, true=note(f)) for c, f in by_category], default=note(default))
+
+
+def _minus_text(days: exp.Expression, without: exp.Expression, text: exp.Expression) -> exp.Expression:
+    """``days - without`` written as Python writes an int minus the fact's number: an integer, or with as many
+    decimals as the fact's text has."""
+    value = exp.Sub(this=days, expression=without)
+    scale = exp.Sub(this=exp.Length(this=text.copy()), expression=exp.StrPosition(this=text.copy(), substr=s(".")))
+    fractions = [exp.If(this=exp.EQ(this=scale.copy(), expression=literal(k)), true=exp.cast(
+        exp.cast(value.copy(), exp.DataType.build(f"DECIMAL(38,{k})")), TEXT)) for k in range(1, 11)]
+    whole = exp.EQ(this=without.copy(), expression=exp.Floor(this=without.copy()))
+    return exp.Case(ifs=[exp.If(this=whole, true=exp.cast(exp.cast(value, exp.DataType.build("BIGINT")), TEXT)),
+                         *fractions])
 
 
 def _sum(lines: list[exp.Expression]) -> exp.Expression:
