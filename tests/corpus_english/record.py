@@ -1,6 +1,6 @@
 """Record the English-named request corpus and its answers (run once, before the Danish names came).
 
-    PYTHONPATH=. python tests/corpus_english/record.py
+    PYTHONPATH=. python tests/corpus_english/record.py [--again]
 
 The requests are every agreement example's facts as they were written before
 the examples were converted to the Danish names (English fact names and
@@ -8,7 +8,7 @@ values), plus a register with English column headers and cells. The answers
 recorded here are what the API, ``--facts`` and ``settle`` gave *before* the
 Danish names were introduced; ``tests/test_corpus_english.py`` asks the same
 requests today and demands the same answers. Re-record only when an answer is
-meant to change, and review the diff.
+meant to change (``--again`` asks the recorded English requests anew), and review the diff.
 """
 
 from __future__ import annotations
@@ -110,7 +110,10 @@ def register_answers(book: ivrules.Book) -> dict[str, list[dict[str, str]]]:
 
 def main() -> None:
     book = ivrules.load(ROOT / "agreements")
-    asked = requests(book)
+    if sys.argv[1:] == ["--again"]:  # an answer is meant to change: the same English requests, asked again
+        asked = json.loads((HERE / "recorded.json").read_text(encoding="utf-8"))["requests"]
+    else:
+        asked = requests(book)
     if any("behandling" in r["facts"] or "dato" in r["facts"] for r in asked):
         sys.exit("the examples already use the Danish names: the English corpus is recorded from the old examples")
     record = {"requests": asked, "api": api_answers(book, asked), "cli": cli_answers(asked),
