@@ -100,6 +100,11 @@ def parse_rule(text: str, where: ScalarText | None = None) -> n.Expr:
     if not text.strip():
         empty = Diagnostic("reglen er tom", scalar.span(0, 1), expected="et udtryk, fx 'alder > 3 år'")
         raise AgreementError([empty])
+    if len(text) > MAX_RULE_CHARS:  # parsing time grows with the text: a 100,000-character rule takes seconds
+        long = Diagnostic(f"reglen er for lang ({len(text):,} tegn; højst {MAX_RULE_CHARS:,})".replace(",", "."),
+                          scalar.span(MAX_RULE_CHARS, MAX_RULE_CHARS + 1),
+                          hint="del reglen i flere regler; en regel fylder normalt et par linjer")
+        raise AgreementError([long])
     result: n.Expr = _parse(text, scalar, "start")
     return result
 
@@ -110,6 +115,7 @@ def parse_amount(text: str, where: ScalarText | None = None) -> n.Quantity:
     return result
 
 
+MAX_RULE_CHARS = 5_000  # the longest rule in the agreements has about 150
 MAX_NESTING = 50  # 'ikke', 'hvis … så' and '(' inside each other; a real rule nests 3 deep
 MAX_DIGITS = 15  # a number in a rule: enough for any amount in øre, bounded before Decimal/int conversion
 
