@@ -130,12 +130,11 @@ def facts_schema(vocab: Vocabulary, needs_one_of: tuple[str, ...] = ()) -> dict[
     out = {"type": "object", "title": "Fakta", "properties": props, "additionalProperties": False,
            "description": "Forløbets fakta efter ordforrådet. Et faktum, der ikke er kendt, udelades eller er null. "
                           "Navn, CPR-nummer og andre personoplysninger kan ikke sendes."}
-    given = [{"required": [name], "properties": {name: _TYPES[vocab.facts[name].type](vocab.facts[name], vocab)}}
-             for name in needs_one_of]
+    given = {name: _TYPES[vocab.facts[name].type](vocab.facts[name], vocab) for name in needs_one_of}
     if len(given) == 1:
-        out.update(required=given[0]["required"], properties={**props, **given[0]["properties"]})
+        out.update(required=list(given), properties={**props, **given})
     elif given:
-        out["anyOf"] = given
+        out["anyOf"] = [{"required": [name], "properties": {name: schema}} for name, schema in given.items()]
     return out
 
 
