@@ -135,8 +135,10 @@ def _amount_problems(answer: Mapping[str, Any], expected: dict[str, Any]) -> lis
         if key not in expected:
             continue
         want = expected[key]
-        if isinstance(want, float) or (want is not None and _amount(want) is None):
-            problems.append(f"tariff.{key}: skriv beløbet som tekst med punktum, fx \"2999.00\"")
+        if isinstance(want, float):
+            problems.append(f"tariff.{key}: skriv beløbet som tekst, fx \"2999.00\", så det ikke læses som kommatal")
+        elif want is not None and _amount(want) is None:
+            problems.append(f"tariff.{key}: {want!r} er ikke et beløb; skriv det med punktum, fx \"2999.00\"")
         elif (_amount(want) if want is not None else None) != (Decimal(answer[key]) if answer[key] else None):
             problems.append(f"tariff.{key}: forventet {want!r}, fik {answer[key]!r}")
     return problems
