@@ -485,7 +485,8 @@ def _check_numbering(sections: list[Section], node: Node, diags: Diagnostics) ->
             continue
         parts = section.number.split(".")
         if section.number in seen:
-            diags.error(f"afsnit {section.number} står to gange", where)
+            diags.error(f"afsnit {section.number} står to gange", where,
+                        hint="giv hvert afsnit sit eget nummer, eller flet de to afsnit sammen")
         seen.add(section.number)
         if len(parts) == 1:
             if int(parts[0]) > expected_top:

@@ -167,12 +167,38 @@ def _yaml_diagnostic(exc: yaml.YAMLError, source: Source) -> Diagnostic:
     elif "cannot start any token" in problem and char:
         return Diagnostic(f"YAML-syntaksfejl: en værdi kan ikke begynde med tegnet {shown(char)}", span,
                           hint="sæt værdien i anførselstegn, fx title: \"@ og % i en titel\"")
+    opened = _unclosed_quote(source.text, mark.index) if mark is not None and "expected" in problem else None
+    started = getattr(exc, "context_mark", None)
+    if "quoted scalar" in problem and "end of stream" in problem and started is not None:
+        opened = started.index
+    if opened is not None:
+        return Diagnostic(f"YAML-syntaksfejl: anførselstegnet {source.text[opened]} lukkes ikke på sin linje",
+                          source.span(opened), hint="luk teksten med samme anførselstegn, før linjen slutter")
     for english, (danish, hint) in YAML_PROBLEMS.items():
         if english in problem:
+            if hint == INDENT_HINT and mark is not None and _mid_line(source.text, mark.index):
+                danish, hint = YAML_PROBLEMS["did not find expected comment or line break"]
             return Diagnostic(f"YAML-syntaksfejl: {danish}", span, hint=hint)
     # PyYAML's message is English and names its parser's states: the secretariat gets the place and a hint.
     return Diagnostic("YAML-syntaksfejl: filen kan ikke læses fra dette sted", span,
                       hint="tjek indrykning, kolon efter nøgler og afsluttende anførselstegn")
+
+
+def _unclosed_quote(text: str, index: int) -> int | None:
+    """Where a quote opened on an earlier line starts, when the parser stopped just after the quote closing it
+    (``title: "En aftale`` … ``number: "1"``: the text ran on to the next '"')."""
+    start = text.rfind("\n", 0, index) + 1
+    before = text[start:index]
+    for quote in "\"'":
+        if before.count(quote) % 2 and before.endswith(quote):
+            opened = text.rfind(quote, 0, start)
+            return opened if opened >= 0 else None
+    return None
+
+
+def _mid_line(text: str, index: int) -> bool:
+    """Whether the parser stopped after something on its line (``title: "En" aftale``), not at its indentation."""
+    return bool(text[text.rfind("\n", 0, index) + 1 : index].strip())
 
 
 def bounded(root: yaml.Node, source: Source, diags: Diagnostics) -> bool:
