@@ -123,9 +123,9 @@ MAX_DIGITS = 15  # a number in a rule: enough for any amount in øre, bounded be
 class BadValue(ValueError):
     """A value the grammar accepts but the model cannot hold, with the span of the offending token."""
 
-    def __init__(self, message: str, span: Span | None) -> None:
+    def __init__(self, message: str, span: Span | None, hint: str | None = None) -> None:
         super().__init__(message)
-        self.span = span
+        self.span, self.hint = span, hint
 
 
 def _parse(text: str, scalar: ScalarText, start: Start) -> Any:
@@ -138,7 +138,7 @@ def _parse(text: str, scalar: ScalarText, start: Start) -> Any:
         return _Builder(scalar).transform(tree)
     except VisitError as exc:  # a value the grammar accepts but the model cannot hold
         span = getattr(exc.orig_exc, "span", None) or scalar.span(0, len(text))
-        raise AgreementError([Diagnostic(str(exc.orig_exc), span)]) from None
+        raise AgreementError([Diagnostic(str(exc.orig_exc), span, hint=getattr(exc.orig_exc, "hint", None))]) from None
     except RecursionError:  # not reached below MAX_NESTING; kept so no rule text can end in a traceback
         raise AgreementError([Diagnostic("reglen er for indviklet", scalar.span(0, len(text)))]) from None
 
@@ -286,14 +286,15 @@ class _Builder(Transformer[Token, Any]):
         if len(number.replace(".", "")) > MAX_DIGITS or not number.replace(".", "").isascii():
             shown = number if len(number) <= 20 else number[:19] + "…"
             raise BadValue(f"tallet '{shown}' kan ikke bruges (højst {MAX_DIGITS} cifre, kun 0-9)",
-                           self._tok_span(items[0]))
+                           self._tok_span(items[0]), hint="skriv tallet, som aftalen skriver det, fx '2999 kr.'")
         return n.Quantity(Decimal(number), unit, self._span(meta))
 
     def date(self, meta: Any, items: list[Token]) -> n.DateLit:
         try:
             value = dt.date.fromisoformat(str(items[0]))
         except ValueError:
-            raise BadValue(f"'{items[0]}' er ikke en gyldig dato (ÅÅÅÅ-MM-DD)", self._tok_span(items[0])) from None
+            raise BadValue(f"'{items[0]}' er ikke en gyldig dato (ÅÅÅÅ-MM-DD)", self._tok_span(items[0]),
+                           hint="skriv en dag, der findes, fx 2021-02-28") from None
         return n.DateLit(value, self._tok_span(items[0]))
 
 

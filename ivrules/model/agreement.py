@@ -389,7 +389,9 @@ def _rule(node: Node, section: str, title: str, vocab: Vocabulary, interpretatio
     ident = text_of(f["id"], diags) or "?"
     context = f"afsnit {section} {title}, regel {ident}"
     if ident in rule_ids:
-        diags.error(f"regel-id '{ident}' bruges to gange", f["id"].span, context=context)
+        first = rule_ids[ident]
+        diags.error(f"regel-id '{ident}' bruges to gange", f["id"].span, context=context,
+                    hint="giv hver regel sit eget id" + (f"; det første står i linje {first.line}" if first else ""))
     rule_ids[ident] = f["id"].span
     kind: RuleKind = "condition" if "condition" in f else "requirement"
     _require_one_of(node, f, diags, context)
@@ -464,8 +466,10 @@ def _check_example_facts(node: Node, vocab: Vocabulary, diags: Diagnostics) -> N
     except FactsError as exc:
         where = node.value.get(exc.field)
         span = node.key_spans.get(exc.field) if where is None or exc.message.startswith("ukendt faktum") else where.span
+        unknown = exc.message.startswith("ukendt faktum")
         diags.error(f"eksemplets faktum '{exc.field}': {exc.message}", span or node.span,
-                    hint=did_you_mean(exc.field, vocab.facts) if exc.message.startswith("ukendt faktum") else None)
+                    hint=(did_you_mean(exc.field, vocab.facts) if unknown else None)
+                    or "ret faktummet under eksemplets 'facts', som et spørgsmål til motoren ville skrive det")
 
 
 SECTION_NUMBER = re.compile(r"[0-9]{1,3}(\.[0-9]{1,3})*")  # ASCII digits only: "9²".isdigit() is True

@@ -73,7 +73,8 @@ def read_yaml(source: Source, diags: Diagnostics) -> Node | None:
     finally:
         loader.dispose()
     if root is None:
-        diags.error("filen er tom", source.span(0))
+        diags.error("filen er tom", source.span(0),
+                    hint="en aftalefil har mindst region, title, effective, source og sections; se de andre filer")
         return None
     if not bounded(root, source, diags):
         return None
