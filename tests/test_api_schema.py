@@ -49,3 +49,20 @@ def accepted_unless_the_agreement_decides(ctx: CheckContext, response: Any, case
 def test_every_operation_answers_as_documented(case: schemathesis.Case) -> None:
     case.call_and_validate(excluded_checks=[positive_data_acceptance],
                            additional_checks=[accepted_unless_the_agreement_decides])
+
+
+def _facts_schema(name: str) -> dict[str, Any]:
+    components = schema.raw_schema["components"]["schemas"]
+    facts: dict[str, Any] = components[name]["properties"]["facts"]
+    return facts
+
+
+def test_the_schema_states_what_the_app_refuses() -> None:
+    """What a 422 would otherwise tell only after the call: the date that chooses the revision, ranges, HH:MM."""
+    eligibility, tariff = _facts_schema("Question"), _facts_schema("Course")
+    assert eligibility["required"] == ["date"] and eligibility["properties"]["date"] == {"type": "string",
+                                                                                         "format": "date"}
+    assert [alternative["required"] for alternative in tariff["anyOf"]] == [["start_date"], ["date"]]
+    age = eligibility["properties"]["age_years"]["anyOf"][0]
+    assert (age["minimum"], age["maximum"]) == (0, 130)
+    assert eligibility["properties"]["dose_times"]["anyOf"][0]["items"]["pattern"] == "^([01][0-9]|2[0-3]):[0-5][0-9]$"
