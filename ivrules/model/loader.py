@@ -320,6 +320,11 @@ class _Converter:
             if key_node.tag == MERGE_TAG:
                 merged.update(self._merge(value_node, path))
                 continue
+            if not isinstance(key_node, yaml.ScalarNode):  # "? [a, b]": a table or list as a key
+                self.diags.error("en nøgle skal være et ord, ikke en tabel eller liste",
+                                 Span(self.source, key_node.start_mark.index, key_node.end_mark.index),
+                                 hint="skriv 'nøgle: værdi' med et ord som nøgle")
+                continue
             key = str(self.scalar(key_node))
             key_span = Span(self.source, key_node.start_mark.index, key_node.end_mark.index)
             if key in out:
