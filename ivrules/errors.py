@@ -60,6 +60,9 @@ class Diagnostic:
         """What follows the message: what was expected, the hint, the context (each on its own line)."""
         lines = [f"forventet: {self.expected}"] if self.expected else []
         lines += [f"tip: {self.hint}"] if self.hint else []
+        if hidden := invisible(self.message):
+            lines.append(f"bemærk: teksten indeholder {', '.join(map(code_point, hidden))}, som ikke kan ses; "
+                         "slet tegnet og skriv teksten igen")
         return lines + ([f"({self.context})"] if self.context else [])
 
     def to_dict(self) -> DiagnosticJSON:
@@ -103,6 +106,14 @@ def code_point(char: str) -> str:
     """A character by its code point and Unicode name, e.g. "U+00A0 (NO-BREAK SPACE)"."""
     name = CONTROL_NAMES.get(char) or unicodedata.name(char, "") or "et styretegn"
     return f"U+{ord(char):04X} ({name})"
+
+
+def invisible(text: str) -> list[str]:
+    """The characters of ``text`` a reader cannot see or tell from a space (not the space itself), each once."""
+    return list(dict.fromkeys(c for c in text if c not in " \n" and unicodedata.category(c) in HIDDEN))
+
+
+HIDDEN = frozenset({"Cc", "Cf", "Zs", "Zl", "Zp"})  # control, format (U+200B, U+FEFF, U+00AD), odd spaces
 
 
 def shown(char: str) -> str:

@@ -183,7 +183,7 @@ def test_a_folder_with_mistakes_cannot_be_served(folder: Path) -> None:
     with pytest.raises(AgreementError):
         Library.open(folder)
     result = CliRunner().invoke(cli, ["serve", "--agreements", str(folder), "--port", "1"])
-    assert result.exit_code == 1
+    assert result.exit_code == 2
     assert f"{FILE}:" in result.stderr
 
 

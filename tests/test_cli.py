@@ -30,7 +30,7 @@ def test_check_reports_every_located_mistake_and_exits_1(tmp_path: Path) -> None
     text = text.replace("rule: adgang i {PVK,", "rule: adgang i {PKV,")
     target.write_text(text, encoding="utf-8")
     result = runner.invoke(app, ["check", str(target)])
-    assert result.exit_code == 1
+    assert result.exit_code == 2
     assert f"{target}:" in result.output and "ukendt faktum 'aldr'" in result.output
     assert "mente du 'PVK'?" in result.output and "^^^" in result.output
 

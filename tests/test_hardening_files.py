@@ -74,7 +74,7 @@ def test_check_runs_the_examples_and_locates_a_wrong_expectation(tmp_path: Path)
     expect_at = text.index("eligible: true", first)
     target.write_text(text[:expect_at] + "eligible: false" + text[expect_at + len("eligible: true"):], encoding="utf-8")
     result = runner.invoke(app, ["check", str(root)])
-    assert result.exit_code == 1
+    assert result.exit_code == 2
     name_at = text.rfind("name:", first, expect_at)  # the example's mapping starts at its name
     line, column = text.count("\n", 0, name_at) + 1, name_at - text.rfind("\n", 0, name_at)
     name = text[name_at + len("name:"):text.index("\n", name_at)].strip()

@@ -11,13 +11,13 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 import ivrules
-from ivrules.errors import AgreementError, Diagnostics, FactsError
+from ivrules.errors import AgreementError, Diagnostics, FactsError, IvrulesError
 from ivrules.lang.cases import constants_by_fact, facts_of, grid
 from ivrules.lang.checker import Checker
 from ivrules.lang.compiler import compile_rule
 from ivrules.lang.parser import parse_rule
 from ivrules.web.app import create_app
-from tests.conftest import ANTIBIOTICS_COURSE
+from tests.conftest import ANTIBIOTICS_COURSE, examples
 
 PIECES = ["ikke ", "hvis ", " så ", " og ", " eller ", "(", ")", "{", "}", ",", " i ", " < ", " >= ", " = ",
           "9999-12-31", "0001-01-01", "2021-02-30", "1e5", "9" * 40, "0.0000000001", " år", " kr.", " %", "kl. 07-00",
@@ -99,6 +99,36 @@ def test_out_of_range_and_oversized_numbers_get_a_danish_error(book: ivrules.Boo
     with pytest.raises(FactsError) as caught:
         book.eligibility("midtjylland", {**ANTIBIOTICS_COURSE, fact: value})
     assert caught.value.field == fact and message in caught.value.message
+
+
+ODD = st.one_of(st.sampled_from(ODD_VALUES[:-1]), st.none(), st.booleans(), st.integers(), st.text(max_size=12),
+                st.floats(), st.decimals(), st.dates().map(str), st.datetimes().map(str), st.sampled_from(
+                    ["2021-02-30", "0001-01-01", "9999-12-31", "07:00", "24:00", "antibiotics", "PVK", "Samsø"]))
+ODD_JSON = st.recursive(ODD, lambda kids: st.lists(kids, max_size=3) | st.frozensets(st.text(max_size=3), max_size=2)
+                        | st.dictionaries(st.text(max_size=5), kids, max_size=2), max_leaves=6)
+
+
+def _names(book: ivrules.Book) -> st.SearchStrategy[str]:
+    return st.sampled_from([*book.vocabulary.facts, "cpr", "navn", "\ud800", ""]) | st.text(max_size=6)
+
+
+def test_any_fact_dictionary_raises_only_the_projects_errors(book: ivrules.Book) -> None:
+    """Odd facts (unhashable, huge, surrogates, wrong types) for every region and question: the project's
+    own errors only, each fast; the date that chooses the revision is usually a real one, so the rest is read."""
+
+    @settings(max_examples=examples(400), deadline=None, suppress_health_check=list(HealthCheck))
+    @given(st.sampled_from(book.regions), st.dictionaries(_names(book), ODD_JSON, max_size=8),
+           st.sampled_from([{}, {"date": "2021-06-01", "start_date": "2021-06-01", "end_date": "2021-06-20"}]))
+    def run(region: str, facts: dict[str, Any], dates: dict[str, Any]) -> None:
+        for ask in (book.eligibility, book.tariff):
+            started = time.perf_counter()
+            try:
+                ask(region, {**ANTIBIOTICS_COURSE, **dates, **facts})
+            except IvrulesError as exc:
+                assert str(exc) and "Traceback" not in str(exc)
+            assert time.perf_counter() - started < 0.5
+
+    run()
 
 
 @pytest.fixture(scope="module")

@@ -132,7 +132,7 @@ async def test_an_example_with_a_wrong_expectation_is_reported_on_the_example(cl
     assert [(d.range.start.line, d.range.start.character) for d in found] == [
         (row_of(text, "- name: Antibiotika tre gange i døgnet i Codan-mix Add sæt"), 4)]
     assert "eksemplet 'Antibiotika tre gange i døgnet i Codan-mix Add sæt' holder ikke" in found[0].message
-    assert "eligible: forventet False, fik True" in found[0].message
+    assert "eligible: forventet false, fik true" in found[0].message
     await closed(client, MIDT)
 
 

@@ -1,6 +1,6 @@
 """What every ``ivrules`` command shares: the common options, reading facts, printing JSON, and
-mapping the library's errors to exit codes in one place (``guard``): 0 fine, 1 an agreement has
-mistakes or a check failed, 2 the input was wrong.
+mapping the library's errors to exit codes in one place (``guard``): 0 fine, 2 the input was wrong (an
+agreement with mistakes, each located, facts, a register). 1 is left to Python: only a crash gives it.
 """
 
 from __future__ import annotations
@@ -31,7 +31,7 @@ def guard() -> Iterator[None]:
         yield
     except AgreementError as exc:
         typer.echo(str(exc), err=True)
-        raise typer.Exit(1) from None
+        raise typer.Exit(2) from None
     except FactsError as exc:
         typer.echo(f"fejl i fakta: {exc}" + (f"; {exc.hint}" if exc.hint else ""), err=True)
         if exc.allowed:

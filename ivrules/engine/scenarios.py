@@ -8,6 +8,7 @@ readable lines; an empty list means the example holds.
 
 from __future__ import annotations
 
+import json
 from collections.abc import Mapping
 from dataclasses import dataclass
 from decimal import Decimal
@@ -15,7 +16,7 @@ from typing import Any
 
 from ivrules.engine.book import Book
 from ivrules.engine.runtime import EligibilityJSON
-from ivrules.errors import IvrulesError
+from ivrules.errors import IvrulesError, did_you_mean
 from ivrules.model.agreement import Agreement, Example
 
 
@@ -78,17 +79,27 @@ def _compare_answer(expected: dict[str, Any], answer: Mapping[str, Any]) -> list
     problems = []
     for key in ("eligible", "missing", "conditions"):
         if key in expected and _norm(expected[key]) != _norm(answer[key]):
-            problems.append(f"{key}: forventet {expected[key]!r}, fik {answer[key]!r}")
+            problems.append(f"{key}: forventet {_shown(expected[key])}, fik {_shown(answer[key])}")
+    reasons = expected.get("reasons") or {}
+    if not isinstance(reasons, dict):
+        return [*problems, "reasons: skal være en tabel {regel-id: passed, failed eller unknown}"]
     outcomes = {r["rule"]: r["outcome"] for r in answer["reasons"]}
-    for rule, want in (expected.get("reasons") or {}).items():
-        got = outcomes.get(rule, "<ingen regel med det id>")
-        if got != want:
-            problems.append(f"reasons.{rule}: forventet {want!r}, fik {got!r}")
+    for rule, want in reasons.items():
+        if rule not in outcomes:
+            close = did_you_mean(str(rule), outcomes)
+            problems.append(f"reasons.{rule}: der er ingen regel med id '{rule}'" + (f"; {close}" if close else ""))
+        elif outcomes[rule] != want:
+            problems.append(f"reasons.{rule}: forventet {_shown(want)}, fik {_shown(outcomes[rule])}")
     return problems
 
 
+def _shown(value: Any) -> str:
+    """A value as the YAML file writes it: true, false, null, [a, b]."""
+    return json.dumps(value, ensure_ascii=False, default=str)
+
+
 def _norm(value: Any) -> Any:
-    return sorted(value) if isinstance(value, list) else value
+    return sorted(value, key=str) if isinstance(value, list) else value
 
 
 def all_examples(book: Book) -> list[tuple[Agreement, Example]]:
@@ -121,7 +132,8 @@ def expectation_problems(answer: Mapping[str, Any] | None, error: str | None, ex
             problems.append(f"tariff.{key}: forventet {expected[key]!r}, fik {answer[key]!r}")
     problems.extend(_amount_problems(answer, expected))
     problems.extend(_line_problems(answer["lines"], expected.get("lines")))
-    for word in expected.get("reasons") or []:
+    words = expected.get("reasons") or []
+    for word in words if isinstance(words, list) else [words]:
         if not any(str(word) in reason for reason in answer["reasons"]):
             problems.append(f"tariff.reasons: ingen begrundelse nævner {word!r}; fik {answer['reasons']!r}")
     return problems
@@ -135,14 +147,27 @@ def _amount_problems(answer: Mapping[str, Any], expected: dict[str, Any]) -> lis
         want = expected[key]
         if isinstance(want, float):
             problems.append(f"tariff.{key}: skriv beløbet som tekst, fx \"2999.00\", så det ikke læses som kommatal")
-        elif (Decimal(str(want)) if want is not None else None) != (Decimal(answer[key]) if answer[key] else None):
+        elif want is not None and _amount(want) is None:
+            problems.append(f"tariff.{key}: {want!r} er ikke et beløb; skriv det med punktum, fx \"2999.00\"")
+        elif (_amount(want) if want is not None else None) != (Decimal(answer[key]) if answer[key] else None):
             problems.append(f"tariff.{key}: forventet {want!r}, fik {answer[key]!r}")
     return problems
+
+
+def _amount(value: Any) -> Decimal | None:
+    """An expected amount as a decimal, or None when it is not one ("2.999,00", "abc", "NaN")."""
+    try:
+        amount = Decimal(str(value))
+    except ArithmeticError:
+        return None
+    return amount if amount.is_finite() and not isinstance(value, bool) else None
 
 
 def _line_problems(lines: list[dict[str, Any]], expected: Any) -> list[str]:
     if expected is None:
         return []
+    if not isinstance(expected, list) or not all(isinstance(item, dict) for item in expected):
+        return ["tariff.lines: skriv en liste af {days: ..., amount: \"...\"}"]
     got = [{"days": line["days"], "amount": Decimal(line["amount"])} for line in lines]
-    want = [{"days": item.get("days"), "amount": Decimal(str(item.get("amount")))} for item in expected]
+    want = [{"days": item.get("days"), "amount": _amount(item.get("amount"))} for item in expected]
     return [] if got == want else [f"tariff.lines: forventet {expected!r}, fik {lines!r}"]

@@ -105,6 +105,11 @@ def parse_rule(text: str, where: ScalarText | None = None) -> n.Expr:
     if not text.strip():
         empty = Diagnostic("reglen er tom", scalar.span(0, 1), expected="et udtryk, fx 'alder > 3 år'")
         raise AgreementError([empty])
+    if len(text) > MAX_RULE_CHARS:  # parsing time grows with the text: a 100,000-character rule takes seconds
+        long = Diagnostic(f"reglen er for lang ({len(text):,} tegn; højst {MAX_RULE_CHARS:,})".replace(",", "."),
+                          scalar.span(MAX_RULE_CHARS, MAX_RULE_CHARS + 1),
+                          hint="del reglen i flere regler; en regel fylder normalt et par linjer")
+        raise AgreementError([long])
     result: n.Expr = _parse(text, scalar, "start")
     return result
 
@@ -115,6 +120,7 @@ def parse_amount(text: str, where: ScalarText | None = None) -> n.Quantity:
     return result
 
 
+MAX_RULE_CHARS = 5_000  # the longest rule in the agreements has about 150
 MAX_NESTING = 50  # 'ikke', 'hvis … så' and '(' inside each other; a real rule nests 3 deep
 MAX_DIGITS = 15  # a number in a rule: enough for any amount in øre, bounded before Decimal/int conversion
 
@@ -122,9 +128,9 @@ MAX_DIGITS = 15  # a number in a rule: enough for any amount in øre, bounded be
 class BadValue(ValueError):
     """A value the grammar accepts but the model cannot hold, with the span of the offending token."""
 
-    def __init__(self, message: str, span: Span | None) -> None:
+    def __init__(self, message: str, span: Span | None, hint: str | None = None) -> None:
         super().__init__(message)
-        self.span = span
+        self.span, self.hint = span, hint
 
 
 def _parse(text: str, scalar: ScalarText, start: Start) -> Any:
@@ -137,7 +143,7 @@ def _parse(text: str, scalar: ScalarText, start: Start) -> Any:
         return _Builder(scalar).transform(tree)
     except VisitError as exc:  # a value the grammar accepts but the model cannot hold
         span = getattr(exc.orig_exc, "span", None) or scalar.span(0, len(text))
-        raise AgreementError([Diagnostic(str(exc.orig_exc), span)]) from None
+        raise AgreementError([Diagnostic(str(exc.orig_exc), span, hint=getattr(exc.orig_exc, "hint", None))]) from None
     except RecursionError:  # not reached below MAX_NESTING; kept so no rule text can end in a traceback
         raise AgreementError([Diagnostic("reglen er for indviklet", scalar.span(0, len(text)))]) from None
 
@@ -292,14 +298,15 @@ class _Builder(Transformer[Token, Any]):
         if len(number.replace(".", "")) > MAX_DIGITS or not number.replace(".", "").isascii():
             shown = number if len(number) <= 20 else number[:19] + "…"
             raise BadValue(f"tallet '{shown}' kan ikke bruges (højst {MAX_DIGITS} cifre, kun 0-9)",
-                           self._tok_span(items[0]))
+                           self._tok_span(items[0]), hint="skriv tallet, som aftalen skriver det, fx '2999 kr.'")
         return n.Quantity(Decimal(number), unit, self._span(meta))
 
     def date(self, meta: Any, items: list[Token]) -> n.DateLit:
         try:
             value = dt.date.fromisoformat(str(items[0]))
         except ValueError:
-            raise BadValue(f"'{items[0]}' er ikke en gyldig dato (ÅÅÅÅ-MM-DD)", self._tok_span(items[0])) from None
+            raise BadValue(f"'{items[0]}' er ikke en gyldig dato (ÅÅÅÅ-MM-DD)", self._tok_span(items[0]),
+                           hint="skriv en dag, der findes, fx 2021-02-28") from None
         return n.DateLit(value, self._tok_span(items[0]))
 
 

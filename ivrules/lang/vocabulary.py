@@ -391,14 +391,23 @@ def safe(value: Any, limit: int = 24) -> str:
     return repr(text if len(text) <= limit else text[: limit - 1] + "…")
 
 
+DATE_LIKE = re.compile(r"\d{4}-\d{2}-\d{2}")
+
+
 def _parse_date(key: str, value: Any) -> dt.date:
-    if isinstance(value, dt.date) and not isinstance(value, dt.datetime):
+    if isinstance(value, dt.datetime):
+        raise FactsError(key, "skal være en dato uden klokkeslæt, ÅÅÅÅ-MM-DD")
+    if isinstance(value, dt.date):
         return value
-    if isinstance(value, str):
-        try:
-            return dt.date.fromisoformat(value.strip())
-        except ValueError:
-            pass
+    text = value.strip() if isinstance(value, str) else ""
+    try:
+        return dt.date.fromisoformat(text)
+    except ValueError:
+        pass
+    if DATE_LIKE.fullmatch(text):  # not echoed: it may be a birth date
+        raise FactsError(key, "er ikke en dato, der findes (ÅÅÅÅ-MM-DD, fx 2021-02-28)")
+    if DATE_LIKE.match(text):
+        raise FactsError(key, "skal være en dato uden klokkeslæt, ÅÅÅÅ-MM-DD")
     raise FactsError(key, f"skal være en dato ÅÅÅÅ-MM-DD, fik {safe(value)}")
 
 

@@ -389,6 +389,9 @@ def _sections(node: Node, vocab: Vocabulary, interpretations: dict[str, Interpre
         section = _section(item, vocab, interpretations, rule_ids, diags)
         if section is not None:
             sections.append(section)
+    if node.value == []:
+        diags.error("aftalen har ingen afsnit", node.span,
+                    hint="skriv aftalens afsnit under 'sections', hvert med number, title og text")
     _check_numbering(sections, node, diags)
     _check_never_true([r for s in sections for r in s.rules], vocab, diags)
     return sections
@@ -399,7 +402,7 @@ def _section(node: Node, vocab: Vocabulary, interpretations: dict[str, Interpret
     f = fields(node, diags, *SECTION_KEYS)
     if not f or not all(k in f for k in ("number", "title", "text")):
         return None
-    number = text_of(f["number"], diags) or "?"
+    number = _section_number(f["number"], diags)
     title = text_of(f["title"], diags) or ""
     word = text_of(f["party"], diags) if "party" in f else None
     party = next((p for p in PARTIES if p == word), None)
@@ -411,6 +414,19 @@ def _section(node: Node, vocab: Vocabulary, interpretations: dict[str, Interpret
     return Section(number, title, (text_of(f["text"], diags) or "").strip(), rules, party, items, f["number"].span)
 
 
+def _section_number(node: Node, diags: Diagnostics) -> str:
+    """The number as text; a bare number (``1.10`` is the float 1.1) is one error, asking for quotes."""
+    if isinstance(node.value, int | float) and not isinstance(node.value, bool):
+        written = node.span.source.text[node.span.start:node.span.end].strip()
+        diags.error("afsnitsnummeret skal stå i anførselstegn", node.span,
+                    hint=f'skriv number: "{written[:20]}" (uden anførselstegn bliver 7.10 til tallet 7.1)')
+        return UNREAD_NUMBER
+    return text_of(node, diags) or UNREAD_NUMBER
+
+
+UNREAD_NUMBER = "?"  # a section number whose mistake is reported already
+
+
 def _rule(node: Node, section: str, title: str, vocab: Vocabulary, interpretations: dict[str, Interpretation],
           rule_ids: dict[str, Span | None], diags: Diagnostics) -> Rule | None:
     f = fields(node, diags, *RULE_KEYS)
@@ -419,7 +435,9 @@ def _rule(node: Node, section: str, title: str, vocab: Vocabulary, interpretatio
     ident = text_of(f["id"], diags) or "?"
     context = f"afsnit {section} {title}, regel {ident}"
     if ident in rule_ids:
-        diags.error(f"regel-id '{ident}' bruges to gange", f["id"].span, context=context)
+        first = rule_ids[ident]
+        diags.error(f"regel-id '{ident}' bruges to gange", f["id"].span, context=context,
+                    hint="giv hver regel sit eget id" + (f"; det første står i linje {first.line}" if first else ""))
     rule_ids[ident] = f["id"].span
     kind: RuleKind = "condition" if "condition" in f else "requirement"
     _require_one_of(node, f, diags, context)
@@ -490,13 +508,16 @@ def _examples(node: Node | None, vocab: Vocabulary, diags: Diagnostics) -> list[
 def _check_example_facts(node: Node, vocab: Vocabulary, diags: Diagnostics) -> None:
     """An example's facts are written as people write them: by the Danish names, and acceptable to the engine."""
     _check_danish_names(node, vocab, diags)
+    readable = {k: v.plain() for k, v in node.items() if v.value is not UNREADABLE}  # the rest are reported
     try:
-        vocab.normalise(node.plain())
+        vocab.normalise(readable)
     except FactsError as exc:
         key = exc.field if exc.field in node.value else vocab.term(exc.field)  # a merged-in key names the fact
         where = node.value.get(key)
         span = node.key_spans.get(key) if where is None or exc.message.startswith("ukendt faktum") else where.span
-        diags.error(f"eksemplets faktum '{key}': {exc.message}", span or node.span, hint=exc.hint)
+        diags.error(f"eksemplets faktum '{key}': {exc.message}", span or node.span,
+                    hint=exc.hint or "ret faktummet under eksemplets 'facts', som et spørgsmål til motoren ville "
+                                     "skrive det")
 
 
 def _check_danish_names(node: Node, vocab: Vocabulary, diags: Diagnostics) -> None:
@@ -524,12 +545,16 @@ def _check_numbering(sections: list[Section], node: Node, diags: Diagnostics) ->
     for section in sections:
         where = section.span or node.span
         if not SECTION_NUMBER.fullmatch(section.number):
-            diags.error(f"afsnitsnummeret '{section.number[:20]}' skal være tal, fx '3' eller '7.1'", where,
-                        hint="brug cifrene 0-9 og punktum, højst 999 i hvert led")
+            if section.number != UNREAD_NUMBER:
+                diags.error(f"afsnitsnummeret '{section.number[:20]}' skal være tal, fx '3' eller '7.1'", where,
+                            hint="brug cifrene 0-9 og punktum, højst 999 i hvert led")
+            if "." not in section.number:  # taken as the next number: no follow-on "afsnit N mangler"
+                expected_top += 1
             continue
         parts = section.number.split(".")
         if section.number in seen:
-            diags.error(f"afsnit {section.number} står to gange", where)
+            diags.error(f"afsnit {section.number} står to gange", where,
+                        hint="giv hvert afsnit sit eget nummer, eller flet de to afsnit sammen")
         seen.add(section.number)
         if len(parts) == 1:
             if int(parts[0]) > expected_top:

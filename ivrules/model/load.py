@@ -62,15 +62,33 @@ class Model:
 def read_model(paths: list[Path], diags: Diagnostics, root: Path | None = None) -> Model:
     """Read folders and files of agreements against one vocabulary (``root``: found from the first path)."""
     root = root if root is not None else find_root(paths[0])
+    if not _exists(root / VOCABULARY):
+        _no_root(root, paths[0], diags)
+        return Model(root, Vocabulary([], {}, ROLELESS, {}, ()), (), Accession())
     vocab = load_vocabulary(root, diags)
     files = [f for path in paths for f in (agreement_files(path) if path.is_dir() else [path])]
     agreements = [a for a in (read_file(p, vocab, diags, check_name=_in_region_folder(p, root)) for p in files)
                   if a is not None]
     check_periods(agreements, diags)
-    # The register is checked only when all the revisions it names are loaded, i.e. for a whole folder.
-    whole = any(path.is_dir() for path in paths)
+    # The register is checked only when all the revisions it names are loaded: when the root folder is read
+    # (not for a folder of drafts read against another folder's vocabulary).
+    whole = any(path.is_dir() and path.resolve() == root.resolve() for path in paths)
     accession = read_accession_file(root, vocab, agreements, diags) if whole else Accession()
     return Model(root, vocab, tuple(agreements), accession)
+
+
+def _exists(path: Path) -> bool:
+    texts = _OVERLAY.get()
+    return path.exists() or bool(texts and str(path.resolve()) in texts)
+
+
+def _no_root(root: Path, path: Path, diags: Diagnostics) -> None:
+    """One mistake, at the file's first line, instead of one per missing shared file."""
+    source = _source(path, diags) if path.is_file() else None
+    diags.error(f"fandt ingen {VOCABULARY} i {root} eller mapperne over den, så filen kan ikke tjekkes",
+                source.span(0) if source else None,
+                hint="læg filen i aftalemappen (fx agreements/midtjylland/), eller kør kommandoen fra mappen, "
+                     "der indeholder agreements/")
 
 
 def _in_region_folder(path: Path, root: Path) -> bool:
@@ -78,11 +96,17 @@ def _in_region_folder(path: Path, root: Path) -> bool:
 
 
 def find_root(path: Path) -> Path:
-    """The agreements folder a file or folder belongs to (the one holding vocabulary.yaml)."""
+    """The agreements folder a file or folder belongs to (the one holding vocabulary.yaml); for a draft kept
+    outside any such folder, ``agreements`` in the working folder, where the commands look by default."""
     for candidate in [path, *path.resolve().parents]:
         if (candidate / VOCABULARY).exists():
             return candidate
+    if (DEFAULT_ROOT / VOCABULARY).exists():
+        return DEFAULT_ROOT
     return path if path.is_dir() else path.parent
+
+
+DEFAULT_ROOT = Path("agreements")
 
 
 def agreement_files(root: Path) -> list[Path]:

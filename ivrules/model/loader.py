@@ -7,6 +7,7 @@ raised one at a time.
 
 from __future__ import annotations
 
+import datetime as dt
 import re
 from collections.abc import Iterator
 from dataclasses import dataclass, field
@@ -14,7 +15,7 @@ from typing import Any
 
 import yaml
 
-from ivrules.errors import Diagnostic, Diagnostics, code_point, did_you_mean
+from ivrules.errors import Diagnostic, Diagnostics, code_point, did_you_mean, shown
 from ivrules.source import ScalarText, Source, Span
 
 # libyaml's safe loader when PyYAML was built with it: same safe subset, ~10x faster.
@@ -26,6 +27,13 @@ TYPE_NAMES = {
     str: "en tekst",
     int: "et heltal",
     bool: "ja/nej (true/false)",
+}
+
+# What else a YAML value can be, as a message names it (datetime before date: it is one).
+OTHER_TYPE_NAMES = {
+    float: "et decimaltal",
+    dt.datetime: "en dato med klokkeslæt",
+    dt.date: "en dato",
 }
 
 
@@ -65,7 +73,8 @@ def read_yaml(source: Source, diags: Diagnostics) -> Node | None:
     finally:
         loader.dispose()
     if root is None:
-        diags.error("filen er tom", source.span(0))
+        diags.error("filen er tom", source.span(0),
+                    hint="en aftalefil har mindst region, title, effective, source og sections; se de andre filer")
         return None
     if not bounded(root, source, diags):
         return None
@@ -100,6 +109,9 @@ def _thousands(number: int) -> str:
 
 
 INDENT_HINT = "tjek indrykningen: nøgler på samme niveau skal stå lige under hinanden"
+CLOSE_HINT = "adskil værdierne med ',' og luk med det tegn, der mangler; sæt en tekst med ',' i anførselstegn"
+QUOTE_HINT = ("skriv en værdi, og sæt den i anførselstegn, når den begynder med et af tegnene "
+              "[ ] { } , : ? & * ! | > % @ `")
 # PyYAML's (English) problems → a Danish message and a hint.
 YAML_PROBLEMS = {
     "expected <block end>": ("indrykningen passer ikke med linjerne over", INDENT_HINT),
@@ -117,25 +129,77 @@ YAML_PROBLEMS = {
                               "skriv ankeret (&navn) før henvisningen, eller ret navnet"),
     "but found another document": ("filen indeholder mere end ét YAML-dokument",
                                    "en linje med '---' eller '...' deler filen; slet den"),
+    "did not find expected <document start>": ("filen fortsætter efter en linje med '...', der afslutter den",
+                                               "slet linjen med '...' (eller teksten efter den)"),
     "exceeded maximum nesting depth": ("værdierne er indlejret for dybt",
                                        "en aftale har kun nogle få niveauer af tabeller og lister"),
     "found unknown escape character": ("ukendt escape-sekvens (\\) i en tekst i dobbelte anførselstegn",
                                        "skriv \\\\ for en omvendt skråstreg, eller brug enkelte anførselstegn"),
     "found duplicate anchor": ("to ankre har samme navn (&navn)", "giv hvert anker sit eget navn"),
+    "did not find expected ',' or ']'": ("en liste i [...] er ikke lukket med ']'", CLOSE_HINT),
+    "did not find expected ',' or '}'": ("en tabel i {...} er ikke lukket med '}'", CLOSE_HINT),
+    "did not find expected node content": ("der mangler en værdi her", QUOTE_HINT),
+    "alphabetic or numeric character": (
+        "et anker (&navn) eller en henvisning (*navn) mangler sit navn",
+        "skriv navnet lige efter & eller *, eller sæt teksten i anførselstegn, når '&' eller '*' skal stå i den"),
+    "directive": ("en linje, der begynder med '%', er ikke gyldig her",
+                  "slet linjen, eller sæt teksten i anførselstegn"),
+    "found incompatible YAML document": ("en linje, der begynder med '%', er ikke gyldig her",
+                                         "slet linjen, eller sæt teksten i anførselstegn"),
+    "found undefined tag handle": ("et YAML-mærke (et ord med '!') er ukendt",
+                                   "slet mærket, eller sæt værdien i anførselstegn"),
+    "indentation indicator": ("tallet efter '|' eller '>' skal være 1-9",
+                              "skriv blot '|' eller '>' foran tekstblokken"),
+    "block sequence entries are not allowed": ("en liste ('- ') står et sted, hvor den ikke må stå", INDENT_HINT),
+    "found a tab character": ("tabulatortegn må ikke bruges til indrykning", "indryk med mellemrum"),
+    "did not find expected comment or line break": (
+        "der står mere på linjen efter en afsluttet værdi",
+        "sæt hele teksten i anførselstegn, eller slet det, der står efter det afsluttende anførselstegn"),
 }
 
 
 def _yaml_diagnostic(exc: yaml.YAMLError, source: Source) -> Diagnostic:
     mark = getattr(exc, "problem_mark", None) or getattr(exc, "context_mark", None)
     span = source.span(min(mark.index, max(len(source.text) - 1, 0))) if mark is not None else source.span(0)
-    problem = str(getattr(exc, "problem", None) or getattr(exc, "context", None) or exc)
-    if mark is not None and source.text[mark.index : mark.index + 1] == "\t":
+    problem = f"{getattr(exc, 'context', None) or ''} {getattr(exc, 'problem', None) or ''}"
+    char = source.text[mark.index : mark.index + 1] if mark is not None else ""
+    if char == "\t":
         problem = "found character '\\t'"
+    elif "cannot start any token" in problem and char:
+        return Diagnostic(f"YAML-syntaksfejl: en værdi kan ikke begynde med tegnet {shown(char)}", span,
+                          hint="sæt værdien i anførselstegn, fx title: \"@ og % i en titel\"")
+    opened = _unclosed_quote(source.text, mark.index) if mark is not None and "expected" in problem else None
+    started = getattr(exc, "context_mark", None)
+    if "quoted scalar" in problem and "end of stream" in problem and started is not None:
+        opened = started.index
+    if opened is not None:
+        return Diagnostic(f"YAML-syntaksfejl: anførselstegnet {source.text[opened]} lukkes ikke på sin linje",
+                          source.span(opened), hint="luk teksten med samme anførselstegn, før linjen slutter")
     for english, (danish, hint) in YAML_PROBLEMS.items():
         if english in problem:
+            if hint == INDENT_HINT and mark is not None and _mid_line(source.text, mark.index):
+                danish, hint = YAML_PROBLEMS["did not find expected comment or line break"]
             return Diagnostic(f"YAML-syntaksfejl: {danish}", span, hint=hint)
-    return Diagnostic("YAML-syntaksfejl", span, hint="tjek indrykning, kolon efter nøgler og afsluttende anførselstegn",
-                      context=f"YAML: {problem}")
+    # PyYAML's message is English and names its parser's states: the secretariat gets the place and a hint.
+    return Diagnostic("YAML-syntaksfejl: filen kan ikke læses fra dette sted", span,
+                      hint="tjek indrykning, kolon efter nøgler og afsluttende anførselstegn")
+
+
+def _unclosed_quote(text: str, index: int) -> int | None:
+    """Where a quote opened on an earlier line starts, when the parser stopped just after the quote closing it
+    (``title: "En aftale`` … ``number: "1"``: the text ran on to the next '"')."""
+    start = text.rfind("\n", 0, index) + 1
+    before = text[start:index]
+    for quote in "\"'":
+        if before.count(quote) % 2 and before.endswith(quote):
+            opened = text.rfind(quote, 0, start)
+            return opened if opened >= 0 else None
+    return None
+
+
+def _mid_line(text: str, index: int) -> bool:
+    """Whether the parser stopped after something on its line (``title: "En" aftale``), not at its indentation."""
+    return bool(text[text.rfind("\n", 0, index) + 1 : index].strip())
 
 
 def bounded(root: yaml.Node, source: Source, diags: Diagnostics) -> bool:
@@ -178,7 +242,10 @@ def _size(node: yaml.Node, sizes: dict[int, int], open_: set[int], depth: int) -
     return total
 
 
-STR_TAG = "tag:yaml.org,2002:str"
+YAML_TAG = "tag:yaml.org,2002:"
+STR_TAG, MAP_TAG, SEQ_TAG = YAML_TAG + "str", YAML_TAG + "map", YAML_TAG + "seq"
+# The scalars an agreement is written with; !!binary, !!set, !!python/… and the rest are refused.
+SCALAR_TAGS = frozenset(YAML_TAG + t for t in ("str", "int", "float", "bool", "null", "timestamp", "merge"))
 
 
 class _Unreadable:
@@ -193,7 +260,7 @@ UNREADABLE: Any = _Unreadable()
 
 def _cut(text: str, limit: int = 40) -> str:
     return text if len(text) <= limit else text[: limit - 1] + "…"
-MERGE_TAG = "tag:yaml.org,2002:merge"
+MERGE_TAG = YAML_TAG + "merge"
 
 
 class _Converter:
@@ -205,6 +272,9 @@ class _Converter:
 
     def convert(self, node: yaml.Node, path: str) -> Node:
         span = Span(self.source, node.start_mark.index, max(node.end_mark.index, node.start_mark.index + 1))
+        if not isinstance(node, yaml.ScalarNode) and node.tag not in (MAP_TAG, SEQ_TAG):
+            self._refuse_tag(node.tag, span)
+            return Node(UNREADABLE, span, path)
         if isinstance(node, yaml.MappingNode):
             found = self.seen.get(id(node))
             if found is None:
@@ -223,9 +293,9 @@ class _Converter:
         if node.tag == STR_TAG:  # most scalars: no constructor needed
             return node.value
         span = Span(self.source, node.start_mark.index, max(node.end_mark.index, node.start_mark.index + 1))
-        if not node.tag.startswith("tag:yaml.org,2002:"):
-            self.diags.error(f"ukendt YAML-mærke '{node.tag}'", span, hint="slet mærket (ordet med '!' foran)")
-            return node.value if isinstance(node.value, str) else UNREADABLE
+        if node.tag not in SCALAR_TAGS:
+            self._refuse_tag(node.tag, span)
+            return UNREADABLE
         try:
             return self.loader.construct_object(node, deep=True)
         except (yaml.YAMLError, ValueError, OverflowError):
@@ -234,6 +304,14 @@ class _Converter:
                              hint="datoer skrives ÅÅÅÅ-MM-DD med en dag, der findes, fx 2021-02-28")
             return UNREADABLE
 
+    def _refuse_tag(self, tag: str, span: Span) -> None:
+        """A tag beyond plain text, numbers, dates, tables and lists: never constructed, one error."""
+        short = "!!" + tag.removeprefix(YAML_TAG) if tag.startswith(YAML_TAG) else tag
+        what = "bruges ikke i aftalefiler" if tag.startswith(YAML_TAG) else "er ukendt"
+        self.diags.error(f"YAML-mærket '{_cut(short)}' {what}", span,
+                         hint="slet mærket (ordet med '!' foran); skriv værdien som almindelig tekst, tal, dato, "
+                              "tabel eller liste")
+
     def _mapping(self, node: yaml.MappingNode, path: str, span: Span) -> Node:
         out: dict[str, Node] = {}
         key_spans: dict[str, Span] = {}
@@ -241,6 +319,11 @@ class _Converter:
         for key_node, value_node in node.value:
             if key_node.tag == MERGE_TAG:
                 merged.update(self._merge(value_node, path))
+                continue
+            if not isinstance(key_node, yaml.ScalarNode):  # "? [a, b]": a table or list as a key
+                self.diags.error("en nøgle skal være et ord, ikke en tabel eller liste",
+                                 Span(self.source, key_node.start_mark.index, key_node.end_mark.index),
+                                 hint="skriv 'nøgle: værdi' med et ord som nøgle")
                 continue
             key = str(self.scalar(key_node))
             key_span = Span(self.source, key_node.start_mark.index, key_node.end_mark.index)
@@ -271,6 +354,8 @@ class _Converter:
 def fields(node: Node, diags: Diagnostics, required: tuple[str, ...],
            optional: tuple[str, ...] = ()) -> dict[str, Node] | None:
     """Check a mapping's keys strictly and return its fields, or None when it is not a mapping."""
+    if node.value is UNREADABLE:  # its error is reported already
+        return None
     if not isinstance(node.value, dict):
         diags.error(f"{node.path or 'filen'} skal være {TYPE_NAMES[dict]}", node.span,
                     expected=f"nøglerne {', '.join(required + optional)}")
@@ -278,13 +363,21 @@ def fields(node: Node, diags: Diagnostics, required: tuple[str, ...],
     allowed = required + optional
     for key, key_span in node.key_spans.items():
         if key not in allowed:
-            diags.error(f"ukendt nøgle '{key}' i {node.path or 'filen'}", key_span,
-                        expected=f"en af {', '.join(allowed)}", hint=did_you_mean(key, allowed))
+            diags.error(f"ukendt nøgle '{_cut(key)}' i {node.path or 'filen'}", key_span,
+                        expected=f"en af {', '.join(allowed)}", hint=did_you_mean(key, allowed) or _split_hint(key))
     for key in required:
         if key not in node.value:
             diags.error(f"nøglen '{key}' mangler i {node.path or 'filen'}", node.span,
                         expected=f"nøglerne {', '.join(required)}")
     return dict(node.value)
+
+
+def _split_hint(key: str) -> str | None:
+    """A "key" that starts with a digit is the rest of a value a comma cut in two inside {...}."""
+    if key[:1].isdigit():
+        return ("inde i {...} deler et komma værdien; skriv beløb med decimalpunktum og uden tusindtalsskilletegn, "
+                "fx 2999.00 kr., eller sæt værdien i anførselstegn")
+    return None
 
 
 def expect(node: Node | None, kind: type, diags: Diagnostics) -> bool:
@@ -306,7 +399,11 @@ def text_of(node: Node | None, diags: Diagnostics) -> str | None:
 
 
 def _describe(value: Any) -> str:
-    for kind, name in TYPE_NAMES.items():
+    if value is None:
+        return "ingen værdi (der står intet efter ':')"
+    if isinstance(value, bool):
+        return TYPE_NAMES[bool]
+    for kind, name in OTHER_TYPE_NAMES.items():
         if isinstance(value, kind):
             return name
-    return type(value).__name__
+    return next((name for kind, name in TYPE_NAMES.items() if isinstance(value, kind)), "en anden slags værdi")

@@ -125,21 +125,26 @@ _ERROR_RESPONSES: dict[int | str, dict[str, Any]] = {
 }
 
 
-def _question_model(book: Book) -> type[BaseModel]:
-    """The request body {"region", "facts"}, its schema drawn from the vocabulary loaded at start."""
+OnDate = Annotated[dt.date | None, Query(alias="date", description="Dato ÅÅÅÅ-MM-DD; standard er i dag.")]
+
+
+def _question_model(book: Book, name: str, date_roles: tuple[str, ...]) -> type[BaseModel]:
+    """The request body {"region", "facts"}, its schema drawn from the vocabulary loaded at start; the fact of one
+    of ``date_roles`` chooses the revision, so the schema requires it (a question without it is a 422)."""
     region = WithJsonSchema({"type": "string", "enum": book.regions, "title": "Region",
                              "description": "Regionens id, fx som i GET /v1/agreements."})
-    facts = WithJsonSchema(m.facts_schema(book.vocabulary))
-    return create_model("Question", __config__=ConfigDict(extra="forbid"),
+    dates = tuple(getattr(book.vocabulary.roles, role) for role in date_roles)
+    facts = WithJsonSchema(m.facts_schema(book.vocabulary, dates))
+    return create_model(name, __config__=ConfigDict(extra="forbid"),
                         region=(Annotated[str, region], ...), facts=(Annotated[dict[str, Any], facts], ...))
 
 
 def _install_api(app: FastAPI, library: Library) -> None:
     book0 = library.book
-    question_type: Any = _question_model(book0)
-    Question = Annotated[question_type, Body(openapi_examples=m.examples(book0, "eligible"))]  # noqa: N806
-    Course = Annotated[question_type, Body(openapi_examples=m.examples(book0, "tariff"))]  # noqa: N806
-    OnDate = Annotated[dt.date | None, Query(alias="date", description="Dato ÅÅÅÅ-MM-DD; standard er i dag.")]  # noqa: N806
+    asked: Any = _question_model(book0, "Question", ("course_date",))
+    priced: Any = _question_model(book0, "Course", ("start_date", "course_date"))
+    Question = Annotated[asked, Body(openapi_examples=m.examples(book0, "eligible"))]  # noqa: N806
+    Course = Annotated[priced, Body(openapi_examples=m.examples(book0, "tariff"))]  # noqa: N806
 
     @app.get("/v1/agreements", response_model=m.Catalogue, tags=["aftaler"],
              summary="Regioner, udgaver og deres gyldighedsperioder")

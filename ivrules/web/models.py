@@ -105,9 +105,17 @@ def _municipalities(fact: Fact, vocab: Vocabulary) -> dict[str, Any]:
     return {"type": "string", "enum": sorted(vocab.municipalities)}
 
 
+def _number(fact: Fact, vocab: Vocabulary) -> dict[str, Any]:
+    """A number, within the fact's plausible range (``range:`` in vocabulary.yaml) when it has one."""
+    out: dict[str, Any] = {"type": "number"}
+    if fact.limits is not None:
+        out["minimum"], out["maximum"] = (int(x) if x == int(x) else float(x) for x in fact.limits)
+    return out
+
+
 _TYPES: dict[str, Callable[[Fact, Vocabulary], dict[str, Any]]] = {
     "bool": lambda f, v: {"type": "boolean"},
-    "number": lambda f, v: {"type": "number"},
+    "number": _number,
     "enum": lambda f, v: {"type": "string", "enum": [x.name for x in f.values]},
     "date": lambda f, v: {"type": "string", "format": "date"},
     "times": lambda f, v: {"type": "array", "items": {"type": "string", "pattern": CLOCK}},
@@ -115,12 +123,19 @@ _TYPES: dict[str, Callable[[Fact, Vocabulary], dict[str, Any]]] = {
 }
 
 
-def facts_schema(vocab: Vocabulary) -> dict[str, Any]:
-    """The JSON schema of ``facts``: every fact of the vocabulary, nothing else (null = not known)."""
+def facts_schema(vocab: Vocabulary, needs_one_of: tuple[str, ...] = ()) -> dict[str, Any]:
+    """The JSON schema of ``facts``: every fact of the vocabulary, nothing else (null = not known); at least one
+    of ``needs_one_of`` (the date that chooses the revision) must be given, and not as null."""
     props = {f.name: _fact_schema(f, vocab) for f in vocab.facts.values()}
-    return {"type": "object", "title": "Fakta", "properties": props, "additionalProperties": False,
-            "description": "Forløbets fakta efter ordforrådet. Et faktum, der ikke er kendt, udelades eller er null. "
-                           "Navn, CPR-nummer og andre personoplysninger kan ikke sendes."}
+    out = {"type": "object", "title": "Fakta", "properties": props, "additionalProperties": False,
+           "description": "Forløbets fakta efter ordforrådet. Et faktum, der ikke er kendt, udelades eller er null. "
+                          "Navn, CPR-nummer og andre personoplysninger kan ikke sendes."}
+    given = {name: _TYPES[vocab.facts[name].type](vocab.facts[name], vocab) for name in needs_one_of}
+    if len(given) == 1:
+        out.update(required=list(given), properties={**props, **given})
+    elif given:
+        out["anyOf"] = [{"required": [name], "properties": {name: schema}} for name, schema in given.items()]
+    return out
 
 
 def _fact_schema(fact: Fact, vocab: Vocabulary) -> dict[str, Any]:
