@@ -13,6 +13,7 @@ from ivrules.engine.runtime import EligibilityJSON
 from ivrules.engine.scenarios import all_examples, run_example
 from ivrules.errors import AgreementError, Diagnostic
 from ivrules.lang.vocabulary import Vocabulary
+from ivrules.model.load import find_root
 
 FilesArg = Annotated[list[Path] | None, typer.Argument(metavar="FILER", help="Aftalefiler eller mapper.")]
 
@@ -20,8 +21,9 @@ FilesArg = Annotated[list[Path] | None, typer.Argument(metavar="FILER", help="Af
 def check(paths: FilesArg = None) -> None:
     """Tjek aftalerne: alle fejl med fil:linje:kolonne. Exit 0 når alt er i orden."""
     with guard():
-        books = _load_each(paths or [Path("agreements")])
-        _run_examples(books)
+        asked = paths or [Path("agreements")]
+        books = _load_each(asked)
+        _run_examples([_in_context(path, book) for path, book in zip(asked, books, strict=True)])
         count = sum(len(b.agreements(r)) for b in books for r in b.regions)
         typer.echo(f"OK: {count} aftale{'r' if count != 1 else ''} uden fejl.")
 
@@ -40,12 +42,28 @@ def _load_each(paths: list[Path]) -> list[Book]:
     return books
 
 
-def _run_examples(books: list[Book]) -> None:
-    """Every example of every loaded revision, run as the tests run it; a wrong expectation is a located mistake."""
+def _in_context(path: Path, book: Book) -> tuple[Book, Path | None]:
+    """The book a file's examples run in: the whole agreements folder it lies in (its other revisions and the
+    accession register decide some answers), or the file alone when that folder does not load."""
+    if not path.is_file():
+        return book, None
+    root = find_root(path)
+    if path.resolve().parent.parent != root.resolve():
+        return book, None  # a draft outside the folder: its own revisions only
+    try:
+        return load(root), path.resolve()
+    except AgreementError:
+        return book, None
+
+
+def _run_examples(books: list[tuple[Book, Path | None]]) -> None:
+    """Every example of every loaded revision (of ``only``, where given), run as the tests run it; a wrong
+    expectation is a located mistake."""
     mistakes = [Diagnostic(f"eksemplet '{example.name}' passer ikke: {problem}", example.span,
                            hint="ret det forventede svar under 'expect', eller reglen, hvis den er forkert",
                            context=agreement.path)
-                for book in books for agreement, example in all_examples(book)
+                for book, only in books for agreement, example in all_examples(book)
+                if only is None or Path(agreement.path).resolve() == only
                 for problem in run_example(book, agreement, example)]
     if mistakes:
         raise AgreementError(mistakes)
