@@ -77,6 +77,9 @@ def midtjylland_yes(browser: WebDriver, base_url: str) -> None:
     choose(browser, "access", "PVK")
     type_in(browser, "doses_given_in_hospital", "2")
     type_in(browser, "dose_times", "07:00, 15:00, 23:00")
+    wait_verdict(browser, "Uafklaret")  # whether Aarhus entered the agreement: the sources do not say (001 §10)
+    wait(browser, lambda d: shown(d, "municipality_joined"))
+    browser.find_element(By.ID, "f-municipality_joined-true").click()
     wait_verdict(browser, "Ja")
 
 

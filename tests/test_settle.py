@@ -314,7 +314,7 @@ def test_a_course_is_invoiced_in_the_quarter_of_the_date_its_revision_names(
 
 COURSE = {"course_id": "t1", "municipality": "Aarhus", "start_date": "2021-06-01", "end_date": "2021-06-07",
           "treatment": "antibiotics", "system": "codan_mix_add", "doses_per_day": "3", "days_without_dose": "0",
-          "antibiotics_count": "1"}
+          "antibiotics_count": "1", "municipality_joined": "true"}
 
 
 @pytest.mark.parametrize(("name", "column", "cell", "reason"), [
@@ -378,7 +378,7 @@ def test_a_count_is_settled_only_as_a_whole_number_within_its_range(
 # --- one course, one id: case and surrounding spaces do not make another course ----------------------------------
 
 def test_ids_that_differ_only_in_case_or_spaces_are_one_course(book: ivrules.Book, tmp_path: Path) -> None:
-    course = ["Aarhus", "2021-06-01", "2021-06-07", "antibiotics", "codan_mix_add", "3", "0", "1"]
+    course = ["Aarhus", "2021-06-01", "2021-06-07", "antibiotics", "codan_mix_add", "3", "0", "1", "true"]
     rows = [["AB-17", *course], [" AB-17 ", *course], ["ab-17", *course], ["AB-17", *course], ["ab-18", *course]]
     out = tmp_path / "ud"
     result = settle_file(book, _write(tmp_path / "r.csv", rows), "midtjylland", out)
@@ -396,7 +396,7 @@ def test_ids_that_differ_only_in_case_or_spaces_are_one_course(book: ivrules.Boo
 
 
 def test_a_rejected_row_does_not_take_its_id_from_the_corrected_row(book: ivrules.Book) -> None:
-    course = ["Aarhus", "2021-06-01", "2021-06-07", "antibiotics", "codan_mix_add", "3", "0", "1"]
+    course = ["Aarhus", "2021-06-01", "2021-06-07", "antibiotics", "codan_mix_add", "3", "0", "1", "true"]
     rows = [["k1", "Aarhus", "2021-06-07", "2021-06-01", *course[3:]], ["K1", *course]]
     result = Settler(book, "midtjylland", HEADER).run(rows, io.StringIO())
     assert result.settled == 1 and [line for line, _, _ in result.rejected] == [2]
@@ -457,7 +457,7 @@ def test_the_readme_names_each_file_s_columns_as_they_are_written(settled: tuple
 
 
 def test_a_repeated_id_that_looks_like_a_cpr_number_is_not_echoed_in_the_reason(book: ivrules.Book) -> None:
-    course = ["Aarhus", "2021-06-01", "2021-06-07", "antibiotics", "codan_mix_add", "3", "0", "1"]
+    course = ["Aarhus", "2021-06-01", "2021-06-07", "antibiotics", "codan_mix_add", "3", "0", "1", "true"]
     result = Settler(book, "midtjylland", HEADER).run([["0101901234", *course], ["0101901234 ", *course]],
                                                       io.StringIO())
     assert result.rejected == [(3, "0101901234 ", "course_id en værdi med 10 cifre (vises ikke) i linje 3 er samme "
