@@ -106,8 +106,9 @@ def _municipalities(fact: Fact, vocab: Vocabulary) -> dict[str, Any]:
 
 
 def _number(fact: Fact, vocab: Vocabulary) -> dict[str, Any]:
-    """A number, within the fact's plausible range (``range:`` in vocabulary.yaml) when it has one."""
-    out: dict[str, Any] = {"type": "number"}
+    """A number, within the fact's plausible range (``range:`` in vocabulary.yaml) when it has one; a count
+    (``whole: true``) is an integer (JSON Schema's integer takes 3.0 too, as the engine does)."""
+    out: dict[str, Any] = {"type": "integer" if fact.whole else "number"}
     if fact.limits is not None:
         out["minimum"], out["maximum"] = (int(x) if x == int(x) else float(x) for x in fact.limits)
     return out
