@@ -26,7 +26,7 @@ from tests.conftest import AGREEMENTS, examples
 
 GOLDEN = Path(__file__).parent / "golden"
 REVISION = "midtjylland/2020-06-01"
-EXTENSIONS = ["attr_list", "admonition", "tables", "toc"]  # as in site/mkdocs.yml
+EXTENSIONS = ["attr_list", "admonition", "pymdownx.details", "tables", "toc"]  # as in site/mkdocs.yml
 
 
 def isolated(tmp: Path, *parts: str) -> Path:

@@ -7,7 +7,8 @@ from typing import Annotated
 
 import typer
 
-from ivrules.cli.common import AgreementsOpt, FactsOpt, JsonOpt, RegionOpt, dump, guard, read_facts
+from ivrules.cli.common import (AgreementsOpt, FactsOpt, JsonOpt, RegionOpt, dump, fact_labels, guard, read_facts,
+                                revision_name)
 from ivrules.engine.book import Book, load
 from ivrules.engine.runtime import EligibilityJSON
 from ivrules.engine.scenarios import all_examples, run_example
@@ -52,24 +53,24 @@ def eligibility(region: RegionOpt, facts: FactsOpt, as_json: JsonOpt = False,
                 agreements: AgreementsOpt = Path("agreements")) -> None:
     """Kan forløbet overdrages til kommunen? Ja, nej eller hvad der mangler."""
     with guard():
-        answer = load(agreements).eligibility(region, read_facts(facts))
-        data = answer.to_dict()
+        book = load(agreements)
+        data = book.eligibility(region, read_facts(facts)).to_dict()
         if as_json:
             dump(data)
             return
-        _print_eligibility(data)
+        _print_eligibility(book, data)
 
 
-def _print_eligibility(data: EligibilityJSON) -> None:
+def _print_eligibility(book: Book, data: EligibilityJSON) -> None:
     verdict = {True: "JA - forløbet kan overdrages til kommunen", False: "NEJ - forløbet er ikke omfattet",
                None: "UAFKLARET - der mangler oplysninger"}[data["eligible"]]
-    typer.echo(f"{data['region']} (aftale af {data['revision']}): {verdict}")
+    typer.echo(f"{revision_name(book, data['region'], data['revision'])}: {verdict}")
     marks = {"passed": "✓", "failed": "✗", "unknown": "?"}
     for reason in data["reasons"]:
         where = f"afsnit {reason['section']}: " if reason["section"] else ""  # the party check has no section
         typer.echo(f"  {marks[reason['outcome']]} {where}{reason['text']}")
     if data["missing"]:
-        typer.echo(f"Mangler: {', '.join(data['missing'])}")
+        typer.echo(f"Mangler: {fact_labels(book, data['missing'])}")
     for condition in data["conditions"]:
         typer.echo(f"Betingelse: {condition}")
     if data["accession"]:
@@ -83,6 +84,7 @@ def facts(region: RegionOpt, as_json: JsonOpt = False, agreements: AgreementsOpt
         if as_json:
             dump(items)
             return
-        for item in items:
-            values = f" [{', '.join(v['value'] for v in item['values'])}]" if "values" in item else ""
-            typer.echo(f"{item['name']:<24} {item['question']}{values}")
+        for item in items:  # what to write in a --facts file is code: in backticks, beside the Danish
+            typer.echo(f"{item['label']} (`{item['name']}`): {item['question']}")
+            if "values" in item and item["type"] != "municipality":
+                typer.echo("    " + "; ".join(f"{v['label']} (`{v['value']}`)" for v in item["values"]))

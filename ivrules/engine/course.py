@@ -130,8 +130,9 @@ def _said(course: Course, same: bool) -> AccessionJSON:
     joined = f"har kommunen tiltrådt, gælder aftalen af {danish.date(course.ruleset.agreement.effective)}"
     other = (f"ellers aftalen af {danish.date(course.other.ruleset.agreement.effective)}"
              if course.other is not None else "ellers gælder ingen aftale for kommunen")
+    asked = course.vocab.facts[course.vocab.roles.municipality_joined].label
     tail = (" Svaret er det samme, uanset om kommunen har tiltrådt." if same else
-            f" Svaret afhænger af det: {joined}, {other}. Oplys det som {course.vocab.roles.municipality_joined}.")
+            f" Svaret afhænger af det: {joined}, {other}. Oplys det under »{asked}«.")
     applied = course.ruleset.agreement.revision if same else None
     return {**course.accession, "text": course.accession["text"] + tail, "applied": applied}
 
