@@ -16,6 +16,7 @@ every file is complete: a whole-file error leaves nothing half-written.
 from __future__ import annotations
 
 import csv
+import datetime as dt
 import io
 import os
 import re
@@ -103,7 +104,8 @@ def _csv(path: Path, header: tuple[str, ...], rows: Iterable[Iterable[str]]) -> 
 def summary(result: Settlement) -> str:
     """A short Danish account of the settlement: rows, totals, revisions and why rows were rejected."""
     total, region, kommune = result.totals()
-    lines = [f"Afregning for {result.region}" + (f", {result.period}" if result.period else ", alle kvartaler"),
+    period = danish.quarter(result.period) if result.period else "alle kvartaler"
+    lines = [f"Afregning for {result.name or result.region}, {period}",
              f"Rækker læst: {danish.number(result.rows)}",
              f"Afregnet: {danish.number(result.settled)} forløb",
              f"Afvist: {danish.number(len(result.rejected))} "
@@ -114,7 +116,8 @@ def summary(result: Settlement) -> str:
     if result.bilateral():
         lines.append(f"Forløb over takstmodellens sidste dag (kræver bilateral aftale): "
                      f"{danish.number(result.bilateral())}")
-    lines.extend(f"Udgave {rev}: {danish.number(n)} forløb" for rev, n in sorted(result.revisions().items()))
+    lines.extend(f"Aftalen af {danish.date(dt.date.fromisoformat(rev))}: {danish.number(n)} forløb"
+                 for rev, n in sorted(result.revisions().items()))
     reasons = Counter(_reason_group(why) for _, _, why in result.rejected)
     if reasons:
         lines.append("Hyppigste grunde til afvisning:")

@@ -24,6 +24,7 @@ from functools import cached_property
 from pathlib import Path
 from typing import Any, NamedTuple, TextIO
 
+from ivrules import danish
 from ivrules.engine.book import Book
 from ivrules.engine.quote import Quote, money
 from ivrules.errors import FactsError, IvrulesError, LookupError_, did_you_mean
@@ -125,6 +126,7 @@ class Settlement:
     region: str
     period: str | None = None
     rows: int = 0
+    name: str = ""  # the region's Danish name, for the summary
     slots: list[Slot] = field(default_factory=list)
     rejected: list[tuple[int, str, str]] = field(default_factory=list)
 
@@ -197,7 +199,7 @@ class Settler:
 
     def run(self, rows: Iterable[list[str]], out: TextIO, line_of: Callable[[int], int] | None = None) -> Settlement:
         """Settle ``rows`` (without the header); the settled courses are written to ``out`` as courses.csv rows."""
-        result = Settlement(self.region, self.period)
+        result = Settlement(self.region, self.period, name=self.book.vocabulary.regions.get(self.region, self.region))
         line_of = line_of or (lambda n: n + 1)
         writer = csv.writer(out, lineterminator="\n")
         counts: Counter[Settled] = Counter()
@@ -244,8 +246,8 @@ class Settler:
         except ValueError as exc:
             return str(exc)
         if end < start:
-            return (f"{self.words[self.end]}en {end.isoformat()} ligger før "
-                    f"{self.words[self.start]}en {start.isoformat()}")
+            return (f"{self.words[self.end]}en {danish.date(end)} ligger før "
+                    f"{self.words[self.start]}en {danish.date(start)}")
         return {self.start: start, self.end: end}
 
     def _invoiced(self, answer: Quote, typed: dict[str, Any]) -> Settled | str:
@@ -287,7 +289,8 @@ def _invoice_date(agreement: Agreement, end: str) -> str:
 
 
 def _id_problem(course: str) -> str:
-    return f"course_id '{course}' står allerede i en tidligere række" if course.strip() else "course_id mangler"
+    # The register's own column, named as its header writes it: in backticks, as code.
+    return f"`course_id` '{course}' står allerede i en tidligere række" if course.strip() else "`course_id` mangler"
 
 
 def rejection(answer: Quote) -> str:

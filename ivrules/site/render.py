@@ -28,7 +28,7 @@ from ivrules import danish
 from ivrules.engine.book import Book
 from ivrules.engine.quote import Quote
 from ivrules.engine.runtime import EligibilityJSON
-from ivrules.errors import Diagnostic, IvrulesError
+from ivrules.errors import Diagnostic, FactsError, IvrulesError
 from ivrules.lang.printer import to_danish
 from ivrules.lang.vocabulary import Fact
 from ivrules.model.agreement import Agreement, Example, Interpretation, Rule, Section, Unknown
@@ -393,13 +393,20 @@ def example_view(ctx: Context, agreement: Agreement, example: Example) -> Exampl
         try:
             view = replace(view, quote=ctx.book.tariff(agreement.region, example.facts))
         except IvrulesError as exc:
-            view = replace(view, quote_error=str(exc))
+            view = replace(view, quote_error=error_text(ctx, exc))
     if set(example.expect) == {"tariff"}:
         return view  # a pricing example: its eligibility is not what it is about
     try:
         return replace(view, answer=ctx.book.eligibility(agreement.region, example.facts).to_dict())
     except IvrulesError as exc:
-        return replace(view, error=str(exc))
+        return replace(view, error=error_text(ctx, exc))
+
+
+def error_text(ctx: Context, exc: IvrulesError) -> str:
+    """The engine's refusal for a reader: a fact named by its Danish label, not by its key."""
+    if isinstance(exc, FactsError):
+        return f"{_label(ctx, exc.field)}: {exc.message}"
+    return str(exc)
 
 
 def flag_texts(agreements: Iterable[Agreement]) -> dict[str, str]:
