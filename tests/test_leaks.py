@@ -14,6 +14,7 @@ the agreements' own wording, and the source documents the site ships (pages unde
 from __future__ import annotations
 
 import html.parser
+import itertools
 import json
 import re
 import shutil
@@ -94,7 +95,7 @@ def _quoted(money: str, text: str, words: Words) -> bool:
     """An amount inside the agreement's own wording is shown as the agreement writes it."""
     at = text.find(money)
     context = " ".join(text[max(0, at - 30):at + len(money)].split())
-    return context in words.quoted or money in words.quoted and len(text) < 3 * len(money)
+    return context in words.quoted or (money in words.quoted and len(text) < 3 * len(money))
 
 
 # --- the site -------------------------------------------------------------------------------------
@@ -103,7 +104,7 @@ def _quoted(money: str, text: str, words: Words) -> bool:
 class _Article(html.parser.HTMLParser):
     """The text of a page's article and title, each piece with whether it is code and inside a toggle."""
 
-    VOID = {"br", "img", "hr", "input", "meta", "link", "source", "wbr"}
+    VOID = frozenset({"br", "img", "hr", "input", "meta", "link", "source", "wbr"})
 
     def __init__(self) -> None:
         super().__init__(convert_charrefs=True)
@@ -229,7 +230,7 @@ def _runs(tmp: Path, book: ivrules.Book) -> Iterator[tuple[str, list[str], str |
         yield "compare", ["--date", on, "-a", str(AGREEMENTS)], None
     for region in book.regions:
         revisions = [a.revision for a in book.agreements(region)]
-        for old, new in zip(revisions, revisions[1:], strict=False):
+        for old, new in itertools.pairwise(revisions):
             yield "diff", [f"{region}@{old}", f"{region}@{new}", "--search", "2", "-a", str(AGREEMENTS)], None
     for region, facts in QUOTES.values():
         yield "tariff", ["-r", region, "-f", "-", "-a", str(AGREEMENTS)], json.dumps(facts)

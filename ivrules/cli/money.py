@@ -15,8 +15,17 @@ from typing import Annotated
 import typer
 
 from ivrules import danish
-from ivrules.cli.common import (AgreementsOpt, FactsOpt, JsonOpt, RegionOpt, dump, fact_labels, guard, read_facts,
-                                revision_name)
+from ivrules.cli.common import (
+    AgreementsOpt,
+    FactsOpt,
+    JsonOpt,
+    RegionOpt,
+    dump,
+    fact_labels,
+    guard,
+    read_facts,
+    revision_name,
+)
 from ivrules.engine.book import Book, load
 from ivrules.engine.quote import Quote
 from ivrules.money.register import settle_file, summary
@@ -47,7 +56,8 @@ def _print_quote(book: Book, answer: Quote) -> None:
     if answer.region_share is not None and answer.municipality_share is not None:
         typer.echo(f"  Regionen betaler {danish.kroner(answer.region_share)}, "
                    f"kommunen {danish.kroner(answer.municipality_share)}")
-    flags = flag_texts(book.agreements(answer.region))
+    revision = next(a for a in book.agreements(answer.region) if a.revision == answer.revision)
+    flags = flag_texts(revision)
     for flag in answer.flags:
         typer.echo(f"  ! {flags.get(flag, flag)}")
     if answer.missing:

@@ -7,8 +7,17 @@ from typing import Annotated
 
 import typer
 
-from ivrules.cli.common import (AgreementsOpt, FactsOpt, JsonOpt, RegionOpt, dump, fact_labels, guard, read_facts,
-                                revision_name)
+from ivrules.cli.common import (
+    AgreementsOpt,
+    FactsOpt,
+    JsonOpt,
+    RegionOpt,
+    dump,
+    fact_labels,
+    guard,
+    read_facts,
+    revision_name,
+)
 from ivrules.engine.book import Book, load
 from ivrules.engine.runtime import EligibilityJSON
 from ivrules.engine.scenarios import all_examples, run_example

@@ -86,7 +86,7 @@ def _value(vocab: Vocabulary, name: str, value: Any) -> str:
     fact = vocab.facts.get(name)
     if isinstance(value, bool):
         return "ja" if value else "nej"
-    if isinstance(value, dt.date) or fact is not None and fact.type == "date" and isinstance(value, str):
+    if isinstance(value, dt.date) or (fact is not None and fact.type == "date" and isinstance(value, str)):
         return _date(value)
     if isinstance(value, list):
         return ", ".join(str(v) for v in value) or "ingen"
@@ -136,7 +136,8 @@ def change_name(change: Change, d: Diff) -> str:
     if head == "unknown":
         text = next((u.text for a in agreements for u in a.unknowns if u.id == rest), "")
         return f"det ukendte »{short(text)}«"
-    return {"section": f"afsnit {change.section}", "agreement": AGREEMENT_NAMES.get(rest, "aftalen")}.get(head, "aftalen")
+    names = {"section": f"afsnit {change.section}", "agreement": AGREEMENT_NAMES.get(rest, "aftalen")}
+    return names.get(head, "aftalen")
 
 
 def _tariff_name(rest: str, tariffs: list[Tariff]) -> str:
@@ -286,7 +287,8 @@ def _cost_markdown(d: Diff, heading: str, escape: Escape) -> list[str]:
         return []
     data = d.cost.to_dict()
     lines = ["", f"{heading} Økonomi", "", f"{data['courses']} forløb i registret.", "",
-             "| Kommune | I alt før | I alt efter | Forskel | Region før | Region efter | Kommune før | Kommune efter |",
+             "| Kommune | I alt før | I alt efter | Forskel | Region før | Region efter | Kommune før "
+             "| Kommune efter |",
              "|---|--:|--:|--:|--:|--:|--:|--:|"]
     for row in [data["total"], *data["municipalities"]]:
         b, a, diff = row["before"], row["after"], row["difference"]

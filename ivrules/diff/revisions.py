@@ -14,6 +14,7 @@ import datetime as dt
 import difflib
 import functools
 import itertools
+import re
 import subprocess
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -339,12 +340,13 @@ def _where(rule: Rule) -> str:
 
 def rule_name(rule: Rule) -> str:
     """A rule as a reader names it, by what it says: 'reglen »Borgeren skal være over 3 år« (afsnit 3)'."""
-    return f"reglen »{short(rule.condition if rule.kind == 'condition' else rule.explain)}« (afsnit {rule.section})"
+    said = rule.condition if rule.kind == "condition" and rule.condition else rule.explain
+    return f"reglen »{short(said)}« (afsnit {rule.section})"
 
 
 def short(text: str, limit: int = 10) -> str:
     """The first sentence of a text, at most ``limit`` words: a name for what the text is about."""
-    first = text.strip().split(". ")[0].rstrip(".")
+    first = re.split(r"\.\s+(?=[A-ZÆØÅ])", text.strip())[0].rstrip(".")  # "28. september" does not end it
     words = first.split()
     return " ".join(words[:limit]) + (" …" if len(words) > limit else "")
 

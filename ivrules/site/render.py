@@ -304,7 +304,8 @@ def render_agreement(ctx: Context, agreement: Agreement) -> str:
     used = {i.id for view in sections for r in view.rules for i in r.interpretations}
     used |= {i.id for view in sections if view.tariff for i in view.tariff.interpretations}
     return ctx.render(
-        "agreement.md.j2", root="../../", agreement=agreement, source=_kept_source(ctx, agreement), region_name=ctx.region_name(agreement.region),
+        "agreement.md.j2", root="../../", agreement=agreement, source=_kept_source(ctx, agreement),
+        region_name=ctx.region_name(agreement.region),
         validity=ctx.book.validity(agreement), sections=sections, file=_file_name(agreement, ctx.book),
         other_interpretations=[i for k, i in agreement.interpretations.items() if k not in used],
         loose_unknowns=[u for u in agreement.unknowns if u.section is None],
@@ -380,9 +381,9 @@ class ExampleView:
 def render_examples(ctx: Context, agreement: Agreement) -> str:
     """The agreement's example cases, each run through ``Book.eligibility`` (and ``Book.tariff`` if priced)."""
     views = [example_view(ctx, agreement, example) for example in agreement.examples]
-    return ctx.render("examples.md.j2", root="../../../", agreement=agreement, region_name=ctx.region_name(agreement.region),
-                      examples=views, labels_of=_fact_labels(ctx),
-                      flags=flag_texts(ctx.book.agreements(agreement.region)))
+    return ctx.render("examples.md.j2", root="../../../", agreement=agreement,
+                      region_name=ctx.region_name(agreement.region), examples=views, labels_of=_fact_labels(ctx),
+                      flags={a.revision: flag_texts(a) for a in ctx.book.agreements(agreement.region)})
 
 
 def example_view(ctx: Context, agreement: Agreement, example: Example) -> ExampleView:
@@ -409,13 +410,14 @@ def error_text(ctx: Context, exc: IvrulesError) -> str:
     return str(exc)
 
 
-def flag_texts(agreements: Iterable[Agreement]) -> dict[str, str]:
-    """What each tariff flag means, in the agreement files' own words (a later revision's words win)."""
-    texts: dict[str, str] = {}
-    for tariff in (a.tariff for a in agreements if a.tariff is not None):
-        texts |= {rule.flag: rule.text for rule in tariff.rules if rule.flag}
-        if tariff.beyond is not None:
-            texts[tariff.beyond.flag] = tariff.beyond.text
+def flag_texts(agreement: Agreement) -> dict[str, str]:
+    """What each tariff flag of a revision means, in the agreement file's own words."""
+    tariff = agreement.tariff
+    if tariff is None:
+        return {}
+    texts = {rule.flag: rule.text for rule in tariff.rules if rule.flag}
+    if tariff.beyond is not None:
+        texts[tariff.beyond.flag] = tariff.beyond.text
     return texts
 
 
