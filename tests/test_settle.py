@@ -93,8 +93,8 @@ def test_each_rejected_row_has_its_line_and_a_danish_reason(settled: tuple[Settl
     rejected = {r["course_id"]: (r["row"], r["reason"]) for r in _read(settled[1] / "rejected.csv")}
     assert rejected["a4"] == ("5", "kan ikke beregnes: Der mangler oplysninger: dage uden dosis (0-dage).")
     assert rejected["a5"][1].startswith("ikke omfattet af aftalen: Odense Kommune ligger i Region Syddanmark")
-    assert rejected["a6"] == ("7", "slutdatoen 2021-06-01 ligger før startdatoen 2021-06-07")
-    assert rejected["a1"] == ("8", "course_id 'a1' står allerede i en tidligere række")
+    assert rejected["a6"] == ("7", "slutdatoen 1. juni 2021 ligger før startdatoen 7. juni 2021")
+    assert rejected["a1"] == ("8", "forløbets id 'a1' står allerede i en tidligere række")
     assert rejected["a8"] == ("9", "startdato '2021-13-01' er ikke en dato (ÅÅÅÅ-MM-DD)")
     assert "antibiotika og isotone væsker" in rejected["a9"][1]
     assert rejected["a10"] == ("11", "rækken har 3 felter; overskriften har 9")
@@ -103,7 +103,7 @@ def test_each_rejected_row_has_its_line_and_a_danish_reason(settled: tuple[Settl
 def test_the_summary_and_the_plot(settled: tuple[Settlement, Path]) -> None:
     summary = (settled[1] / "summary.txt").read_text(encoding="utf-8")
     assert "Rækker læst: 11" in summary and "Afregnet: 4 forløb" in summary and "Afvist: 7 rækker" in summary
-    assert "Samlet: 31.997 kr.; regionens andel 22.397,90 kr., kommunernes andel 9.599,10 kr." in summary
+    assert "Samlet: 31.997,00 kr.; regionens andel 22.397,90 kr., kommunernes andel 9.599,10 kr." in summary
     assert "(kræver bilateral aftale): 1" in summary
     assert (settled[1] / "activity.svg").read_text(encoding="utf-8").lstrip().startswith("<?xml")
     activity = _read(settled[1] / "activity.csv")
@@ -170,7 +170,7 @@ def test_the_cli_settles_and_reports(tmp_path: Path) -> None:
     result = CliRunner().invoke(app, ["settle", str(path), "--region", "midtjylland", "--out", str(tmp_path / "ud"),
                                       "--period", "2021K2", "--no-progress"])
     assert result.exit_code == 0, result.output
-    assert "Afregning for midtjylland, 2021Q2" in result.stdout and "Afregnet: 3 forløb" in result.stdout
+    assert "Afregning for Region Midtjylland, 2. kvartal 2021" in result.stdout and "Afregnet: 3 forløb" in result.stdout
 
 
 def test_the_cli_exits_2_on_a_bad_register_or_period(tmp_path: Path) -> None:

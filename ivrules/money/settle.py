@@ -289,8 +289,7 @@ def _invoice_date(agreement: Agreement, end: str) -> str:
 
 
 def _id_problem(course: str) -> str:
-    # The register's own column, named as its header writes it: in backticks, as code.
-    return f"`course_id` '{course}' står allerede i en tidligere række" if course.strip() else "`course_id` mangler"
+    return f"forløbets id '{course}' står allerede i en tidligere række" if course.strip() else "forløbets id mangler"
 
 
 def rejection(answer: Quote) -> str:

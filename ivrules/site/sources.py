@@ -20,6 +20,7 @@ from ivrules.source import Source as SourceText
 
 FILE = "kilder.yaml"
 FOLDER = "kilder"  # the site's pages of the source texts, and the texts' folder beside the agreements
+TOP_KEYS = ("kilder",)
 SOURCE_KEYS = ("title",)
 SOURCE_OPTIONAL = ("url", "file")
 # A key as the files write it: "W06", "002"; never part of a number ("1.002", "2002") or a word.
@@ -57,7 +58,7 @@ def read_sources(root: Path | None) -> dict[str, Source]:
 
 
 def _sources(node: Node, root: Path, diags: Diagnostics) -> dict[str, Source]:
-    top = fields(node, diags, ("kilder",))
+    top = fields(node, diags, TOP_KEYS)
     if not top or not expect(top.get("kilder"), dict, diags):
         return {}
     out: dict[str, Source] = {}
