@@ -21,8 +21,7 @@ from hypothesis import strategies as st
 
 import ivrules
 from ivrules.lang.printer import to_danish
-from ivrules.site import build, render
-from ivrules.site.sources import address, cite, kept, read_sources
+from ivrules.site import build, render, sources
 from tests.conftest import AGREEMENTS, examples
 
 GOLDEN = Path(__file__).parent / "golden"
@@ -119,10 +118,10 @@ def test_rules_are_generated_sentences_beside_their_explanation(site: render.Sit
 def test_interpretations_and_unknowns_are_marked(site: render.Site, book: ivrules.Book) -> None:
     agreement = book.agreements("midtjylland")[0]
     page = str(site.page(f"{REVISION}/index.md").content)
-    sources = read_sources(book.root)
+    cited_by_key = sources.read_sources(book.root)
 
     def cited(text: str) -> str:  # a source the text cites by key is named and linked instead
-        return cite(text, sources, lambda source: address(source, "../../"))
+        return sources.cite(text, cited_by_key, lambda source: sources.address(source, "../../"))
     for interpretation in agreement.interpretations.values():
         assert f'!!! warning "Fortolkning: {cited(render.markdown_inline(interpretation.title))}"' in page
     for unknown in agreement.unknowns:
@@ -187,8 +186,9 @@ def test_nav_follows_the_generators_and_a_new_generator_adds_a_page(one_revision
         return [render.Page("midtjylland/aendringer/index.md", "# Ændringer\n", ("Region Midtjylland", "Ændringer"))]
 
     site = build.render_site(one_revision, pages=(*build.PAGES, changes))
-    assert site.nav()[-1] == {"Kilder": [{"Oversigt": "kilder/index.md"}, *(
-        {source.heading: f"kilder/{source.key}/index.md"} for source in kept(read_sources(one_revision)))]}
+    kept = sources.kept(sources.read_sources(one_revision))
+    assert site.nav()[-1] == {"Kilder": [{"Oversigt": "kilder/index.md"},
+                                         *({s.heading: f"kilder/{s.key}/index.md"} for s in kept)]}
     assert site.nav()[:-1] == [
         {"Forside": "index.md"},
         {"Region Midtjylland": [

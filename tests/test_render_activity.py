@@ -137,8 +137,8 @@ def test_invoices_and_activity_from_different_runs_are_flagged(
     invoices.write_text(invoices.read_text(encoding="utf-8").replace("1000.00", "1001.00", 1), encoding="utf-8")
     run = read_run(root / "midtjylland" / "2021", "midtjylland")
     assert run is not None
-    assert run.problems == ["settlements/midtjylland/2021: fakturaerne (31.998,00 kr.) og aktiviteten (31.997,00 kr.) har "
-                            "ikke samme beløb i alt; er filerne fra samme afregning?"]
+    assert run.problems == ["settlements/midtjylland/2021: fakturaerne (31.998,00 kr.) og aktiviteten (31.997,00 kr.) "
+                            "har ikke samme beløb i alt; er filerne fra samme afregning?"]
 
 
 def test_the_folder_is_the_argument_then_the_environment_then_beside_the_agreements(
