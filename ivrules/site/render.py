@@ -8,7 +8,8 @@ names but does not get is an error, never an empty string.
 
 Addresses other parts rely on: ``<region>/`` (the region's revisions),
 ``<region>/<revision>/`` (the agreement), ``<region>/<revision>/eksempler/``
-and, on an agreement page, ``#afsnit-7-1`` for section 7.1. Settlement results
+and, on an agreement page, ``#afsnit-7-1`` for section 7.1; ``kilder/<key>/`` is the text of a
+source the agreement files quote (``ivrules.site.sources``). Settlement results
 (``ivrules.money.settled``: ``settlements/<region>/<name>/``) give ``<region>/aktivitet/``.
 """
 
