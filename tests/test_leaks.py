@@ -33,10 +33,10 @@ from ivrules.site.sources import read_sources
 from tests.conftest import AGREEMENTS
 from tests.test_settle import ROWS, _write
 
-# Identifiers that are also real words, so they may stand in running text. Keep this list short.
+# Identifiers that are also real words, so they may stand in running text. Keep this list short, and say why.
+# (An id whose JSON name is its Danish term, such as `tyngdekategori` or `PVK`, is never counted as an id.)
 REAL_WORDS = {
-    "system",  # the fact `system` (infusion system): the Danish word for it is the same word
-    "tyngdekategori",  # Nordjylland's fact is named by the agreement's own Danish word
+    "system",  # the JSON name of the fact "Infusionssystem" is also the Danish word in "åbent system"
 }
 
 SNAKE = re.compile(r"(?<![\w/.-])[A-Za-zÆØÅæøå][\wæøå]*_[\wæøå]+")
@@ -102,7 +102,7 @@ def _quoted(money: str, text: str, words: Words) -> bool:
 
 
 class _Article(html.parser.HTMLParser):
-    """The text of a page's article and title, each piece with whether it is code and inside a toggle."""
+    """The text of a page's article, title and menu, each piece with whether it is code and inside a toggle."""
 
     VOID = frozenset({"br", "img", "hr", "input", "meta", "link", "source", "wbr"})
 
@@ -121,7 +121,7 @@ class _Article(html.parser.HTMLParser):
                 pass
 
     def handle_data(self, data: str) -> None:
-        if "article" in self.stack or "title" in self.stack:
+        if {"article", "title", "nav"} & set(self.stack):  # the page, its title and the menu
             code = "code" in self.stack or "pre" in self.stack
             self.pieces.append((data, code, "details" in self.stack))
 
