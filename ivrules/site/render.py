@@ -306,6 +306,7 @@ def render_agreement(ctx: Context, agreement: Agreement) -> str:
     used |= {i.id for view in sections if view.tariff for i in view.tariff.interpretations}
     return ctx.render(
         "agreement.md.j2", root="../../", agreement=agreement, source=_kept_source(ctx, agreement),
+        web_source=next((s for s in ctx.sources.values() if s.url and s.url == agreement.source.get("url")), None),
         region_name=ctx.region_name(agreement.region),
         validity=ctx.book.validity(agreement), sections=sections, file=_file_name(agreement, ctx.book),
         other_interpretations=[i for k, i in agreement.interpretations.items() if k not in used],
