@@ -101,18 +101,29 @@ def _date(value: dt.date | str) -> str:
         return str(value)
 
 
-def answer_text(answer: dict[str, Any]) -> str:
-    """'nej' or 'ja, takst 2.999 kr.' — the parts of an answer the diff compares."""
+def answer_text(answer: dict[str, Any], rev: Revision | None = None) -> str:
+    """'nej' or 'ja, takst 2.999,00 kr.' — the parts of an answer the diff compares.
+
+    A flag the price carries is named by what the revision ``rev`` says about it."""
     text = VERDICT[answer.get("eligible")]
     if "tariff" in answer:
-        text += f", takst {_price(answer)}"
+        text += f", takst {_price(answer, flag_words(rev) if rev is not None else {})}"
     return text
 
 
-def _price(answer: dict[str, Any]) -> str:
+def _price(answer: dict[str, Any], flags: dict[str, str]) -> str:
     status = answer["tariff"]
     price = _kr(answer["total"]) if status == "computed" else PRICE_WORDS.get(status, status)
-    return price + (", markeret til særskilt afregning" if answer.get("flags") else "")
+    return price + "".join(f" ({short(flags[f]) if f in flags else 'markeret'})" for f in answer.get("flags", ()))
+
+
+def flag_words(rev: Revision) -> dict[str, str]:
+    """What each flag of a revision's tariff means, in the agreement file's words."""
+    tariff = rev.agreement.tariff
+    if tariff is None:
+        return {}
+    words = {rule.flag: rule.text for rule in tariff.rules if rule.flag}
+    return words | ({tariff.beyond.flag: tariff.beyond.text} if tariff.beyond is not None else {})
 
 
 def _because(d: Diff, because: tuple[str, ...]) -> str:
@@ -178,7 +189,7 @@ def _cases_text(d: Diff, shown: int) -> list[str]:
         lines.append(f"  På grund af {_because(d, because)}: {len(cases)} forløb, fx")
         for case in highlights(cases, shown):
             lines.append(f"    - {facts_text(case.facts, vocab)}")
-            lines.append(f"      før: {answer_text(case.before)}; efter: {answer_text(case.after)}")
+            lines.append(f"      før: {answer_text(case.before, d.old)}; efter: {answer_text(case.after, d.new)}")
     return lines
 
 
@@ -276,8 +287,8 @@ class _Markdown:
             name = _because(d, because)
             lines += [f"**{self.cell(name[:1].upper() + name[1:])}** ({len(cases)} forløb)", "",
                       "| Forløb | Før | Efter |", "|---|---|---|"]
-            lines += [f"| {self.cell(facts_text(c.facts, vocab))} | {self.cell(answer_text(c.before))} | "
-                      f"{self.cell(answer_text(c.after))} |" for c in highlights(cases, shown)]
+            lines += [f"| {self.cell(facts_text(c.facts, vocab))} | {self.cell(answer_text(c.before, d.old))} | "
+                      f"{self.cell(answer_text(c.after, d.new))} |" for c in highlights(cases, shown)]
             lines.append("")
         return lines
 
