@@ -300,3 +300,12 @@ def test_every_tariff_amount_is_shown_in_danish_money_or_marked_unknown() -> Non
                     assert f"- {render.markdown_inline(str(amount.unknown))}" in page
                 else:
                     assert any(render.danish.kroner(amount.value) in row for row in rows)
+
+
+def test_a_mistake_in_the_sources_file_is_located_and_gives_the_error_pages(one_revision: Path) -> None:
+    (one_revision / "kilder.yaml").write_text("kilder:\n  W04:\n    title: Regionens side\n    urll: x\n",
+                                             encoding="utf-8")
+    site = build.render_site(one_revision)
+    messages = [d.render() for d in site.diagnostics]
+    assert any("ukendt nøgle 'urll'" in m and "mente du 'url'?" in m and "kilder.yaml:4:5" in m for m in messages)
+    assert str(site.page(f"{REVISION}/index.md").content).startswith("# Fejl i aftalerne")

@@ -22,6 +22,7 @@ from ivrules.engine.book import Book, load
 from ivrules.engine.runtime import EligibilityJSON
 from ivrules.engine.scenarios import all_examples, run_example
 from ivrules.errors import AgreementError, Diagnostic
+from ivrules.site.sources import read_sources
 
 
 def check(paths: Annotated[list[Path] | None, typer.Argument(help="Aftalefiler eller mapper.")] = None) -> None:
@@ -40,6 +41,7 @@ def _load_each(paths: list[Path]) -> list[Book]:
     for path in paths:
         try:
             books.append(load(path))
+            read_sources(path if path.is_dir() else None)  # kilder.yaml, which the pages cite sources by
         except AgreementError as exc:
             mistakes.extend(exc.diagnostics)
     if mistakes:
