@@ -1,4 +1,4 @@
-"""Danish formatting of numbers, money and dates ("2.999 kr.", "1. juni 2020")."""
+"""Danish formatting of numbers, money and dates ("2.999,00 kr.", "1. juni 2020")."""
 
 from __future__ import annotations
 
@@ -19,9 +19,8 @@ def number(value: Decimal | int, decimals: int | None = None) -> str:
 
 
 def kroner(value: Decimal | int) -> str:
-    """Money as a Danish reader expects it: '2.999 kr.', '333,50 kr.'."""
-    d = Decimal(value)
-    return f"{number(d, 0 if d == d.to_integral_value() else 2)} kr."
+    """Money as a Danish invoice writes it, always to the øre: '2.999,00 kr.', '333,50 kr.'."""
+    return f"{number(Decimal(value), 2)} kr."
 
 
 def date(value: dt.date) -> str:

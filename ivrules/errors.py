@@ -16,11 +16,13 @@ is an answer (eligible ``None`` with the missing facts), not an error.
 
 from __future__ import annotations
 
+import datetime as dt
 import difflib
 import unicodedata
 from dataclasses import dataclass, field
 from typing import Any, NotRequired, TypedDict
 
+from ivrules import danish
 from ivrules.source import Span
 
 
@@ -169,11 +171,11 @@ class UnknownRegionError(LookupError_):
 class NoRevisionError(LookupError_):
     """No revision of the region's agreement is in force on the date."""
 
-    def __init__(self, region: str, date: object, periods: list[str], reason: str = "") -> None:
+    def __init__(self, region: str, date: object, periods: list[str], reason: str = "", name: str = "") -> None:
         self.region = region
         self.date = date
         super().__init__(
-            f"Ingen aftale for {region} er gældende den {date}. "
+            f"Ingen aftale for {name or region} er gældende den {_shown(date)}. "
             f"Gældende perioder: {'; '.join(periods) or 'ingen'}." + (f" {reason}" if reason else "")
         )
 
@@ -181,7 +183,12 @@ class NoRevisionError(LookupError_):
 class NotJoinedError(LookupError_):
     """The agreement in force is joined municipality by municipality, and this one had not joined."""
 
-    def __init__(self, region: str, date: object, explanation: str) -> None:
+    def __init__(self, region: str, date: object, explanation: str, name: str = "") -> None:
         self.region = region
         self.date = date
-        super().__init__(f"Ingen aftale for {region} gælder for kommunen den {date}: {explanation}")
+        super().__init__(f"Ingen aftale for {name or region} gælder for kommunen den {_shown(date)}: {explanation}")
+
+
+def _shown(value: object) -> str:
+    """A date in a message as a Danish reader writes it ('1. juni 2020'); anything else as it is."""
+    return danish.date(value) if isinstance(value, dt.date) else str(value)

@@ -167,10 +167,11 @@ def test_bad_date_parameter_is_a_422(client: TestClient) -> None:
 @pytest.mark.parametrize(("method", "path", "facts", "words"), [
     ("GET", "/v1/agreements/atlantis", None, "Ukendt region 'atlantis'"),
     ("GET", "/v1/agreements/atlantis/facts", None, "Ukendt region"),
-    ("GET", f"/v1/agreements/{REGION}?date=2019-01-01", None, "Ingen aftale for midtjylland er gældende"),
+    ("GET", f"/v1/agreements/{REGION}?date=2019-01-01", None,
+     "Ingen aftale for Region Midtjylland er gældende den 1. januar 2019"),
     ("POST", "/v1/eligibility", {"region": "atlantis", "facts": ANTIBIOTICS_COURSE}, "Ukendt region"),
     ("POST", "/v1/eligibility", {"region": REGION, "facts": {**ANTIBIOTICS_COURSE, "date": "2019-01-01"}},
-     "Gældende perioder: 2020-06-01"),
+     "Gældende perioder: 1. juni 2020 – 30. april 2021; fra 1. maj 2021."),
     ("GET", "/v1/nothing", None, "Siden findes ikke"),
 ])
 def test_not_found_is_a_danish_message(client: TestClient, method: str, path: str, facts: Any, words: str) -> None:

@@ -185,7 +185,7 @@ def test_before_the_agreement_took_effect_there_is_nothing_to_judge_by(book: ivr
     card = only(call(client(book, today=dt.date(2020, 5, 1)), order_sign()))
     assert card["indicator"] == "warning"
     assert card["summary"] == "Cefuroxim 1,5 g: Kan ikke vurderes – ingen aftale gælder for forløbet."
-    assert "Ingen aftale for midtjylland er gældende den 2020-05-01" in card["detail"]
+    assert "Ingen aftale for Region Midtjylland er gældende den 1. maj 2020" in card["detail"]
 
 
 def test_encounter_discharge_judges_the_active_orders_from_prefetch(cds: TestClient) -> None:

@@ -58,7 +58,7 @@ def test_unknown_fact_is_an_input_error_naming_the_field() -> None:
     result = runner.invoke(app, ["eligibility", "-r", "midtjylland", "-f", "-", "-a", str(AGREEMENTS)],
                            input=json.dumps({"date": "2020-09-01", "cpr": "010101-1234"}))
     assert result.exit_code == 2
-    assert "cpr: ukendt faktum" in result.output
+    assert "`cpr`: ukendt faktum" in result.output  # the name as the user wrote it, marked as code
     assert "Traceback" not in result.output
 
 
@@ -76,7 +76,7 @@ def test_unknown_region_and_date_before_any_revision() -> None:
     assert region.exit_code == 2 and "Ukendt region 'fyn'" in region.output
     early = runner.invoke(app, ["eligibility", "-r", "midtjylland", "-f", "-", "-a", str(AGREEMENTS)],
                           input=json.dumps({"date": "2019-01-01"}))
-    assert early.exit_code == 2 and "Ingen aftale for midtjylland er gældende den 2019-01-01" in early.output
+    assert early.exit_code == 2 and "Ingen aftale for Region Midtjylland er gældende den 1. januar 2019" in early.output
 
 
 def test_facts_lists_the_questions() -> None:

@@ -109,7 +109,7 @@ def test_a_renamed_rule_is_one_wording_change(old: Revision, vocab: Vocabulary) 
     result = diff(old, draft(vocab, ("- id: hjemmet_egnet", "- id: hjem_egnet")), search=0)
     [change] = result.changes
     assert (change.kind, change.rule, change.effect) == ("changed", "hjem_egnet", WORDING)
-    assert "hjemmet_egnet hedder nu hjem_egnet" in change.text
+    assert "har fået en ny kode, samme indhold" in change.text and "_" not in change.text  # no id in the text
 
 
 def test_added_and_removed_rules(old: Revision, vocab: Vocabulary) -> None:
@@ -233,11 +233,13 @@ def test_cli_text_and_markdown(tmp_path: Path) -> None:
             "--agreements", str(AGREEMENTS)]
     text = runner.invoke(app, args)
     assert text.exit_code == 0
-    assert "! Regel alder (afsnit 3): Alder (fyldte år) er over 3 år. → Alder (fyldte år) er over 2 år." in text.output
+    assert ("! Reglen »Borgeren skal være over 3 år« (afsnit 3): Alder (fyldte år) er over 3 år. → "
+            "Alder (fyldte år) er over 2 år.") in text.output
     assert "før: nej, takst ikke omfattet; efter: ja" in text.output
     markdown = runner.invoke(app, [*args, "--markdown"])
     assert markdown.exit_code == 0
-    assert "~~nærmiljøet/eget~~ **nærmiljøet eller eget**" in markdown.output
+    assert "<del>nærmiljøet/eget</del> <ins>nærmiljøet eller eget</ins>" in markdown.output
+    assert "| Hvad | Ændring | Virkning |" in markdown.output
     assert "| kun ordlyd |" in markdown.output
 
 
@@ -250,4 +252,5 @@ def test_cli_bad_revision_exits_2_without_traceback() -> None:
 
 def test_reports_render_without_cases(old: Revision, vocab: Vocabulary) -> None:
     result = diff(old, draft(vocab, ("rule: alder > 3 år", "rule: alder > 2 år")), search=0)
-    assert to_markdown(result).startswith("# Ændringer fra midtjylland/2020-06-01.yaml")
+    assert to_markdown(result).startswith("# Ændringer fra Region Midtjylland, aftalen af 1. juni 2020 "
+                                          "(midtjylland/2020-06-01.yaml)")

@@ -22,19 +22,19 @@ from hypothesis import strategies as st
 
 import ivrules
 from ivrules.lang.printer import to_danish
-from ivrules.site import build, render
+from ivrules.site import build, render, sources
 from tests.conftest import AGREEMENTS, examples
 
 GOLDEN = Path(__file__).parent / "golden"
 REVISION = "midtjylland/2020-06-01"
-EXTENSIONS = ["attr_list", "admonition", "tables", "toc"]  # as in site/mkdocs.yml
+EXTENSIONS = ["attr_list", "admonition", "pymdownx.details", "tables", "toc"]  # as in site/mkdocs.yml
 
 
 def isolated(tmp: Path, *parts: str) -> Path:
     """tmp/agreements: the vocabulary, the municipalities and the given regions or files, and nothing else."""
     root = tmp / "agreements"
     root.mkdir()
-    for name in ("vocabulary.yaml", "municipalities.yaml", "regions.yaml", *parts):
+    for name in ("vocabulary.yaml", "municipalities.yaml", "regions.yaml", "kilder.yaml", "kilder", *parts):
         if (AGREEMENTS / name).is_dir():
             shutil.copytree(AGREEMENTS / name, root / name)
         else:
@@ -124,10 +124,15 @@ def test_rules_are_generated_sentences_beside_their_explanation(site: render.Sit
 def test_interpretations_and_unknowns_are_marked(site: render.Site, book: ivrules.Book) -> None:
     agreement = book.agreements("midtjylland")[0]
     page = str(site.page(f"{REVISION}/index.md").content)
+    cited_by_key = sources.read_sources(book.root)
+
+    def cited(text: str) -> str:  # a source the text cites by key is named and linked instead
+        return sources.cite(text, cited_by_key, lambda source: sources.address(source, "../../"))
     for interpretation in agreement.interpretations.values():
-        assert f'!!! warning "Fortolkning: {render.markdown_inline(interpretation.title)}"' in page
+        assert f'!!! warning "Fortolkning: {cited(render.markdown_inline(interpretation.title))}"' in page
     for unknown in agreement.unknowns:
-        assert f"!!! question \"Det afgør aftalen ikke\"\n    {render.markdown_text(unknown.text)}" in page
+        assert f"!!! question \"Det afgør aftalen ikke\"\n    {cited(render.markdown_text(unknown.text))}" in page
+    assert "003 punkt" not in page and "(W04)" not in page
 
 
 def test_responsibilities_form_one_table(site: render.Site) -> None:
@@ -141,8 +146,8 @@ def test_responsibilities_form_one_table(site: render.Site) -> None:
 def test_tariff_table_in_danish_money_and_the_split(site: render.Site) -> None:
     page = str(site.page(f"{REVISION}/index.md").content)
     section = page[page.index("{#afsnit-8-2}"):page.index("{#afsnit-9}")]
-    assert "| Standardforløb med op til 3 behandlinger pr. dag | dag 1–6 | 2.999 kr. for forløbet |" in section
-    assert "333 kr. pr. dag" in section
+    assert "| Standardforløb med op til 3 behandlinger pr. dag | dag 1–6 | 2.999,00 kr. for forløbet |" in section
+    assert "333,00 kr. pr. dag" in section
     assert "regionen betaler 70 % og kommunen 30 %" in section
     assert "regionen 2.099,30 kr. og kommunen 899,70 kr." in section
 
@@ -176,7 +181,7 @@ def test_examples_show_the_engines_answers(site: render.Site, book: ivrules.Book
     samsø = samsø[:samsø.index("\n## ")]
     assert "**Svar:** Nej – forløbet er ikke omfattet af aftalen." in samsø
     assert "[10](../index.md#afsnit-10) | ikke opfyldt |" in samsø
-    assert "**Pris:** 2.999 kr., heraf regionen 2.099,30 kr. og kommunen 899,70 kr." in page
+    assert "**Pris:** 2.999,00 kr., heraf regionen 2.099,30 kr. og kommunen 899,70 kr." in page
 
 
 # --- the menu and adding pages -----------------------------------------------------
@@ -187,7 +192,10 @@ def test_nav_follows_the_generators_and_a_new_generator_adds_a_page(one_revision
         return [render.Page("midtjylland/aendringer/index.md", "# Ændringer\n", ("Region Midtjylland", "Ændringer"))]
 
     site = build.render_site(one_revision, pages=(*build.PAGES, changes))
-    assert site.nav() == [
+    kept = sources.kept(sources.read_sources(one_revision))
+    assert site.nav()[-1] == {"Kilder": [{"Oversigt": "kilder/index.md"},
+                                         *({s.heading: f"kilder/{s.key}/index.md"} for s in kept)]}
+    assert site.nav()[:-1] == [
         {"Forside": "index.md"},
         {"Region Midtjylland": [
             {"Udgaver": "midtjylland/index.md"},
@@ -298,3 +306,12 @@ def test_every_tariff_amount_is_shown_in_danish_money_or_marked_unknown() -> Non
                     assert f"- {render.markdown_inline(str(amount.unknown))}" in page
                 else:
                     assert any(render.danish.kroner(amount.value) in row for row in rows)
+
+
+def test_a_mistake_in_the_sources_file_is_located_and_gives_the_error_pages(one_revision: Path) -> None:
+    (one_revision / "kilder.yaml").write_text("kilder:\n  W04:\n    title: Regionens side\n    urll: x\n",
+                                             encoding="utf-8")
+    site = build.render_site(one_revision)
+    messages = [d.render() for d in site.diagnostics]
+    assert any("ukendt nøgle 'urll'" in m and "mente du 'url'?" in m and "kilder.yaml:4:5" in m for m in messages)
+    assert str(site.page(f"{REVISION}/index.md").content).startswith("# Fejl i aftalerne")

@@ -62,11 +62,11 @@ def test_page_shows_the_period_the_activity_and_the_invoice_totals(site: render.
     page = str(site.page(PAGE).content)
     assert page.startswith("# Aktivitet og udgifter: Region Midtjylland\n")
     assert "## Afregning 2021\n\n**Periode:** fra 3. kvartal 2020 til og med 2. kvartal 2021\n" in page
-    assert "| 3. kvartal 2020 | Pumpe og væske med 1 behandling pr. dag | 1 | 1.000 kr. |" in page
-    assert "| 2. kvartal 2021 | Standardforløb med op til 3 behandlinger pr. dag | 2 | 28.998 kr. |" in page
-    assert "| **I alt** | | **4** | **31.997 kr.** |" in page
-    assert "| 2. kvartal 2021 | 2 | 3 | 30.997 kr. | 21.697,90 kr. | 9.299,10 kr. |" in page
-    assert "| **I alt** | **3** | **4** | **31.997 kr.** | **22.397,90 kr.** | **9.599,10 kr.** |" in page
+    assert "| 3. kvartal 2020 | Pumpe og væske med 1 behandling pr. dag | 1 | 1.000,00 kr. |" in page
+    assert "| 2. kvartal 2021 | Standardforløb med op til 3 behandlinger pr. dag | 2 | 28.998,00 kr. |" in page
+    assert "| **I alt** | | **4** | **31.997,00 kr.** |" in page
+    assert "| 2. kvartal 2021 | 2 | 3 | 30.997,00 kr. | 21.697,90 kr. | 9.299,10 kr. |" in page
+    assert "| **I alt** | **3** | **4** | **31.997,00 kr.** | **22.397,90 kr.** | **9.599,10 kr.** |" in page
     assert "Rækker læst: 11\n" in page and "Afvist: 7 rækker" in page
     assert not site.warnings
 
@@ -137,8 +137,8 @@ def test_invoices_and_activity_from_different_runs_are_flagged(
     invoices.write_text(invoices.read_text(encoding="utf-8").replace("1000.00", "1001.00", 1), encoding="utf-8")
     run = read_run(root / "midtjylland" / "2021", "midtjylland")
     assert run is not None
-    assert run.problems == ["settlements/midtjylland/2021: fakturaerne (31.998 kr.) og aktiviteten (31.997 kr.) har "
-                            "ikke samme beløb i alt; er filerne fra samme afregning?"]
+    assert run.problems == ["settlements/midtjylland/2021: fakturaerne (31.998,00 kr.) og aktiviteten (31.997,00 kr.) "
+                            "har ikke samme beløb i alt; er filerne fra samme afregning?"]
 
 
 def test_the_folder_is_the_argument_then_the_environment_then_beside_the_agreements(

@@ -95,8 +95,8 @@ def test_each_rejected_row_has_its_line_and_a_danish_reason(settled: tuple[Settl
     rejected = {r["course_id"]: (r["row"], r["reason"]) for r in _read(settled[1] / "rejected.csv")}
     assert rejected["a4"] == ("5", "kan ikke beregnes: Der mangler oplysninger: dage uden dosis (0-dage).")
     assert rejected["a5"][1].startswith("ikke omfattet af aftalen: Odense Kommune ligger i Region Syddanmark")
-    assert rejected["a6"] == ("7", "slutdatoen 2021-06-01 ligger før startdatoen 2021-06-07")
-    assert rejected["a1"] == ("8", "course_id 'a1' i linje 8 står allerede i linje 2")
+    assert rejected["a6"] == ("7", "slutdatoen 1. juni 2021 ligger før startdatoen 7. juni 2021")
+    assert rejected["a1"] == ("8", "forløbets id 'a1' i linje 8 står allerede i linje 2")
     assert rejected["a8"] == ("9", "startdato '2021-13-01' er ikke en dato (ÅÅÅÅ-MM-DD)")
     assert "antibiotika og isotone væsker" in rejected["a9"][1]
     assert rejected["a10"] == ("11", "rækken har 3 felter; overskriften har 10")
@@ -105,7 +105,7 @@ def test_each_rejected_row_has_its_line_and_a_danish_reason(settled: tuple[Settl
 def test_the_summary_and_the_plot(settled: tuple[Settlement, Path]) -> None:
     summary = (settled[1] / "summary.txt").read_text(encoding="utf-8")
     assert "Rækker læst: 11" in summary and "Afregnet: 4 forløb" in summary and "Afvist: 7 rækker" in summary
-    assert "Samlet: 31.997 kr.; regionens andel 22.397,90 kr., kommunernes andel 9.599,10 kr." in summary
+    assert "Samlet: 31.997,00 kr.; regionens andel 22.397,90 kr., kommunernes andel 9.599,10 kr." in summary
     assert "(kræver bilateral aftale): 1" in summary
     assert (settled[1] / "activity.svg").read_text(encoding="utf-8").lstrip().startswith("<?xml")
     activity = _read(settled[1] / "activity.csv")
@@ -384,15 +384,15 @@ def test_ids_that_differ_only_in_case_or_spaces_are_one_course(book: ivrules.Boo
     result = settle_file(book, _write(tmp_path / "r.csv", rows), "midtjylland", out)
     assert [c["course_id"] for c in _read(out / "courses.csv")] == ["AB-17", "ab-18"]
     assert [(r["row"], r["reason"]) for r in _read(out / "rejected.csv")] == [
-        ("3", "course_id ' AB-17 ' i linje 3 er samme forløb som 'AB-17' i linje 2 "
+        ("3", "forløbets id ' AB-17 ' i linje 3 er samme forløb som 'AB-17' i linje 2 "
               "(store og små bogstaver og mellemrum før og efter tæller ikke)"),
-        ("4", "course_id 'ab-17' i linje 4 er samme forløb som 'AB-17' i linje 2 "
+        ("4", "forløbets id 'ab-17' i linje 4 er samme forløb som 'AB-17' i linje 2 "
               "(store og små bogstaver og mellemrum før og efter tæller ikke)"),
-        ("5", "course_id 'AB-17' i linje 5 står allerede i linje 2")]
+        ("5", "forløbets id 'AB-17' i linje 5 står allerede i linje 2")]
     assert result.rows == 5 == result.settled + len(result.rejected)
     summary = (out / "summary.txt").read_text(encoding="utf-8")
-    assert "  2 × course_id '…' i linje … er samme forløb som '…' i linje … (store og små" in summary
-    assert "  1 × course_id '…' i linje … står allerede i linje …\n" in summary
+    assert "  2 × forløbets id '…' i linje … er samme forløb som '…' i linje … (store og små" in summary
+    assert "  1 × forløbets id '…' i linje … står allerede i linje …\n" in summary
 
 
 def test_a_rejected_row_does_not_take_its_id_from_the_corrected_row(book: ivrules.Book) -> None:
@@ -460,7 +460,7 @@ def test_a_repeated_id_that_looks_like_a_cpr_number_is_not_echoed_in_the_reason(
     course = ["Aarhus", "2021-06-01", "2021-06-07", "antibiotics", "codan_mix_add", "3", "0", "1", "true"]
     result = Settler(book, "midtjylland", HEADER).run([["0101901234", *course], ["0101901234 ", *course]],
                                                       io.StringIO())
-    assert result.rejected == [(3, "0101901234 ", "course_id en værdi med 10 cifre (vises ikke) i linje 3 er samme "
+    assert result.rejected == [(3, "0101901234 ", "forløbets id en værdi med 10 cifre (vises ikke) i linje 3 er samme "
                                 "forløb som en værdi med 10 cifre (vises ikke) i linje 2 (store og små bogstaver "
                                 "og mellemrum før og efter tæller ikke)")]
 

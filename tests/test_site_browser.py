@@ -78,8 +78,24 @@ def test_midtjylland_page_shows_the_rule_and_the_tariff_table(browser: WebDriver
     assert "de to første doser gives i hospitalsregi" in visible_text(browser)
     tables = [t.text for t in browser.find_elements(By.CSS_SELECTOR, "article table")]
     tariff = next(t for t in tables if t.startswith("Takstskema"))
-    assert re.search(r"Standardforløb.*dag 1–6 2\.999 kr\. for forløbet", tariff)
-    assert "1.000 kr. pr. dag" in tariff
+    assert re.search(r"Standardforløb.*dag 1–6 2\.999,00 kr\. for forløbet", tariff)
+    assert "1.000,00 kr. pr. dag" in tariff
+
+
+def test_a_rule_shows_its_sentence_and_folds_its_code_away(browser: WebDriver, base_url: str) -> None:
+    browser.get(base_url + REVISION)
+    text = visible_text(browser)
+    assert "regel: alder (fyldte år) er over 3 år." in text and "alder > 3 år" not in text
+    toggle = browser.find_element(By.CSS_SELECTOR, "article .admonition.note details")
+    toggle.find_element(By.TAG_NAME, "summary").click()
+    WebDriverWait(browser, 5).until(lambda driver: "alder > 3 år" in visible_text(driver))
+
+
+def test_the_source_text_is_a_page_of_the_site(browser: WebDriver, base_url: str) -> None:
+    browser.get(base_url + REVISION)
+    browser.find_element(By.LINK_TEXT, "Aftaleteksten fra Region Midtjylland").click()
+    WebDriverWait(browser, 5).until(lambda driver: "/kilder/001/" in driver.current_url)
+    assert "samarbejdsaftale for iv-behandling" in visible_text(browser)
 
 
 def test_section_anchor_lands_on_the_section(browser: WebDriver, base_url: str) -> None:

@@ -131,7 +131,7 @@ def test_the_cli_names_a_bad_field_with_exit_code_2() -> None:
 def test_the_cli_prints_a_danish_answer() -> None:
     result = CliRunner().invoke(app, ["tariff", "-r", "midtjylland", "-f", "-"], input=json.dumps(COURSE))
     assert result.exit_code == 0
-    assert "midtjylland (aftale af 2021-05-01): 3.999 kr." in result.stdout
+    assert "Region Midtjylland, aftalen af 1. maj 2021: 3.999,00 kr." in result.stdout
     assert "Regionen betaler 2.799,30 kr., kommunen 1.199,70 kr." in result.stdout
 
 

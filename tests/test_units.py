@@ -34,7 +34,7 @@ def test_every_spelling_parses_to_its_canonical_unit(spelling: str) -> None:
 def test_the_printer_writes_singular_and_plural_from_the_table(unit: units.Unit, book: ivrules.Book) -> None:
     one, two = (to_danish(parse_rule(f"alder > {k} {unit.name}"), book.vocabulary) for k in (1, 2))
     if unit.dimension == "money":
-        assert one.endswith(" 1 kr..") and two.endswith(" 2 kr..")  # the sentence's full stop follows "kr."
+        assert one.endswith(" 1,00 kr..") and two.endswith(" 2,00 kr..")  # money to the øre; the full stop follows
     else:
         assert one.endswith(f"1 {unit.singular}.") and two.endswith(f"2 {unit.name}.")
 

@@ -5,15 +5,18 @@ agreement with mistakes, each located, facts, a register). 1 is left to Python: 
 
 from __future__ import annotations
 
+import datetime as dt
 import json
 import sys
-from collections.abc import Iterator
+from collections.abc import Iterable, Iterator
 from contextlib import contextmanager
 from pathlib import Path
 from typing import Annotated, Any
 
 import typer
 
+from ivrules import danish
+from ivrules.engine.book import Book
 from ivrules.errors import AgreementError, FactsError, IvrulesError, LookupError_
 
 AgreementsOpt = Annotated[Path, typer.Option("--agreements", "-a", help="Mappen med aftalerne.")]
@@ -33,9 +36,9 @@ def guard() -> Iterator[None]:
         typer.echo(str(exc), err=True)
         raise typer.Exit(2) from None
     except FactsError as exc:
-        typer.echo(f"fejl i fakta: {exc}" + (f"; {exc.hint}" if exc.hint else ""), err=True)
+        typer.echo(f"fejl i fakta: `{exc.field}`: {exc.message}" + (f"; {exc.hint}" if exc.hint else ""), err=True)
         if exc.allowed:
-            typer.echo(f"  tilladt: {', '.join(exc.allowed)}", err=True)
+            typer.echo(f"  tilladt: {', '.join(f'`{value}`' for value in exc.allowed)}", err=True)
         raise typer.Exit(2) from None
     except (LookupError_, IvrulesError) as exc:
         typer.echo(f"fejl: {exc}", err=True)
@@ -55,6 +58,17 @@ def read_facts(spec: str) -> dict[str, Any]:
     if not isinstance(data, dict):
         raise FactsError("facts", "skal være et JSON-objekt med fakta")
     return data
+
+
+def revision_name(book: Book, region: str, revision: str) -> str:
+    """'Region Midtjylland, aftalen af 1. juni 2020': an answer's revision as a person reads it."""
+    return f"{book.vocabulary.regions.get(region, region)}, aftalen af {danish.date(dt.date.fromisoformat(revision))}"
+
+
+def fact_labels(book: Book, names: Iterable[str]) -> str:
+    """Facts by their Danish labels: 'Alder (fyldte år), Behandling'."""
+    vocab = book.vocabulary
+    return ", ".join(fact.label if (fact := vocab.fact(name)) is not None else name for name in names)
 
 
 def dump(data: Any) -> None:

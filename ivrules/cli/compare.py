@@ -12,6 +12,7 @@ from ivrules.cli.common import AgreementsOpt, JsonOpt, dump, guard
 from ivrules.engine.book import load
 from ivrules.errors import FactsError
 from ivrules.site.compare import compare
+from ivrules.site.sources import read_sources
 
 
 def _date(text: str | None) -> dt.date:
@@ -31,8 +32,9 @@ def compare_command(
 ) -> None:
     """Regionerne side om side: alder, doser, tidsrum, systemer, adgang, undtagelser, takster og fordeling."""
     with guard():
-        result = compare(load(agreements), _date(date))
+        book = load(agreements)
+        result = compare(book, _date(date))
         if as_json:
             dump(result.to_dict())
         else:
-            typer.echo(result.to_text())
+            typer.echo(result.to_text(book.vocabulary.regions, read_sources(book.root)))

@@ -11,6 +11,7 @@ from ivrules.cli.common import AgreementsOpt, JsonOpt, dump, guard
 from ivrules.diff.cases import MAX_CASES, SEARCH_EXAMPLES
 from ivrules.diff.report import SHOWN, to_markdown, to_text
 from ivrules.diff.revisions import diff, resolve_pair
+from ivrules.site.sources import cite, read_sources
 
 REVISION_HELP = ("region@ÅÅÅÅ-MM-DD, en aftalefil, eller fil@git-revision "
                  "(fx agreements/midtjylland/2021-05-01.yaml@HEAD~1).")
@@ -33,10 +34,11 @@ def diff_command(
     with guard():
         before, after = resolve_pair(old, new, agreements)
         result = diff(before, after, search=search, limit=max_cases, courses=courses)
+        sources = read_sources(Path(agreements))  # the texts cite their sources by key: name them instead
         if as_json:
             dump(result.to_dict())
         elif markdown:
-            typer.echo(to_markdown(result, shown), nl=False)
+            typer.echo(cite(to_markdown(result, shown), sources), nl=False)
         else:
-            typer.echo(to_text(result, shown))
+            typer.echo(cite(to_text(result, shown), sources))
 

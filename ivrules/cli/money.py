@@ -16,12 +16,22 @@ from typing import Annotated
 import typer
 
 from ivrules import danish
-from ivrules.cli.common import AgreementsOpt, FactsOpt, JsonOpt, RegionOpt, dump, guard, read_facts
-from ivrules.engine.book import load
+from ivrules.cli.common import (
+    AgreementsOpt,
+    FactsOpt,
+    JsonOpt,
+    RegionOpt,
+    dump,
+    fact_labels,
+    guard,
+    read_facts,
+    revision_name,
+)
+from ivrules.engine.book import Book, load
 from ivrules.engine.quote import Quote
-from ivrules.lang.vocabulary import Vocabulary
 from ivrules.money.register import settle_file, summary
 from ivrules.money.settle import RegisterError, parse_period
+from ivrules.site.render import flag_texts
 
 HEADLINE = {"unknown": "KAN IKKE BEREGNES", "not_covered": "IKKE OMFATTET AF AFTALEN"}
 
@@ -35,22 +45,24 @@ def tariff(region: RegionOpt, facts: FactsOpt, as_json: JsonOpt = False,
         if as_json:
             dump(answer.to_dict())
             return
-        _print_quote(answer, book.vocabulary)
+        _print_quote(book, answer)
 
 
-def _print_quote(answer: Quote, vocab: Vocabulary) -> None:
+def _print_quote(book: Book, answer: Quote) -> None:
     verdict = danish.kroner(answer.total) if answer.total is not None else HEADLINE[answer.status]
-    typer.echo(f"{answer.region} (aftale af {answer.revision}): {verdict}")
+    typer.echo(f"{revision_name(book, answer.region, answer.revision)}: {verdict}")
     for line in answer.lines:
         days = f"{line.days} dag{'e' if line.days != 1 else ''}" if line.days is not None else ""
         typer.echo(f"  {line.text:<52} {days:>8} {danish.kroner(line.amount):>14}")
     if answer.region_share is not None and answer.municipality_share is not None:
         typer.echo(f"  Regionen betaler {danish.kroner(answer.region_share)}, "
                    f"kommunen {danish.kroner(answer.municipality_share)}")
+    revision = next(a for a in book.agreements(answer.region) if a.revision == answer.revision)
+    flags = flag_texts(revision)
     for flag in answer.flags:
-        typer.echo(f"  ! {flag}")
+        typer.echo(f"  ! {flags.get(flag, flag)}")
     if answer.missing:
-        typer.echo(f"Mangler: {', '.join(vocab.term(name) for name in answer.missing)}")
+        typer.echo(f"Mangler: {fact_labels(book, answer.missing)}")
     for reason in answer.reasons:
         typer.echo(f"  - {reason}")
 

@@ -7,13 +7,23 @@ from typing import Annotated
 
 import typer
 
-from ivrules.cli.common import AgreementsOpt, FactsOpt, JsonOpt, RegionOpt, dump, guard, read_facts
+from ivrules.cli.common import (
+    AgreementsOpt,
+    FactsOpt,
+    JsonOpt,
+    RegionOpt,
+    dump,
+    fact_labels,
+    guard,
+    read_facts,
+    revision_name,
+)
 from ivrules.engine.book import Book, load
 from ivrules.engine.runtime import EligibilityJSON
 from ivrules.engine.scenarios import all_examples, run_example
 from ivrules.errors import AgreementError, Diagnostic
-from ivrules.lang.vocabulary import Vocabulary
 from ivrules.model.load import find_root
+from ivrules.site.sources import read_sources
 
 FilesArg = Annotated[list[Path] | None, typer.Argument(metavar="FILER", help="Aftalefiler eller mapper.")]
 
@@ -35,6 +45,7 @@ def _load_each(paths: list[Path]) -> list[Book]:
     for path in paths:
         try:
             books.append(load(path))
+            read_sources(path if path.is_dir() else None)  # kilder.yaml, which the pages cite sources by
         except AgreementError as exc:
             mistakes.extend(exc.diagnostics)
     if mistakes:
@@ -78,19 +89,19 @@ def eligibility(region: RegionOpt, facts: FactsOpt, as_json: JsonOpt = False,
         if as_json:
             dump(data)
             return
-        _print_eligibility(data, book.vocabulary)
+        _print_eligibility(book, data)
 
 
-def _print_eligibility(data: EligibilityJSON, vocab: Vocabulary) -> None:
+def _print_eligibility(book: Book, data: EligibilityJSON) -> None:
     verdict = {True: "JA - forløbet kan overdrages til kommunen", False: "NEJ - forløbet er ikke omfattet",
                None: "UAFKLARET - der mangler oplysninger"}[data["eligible"]]
-    typer.echo(f"{data['region']} (aftale af {data['revision']}): {verdict}")
+    typer.echo(f"{revision_name(book, data['region'], data['revision'])}: {verdict}")
     marks = {"passed": "✓", "failed": "✗", "unknown": "?"}
     for reason in data["reasons"]:
         where = f"afsnit {reason['section']}: " if reason["section"] else ""  # the party check has no section
         typer.echo(f"  {marks[reason['outcome']]} {where}{reason['text']}")
     if data["missing"]:
-        typer.echo(f"Mangler: {', '.join(vocab.term(name) for name in data['missing'])}")
+        typer.echo(f"Mangler: {fact_labels(book, data['missing'])}")
     for condition in data["conditions"]:
         typer.echo(f"Betingelse: {condition}")
     if data["accession"]:
@@ -104,6 +115,7 @@ def facts(region: RegionOpt, as_json: JsonOpt = False, agreements: AgreementsOpt
         if as_json:
             dump(items)
             return
-        for item in items:
-            values = f" [{', '.join(v['term'] for v in item['values'])}]" if "values" in item else ""
-            typer.echo(f"{item['term']:<24} {item['question']}{values}")
+        for item in items:  # what to write in a --facts file is code: in backticks, beside the Danish
+            typer.echo(f"{item['label']} (`{item['term']}`): {item['question']}")
+            if "values" in item and item["type"] != "municipality":
+                typer.echo("    " + "; ".join(f"{v['label']} (`{v['term']}`)" for v in item["values"]))

@@ -7,17 +7,20 @@ by the change that causes them, and the money when a course register was given.
 
 from __future__ import annotations
 
+import datetime as dt
 from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any, Literal
 
 from ivrules import danish
 from ivrules.diff.cases import Case, CountsJSON
-from ivrules.diff.revisions import OUTCOME, Change, Diff, Revision, render_words
+from ivrules.diff.revisions import OUTCOME, Change, Diff, Revision, render_words, rule_name, short
 from ivrules.lang.vocabulary import Vocabulary
+from ivrules.model.tariff import Tariff
 
 Escape = Callable[[str], str]
 SHOWN = 3  # cases shown per cause; the JSON has them all (up to --max-cases)
+WORDS_SHOWN = 40  # of an added or removed text in the Markdown table; the JSON has it whole
 VERDICT = {True: "ja", False: "nej", None: "uafklaret"}
 EFFECT = {OUTCOME: "kan ændre udfaldet", "wording": "kun ordlyd"}
 PRICE_WORDS = {"unknown": "kan ikke beregnes", "not_covered": "ikke omfattet"}
@@ -36,7 +39,11 @@ def title(d: Diff) -> str:
 
 
 def _name(rev: Revision) -> str:
-    return f"{rev.label} (gældende fra {danish.date(rev.agreement.effective)})"
+    """'Region Midtjylland, aftalen af 1. juni 2020'; a side read from elsewhere keeps its label beside it."""
+    region = rev.vocabulary.regions.get(rev.agreement.region, rev.agreement.region)
+    name = f"{region}, aftalen af {danish.date(rev.agreement.effective)}"
+    standard = f"{rev.agreement.region}@{rev.agreement.revision}"
+    return name if rev.label == standard else f"{name} ({rev.label})"
 
 
 def ordered(changes: list[Change]) -> list[Change]:
@@ -69,61 +76,91 @@ def highlights(cases: list[Case], shown: int) -> list[Case]:
 
 
 def _label(vocab: Vocabulary, name: str) -> str:
-    fact = vocab.facts.get(name)
+    fact = vocab.fact(name)
     if fact is None:
         return name
     return fact.label if fact.label[:3].isupper() else fact.label[:1].lower() + fact.label[1:]
 
 
 def _value(vocab: Vocabulary, name: str, value: Any) -> str:
-    fact = vocab.facts.get(name)
+    fact = vocab.fact(name)
     if isinstance(value, bool):
         return "ja" if value else "nej"
+    if isinstance(value, dt.date) or (fact is not None and fact.type == "date" and isinstance(value, str)):
+        return _date(value)
     if isinstance(value, list):
         return ", ".join(str(v) for v in value) or "ingen"
     found = fact.value_by_term(str(value)) if fact is not None and fact.values else None
     return found.label if found is not None else str(value)
 
 
-def answer_text(answer: dict[str, Any]) -> str:
-    """'nej' or 'ja, takst 2.999 kr.' — the parts of an answer the diff compares."""
+def _date(value: dt.date | str) -> str:
+    try:
+        return danish.date(value if isinstance(value, dt.date) else dt.date.fromisoformat(value))
+    except ValueError:
+        return str(value)
+
+
+def answer_text(answer: dict[str, Any], rev: Revision | None = None) -> str:
+    """'nej' or 'ja, takst 2.999,00 kr.' — the parts of an answer the diff compares.
+
+    A flag the price carries is named by what the revision ``rev`` says about it."""
     text = VERDICT[answer.get("eligible")]
     if "tariff" in answer:
-        text += f", takst {_price(answer)}"
+        text += f", takst {_price(answer, flag_words(rev) if rev is not None else {})}"
     return text
 
 
-def _price(answer: dict[str, Any]) -> str:
+def _price(answer: dict[str, Any], flags: dict[str, str]) -> str:
     status = answer["tariff"]
     price = _kr(answer["total"]) if status == "computed" else PRICE_WORDS.get(status, status)
-    return price + (f" ({', '.join(answer['flags'])})" if answer.get("flags") else "")
+    return price + "".join(f" ({short(flags[f]) if f in flags else 'markeret'})" for f in answer.get("flags", ()))
+
+
+def flag_words(rev: Revision) -> dict[str, str]:
+    """What each flag of a revision's tariff means, in the agreement file's words."""
+    tariff = rev.agreement.tariff
+    if tariff is None:
+        return {}
+    words = {rule.flag: rule.text for rule in tariff.rules if rule.flag}
+    return words | ({tariff.beyond.flag: tariff.beyond.text} if tariff.beyond is not None else {})
 
 
 def _because(d: Diff, because: tuple[str, ...]) -> str:
     by_id = {c.id: c for c in d.changes}
-    names = [change_name(by_id[i]) if i in by_id else i for i in because]
+    names = [change_name(by_id[i], d) if i in by_id else i for i in because]
     return " og ".join(names) if names else "en ændring uden for reglerne"
 
 
-def change_name(change: Change) -> str:
-    """A short Danish name for what changed: 'regel alder (afsnit 3)', 'afregningsreglen …'."""
+def change_name(change: Change, d: Diff) -> str:
+    """A short Danish name for what changed, by what it says: 'reglen »…« (afsnit 3)', 'takstskemaet »…«'."""
     head, _, rest = change.id.partition(":")
+    agreements = (d.new.agreement, d.old.agreement)
     if head == "rule":
-        return f"regel {change.rule} (afsnit {change.section})"
+        rule = next((r for a in agreements for r in a.rules if r.id == rest), None)
+        return rule_name(rule) if rule is not None else f"en regel i afsnit {change.section}"
     if head == "tariff":
-        return _tariff_name(rest)
-    return {"section": f"afsnit {change.section}", "interpretation": f"fortolkningen {rest}",
-            "unknown": f"det ukendte '{rest}'", "agreement": AGREEMENT_NAMES.get(rest, rest)}.get(head, change.id)
+        return _tariff_name(rest, [a.tariff for a in agreements if a.tariff is not None])
+    if head == "interpretation":
+        found = next((a.interpretations[rest] for a in agreements if rest in a.interpretations), None)
+        return f"fortolkningen »{found.title}«" if found is not None else "en fortolkning"
+    if head == "unknown":
+        text = next((u.text for a in agreements for u in a.unknowns if u.id == rest), "")
+        return f"det ukendte »{short(text)}«"
+    names = {"section": f"afsnit {change.section}", "agreement": AGREEMENT_NAMES.get(rest, "aftalen")}
+    return names.get(head, "aftalen")
 
 
-def _tariff_name(rest: str) -> str:
+def _tariff_name(rest: str, tariffs: list[Tariff]) -> str:
     head, _, tail = rest.partition(":")
     if head == "rule":
-        return f"afregningsreglen {tail}"
+        text = next((r.text for t in tariffs for r in t.rules if r.id == tail), "")
+        return f"afregningsreglen »{short(text)}«"
     if head != "schedule":
-        return TARIFF_NAMES.get(head, f"takstdelen {head}".strip())
+        return TARIFF_NAMES.get(head, "takstdelen")
     parts = tail.split(":")
-    name = f"takstskemaet {parts[0]}"
+    title = next((s.title for t in tariffs for s in t.schedules if s.id == parts[0]), "")
+    name = f"takstskemaet »{title}«"
     if len(parts) >= 3:
         name += f", {PART_WORDS.get(parts[1], parts[1])} {parts[2]}"
     elif len(parts) == 2:
@@ -152,7 +189,7 @@ def _cases_text(d: Diff, shown: int) -> list[str]:
         lines.append(f"  På grund af {_because(d, because)}: {len(cases)} forløb, fx")
         for case in highlights(cases, shown):
             lines.append(f"    - {facts_text(case.facts, vocab)}")
-            lines.append(f"      før: {answer_text(case.before)}; efter: {answer_text(case.after)}")
+            lines.append(f"      før: {answer_text(case.before, d.old)}; efter: {answer_text(case.after, d.new)}")
     return lines
 
 
@@ -208,8 +245,9 @@ def to_markdown(d: Diff, shown: int = SHOWN, heading: str = "#", escape: Escape 
     md = _Markdown(escape)
     lines = [f"{heading} {title_text or escape(title(d))}", "", *change_lines(d), ""]
     if d.changes:
-        lines += ["| | Ændring | Virkning |", "|---|---|---|"]
-        lines += [f"| {md.where(c)} | {md.change(c)} | {EFFECT[c.effect]} |" for c in ordered(d.changes)]
+        lines += ["Overstreget tekst er fjernet, understreget tekst er tilføjet.", "",
+                  "| Hvad | Ændring | Virkning |", "|---|---|---|"]
+        lines += [f"| {md.where(c, d)} | {md.change(c)} | {EFFECT[c.effect]} |" for c in ordered(d.changes)]
     lines += md.cases(d, shown, heading + "#")
     lines += _cost_markdown(d, heading + "#", escape)
     return "\n".join(lines) + "\n"
@@ -222,15 +260,20 @@ class _Markdown:
     def cell(self, text: str) -> str:
         return self.escape(text).replace("\n", " ")
 
-    def where(self, change: Change) -> str:
-        name = change_name(change)
+    def where(self, change: Change, d: Diff) -> str:
+        name = change_name(change, d)
         return self.cell(name[:1].upper() + name[1:])
 
     def change(self, change: Change) -> str:
-        if change.words:
-            return render_words(change.words, ("~~", "~~", "**", "**"), escape=self.cell)
+        # The row's first column names what changed; this one says how, in a sentence of its own.
+        if change.words:  # removed and added words as HTML, which Markdown shows struck through and underlined
+            return "Ændret: " + render_words(change.words, ("<del>", "</del>", "<ins>", "</ins>"), escape=self.cell)
         if change.subject == "rule" and change.kind == "changed" and change.effect == OUTCOME:
             return self.cell(f"{change.before} → {change.after}")
+        if change.kind != "changed" and change.subject != "tariff" and (change.before or change.after):
+            said = " ".join(str(change.after or change.before).split()[:WORDS_SHOWN])
+            return self.cell(f"{'Tilføjet' if change.kind == 'added' else 'Fjernet'}: {said}"
+                             + (" …" if len(str(change.after or change.before).split()) > WORDS_SHOWN else ""))
         return self.cell(change.text)
 
     def cases(self, d: Diff, shown: int, heading: str) -> list[str]:
@@ -244,8 +287,8 @@ class _Markdown:
             name = _because(d, because)
             lines += [f"**{self.cell(name[:1].upper() + name[1:])}** ({len(cases)} forløb)", "",
                       "| Forløb | Før | Efter |", "|---|---|---|"]
-            lines += [f"| {self.cell(facts_text(c.facts, vocab))} | {self.cell(answer_text(c.before))} | "
-                      f"{self.cell(answer_text(c.after))} |" for c in highlights(cases, shown)]
+            lines += [f"| {self.cell(facts_text(c.facts, vocab))} | {self.cell(answer_text(c.before, d.old))} | "
+                      f"{self.cell(answer_text(c.after, d.new))} |" for c in highlights(cases, shown)]
             lines.append("")
         return lines
 
@@ -255,7 +298,8 @@ def _cost_markdown(d: Diff, heading: str, escape: Escape) -> list[str]:
         return []
     data = d.cost.to_dict()
     lines = ["", f"{heading} Økonomi", "", f"{data['courses']} forløb i registret.", "",
-             "| | I alt før | I alt efter | Forskel | Region før | Region efter | Kommune før | Kommune efter |",
+             "| Kommune | I alt før | I alt efter | Forskel | Region før | Region efter | Kommune før "
+             "| Kommune efter |",
              "|---|--:|--:|--:|--:|--:|--:|--:|"]
     for row in [data["total"], *data["municipalities"]]:
         b, a, diff = row["before"], row["after"], row["difference"]

@@ -14,6 +14,7 @@ import datetime as dt
 import difflib
 import functools
 import itertools
+import re
 import subprocess
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -335,7 +336,24 @@ def _renames(removed: list[Rule], added: list[Rule]) -> dict[str, Rule]:
 
 
 def _where(rule: Rule) -> str:
-    return f"regel {rule.id} (afsnit {rule.section})"
+    return rule_name(rule)
+
+
+def rule_name(rule: Rule) -> str:
+    """A rule as a reader names it, by what it says: 'reglen »Borgeren skal være over 3 år« (afsnit 3)'."""
+    said = rule.condition if rule.kind == "condition" and rule.condition else rule.explain
+    return f"reglen »{short(said)}« (afsnit {rule.section})"
+
+
+def short(text: str, limit: int = 10) -> str:
+    """The first sentence of a text, at most ``limit`` words: a name for what the text is about."""
+    first = re.split(r"\.\s+(?=[A-ZÆØÅ])", text.strip())[0].rstrip(".")  # "28. september" does not end it
+    words = first.split()
+    return " ".join(words[:limit]) + (" …" if len(words) > limit else "")
+
+
+def upper_first(text: str) -> str:
+    return text[:1].upper() + text[1:]
 
 
 def _changed_rule(a: Rule, b: Rule, old_vocab: Vocabulary, new_vocab: Vocabulary) -> Change | None:
@@ -343,20 +361,20 @@ def _changed_rule(a: Rule, b: Rule, old_vocab: Vocabulary, new_vocab: Vocabulary
         if (a.explain, a.section, a.interpretations) == (b.explain, b.section, b.interpretations):
             return None
         if a.explain != b.explain:
-            text = f"{_where(b).capitalize()}, kun formulering: {a.explain} → {b.explain}"
+            text = f"{upper_first(_where(b))}, kun formulering: {a.explain} → {b.explain}"
             text += f" (flyttet fra afsnit {a.section})" if a.section != b.section else ""
         elif a.section != b.section:
-            text = f"Regel {b.id} er flyttet fra afsnit {a.section} til afsnit {b.section}, samme indhold"
+            text = f"{upper_first(_where(b))} er flyttet fra afsnit {a.section}, samme indhold"
         else:
-            text = f"{_where(b).capitalize()} henviser nu til fortolkningerne {', '.join(b.interpretations) or 'ingen'}"
+            text = f"{upper_first(_where(b))} bygger nu på andre fortolkninger ({len(b.interpretations)})"
         return Change(f"rule:{b.id}", "changed", "rule", text, WORDING, b.section, b.id, a.explain, b.explain)
     before, after = rule_sentence(a, old_vocab), rule_sentence(b, new_vocab)
-    return Change(f"rule:{b.id}", "changed", "rule", f"{_where(b).capitalize()}: {before} → {after}", OUTCOME,
+    return Change(f"rule:{b.id}", "changed", "rule", f"{upper_first(_where(b))}: {before} → {after}", OUTCOME,
                   b.section, b.id, before, after)
 
 
 def _renamed_rule(a: Rule, b: Rule, vocab: Vocabulary) -> Change:
-    text = f"Regel {a.id} hedder nu {b.id} (afsnit {b.section}), samme indhold: {rule_sentence(b, vocab)}"
+    text = f"{upper_first(_where(b))} har fået en ny kode, samme indhold: {rule_sentence(b, vocab)}"
     return Change(f"rule:{b.id}", "changed", "rule", text, WORDING, b.section, b.id, a.id, b.id)
 
 
@@ -365,7 +383,7 @@ def _one_sided(rule: Rule, kind: ChangeKind, vocab: Vocabulary) -> Change:
     verb = "ny" if kind == "added" else "fjernet"
     before, after = (None, sentence) if kind == "added" else (sentence, None)
     effect = OUTCOME if rule.expr is not None or rule.kind == "condition" else WORDING
-    return Change(f"rule:{rule.id}", kind, "rule", f"{_where(rule).capitalize()} er {verb}: {sentence}", effect,
+    return Change(f"rule:{rule.id}", kind, "rule", f"{upper_first(_where(rule))} er {verb}: {sentence}", effect,
                   rule.section, rule.id, before, after)
 
 
@@ -377,7 +395,8 @@ def _interpretation_changes(a: Agreement, b: Agreement) -> list[Change]:
         after = f"{y.title}. {y.reading} Begrundelse: {y.rationale}" if y else ""
         if before != after:
             # A reading only acts through the rules that cite it; those rules are diffed on their own.
-            out.append(_text_change(f"interpretation:{ident}", "interpretation", f"Fortolkningen {ident}",
+            title = (y or x).title  # type: ignore[union-attr]
+            out.append(_text_change(f"interpretation:{ident}", "interpretation", f"Fortolkningen »{title}«",
                                     before, after, None))
     return out
 
@@ -388,7 +407,7 @@ def _unknown_changes(a: Agreement, b: Agreement) -> list[Change]:
     for ident in _ordered_union(list(before), list(after)):
         x, y = before.get(ident), after.get(ident)
         if (x.text if x else "") != (y.text if y else ""):
-            out.append(_text_change(f"unknown:{ident}", "unknown", f"Det ukendte '{ident}'",
+            out.append(_text_change(f"unknown:{ident}", "unknown", f"Det ukendte »{short((y or x).text)}«",  # type: ignore[union-attr]
                                     x.text if x else "", y.text if y else "", (y or x).section)) # type: ignore[union-attr]
     return out
 

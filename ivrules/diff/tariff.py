@@ -136,7 +136,7 @@ def _billing_rule_changes(a: Tariff, b: Tariff, old_vocab: Vocabulary, new_vocab
         y = after.get(x.id) or paired.get(x.id)
         if y is None:
             text = _rule_text(x, old_vocab)
-            out.append(_change(f"rule:{x.id}", "removed", b.section, f"Afregningsregel {x.id} er fjernet: {text}",
+            out.append(_change(f"rule:{x.id}", "removed", b.section, f"En afregningsregel er fjernet: {text}",
                                _rule_effect(x), text))
         elif (x.when_expr, x.effect, x.flag, x.text, x.id) != (y.when_expr, y.effect, y.flag, y.text, y.id):
             out.append(_changed_rule(x, y, b.section, old_vocab, new_vocab))
@@ -144,7 +144,7 @@ def _billing_rule_changes(a: Tariff, b: Tariff, old_vocab: Vocabulary, new_vocab
     for y in b.rules:
         if y.id not in before and y.id not in taken:
             text = _rule_text(y, new_vocab)
-            out.append(_change(f"rule:{y.id}", "added", b.section, f"Ny afregningsregel {y.id}: {text}",
+            out.append(_change(f"rule:{y.id}", "added", b.section, f"Ny afregningsregel: {text}",
                                _rule_effect(y), None, text))
     return out
 
@@ -163,9 +163,8 @@ def _changed_rule(x: BillingRule, y: BillingRule, section: str, old_vocab: Vocab
                   new_vocab: Vocabulary) -> Change:
     before, after = _rule_text(x, old_vocab), _rule_text(y, new_vocab)
     effect = OUTCOME if (x.when_expr, x.effect, x.flag) != (y.when_expr, y.effect, y.flag) else WORDING
-    name = x.id if x.id == y.id else f"{x.id} (nu {y.id})"
     # The id is the old rule's: a case traced to it is traced to what the old revision did.
-    return _change(f"rule:{x.id}", "changed", section, f"Afregningsregel {name}: {before} → {after}", effect,
+    return _change(f"rule:{x.id}", "changed", section, f"Afregningsreglen er ændret: {before} → {after}", effect,
                    before, after)
 
 
@@ -178,8 +177,10 @@ def _schedule_changes(a: Tariff, b: Tariff, old_vocab: Vocabulary, new_vocab: Vo
     common_a = [s.id for s in a.schedules if s.id in after]
     common_b = [s.id for s in b.schedules if s.id in before]
     if common_a != common_b:
+        titles = {s.id: f"»{s.title}«" for s in [*a.schedules, *b.schedules]}
         out.append(_change("order", "changed", b.section, f"Takstskemaernes rækkefølge (det første, der passer, "
-                           f"gælder): {', '.join(common_a)} → {', '.join(common_b)}"))
+                           f"gælder): {', '.join(titles[i] for i in common_a)} → "
+                           f"{', '.join(titles[i] for i in common_b)}"))
     for ident in [*before, *(i for i in after if i not in before)]:
         x, y = before.get(ident), after.get(ident)
         if x is None or y is None:
@@ -212,7 +213,7 @@ def _one_sided_schedule(s: Schedule, section: str, kind: ChangeKind, vocab: Voca
     text = f"{s.title}, når {_applies_text(s, vocab)}: {_prices_text(s)}"
     verb = "Nyt takstskema" if kind == "added" else "Takstskemaet er fjernet"
     before, after = (None, text) if kind == "added" else (text, None)
-    return _change(f"schedule:{s.id}", kind, section, f"{verb} {s.id}: {text}", OUTCOME, before, after)
+    return _change(f"schedule:{s.id}", kind, section, f"{verb}: {text}", OUTCOME, before, after)
 
 
 def _changed_schedule(x: Schedule, y: Schedule, section: str, old_vocab: Vocabulary,
@@ -220,10 +221,10 @@ def _changed_schedule(x: Schedule, y: Schedule, section: str, old_vocab: Vocabul
     out = []
     if x.applies_expr != y.applies_expr:
         before, after = _applies_text(x, old_vocab), _applies_text(y, new_vocab)
-        out.append(_change(f"schedule:{y.id}", "changed", section, f"Takstskemaet {y.id} gælder nu, når {after} "
+        out.append(_change(f"schedule:{y.id}", "changed", section, f"Takstskemaet »{y.title}« gælder nu, når {after} "
                            f"(før: når {before})", OUTCOME, before, after))
     elif x.title != y.title:
-        out.append(_change(f"schedule:{y.id}", "changed", section, f"Takstskemaet {y.id}: {x.title} → {y.title}",
+        out.append(_change(f"schedule:{y.id}", "changed", section, f"Takstskemaets navn: {x.title} → {y.title}",
                            WORDING, x.title, y.title))
     out += _band_changes(x, y, section)
     out += _category_changes(x, y, section)

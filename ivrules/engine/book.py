@@ -20,6 +20,7 @@ from decimal import Decimal
 from pathlib import Path
 from typing import Any, NamedTuple
 
+from ivrules import danish
 from ivrules.engine.course import Course, evaluate, home_region, in_force_split, joined_split
 from ivrules.engine.quote import Quote
 from ivrules.engine.runtime import Eligibility, RuleSet
@@ -42,6 +43,11 @@ class Validity:
     def __str__(self) -> str:
         """'2020-06-01 – 2021-04-30', open-ended for the newest."""
         return f"{self.start.isoformat()} – {self.end.isoformat() if self.end else ''}".rstrip()
+
+    def danish(self) -> str:
+        """'1. juni 2020 – 30. april 2021', 'fra 1. maj 2021' for the newest: as a message for a person writes it."""
+        start = danish.date(self.start)
+        return f"{start} – {danish.date(self.end)}" if self.end else f"fra {start}"
 
 
 # The types of fact values that can be part of the memo key (JSON's scalars, and dates from Python callers).
@@ -111,7 +117,8 @@ class Book:
         until = sets[i].agreement.until if i >= 0 else None
         if i < 0 or (until is not None and on > until):
             reason = sets[i].agreement.no_agreement_after if i >= 0 else ""
-            raise NoRevisionError(region, on, [str(self.validity(rs.agreement)) for rs in sets], reason)
+            raise NoRevisionError(region, on, [self.validity(rs.agreement).danish() for rs in sets], reason,
+                                  self.vocabulary.regions.get(region, region))
         return sets[i]
 
     def uncertain(self, region: str, on: dt.date) -> RuleSet | None:
@@ -129,7 +136,8 @@ class Book:
         until = rest[i].agreement.until if i >= 0 else None
         if i < 0 or (until is not None and on > until):
             reason = rest[i].agreement.no_agreement_after if i >= 0 else ""
-            raise NoRevisionError(region, on, [str(self.validity(rs.agreement)) for rs in self._sets(region)], reason)
+            raise NoRevisionError(region, on, [self.validity(rs.agreement).danish() for rs in self._sets(region)],
+                                  reason, self.vocabulary.regions.get(region, region))
         return rest[i]
 
     def select(self, region: str, typed: Mapping[str, Any]) -> Choice:
@@ -168,7 +176,7 @@ class Book:
         if decision.joined is None:
             return Choice(chosen, decision.to_dict(None), True, fallback)
         if fallback is None:
-            raise NotJoinedError(region, on, decision.text(None))
+            raise NotJoinedError(region, on, decision.text(None), self.vocabulary.regions.get(region, region))
         return Choice(fallback, decision.to_dict(fallback.agreement))
 
     def agreement(self, region: str, on: dt.date) -> Agreement:
@@ -203,7 +211,9 @@ class Book:
             other: Course | None = self._course(region, {**typed, rule.fact: False})
         except (NoRevisionError, NotJoinedError):
             other = None
-        return mine.either(in_force_split(rule, window.agreement, other.ruleset.agreement if other else None), other)
+        asked = self.vocabulary.facts[rule.fact].label
+        return mine.either(in_force_split(rule, window.agreement, other.ruleset.agreement if other else None, asked),
+                           other)
 
     def _course(self, region: str, typed: dict[str, Any]) -> Course:
         """One evaluation under the revision that applies (both ways where the municipality's accession is unknown)."""

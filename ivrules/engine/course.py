@@ -38,11 +38,12 @@ class Split(NamedTuple):
     no: str  # Danish: what applies if it does not
     regardless: str  # Danish: "whether or not …", when the answer is the same either way
     accession: AccessionJSON | None = None  # the accession answer, for a split on accession
+    asked: str = ""  # the Danish label of ``fact``, as a person is asked it
 
     def said(self, same: bool) -> str:
         """The sentence an answer carries: what is not known, and what that means for this answer."""
         tail = (f" Svaret er det samme, {self.regardless}." if same else
-                f" Svaret afhænger af det: {self.yes}, {self.no}. Oplys det som {self.fact}.")
+                f" Svaret afhænger af det: {self.yes}, {self.no}. Oplys det under »{self.asked or self.fact}«.")
         return self.text + tail
 
 
@@ -170,15 +171,17 @@ def joined_split(course_accession: AccessionJSON | None, joined: Agreement, othe
     return Split(fact, "kommunen_tiltrådt", joined.parties.get("section", ""), text,
                  f"har kommunen tiltrådt, gælder aftalen af {danish.date(joined.effective)}",
                  f"ellers aftalen af {danish.date(other.effective)}" if other is not None else
-                 "ellers gælder ingen aftale for kommunen", "uanset om kommunen har tiltrådt", course_accession)
+                 "ellers gælder ingen aftale for kommunen", "uanset om kommunen har tiltrådt", course_accession,
+                 vocab.facts[fact].label)
 
 
-def in_force_split(window: Window, revision: Agreement, other: Agreement | None) -> Split:
-    """The split of a revision whose entry into force (or end) the sources give only roughly."""
+def in_force_split(window: Window, revision: Agreement, other: Agreement | None, asked: str = "") -> Split:
+    """The split of a revision whose entry into force (or end) the sources give only roughly; ``asked``: the
+    Danish label of the fact that decides it."""
     return Split(window.fact, "udgaven_i_kraft", window.unknown.section or "", window.unknown.text,
                  f"var udgaven af {danish.date(revision.effective)} i kraft, gælder den",
                  f"ellers aftalen af {danish.date(other.effective)}" if other is not None else
-                 "ellers gælder ingen aftale", "uanset om udgaven var i kraft")
+                 "ellers gælder ingen aftale", "uanset om udgaven var i kraft", asked=asked)
 
 
 def evaluate(ruleset: RuleSet, vocab: Vocabulary, facts: Facts, accession: AccessionJSON | None = None) -> Course:

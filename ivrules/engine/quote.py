@@ -28,6 +28,7 @@ from itertools import compress, repeat
 from operator import is_
 from typing import TYPE_CHECKING, Any, Literal, NamedTuple, NotRequired, TypedDict
 
+from ivrules import danish
 from ivrules.errors import FactsError
 from ivrules.model.accession import AccessionJSON
 from ivrules.model.tariff import COUNT_DAYS, ØRE, Amount, Financing, Schedule, Tariff
@@ -147,7 +148,7 @@ def course_days(facts: Facts, vocab: Vocabulary) -> int | None:
         return None
     days: int = (end - start).days + 1
     if days < 1:
-        raise FactsError(roles.end_date, f"slutdatoen {end.isoformat()} ligger før startdatoen {start.isoformat()}")
+        raise FactsError(roles.end_date, f"slutdatoen {danish.date(end)} ligger før startdatoen {danish.date(start)}")
     without = facts.get(roles.days_without_dose)
     if without is not None and not 0 <= without < days:
         raise FactsError(roles.days_without_dose,

@@ -14,6 +14,7 @@ from typing import Literal
 
 from ivrules.lang.vocabulary import ROLE_TYPES
 from ivrules.model import accession, agreement, regions, tariff, topics, vocabulary
+from ivrules.site import sources
 
 DESCRIPTIONS: dict[str, str] = {
     "region": "regionens id (en mappe under agreements/, fra regions.yaml)",
@@ -109,6 +110,9 @@ DESCRIPTIONS_IN: dict[str, dict[str, str]] = {
     "regions": {"id": "regionens id (mappens navn under agreements/)", "name": "regionens danske navn"},
     "accession": {"region": "regionens id", "source": "kilden til tiltrædelsen", "note": "en note",
                   "from": "datoen, kommunen tiltrådte fra"},
+    "sources": {"kilder": "kilderne efter den kode, aftalefilerne skriver (W06, 002)",
+                "title": "kildens danske navn, som det kan stå midt i en sætning",
+                "url": "kildens offentlige adresse", "file": "kildens tekst under kilder/, som sitet udgiver"},
 }
 
 
@@ -158,6 +162,7 @@ ACCESSION = Shape(accession.ACCESSION_TOP, (), {"accessions": ("list", Shape(
 MUNICIPALITIES = Shape(*vocabulary.MUNICIPALITIES_KEYS,
                        {"municipalities": ("list", Shape(*vocabulary.MUNICIPALITY_KEYS))})
 REGIONS = Shape(regions.REGIONS_TOP, (), {"regions": ("list", Shape(regions.REGION_KEYS))})
+SOURCES = Shape(sources.TOP_KEYS, (), {"kilder": ("map", Shape(sources.SOURCE_KEYS, sources.SOURCE_OPTIONAL))})
 # Each kind of file under agreements/: its name (None: a revision, <region>/<date>.yaml), title and shape.
 FILES: dict[str, tuple[str | None, str, Shape]] = {
     "agreement": (None, "En udgave af en regions aftale om IV-behandling", AGREEMENT),
@@ -166,6 +171,7 @@ FILES: dict[str, tuple[str | None, str, Shape]] = {
     "accession": ("accession.yaml", "Kommunernes tiltrædelser af regionernes aftaler", ACCESSION),
     "municipalities": ("municipalities.yaml", "Kommunerne og deres region", MUNICIPALITIES),
     "regions": ("regions.yaml", "Regionerne", REGIONS),
+    "sources": (sources.FILE, "Kilderne, aftalefilerne henviser til med en kode", SOURCES),
 }
 
 

@@ -28,6 +28,7 @@ from functools import cached_property
 from pathlib import Path
 from typing import Any, NamedTuple, TextIO
 
+from ivrules import danish
 from ivrules.engine.book import Book
 from ivrules.engine.quote import Quote, money
 from ivrules.errors import FactsError, IvrulesError, LookupError_, did_you_mean
@@ -280,8 +281,8 @@ class Settler:
         except ValueError as exc:
             return str(exc)
         if end < start:
-            return (f"{self.words[self.end]}en {end.isoformat()} ligger før "
-                    f"{self.words[self.start]}en {start.isoformat()}")
+            return (f"{self.words[self.end]}en {danish.date(end)} ligger før "
+                    f"{self.words[self.start]}en {danish.date(start)}")
         return {self.start: start, self.end: end}
 
     def _invoiced(self, answer: Quote, typed: dict[str, Any]) -> Settled | Outside | str:
@@ -325,8 +326,8 @@ def same_course(course: str) -> str:
 def _repeated(course: str, line: int, first_line: int, first: str) -> str:
     """Why a row whose course id an earlier row (``first``, at ``first_line``) has claimed is rejected."""
     if course == first:
-        return f"course_id {safe(course)} i linje {line} står allerede i linje {first_line}"
-    return (f"course_id {safe(course)} i linje {line} er samme forløb som {safe(first)} i linje {first_line} "
+        return f"forløbets id {safe(course)} i linje {line} står allerede i linje {first_line}"
+    return (f"forløbets id {safe(course)} i linje {line} er samme forløb som {safe(first)} i linje {first_line} "
             "(store og små bogstaver og mellemrum før og efter tæller ikke)")
 
 

@@ -57,8 +57,8 @@ def activity_pages(ctx: Context) -> Iterator[Page]:
         folder = f"{region}/{ACTIVITY}"
         names = plot_names([run.name for run in runs])
         views = [run_view(run, name if run.plot is not None else None) for run, name in zip(runs, names, strict=True)]
-        yield Page(f"{folder}/index.md", ctx.render("activity.md.j2", region_name=ctx.region_name(region), runs=views),
-                   (ctx.region_name(region), TITLE))
+        content = ctx.render("activity.md.j2", root="../../", region_name=ctx.region_name(region), runs=views)
+        yield Page(f"{folder}/index.md", content, (ctx.region_name(region), TITLE))
         yield from (Page(f"{folder}/{view.plot}", view.run.plot) for view in views
                     if view.plot is not None and view.run.plot is not None)
 

@@ -22,6 +22,7 @@ from ivrules.model.load import agreement_files
 from ivrules.money.settled import locate, read_settlements
 from ivrules.site import activity, diff, render
 from ivrules.site.render import EXAMPLES, Context, Page, PageGenerator, Site, environment, tidy
+from ivrules.site.sources import read_sources
 
 # The one MkDocs project of the site, found from the package (the repository's site/ folder).
 SITE_CONFIG = Path(__file__).resolve().parents[2] / "site" / "mkdocs.yml"
@@ -35,6 +36,7 @@ PAGES: tuple[PageGenerator, ...] = (
     render.comparison_pages,
     activity.activity_pages,
     diff.change_pages,
+    render.source_pages,
 )
 
 
@@ -53,11 +55,12 @@ def render_site(agreements: str | Path, settlements: str | Path | None = None,
     env = environment()
     try:
         book = load(root)
+        sources = read_sources(root)
     except AgreementError as exc:
         return error_site(env, root, exc.diagnostics)
     folder, named = locate(root, settlements)
     found = read_settlements(_display_path(folder), named, book.regions)
-    ctx = Context(book, env, found.runs)
+    ctx = Context(book, env, found.runs, sources)
     return Site([page for generator in pages for page in generator(ctx)], warnings=found.warnings)
 
 

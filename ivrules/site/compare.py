@@ -13,7 +13,7 @@ topic no rule speaks to is "ukendt", with the agreement's own unknowns about it.
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Iterable
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from decimal import Decimal
 from typing import Any
@@ -27,6 +27,7 @@ from ivrules.lang.printer import to_danish
 from ivrules.lang.vocabulary import Topic, Vocabulary
 from ivrules.model.agreement import Agreement, Rule
 from ivrules.model.tariff import Amount, Band, Financing, Schedule, Tariff
+from ivrules.site.sources import Source, cite
 
 UNKNOWN = "ukendt"
 
@@ -76,19 +77,22 @@ class Comparison:
                        for t, cells in self.rows],
         }
 
-    def to_text(self) -> str:
-        """The comparison for a terminal: one block per topic, one line (or more) per region."""
-        width = max(len(c.region) for c in self.columns) + 2
+    def to_text(self, names: Mapping[str, str], sources: Mapping[str, Source]) -> str:
+        """The comparison for a terminal: one block per topic, one line (or more) per region.
+
+        ``names``: each region's Danish name; ``sources``: what the texts cite by a key, named instead."""
+        width = max(len(names[c.region]) for c in self.columns) + 2
         out = [f"Regionernes aftaler den {danish.date(self.date)}", ""]
         for column in self.columns:
-            out.append(f"  {column.region:<{width}}{column.revision or 'ingen aftale'}  {column.title}".rstrip())
+            revision = f"aftalen af {danish.date(dt.date.fromisoformat(column.revision))}" if column.revision else ""
+            out.append(f"  {names[column.region]:<{width}}{revision or 'ingen aftale'}  {column.title}".rstrip())
             if column.note:
-                out.append(f"  {'':<{width}}{column.note}")
+                out.append(f"  {'':<{width}}{cite(column.note, sources)}")
         for topic, cells in self.rows:
             out += ["", topic.title]
             for region, cell in cells.items():
-                lines = _cell_lines(cell)
-                out.append(f"  {region:<{width}}{lines[0]}")
+                lines = [cite(line, sources) for line in _cell_lines(cell)]
+                out.append(f"  {names[region]:<{width}}{lines[0]}")
                 out.extend(f"  {'':<{width}}{line}" for line in lines[1:])
         return "\n".join(out)
 
@@ -126,7 +130,7 @@ def _column(book: Book, region: str, on: dt.date) -> tuple[Agreement | None, Col
     note = ""
     if line is not None and not (line.all_from is not None and on >= line.all_from):
         note = "Gælder kommuner, der har tiltrådt aftalen"
-        note += f"; de øvrige følger udgaven af {line.fallback}." if line.fallback else "."
+        note += f"; de øvrige følger udgaven af {danish.date(line.fallback)}." if line.fallback else "."
     return agreement, Column(region, agreement.revision, agreement.title, " ".join(filter(None, (note, doubt))))
 
 

@@ -14,6 +14,7 @@ from ivrules import danish
 from ivrules.diff.report import to_markdown
 from ivrules.diff.revisions import diff, revision_pairs
 from ivrules.site.render import Context, Page, markdown_inline, revision_path, revision_title
+from ivrules.site.sources import address, cite
 
 CHANGES = "aendringer"
 
@@ -26,5 +27,10 @@ def change_pages(ctx: Context) -> Iterator[Page]:
             title = (f"Ændringer fra udgaven af {danish.date(old.agreement.effective)} "
                      f"til udgaven af {danish.date(new.agreement.effective)}")
             yield Page(revision_path(new.agreement, CHANGES),
-                       to_markdown(result, escape=markdown_inline, title_text=title),
+                       to_markdown(result, escape=lambda text: _cited(ctx, text), title_text=title),
                        (ctx.region_name(region), revision_title(new.agreement), "Ændringer"))
+
+
+def _cited(ctx: Context, text: str) -> str:
+    """Text in a table cell of the page, each source it cites by a key named and linked."""
+    return cite(markdown_inline(text), ctx.sources, lambda source: address(source, "../../../"))

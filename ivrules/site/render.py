@@ -8,7 +8,8 @@ names but does not get is an error, never an empty string.
 
 Addresses other parts rely on: ``<region>/`` (the region's revisions),
 ``<region>/<revision>/`` (the agreement), ``<region>/<revision>/eksempler/``
-and, on an agreement page, ``#afsnit-7-1`` for section 7.1. Settlement results
+and, on an agreement page, ``#afsnit-7-1`` for section 7.1; ``kilder/<key>/`` is the text of a
+source the agreement files quote (``ivrules.site.sources``). Settlement results
 (``ivrules.money.settled``: ``settlements/<region>/<name>/``) give ``<region>/aktivitet/``.
 """
 
@@ -28,12 +29,13 @@ from ivrules import danish
 from ivrules.engine.book import Book
 from ivrules.engine.quote import Quote
 from ivrules.engine.runtime import EligibilityJSON
-from ivrules.errors import Diagnostic, IvrulesError
+from ivrules.errors import Diagnostic, FactsError, IvrulesError
 from ivrules.lang.printer import to_danish
 from ivrules.lang.vocabulary import Fact
 from ivrules.model.agreement import Agreement, Example, Interpretation, Rule, Section, Unknown
 from ivrules.model.tariff import COUNT_DAYS, Amount, Schedule, Tariff
 from ivrules.site.compare import compare
+from ivrules.site.sources import FOLDER, Source, address, cite, kept, source_of
 
 if TYPE_CHECKING:  # settlement runs are handed in by the site build; the CDS cards never load money
     from ivrules.money.settled import Run
@@ -88,15 +90,20 @@ class Context:
     book: Book
     env: jinja2.Environment
     settlements: dict[str, list[Run]] = field(default_factory=dict)
+    sources: dict[str, Source] = field(default_factory=dict)  # what the files cite by a key ("W06")
 
     @property
     def labels(self) -> Any:
         """The Danish words for ids in the data (``labels.md.j2``)."""
         return self.env.get_template("labels.md.j2").module
 
-    def render(self, template: str, **values: Any) -> str:
-        """Render one template; a missing value raises ``jinja2.UndefinedError``."""
-        return tidy(self.env.get_template(template).render(labels=self.labels, **values))
+    def render(self, template: str, root: str | None = None, **values: Any) -> str:
+        """Render one template; a missing value raises ``jinja2.UndefinedError``.
+
+        ``root`` leads from the page up to the site ("../../"): the ``md`` filters then link each source
+        a text cites to its address; without it they write the source's name only."""
+        return tidy(self.env.get_template(template).render(labels=self.labels, sources=self.sources, root=root,
+                                                           **values))
 
     def region_name(self, region: str) -> str:
         """The region's Danish name (``regions.yaml``)."""
@@ -116,9 +123,18 @@ def environment() -> jinja2.Environment:
         # Markdown attribute lists ({#afsnit-7-1}) would otherwise open Jinja comments.
         comment_start_string="{##", comment_end_string="##}",
     )
-    env.filters.update(md=markdown_text, md_inline=markdown_inline, dato=_date, kroner=danish.kroner,
+    env.filters.update(md=_cited(markdown_text), md_inline=_cited(markdown_inline), dato=_date, kroner=danish.kroner,
                        tal=danish.number, kvartal=danish.quarter, anchor=section_anchor, fenced=fenced)
     return env
+
+
+def _cited(escape: Callable[[str], str]) -> Callable[..., str]:
+    """A Markdown filter that also names the sources the text cites by key, linked when the page has a ``root``."""
+    @jinja2.pass_context
+    def markdown(context: jinja2.runtime.Context, text: str) -> str:
+        sources, root = context.get("sources") or {}, context.get("root")
+        return cite(escape(text), sources, None if root is None else lambda source: address(source, root))
+    return markdown
 
 
 def _date(value: dt.date | str) -> str:
@@ -181,14 +197,14 @@ def revision_path(agreement: Agreement, *parts: str) -> str:
 
 def home_page(ctx: Context) -> Iterator[Page]:
     regions = [(region, ctx.region_name(region), ctx.book.agreements(region)) for region in ctx.book.regions]
-    yield Page("index.md", ctx.render("home.md.j2", regions=regions), ("Forside",))
+    yield Page("index.md", ctx.render("home.md.j2", root="", regions=regions), ("Forside",))
 
 
 def region_pages(ctx: Context) -> Iterator[Page]:
     for region in ctx.book.regions:
         name = ctx.region_name(region)
         revisions = [(a, ctx.book.validity(a)) for a in ctx.book.agreements(region)]
-        yield Page(f"{region}/index.md", ctx.render("region.md.j2", name=name, revisions=revisions,
+        yield Page(f"{region}/index.md", ctx.render("region.md.j2", root="../", name=name, revisions=revisions,
                                                     activity=region in ctx.settlements), (name, "Udgaver"))
 
 
@@ -213,7 +229,7 @@ def comparison_pages(ctx: Context) -> Iterator[Page]:
     for i, on in enumerate(dates):
         path = "sammenligning/index.md" if i == 0 else f"sammenligning/{on.isoformat()}/index.md"
         up = "../" if i == 0 else "../../"
-        content = ctx.render("compare.md.j2", comparison=compare(ctx.book, on), dates=dates, up=up,
+        content = ctx.render("compare.md.j2", root=up, comparison=compare(ctx.book, on), dates=dates, up=up,
                              sections_of=_sections_of(ctx.book), names=ctx.book.vocabulary.regions)
         yield Page(path, content, ("Sammenligning",) if i == 0 else ())
 
@@ -226,6 +242,23 @@ def _sections_of(book: Book) -> Callable[[str, str, list[str]], list[str]]:
     def sections(region: str, revision: str, rules: list[str]) -> list[str]:
         return list(dict.fromkeys(found[region, revision][rule] for rule in rules))
     return sections
+
+
+def source_pages(ctx: Context) -> Iterator[Page]:
+    """The source texts the agreement files quote, each as a page of its own, and a page listing every source."""
+    if not ctx.sources:
+        return
+    yield Page(f"{FOLDER}/index.md", ctx.render("sources.md.j2", root="../", cited=sorted(ctx.sources.values(),
+                                                key=lambda s: s.key)), ("Kilder", "Oversigt"))
+    for source in kept(ctx.sources):
+        yield Page(f"{FOLDER}/{source.key}/index.md", ctx.render("source.md.j2", root="../../", source=source),
+                   ("Kilder", source.heading))
+
+
+def _kept_source(ctx: Context, agreement: Agreement) -> Source | None:
+    """The source whose text the agreement file names (``source.file``), when the site ships it."""
+    file = agreement.source.get("file")
+    return source_of(file, ctx.sources) if file else None
 
 
 def revision_title(agreement: Agreement) -> str:
@@ -272,7 +305,9 @@ def render_agreement(ctx: Context, agreement: Agreement) -> str:
     used = {i.id for view in sections for r in view.rules for i in r.interpretations}
     used |= {i.id for view in sections if view.tariff for i in view.tariff.interpretations}
     return ctx.render(
-        "agreement.md.j2", agreement=agreement, region_name=ctx.region_name(agreement.region),
+        "agreement.md.j2", root="../../", agreement=agreement, source=_kept_source(ctx, agreement),
+        web_source=next((s for s in ctx.sources.values() if s.url and s.url == agreement.source.get("url")), None),
+        region_name=ctx.region_name(agreement.region),
         validity=ctx.book.validity(agreement), sections=sections, file=_file_name(agreement, ctx.book),
         other_interpretations=[i for k, i in agreement.interpretations.items() if k not in used],
         loose_unknowns=[u for u in agreement.unknowns if u.section is None],
@@ -348,8 +383,9 @@ class ExampleView:
 def render_examples(ctx: Context, agreement: Agreement) -> str:
     """The agreement's example cases, each run through ``Book.eligibility`` (and ``Book.tariff`` if priced)."""
     views = [example_view(ctx, agreement, example) for example in agreement.examples]
-    return ctx.render("examples.md.j2", agreement=agreement, region_name=ctx.region_name(agreement.region),
-                      examples=views, labels_of=_fact_labels(ctx), flags=_flag_texts(agreement))
+    return ctx.render("examples.md.j2", root="../../../", agreement=agreement,
+                      region_name=ctx.region_name(agreement.region), examples=views, labels_of=_fact_labels(ctx),
+                      flags={a.revision: flag_texts(a) for a in ctx.book.agreements(agreement.region)})
 
 
 def example_view(ctx: Context, agreement: Agreement, example: Example) -> ExampleView:
@@ -361,17 +397,24 @@ def example_view(ctx: Context, agreement: Agreement, example: Example) -> Exampl
         try:
             view = replace(view, quote=ctx.book.tariff(agreement.region, example.facts))
         except IvrulesError as exc:
-            view = replace(view, quote_error=str(exc))
+            view = replace(view, quote_error=error_text(ctx, exc))
     if set(example.expect) == {"tariff"}:
         return view  # a pricing example: its eligibility is not what it is about
     try:
         return replace(view, answer=ctx.book.eligibility(agreement.region, example.facts).to_dict())
     except IvrulesError as exc:
-        return replace(view, error=str(exc))
+        return replace(view, error=error_text(ctx, exc))
 
 
-def _flag_texts(agreement: Agreement) -> dict[str, str]:
-    """What each tariff flag means, in the agreement file's own words."""
+def error_text(ctx: Context, exc: IvrulesError) -> str:
+    """The engine's refusal for a reader: a fact named by its Danish label, not by its key."""
+    if isinstance(exc, FactsError):
+        return f"{_label(ctx, exc.field)}: {exc.message}"
+    return str(exc)
+
+
+def flag_texts(agreement: Agreement) -> dict[str, str]:
+    """What each tariff flag of a revision means, in the agreement file's own words."""
     tariff = agreement.tariff
     if tariff is None:
         return {}
@@ -381,8 +424,16 @@ def _flag_texts(agreement: Agreement) -> dict[str, str]:
     return texts
 
 
+def _date_or_text(value: dt.date | str) -> str:
+    """A date in Danish; text that is not an ISO date (a mistake an example shows) stays as written."""
+    try:
+        return _date(value)
+    except ValueError:
+        return str(value)
+
+
 def _label(ctx: Context, name: str) -> str:
-    fact = ctx.book.vocabulary.facts.get(name)
+    fact = ctx.book.vocabulary.fact(name)  # by its JSON name or its Danish term
     return fact.label if fact else name
 
 
@@ -392,7 +443,7 @@ def _fact_labels(ctx: Context) -> dict[str, str]:
 
 def fact_value(ctx: Context, name: str, value: Any) -> str:
     """A fact's value as a reader writes it: labels for codes, Danish dates and numbers with units."""
-    fact: Fact | None = ctx.book.vocabulary.facts.get(name)
+    fact: Fact | None = ctx.book.vocabulary.fact(name)
     words = ctx.labels
     if value is None:
         return str(words.unset)
@@ -403,8 +454,8 @@ def fact_value(ctx: Context, name: str, value: Any) -> str:
     if fact.type == "enum":
         known = fact.value_by_term(str(value))
         return known.label if known else str(value)
-    if fact.type == "date" and isinstance(value, dt.date):
-        return danish.date(value)
+    if fact.type == "date" and isinstance(value, dt.date | str):
+        return _date_or_text(value)
     if fact.type == "times" and isinstance(value, Sequence) and not isinstance(value, str):
         return ", ".join(str(v) for v in value)
     if fact.type == "number" and not isinstance(value, bool):

@@ -22,7 +22,7 @@ from sqlglot import exp
 
 from ivrules import danish
 from ivrules.engine.book import Book
-from ivrules.engine.sql.revision import Answer, RevisionCompiler, _cat, s, true, when
+from ivrules.engine.sql.revision import Answer, RevisionCompiler, _cat, _danish_date, s, true, when
 from ivrules.engine.sql.rules import RuleCompiler, SqlCompileError, and_, is_null, literal, or_
 from ivrules.lang.vocabulary import Fact
 from ivrules.model.accession import Line
@@ -87,6 +87,7 @@ class RegionQuery:
 
     def __init__(self, book: Book, region: str, columns: Columns, dialect: str = "duckdb") -> None:
         self.book, self.region, self.columns, self.dialect = book, region, columns, dialect
+        self._name = book.vocabulary.regions.get(region, region)  # the region as messages name it
         self.vocab, self.roles = book.vocabulary, book.vocabulary.roles
         self.sets = book.agreements(region)  # UnknownRegionError for a region the book does not have
         for agreement in self.sets:
@@ -176,8 +177,8 @@ class RegionQuery:
         return and_(starts, exp.LT(this=day.copy(), expression=literal(self.sets[i + 1].effective)))
 
     def _no_revision(self, day: exp.Expression, reason: str) -> exp.Expression:
-        periods = "; ".join(str(self.book.validity(a)) for a in self.sets) or "ingen"
-        return _cat(s(f"Ingen aftale for {self.region} er gældende den "), _iso(day),
+        periods = "; ".join(self.book.validity(a).danish() for a in self.sets) or "ingen"
+        return _cat(s(f"Ingen aftale for {self._name} er gældende den "), _danish_date(day),
                     s(f". Gældende perioder: {periods}." + (f" {reason}" if reason else "")))
 
     def _accession(self, i: int, day: exp.Expression) -> Pick:
@@ -236,11 +237,11 @@ class RegionQuery:
         if not line.complete:
             note = f" {line.note}" if line.note else ""
             incomplete = (f" Tiltrædelseslisten er ikke fuldstændig.{note} Har kommunen tiltrådt, "
-                          f"så oplys det som {self.roles.municipality_joined}.")
+                          f"så oplys det under »{self.book.vocabulary.facts[self.roles.municipality_joined].label}«.")
         unlisted = _cat(plain.copy(), s(incomplete)) if incomplete else plain.copy()
         stated = exp.Not(this=is_null(col(self.roles.municipality_joined)))
         text = exp.Case(ifs=[*heads, exp.If(this=stated, true=plain)], default=unlisted)
-        return _cat(s(f"Ingen aftale for {self.region} gælder for kommunen den "), _iso(day), s(": "), text)
+        return _cat(s(f"Ingen aftale for {self._name} gælder for kommunen den "), _danish_date(day), s(": "), text)
 
     def text_of(self, name: str) -> exp.Expression:
         """A number fact as the scalar engine writes it: the table's text column where it has one."""
@@ -374,8 +375,9 @@ class Either:
         note = f" {line.note}" if line.note else ""
         otherwise = (f"ellers aftalen af {danish.date(sets[self.j].effective)}" if self.j is not None
                      else "ellers gælder ingen aftale for kommunen")
+        asked = self.query.vocab.facts[roles.municipality_joined].label
         tail = (f" Svaret afhænger af det: har kommunen tiltrådt, gælder aftalen af "
-                f"{danish.date(sets[self.i].effective)}, {otherwise}. Oplys det som {roles.municipality_joined}.")
+                f"{danish.date(sets[self.i].effective)}, {otherwise}. Oplys det under »{asked}«.")
         return _cat(col(roles.municipality), s(f" står ikke i tiltrædelseslisten for {agreement}, og listen er ikke "
                                                "fuldstændig: det vides ikke, om kommunen havde tiltrådt aftalen den "),
                     _danish_date(col(roles.course_date)), s(f".{note}{tail}"))
@@ -400,19 +402,6 @@ def _named(select: exp.Select, keep: tuple[str, ...]) -> exp.Select:
     select.set("expressions", [exp.alias_(e, name, quoted=True) for e, name in zip(select.expressions, names,
                                                                                     strict=True)])
     return select
-
-
-def _iso(day: exp.Expression) -> exp.Expression:
-    return exp.cast(day.copy(), exp.DataType.build("VARCHAR"))
-
-
-def _danish_date(day: exp.Expression) -> exp.Expression:
-    """'1. juni 2020' in SQL (``ivrules.danish.date``)."""
-    text = exp.DataType.build("VARCHAR")
-    month = exp.Case(ifs=[exp.If(this=exp.EQ(this=exp.Month(this=day.copy()), expression=literal(k + 1)),
-                                 true=s(name)) for k, name in enumerate(danish.MONTHS)])
-    return _cat(exp.cast(exp.Day(this=day.copy()), text), s(". "), month, s(" "),
-                exp.cast(exp.Year(this=day.copy()), text))
 
 
 def region_sql(book: Book, region: str, table: str, columns: Columns | None = None, dialect: str = "duckdb",

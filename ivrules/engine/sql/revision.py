@@ -17,6 +17,7 @@ from decimal import Decimal
 
 from sqlglot import exp
 
+from ivrules import danish
 from ivrules.engine.sql.rules import RuleCompiler, SqlCompileError, and_, is_null, literal, or_
 from ivrules.lang import nodes as n
 from ivrules.model.agreement import Agreement
@@ -179,8 +180,8 @@ class RevisionCompiler:
         roles, days = self.roles, self.days()
         end, start, without = self.fact(roles.end_date), self.fact(roles.start_date), self.fact(roles.days_without_dose)
         iso = exp.DataType.build("VARCHAR")
-        before = _cat(s(f"{self.label(roles.end_date)}: slutdatoen "), exp.cast(end, iso),
-                      s(" ligger før startdatoen "), exp.cast(start, iso))
+        before = _cat(s(f"{self.label(roles.end_date)}: slutdatoen "), _danish_date(end),
+                      s(" ligger før startdatoen "), _danish_date(start))
         work.errors.append((exp.LT(this=days, expression=literal(1)), before))
         outside = exp.Not(this=exp.paren(and_(exp.GTE(this=without, expression=literal(0)),
                                                   exp.LT(this=without, expression=days))))
@@ -337,6 +338,15 @@ def _expr(rule: str, expr: n.Expr | None) -> n.Expr:
     if expr is None:
         raise SqlCompileError(rule, "reglen har intet udtryk")
     return expr
+
+
+def _danish_date(day: exp.Expression) -> exp.Expression:
+    """'1. juni 2020' in SQL (``ivrules.danish.date``)."""
+    text = exp.DataType.build("VARCHAR")
+    month = exp.Case(ifs=[exp.If(this=exp.EQ(this=exp.Month(this=day.copy()), expression=literal(k + 1)),
+                                 true=s(name)) for k, name in enumerate(danish.MONTHS)])
+    return _cat(exp.cast(exp.Day(this=day.copy()), text), s(". "), month, s(" "),
+                exp.cast(exp.Year(this=day.copy()), text))
 
 
 def _cat(*parts: exp.Expression) -> exp.Expression:
