@@ -194,19 +194,19 @@ class RegionQuery:
         if not line.complete:
             joined.append(and_(exp.Not(this=exp.paren(listed.copy())), true(stated)))
         fallback, usable = self._fallback(line, day)
-        absent = s(f"{self.vocab.facts[self.roles.municipality].label}: mangler: aftalen af {line.agreement} "
-                   "tiltrædes kommune for kommune, så kommunen afgør, hvilken aftale der gælder")
         has = or_(*joined) if joined else exp.Boolean(this=False)
         # Another region's municipality is answered by the party check alone, as Book.select does.
         outsider = exp.Not(this=is_null(self.party()))
-        # An incomplete register silent about the municipality, and no answer in the facts: both revisions answer.
-        undecided = exp.Boolean(this=False) if line.complete else and_(
-            exp.Not(this=is_null(m)), exp.Not(this=exp.paren(outsider.copy())), exp.Not(this=true(has)),
+        # No municipality, or an incomplete register silent about it and no answer in the facts: both revisions
+        # answer (``Book._accede``).
+        silent = exp.Boolean(this=False) if line.complete else and_(
+            exp.Not(this=exp.paren(outsider.copy())), exp.Not(this=true(has)),
             exp.Not(this=exp.paren(listed.copy())), is_null(stated))
-        rev = exp.Case(ifs=[exp.If(this=is_null(m), true=exp.Null()), exp.If(this=outsider, true=literal(i)),
+        undecided = exp.paren(or_(is_null(m), silent), copy=False)
+        rev = exp.Case(ifs=[exp.If(this=is_null(m), true=literal(i)), exp.If(this=outsider, true=literal(i)),
                             exp.If(this=true(has), true=literal(i)), exp.If(this=undecided, true=literal(i)),
                             exp.If(this=usable, true=fallback)])
-        error = exp.Case(ifs=[exp.If(this=is_null(m.copy()), true=absent),
+        error = exp.Case(ifs=[exp.If(this=is_null(m.copy()), true=exp.Null()),
                               exp.If(this=outsider.copy(), true=exp.Null()),
                               exp.If(this=true(has.copy()), true=exp.Null()),
                               exp.If(this=undecided.copy(), true=exp.Null()),
@@ -298,7 +298,7 @@ class RegionQuery:
         """Revision ``i``'s courses whose accession is undecided: one part per revision that applies otherwise
         (the fallback, or none), each answering as ``Course.either`` does."""
         line = self.book.accession.line_for(self.region, self.sets[i].effective)
-        if line is None or line.complete:
+        if line is None:
             return []
         fallback = self.book.ruleset(self.region, line.fallback).agreement if line.fallback is not None else None
         others: list[int | None] = [None]
@@ -368,17 +368,25 @@ class Either:
                    and_(same, exp.NEQ(this=status.copy(), expression=s("unknown"))))
 
     def said(self) -> exp.Expression:
-        """The accession answer's text (``Decision.text`` for an unknown accession, and ``Course._said``'s tail)."""
+        """The accession answer's text (``Decision.text`` for an unknown accession, or no municipality given, and
+        ``Split.said``'s tail, as ``joined_split`` words it)."""
         roles, sets, line = self.query.roles, self.query.sets, self.line
         agreement = f"aftalen af {danish.date(line.agreement)}"
         note = f" {line.note}" if line.note else ""
         otherwise = (f"ellers aftalen af {danish.date(sets[self.j].effective)}" if self.j is not None
                      else "ellers gælder ingen aftale for kommunen")
-        tail = (f" Svaret afhænger af det: har kommunen tiltrådt, gælder aftalen af "
-                f"{danish.date(sets[self.i].effective)}, {otherwise}. Oplys det som {roles.municipality_joined}.")
-        return _cat(col(roles.municipality), s(f" står ikke i tiltrædelseslisten for {agreement}, og listen er ikke "
-                                               "fuldstændig: det vides ikke, om kommunen havde tiltrådt aftalen den "),
-                    _danish_date(col(roles.course_date)), s(f".{note}{tail}"))
+        joined = danish.date(sets[self.i].effective)
+
+        def tail(fact: str) -> str:
+            return (f" Svaret afhænger af det: har kommunen tiltrådt, gælder aftalen af {joined}, {otherwise}. "
+                    f"Oplys det som {fact}.")
+        m = col(roles.municipality)
+        unstated = s(f"Kommunen er ikke oplyst, og aftalen af {joined} tiltrædes kommune for kommune."
+                     + tail(roles.municipality))
+        unknown = _cat(m.copy(), s(f" står ikke i tiltrædelseslisten for {agreement}, og listen er ikke fuldstændig: "
+                                   "det vides ikke, om kommunen havde tiltrådt aftalen den "),
+                       _danish_date(col(roles.course_date)), s(f".{note}{tail(roles.municipality_joined)}"))
+        return exp.Case(ifs=[exp.If(this=is_null(m), true=unstated)], default=unknown)
 
 
 def _staged(source: exp.Expression, answer: Answer, where: exp.Expression) -> exp.Select:
