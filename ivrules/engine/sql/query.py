@@ -211,7 +211,7 @@ class RegionQuery:
             return and_(guard.copy(), cond) if guard is not None else cond
         missing: list[exp.If] = []
         for k, i in enumerate(rest):
-            within = exp.GTE(this=day.copy(), expression=literal(self.sets[i].effective))
+            within: exp.Expression = exp.GTE(this=day.copy(), expression=literal(self.sets[i].effective))
             if k + 1 < len(rest):
                 within = and_(within, exp.LT(this=day.copy(), expression=literal(self.sets[rest[k + 1]].effective)))
             until = self.sets[i].until
@@ -323,7 +323,8 @@ class RegionQuery:
             staged = _staged(exp.to_table("chosen", quoted=True), a, exp.EQ(this=col("ivrules_rev"),
                                                                             expression=literal(i)))
             steps.append((f"revision_{i}", exp.select(exp.Star(), *mine).from_(_subquery(staged, "answered"))))
-            fields = [s(self.sets[i].revision), *(col(f"m_{f}") for f in (Either.MINE if self.uncertain else Either.MINE[:-1]))]
+            answer = Either.MINE if self.uncertain else Either.MINE[:-1]  # the detail, for a further split
+            fields = [s(self.sets[i].revision), *(col(f"m_{f}") for f in answer)]
             parts.append(exp.select(*map(col, self.carried), *fields).from_(
                 exp.to_table(f"revision_{i}", quoted=True)).where(exp.Not(this=col("ivrules_undecided"))))
             parts.extend(self._undecided(i, answers))
