@@ -12,6 +12,15 @@ the revision that applies otherwise (``Either``), and the answer stands only
 where both agree, as ``Course.either`` decides. The parts are joined with
 ``UNION ALL``. A course no revision applies to has status ``error`` and the
 Danish reason of the scalar ``LookupError_``.
+
+Where a revision's entry into force is uncertain (``in_force_unknown``), the
+period's fact decides which revision a course falls under (``Book.select``);
+a course in the period whose fact the table leaves NULL is numbered and
+answered in two branches (``typed`` → ``facts``), with the fact true and
+false, each through the steps above (``resolved``); the first branch's answer
+stands only where the second gives the same (``Book._evaluate`` with
+``in_force_split``), so an undecided accession and an uncertain entry into
+force can both apply to one course, in the scalar engine's order.
 """
 
 from __future__ import annotations
