@@ -3,8 +3,10 @@
 A register is generated over every revision of a region (the generators of
 ``tests/test_settle_properties``: municipalities of the region and of
 others, courses across revision and accession dates, missing cells, every
-tariff kind), with the accession answer (``municipality_joined``) often left
-out, so an incomplete accession register leaves the answer undecided. The
+tariff kind) and every period in which the sources do not say whether a
+revision was in force (``in_force_unknown``), with the accession answer
+(``municipality_joined``) and the answer to whether the revision was in
+force often left out, so the answer is undecided between two revisions. The
 rows whose cells can be typed are loaded with their typed values (and each
 number's text, as the scalar engine writes it); a cell that cannot be typed
 is rejected by settlement's reader before any pricing. Each row is compared
@@ -28,25 +30,29 @@ from ivrules.errors import FactsError, LookupError_
 from ivrules.money.settle import rejection
 from tests.test_settle_properties import BOOK, HEADER, _course, _plausible, _row
 
-FACTS = [h for h in HEADER if h != "course_id"]
+# The facts that say whether a revision was in force in its ``in_force_unknown`` period: a column of the register,
+# often left empty, so the engine answers such a course both ways.
+WINDOWS = {r: [a.in_force_unknown for a in BOOK.agreements(r) if a.in_force_unknown is not None] for r in BOOK.regions}
+IN_FORCE = sorted({w.fact for windows in WINDOWS.values() for w in windows})
+NAMES = [*HEADER, *IN_FORCE]
+FACTS = [h for h in NAMES if h != "course_id"]
 NUMBERS = frozenset(f for f in FACTS if BOOK.vocabulary.facts[f].type == "number")
 TEXTS = sorted(NUMBERS)
 COLUMNS = Columns(frozenset(FACTS), ("course_id",), NUMBERS)
 Answer = tuple[str, ...]
-# What the compiler refuses by name today: a revision whose entry into force the sources leave open
-# (``in_force_unknown``); every other region is compared row by row.
-REFUSED = tuple(r for r in BOOK.regions if any(a.in_force_unknown is not None for a in BOOK.agreements(r)))
-COMPILED = tuple(r for r in BOOK.regions if r not in REFUSED)
-
 
 def register(region: str) -> st.SearchStrategy[list[dict[str, Any]]]:
-    """Courses over every revision of the region; the accession answer is left out of half of them."""
+    """Courses over every revision of the region and every period in which the sources do not say whether a revision
+    was in force; the accession answer and whether the revision was in force are left out of half of them."""
     revisions = [a.revision for a in BOOK.agreements(region)]
     course = st.sampled_from(revisions).flatmap(
         lambda v: st.one_of(_plausible(region, v), _plausible(region, v), _course(region, v)))
-    joined = st.sampled_from(["", "", "true", "false"])
-    return st.lists(st.tuples(course, joined).map(lambda pair: {**pair[0], "municipality_joined": pair[1]}),
-                    min_size=20, max_size=60)
+    if WINDOWS[region]:
+        day = st.sampled_from(WINDOWS[region]).flatmap(lambda w: st.dates(min_value=w.start, max_value=w.end))
+        course = st.one_of(course, st.tuples(course, day).map(lambda pair: {**pair[0], "start_date": pair[1]}))
+    answer = st.sampled_from(["", "", "true", "false"])
+    stated = st.fixed_dictionaries({"municipality_joined": answer, **{f: answer for f in IN_FORCE}})
+    return st.lists(st.tuples(course, stated).map(lambda pair: {**pair[0], **pair[1]}), min_size=20, max_size=60)
 
 
 def scalar(region: str, facts: dict[str, str], book: Book = BOOK) -> Answer:
@@ -70,8 +76,8 @@ def typed_register(region: str, courses: list[dict[str, Any]],
     """(the table's rows: course id, each fact typed, each number's text; the scalar answer of each course)."""
     rows, expected = [], {}
     for n, course in enumerate(courses):
-        cells = _row(n, course)
-        facts = {name: cell for name, cell in zip(HEADER, cells, strict=True) if name != "course_id" and cell.strip()}
+        cells = [*_row(n, course), *(course.get(f, "") for f in IN_FORCE)]
+        facts = {name: cell for name, cell in zip(NAMES, cells, strict=True) if name != "course_id" and cell.strip()}
         try:
             rows.append(typed_row(cells[0], facts))
         except FactsError:

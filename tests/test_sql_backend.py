@@ -7,7 +7,9 @@ tariff kind, index years with and without a factor) are loaded into DuckDB
 with their typed values, priced by the query the backend compiles, and
 compared row by row with ``book.tariff``: status, revision, total, shares,
 kind, category, flags, and the Danish reason settlement gives a row it
-rejects. Every region compiles; a rule the compiler cannot express is an
+rejects. Every region compiles, including revisions whose entry into force
+is uncertain (``in_force_unknown``) and Sjælland's trial, where that and
+accession are both undecided; a rule the compiler cannot express is an
 error naming it when the query is built.
 """
 
@@ -34,8 +36,6 @@ from tests.conftest import examples
 from tests.sql_support import (
     BOOK,
     COLUMNS,
-    COMPILED,
-    REFUSED,
     Answer,
     answered,
     insert,
@@ -71,7 +71,7 @@ def _columnar(region: str, rows: list[list[Any]], sql: str | None = None) -> dic
     return dict(answered(row) for row in con.execute(sql or _query(region, "duckdb")).fetchall())
 
 
-@pytest.mark.parametrize("region", COMPILED)
+@pytest.mark.parametrize("region", BOOK.regions)
 def test_each_row_is_answered_as_the_scalar_engine_answers(region: str) -> None:
     # A register per example, over every revision of the region: DuckDB plans the query once per register.
     @settings(max_examples=examples(6), deadline=None, derandomize=True, suppress_health_check=[HealthCheck.too_slow])
@@ -91,12 +91,28 @@ def test_an_undecided_accession_with_a_fallback_is_decided_where_both_revisions_
     assert _columnar("midtjylland", rows, _joined_by_one()) == expected
 
 
-def test_every_region_compiles_or_is_refused_by_name() -> None:
-    for region in COMPILED:
+def test_every_region_compiles() -> None:
+    for region in BOOK.regions:
         assert "revision_0" in _query(region, "duckdb")
-    for region in REFUSED:
-        with pytest.raises(SqlCompileError, match=re.escape(f"reglen 'in_force_unknown ({region} ")):
-            RegionQuery(BOOK, region, COLUMNS)
+
+
+@pytest.mark.parametrize(("region", "day", "municipality"), [
+    ("sjaelland", "2021-03-01", "Køge"), ("sjaelland", "2021-03-01", "Holbæk"), ("sjaelland", "2021-03-01", ""),
+    ("hovedstaden", "2021-12-10", "Hvidovre"), ("nordjylland", "2021-09-01", "Aalborg"),
+    ("nordjylland", "2021-09-01", "")])
+@pytest.mark.parametrize("in_force", ["", "true", "false"])
+def test_an_uncertain_entry_into_force_is_decided_where_both_revisions_agree(region: str, day: str,
+                                                                            municipality: str, in_force: str) -> None:
+    fact = BOOK.agreements(region)[-1].in_force_unknown
+    assert fact is not None
+    facts = {"municipality": municipality, "treatment": "antibiotics", "system": "elastomeric_pump",
+             "doses_per_day": "1", "start_date": day, "end_date": day, "days_without_dose": "0",
+             fact.fact: in_force}
+    facts = {k: v for k, v in facts.items() if v}
+    answer = scalar(region, facts)
+    if not in_force and answer[0] == "unknown":
+        assert f"Oplys det som {fact.fact}." in answer[-1]
+    assert _columnar(region, [typed_row("k", facts)]) == {"k": answer}
 
 
 def test_an_index_year_the_sources_do_not_state_is_unknown_with_the_index_reason() -> None:
@@ -149,7 +165,7 @@ def test_ivrules_sql_prints_a_query_duckdb_runs_on_a_table_of_typed_facts() -> N
     assert rows["k2"][0] == "not_covered"  # another region's municipality: the party check, in SQL too
 
 
-@pytest.mark.parametrize("region", COMPILED)
+@pytest.mark.parametrize("region", BOOK.regions)
 def test_ivrules_sql_prints_a_query_for_every_region(region: str) -> None:
     from typer.testing import CliRunner
 

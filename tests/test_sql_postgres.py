@@ -29,7 +29,7 @@ from typer.testing import CliRunner
 
 from ivrules.cli.main import app
 from tests.conftest import AGREEMENTS, examples
-from tests.sql_support import COMPILED, Answer, answered, insert, register, table_columns, typed_register
+from tests.sql_support import BOOK, Answer, answered, insert, register, table_columns, typed_register
 
 USER = "ivrules"  # the cluster's superuser (trust authentication: the server listens on loopback only)
 
@@ -112,7 +112,7 @@ def _columnar(con: Any, sql: str, rows: list[list[Any]]) -> dict[str, Answer]:
         return dict(answered(row) for row in cur.fetchall())
 
 
-@pytest.mark.parametrize("region", COMPILED)
+@pytest.mark.parametrize("region", BOOK.regions)
 def test_the_postgres_query_answers_every_row_as_the_engine(postgres: Any, region: str) -> None:
     sql = _printed(region)
 

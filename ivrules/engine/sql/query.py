@@ -12,6 +12,15 @@ the revision that applies otherwise (``Either``), and the answer stands only
 where both agree, as ``Course.either`` decides. The parts are joined with
 ``UNION ALL``. A course no revision applies to has status ``error`` and the
 Danish reason of the scalar ``LookupError_``.
+
+Where a revision's entry into force is uncertain (``in_force_unknown``), the
+period's fact decides which revision a course falls under (``Book.select``);
+a course in the period whose fact the table leaves NULL is numbered and
+answered in two branches (``typed`` → ``facts``), with the fact true and
+false, each through the steps above (``resolved``); the first branch's answer
+stands only where the second gives the same (``Book._evaluate`` with
+``in_force_split``), so an undecided accession and an uncertain entry into
+force can both apply to one course, in the scalar engine's order.
 """
 
 from __future__ import annotations
@@ -22,16 +31,17 @@ from sqlglot import exp
 
 from ivrules import danish
 from ivrules.engine.book import Book
-from ivrules.engine.sql.revision import Answer, RevisionCompiler, _cat, _danish_date, s, true, when
+from ivrules.engine.sql.revision import TEXT, Answer, RevisionCompiler, _cat, _danish_date, s, true, when
 from ivrules.engine.sql.rules import RuleCompiler, SqlCompileError, and_, is_null, literal, or_
 from ivrules.lang.vocabulary import Fact
 from ivrules.model.accession import Line
-from ivrules.model.agreement import Agreement
+from ivrules.model.agreement import Window
 
 TYPES = {"bool": "BOOLEAN", "number": "DECIMAL(38,10)", "enum": "VARCHAR", "date": "DATE", "times": "INT[]",
          "municipality": "VARCHAR"}
 OUTPUT = ("revision", "status", "reason", "total", "region_share", "municipality_share", "kind", "category", "flags",
           "invoice_day")
+INTERNAL = ("ivrules_row", "ivrules_branch", "ivrules_split", "ivrules_window")
 TEXT_SUFFIX = "__text"  # a number fact's value as the scalar engine writes it, where the table has it
 
 
@@ -53,6 +63,26 @@ class Pick:
     error: exp.Expression
     undecided: exp.Expression = field(default_factory=lambda: exp.Boolean(this=False))
     other: exp.Expression = field(default_factory=exp.Null)
+
+
+@dataclass
+class _Cases:
+    """The ``Pick`` being built: one branch of each CASE per condition, in order (the first that holds decides)."""
+
+    errors: list[exp.If]
+    revs: list[exp.If] = field(default_factory=list)
+    undecided: list[exp.If] = field(default_factory=list)
+    others: list[exp.If] = field(default_factory=list)
+
+    def add(self, cond: exp.Expression, pick: Pick) -> None:
+        self.revs.append(exp.If(this=cond, true=pick.rev))
+        self.errors.append(exp.If(this=cond.copy(), true=pick.error))
+        self.undecided.append(exp.If(this=cond.copy(), true=pick.undecided))
+        self.others.append(exp.If(this=cond.copy(), true=pick.other))
+
+    def pick(self) -> Pick:
+        return Pick(exp.Case(ifs=self.revs), exp.Case(ifs=self.errors),
+                    exp.Case(ifs=self.undecided, default=exp.Boolean(this=False)), exp.Case(ifs=self.others))
 
 
 @dataclass(frozen=True)
@@ -90,8 +120,10 @@ class RegionQuery:
         self._name = book.vocabulary.regions.get(region, region)  # the region as messages name it
         self.vocab, self.roles = book.vocabulary, book.vocabulary.roles
         self.sets = book.agreements(region)  # UnknownRegionError for a region the book does not have
-        for agreement in self.sets:
-            _expressible(agreement)
+        # Where a revision's entry into force is uncertain, each course is answered in two branches (``_branched``)
+        # and these columns carry it through every step.
+        self.uncertain = any(a.in_force_unknown is not None for a in self.sets)
+        self.carried = (*columns.keep, *(INTERNAL if self.uncertain else ()))
 
     def facts(self, source: exp.Expression) -> exp.Select:
         """Every fact of the vocabulary, typed, with the derived facts filled in where the table leaves them out."""
@@ -146,35 +178,61 @@ class RegionQuery:
 
     def chosen(self) -> Pick:
         """The revision each course falls under (or the Danish reason none does), and whether accession is
-        undecided between it and ``other`` (the revision for a municipality that has not joined; NULL: none)."""
+        undecided between it and ``other`` (the revision for a municipality that has not joined; NULL: none).
+        In a revision's ``in_force_unknown`` period its fact decides (``Book.select``): true, that revision;
+        otherwise the revision in force by the files' dates, leaving it out."""
         day = col(self.roles.course_date)
-        revs: list[exp.If] = []
-        errors: list[exp.If] = [exp.If(this=is_null(day), true=s(
+        cases = _Cases([exp.If(this=is_null(day), true=s(
             f"{self.vocab.facts[self.roles.start_date].label}: mangler: startdatoen afgør, hvilken udgave af aftalen "
-            "der gælder"))]
-        missing: list[exp.If] = []
-        undecided: list[exp.If] = []
-        others: list[exp.If] = []
-        for i, agreement in enumerate(self.sets):
-            within = self._in_force(i, day)
-            until = agreement.until
-            ok = and_(within, exp.LTE(this=day.copy(), expression=literal(until))) if until else within
-            pick = self._accession(i, day)
-            revs.append(exp.If(this=ok, true=pick.rev))
-            errors.append(exp.If(this=ok.copy(), true=pick.error))
-            undecided.append(exp.If(this=ok.copy(), true=pick.undecided))
-            others.append(exp.If(this=ok.copy(), true=pick.other))
-            missing.append(exp.If(this=within.copy(), true=self._no_revision(day, agreement.no_agreement_after)))
-        errors.append(exp.If(this=exp.LT(this=day.copy(), expression=literal(self.sets[0].effective)),
-                             true=self._no_revision(day, "")))
-        return Pick(exp.Case(ifs=revs), exp.Case(ifs=errors, default=exp.Case(ifs=missing)),
-                    exp.Case(ifs=undecided, default=exp.Boolean(this=False)), exp.Case(ifs=others))
+            "der gælder"))])
+        windows = self.windows(day)
+        for w, first in windows:
+            fact = col(self._window(w).fact)
+            cases.add(and_(first.copy(), true(fact)), self._accession(w, day))
+        for w, first in windows:
+            self._by_date(cases, day, first, [i for i in range(len(self.sets)) if i != w])
+        outside = and_(*(exp.Not(this=exp.paren(f.copy())) for _, f in windows)) if windows else None
+        self._by_date(cases, day, outside, list(range(len(self.sets))))
+        return cases.pick()
 
-    def _in_force(self, i: int, day: exp.Expression) -> exp.Expression:
-        starts = exp.GTE(this=day.copy(), expression=literal(self.sets[i].effective))
-        if i + 1 == len(self.sets):
-            return starts
-        return and_(starts, exp.LT(this=day.copy(), expression=literal(self.sets[i + 1].effective)))
+    def windows(self, day: exp.Expression) -> list[tuple[int, exp.Expression]]:
+        """Each revision with an ``in_force_unknown`` period, and 'the period is the first that covers the day'
+        (``Book.uncertain``)."""
+        out: list[tuple[int, exp.Expression]] = []
+        earlier: list[exp.Expression] = []
+        for i, agreement in enumerate(self.sets):
+            window = agreement.in_force_unknown
+            if window is None:
+                continue
+            covers = exp.Between(this=day.copy(), low=literal(window.start), high=literal(window.end))
+            out.append((i, and_(covers, *(exp.Not(this=exp.paren(e.copy())) for e in earlier))))
+            earlier.append(covers)
+        return out
+
+    def _window(self, i: int) -> Window:
+        window = self.sets[i].in_force_unknown
+        assert window is not None
+        return window
+
+    def _by_date(self, cases: _Cases, day: exp.Expression, guard: exp.Expression | None, rest: list[int]) -> None:
+        """Where ``guard`` holds: the revision of ``rest`` in force on the day by the files' dates
+        (``Book._in_force``), or the reason none is."""
+        def under(cond: exp.Expression) -> exp.Expression:
+            return and_(guard.copy(), cond) if guard is not None else cond
+        missing: list[exp.If] = []
+        for k, i in enumerate(rest):
+            within: exp.Expression = exp.GTE(this=day.copy(), expression=literal(self.sets[i].effective))
+            if k + 1 < len(rest):
+                within = and_(within, exp.LT(this=day.copy(), expression=literal(self.sets[rest[k + 1]].effective)))
+            until = self.sets[i].until
+            ok = and_(within, exp.LTE(this=day.copy(), expression=literal(until))) if until else within
+            cases.add(under(ok), self._accession(i, day))
+            missing.append(exp.If(this=under(within.copy()),
+                                  true=self._no_revision(day, self.sets[i].no_agreement_after)))
+        first = exp.LT(this=day.copy(), expression=literal(self.sets[rest[0]].effective)) if rest \
+            else exp.Boolean(this=True)
+        cases.errors.append(exp.If(this=under(first), true=self._no_revision(day, "")))
+        cases.errors.extend(missing)
 
     def _no_revision(self, day: exp.Expression, reason: str) -> exp.Expression:
         periods = "; ".join(self.book.validity(a).danish() for a in self.sets) or "ingen"
@@ -195,19 +253,19 @@ class RegionQuery:
         if not line.complete:
             joined.append(and_(exp.Not(this=exp.paren(listed.copy())), true(stated)))
         fallback, usable = self._fallback(line, day)
-        absent = s(f"{self.vocab.facts[self.roles.municipality].label}: mangler: aftalen af {line.agreement} "
-                   "tiltrædes kommune for kommune, så kommunen afgør, hvilken aftale der gælder")
         has = or_(*joined) if joined else exp.Boolean(this=False)
         # Another region's municipality is answered by the party check alone, as Book.select does.
         outsider = exp.Not(this=is_null(self.party()))
-        # An incomplete register silent about the municipality, and no answer in the facts: both revisions answer.
-        undecided = exp.Boolean(this=False) if line.complete else and_(
-            exp.Not(this=is_null(m)), exp.Not(this=exp.paren(outsider.copy())), exp.Not(this=true(has)),
+        # No municipality, or an incomplete register silent about it and no answer in the facts: both revisions
+        # answer (``Book._accede``).
+        silent = exp.Boolean(this=False) if line.complete else and_(
+            exp.Not(this=exp.paren(outsider.copy())), exp.Not(this=true(has)),
             exp.Not(this=exp.paren(listed.copy())), is_null(stated))
-        rev = exp.Case(ifs=[exp.If(this=is_null(m), true=exp.Null()), exp.If(this=outsider, true=literal(i)),
+        undecided = exp.paren(or_(is_null(m), silent), copy=False)
+        rev = exp.Case(ifs=[exp.If(this=is_null(m), true=literal(i)), exp.If(this=outsider, true=literal(i)),
                             exp.If(this=true(has), true=literal(i)), exp.If(this=undecided, true=literal(i)),
                             exp.If(this=usable, true=fallback)])
-        error = exp.Case(ifs=[exp.If(this=is_null(m.copy()), true=absent),
+        error = exp.Case(ifs=[exp.If(this=is_null(m.copy()), true=exp.Null()),
                               exp.If(this=outsider.copy(), true=exp.Null()),
                               exp.If(this=true(has.copy()), true=exp.Null()),
                               exp.If(this=undecided.copy(), true=exp.Null()),
@@ -263,43 +321,127 @@ class RegionQuery:
     def select(self, source: exp.Expression) -> exp.Select:
         """The whole query: one row per row of ``source``, the kept columns and ``OUTPUT``."""
         pick = self.chosen()
-        facts = self.facts(source)
         chosen = exp.select(exp.Star(), *(exp.alias_(e, f"ivrules_{name}", quoted=True) for name, e in (
             ("rev", pick.rev), ("error", pick.error), ("undecided", pick.undecided), ("other", pick.other)))).from_(
             exp.to_table("facts", quoted=True))
-        keep = [col(k) for k in self.columns.keep]
-        null = exp.Null()
-        failed = exp.select(*keep, s(""), s("error"), col("ivrules_error"), *(null.copy() for _ in OUTPUT[3:-2]),
-                            s(""), exp.cast(null.copy(), exp.DataType.build("DATE"))).from_(
-            exp.to_table("chosen", quoted=True)).where(is_null(col("ivrules_rev")))
-        parts: list[exp.Select] = [failed]
+        steps = [*self._inputs(source), ("chosen", chosen)]
+        parts: list[exp.Select] = [self._failed()]
         answers = dict(self.answers())
-        steps: list[tuple[str, exp.Select]] = [("facts", facts), ("chosen", chosen)]
         for i, a in answers.items():
             # One step per revision answers its courses once; the undecided ones read that answer as "mine".
             mine = [exp.alias_(getattr(a, f).copy(), f"m_{f}", quoted=True) for f in Either.MINE]
             staged = _staged(exp.to_table("chosen", quoted=True), a, exp.EQ(this=col("ivrules_rev"),
                                                                             expression=literal(i)))
-            step = exp.select(exp.Star(), *mine).from_(_subquery(staged, "answered"))
-            steps.append((f"revision_{i}", step))
-            fields = [s(self.sets[i].revision), *(col(f"m_{f}") for f in Either.MINE[:-1])]
-            parts.append(exp.select(*keep, *fields).from_(exp.to_table(f"revision_{i}", quoted=True)).where(
-                exp.Not(this=col("ivrules_undecided"))))
+            steps.append((f"revision_{i}", exp.select(exp.Star(), *mine).from_(_subquery(staged, "answered"))))
+            answer = Either.MINE if self.uncertain else Either.MINE[:-1]  # the detail, for a further split
+            fields = [s(self.sets[i].revision), *(col(f"m_{f}") for f in answer)]
+            parts.append(exp.select(*map(col, self.carried), *fields).from_(
+                exp.to_table(f"revision_{i}", quoted=True)).where(exp.Not(this=col("ivrules_undecided"))))
             parts.extend(self._undecided(i, answers))
-        union: exp.Expression = _named(parts[0], self.columns.keep)
-        for part in parts[1:]:
-            union = exp.union(union, part, distinct=False)
+        union = _union(_named(parts[0], (*self.carried, *OUTPUT, *(["ivrules_detail"] if self.uncertain else []))),
+                       parts[1:])
+        if self.uncertain:
+            steps.append(("resolved", union))
+            union = exp.union(self._plain(), self._either_in_force(), distinct=False)
         query = exp.select(exp.Star()).from_(exp.Subquery(this=union, alias=exp.TableAlias(
             this=exp.to_identifier("priced", quoted=True))))
         for name, step in steps:
             query = query.with_(exp.to_identifier(name, quoted=True), as_=step)
         return query
 
+    def _failed(self) -> exp.Select:
+        """The courses no revision applies to: an error with the reason."""
+        null, detail = exp.Null(), [exp.cast(exp.Null(), TEXT)] if self.uncertain else []
+        return exp.select(*map(col, self.carried), s(""), s("error"), col("ivrules_error"),
+                          *(null.copy() for _ in OUTPUT[3:-2]), s(""),
+                          exp.cast(null.copy(), exp.DataType.build("DATE")), *detail).from_(
+            exp.to_table("chosen", quoted=True)).where(is_null(col("ivrules_rev")))
+
+    def _inputs(self, source: exp.Expression) -> list[tuple[str, exp.Expression]]:
+        """The typed facts; where a revision's entry into force is uncertain, numbered and then branched."""
+        facts = self.facts(source)
+        if not self.uncertain:
+            return [("facts", facts)]
+        facts = facts.select(exp.alias_(exp.Window(this=exp.RowNumber()), "ivrules_row", quoted=True))
+        return [("typed", facts), ("facts", self._branched())]
+
+    def _branched(self) -> exp.Expression:
+        """Each course once, and a second time where the sources do not say whether a revision was in force on its
+        date and the table does not say either (``Book._evaluate``): the first branch answers with the period's
+        fact true, the second with it false (``ivrules_branch``); ``ivrules_split`` marks both."""
+        windows = self.windows(col(self.roles.course_date))
+        splits = {w: and_(first, is_null(col(self._window(w).fact))) for w, first in windows}
+        split = true(or_(*splits.values()))
+        which = exp.Case(ifs=[exp.If(this=c.copy(), true=literal(w)) for w, c in splits.items()])
+        names = [*self.columns.keep, *(t + TEXT_SUFFIX for t in sorted(self.columns.texts)), *self.vocab.facts]
+
+        def branch(value: bool) -> exp.Select:
+            columns = []
+            for name in names:
+                stated = [c.copy() for w, c in splits.items() if self._window(w).fact == name]
+                value_of = exp.Case(ifs=[exp.If(this=or_(*stated), true=exp.Boolean(this=value))],
+                                    default=col(name)) if stated else col(name)
+                columns.append(exp.alias_(value_of, name, quoted=True))
+            internal = (col("ivrules_row"), exp.Boolean(this=value), split.copy(), which.copy())
+            return exp.select(*columns, *(exp.alias_(e, n, quoted=True) for e, n in zip(internal, INTERNAL,
+                                                                                         strict=True))).from_(
+                exp.to_table("typed", quoted=True))
+        return exp.union(branch(True), branch(False).where(split.copy()), distinct=False)
+
+    def _plain(self) -> exp.Select:
+        """The courses answered in one branch, as they are."""
+        return exp.select(*map(col, (*self.columns.keep, *OUTPUT))).from_(exp.to_table("resolved", quoted=True)).where(
+            exp.Not(this=col("ivrules_split")))
+
+    def _either_in_force(self) -> exp.Select:
+        """The courses answered in two branches: the first branch's answer stands only where the second gives the
+        same (``Course.either`` with ``in_force_split``), else unknown, saying what the answer depends on."""
+        def mine(name: str) -> exp.Column:
+            return col(name, "mine")
+
+        def theirs(name: str) -> exp.Column:
+            return col(name, "theirs")
+        status = mine("status")
+        amounts = [exp.EQ(this=mine(f), expression=theirs(f)) for f in Either.THEIRS[1:]]
+        quote = and_(exp.NEQ(this=theirs("status"), expression=s("error")),
+                     exp.EQ(this=status.copy(), expression=theirs("status")),
+                     or_(exp.NEQ(this=status.copy(), expression=s("computed")), *amounts))
+        none = exp.EQ(this=theirs("revision"), expression=s(""))  # no agreement applies if it was not in force
+        same = exp.Case(ifs=[exp.If(this=none, true=exp.EQ(this=status.copy(), expression=s("not_covered")))],
+                        default=quote)
+        decided = or_(exp.EQ(this=status.copy(), expression=s("error")),
+                      and_(true(same), exp.NEQ(this=status.copy(), expression=s("unknown"))))
+        reason = _cat(s("kan ikke beregnes: "), self._in_force_said(theirs("revision")), s(" "), mine("ivrules_detail"))
+        out = [mine("revision"), exp.Case(ifs=[exp.If(this=decided, true=status.copy())], default=s("unknown")),
+               exp.Case(ifs=[exp.If(this=decided.copy(), true=mine("reason"))], default=reason),
+               *(when(decided.copy(), mine(f)) for f in OUTPUT[3:])]
+        pair = and_(exp.EQ(this=mine("ivrules_row"), expression=theirs("ivrules_row")),
+                    exp.Not(this=theirs("ivrules_branch")))
+        return exp.select(*(exp.alias_(e, n, quoted=True) for e, n in zip(
+            [*map(mine, self.columns.keep), *out], [*self.columns.keep, *OUTPUT], strict=True))).from_(
+            _aliased("resolved", "mine")).join(_aliased("resolved", "theirs"), on=pair).where(
+            and_(mine("ivrules_split"), mine("ivrules_branch")))
+
+    def _in_force_said(self, other: exp.Expression) -> exp.Expression:
+        """``in_force_split``'s sentence: what the sources do not say, and what applies either way (``other``: the
+        second branch's revision, '' for none)."""
+        otherwise = exp.Case(ifs=[exp.If(this=exp.EQ(this=other.copy(), expression=s(a.revision)),
+                                         true=s(f"ellers aftalen af {danish.date(a.effective)}")) for a in self.sets],
+                             default=s("ellers gælder ingen aftale"))
+        ifs = []
+        for w, _ in self.windows(col(self.roles.course_date)):
+            window = self._window(w)
+            text = _cat(s(f"{window.unknown.text} Svaret afhænger af det: var udgaven af "
+                          f"{danish.date(self.sets[w].effective)} i kraft, gælder den, "), otherwise.copy(),
+                        s(f". Oplys det under »{self.vocab.facts[window.fact].label}«."))
+            ifs.append(exp.If(this=exp.EQ(this=col("ivrules_window", "mine"), expression=literal(w)), true=text))
+        return exp.Case(ifs=ifs)
+
     def _undecided(self, i: int, answers: dict[int, Answer]) -> list[exp.Select]:
         """Revision ``i``'s courses whose accession is undecided: one part per revision that applies otherwise
         (the fallback, or none), each answering as ``Course.either`` does."""
         line = self.book.accession.line_for(self.region, self.sets[i].effective)
-        if line is None or line.complete:
+        if line is None:
             return []
         fallback = self.book.ruleset(self.region, line.fallback).agreement if line.fallback is not None else None
         others: list[int | None] = [None]
@@ -317,14 +459,6 @@ class RegionQuery:
         return self.select(source).sql(dialect=self.dialect, pretty=pretty)
 
 
-def _expressible(agreement: Agreement) -> None:
-    """Refuse, naming it, what the scalar engine answers but this compiler does not express yet."""
-    if agreement.in_force_unknown is not None:
-        raise SqlCompileError(f"in_force_unknown ({agreement.region} {agreement.revision})",
-                              "en udgave, hvis ikrafttræden kilderne ikke angiver præcist (et forløb i perioden "
-                              "afgøres af begge udgaver), understøttes endnu ikke")
-
-
 class Either:
     """Revision ``i``'s answer where accession is undecided, and revision ``j`` (None: no agreement) applies if
     the municipality had not joined: decided where both give the same answer (``Course.either``), else
@@ -339,7 +473,7 @@ class Either:
 
     def select(self, theirs: Answer | None, where: exp.Expression) -> exp.Select:
         """From the revision's step (``m_*``: its answer), the rows ``where`` selects, answered with ``theirs``."""
-        keep = [col(k) for k in self.query.columns.keep]
+        keep = [col(k) for k in self.query.carried]
         mine = [col(f"m_{f}") for f in self.MINE]
         others = [exp.alias_(getattr(theirs, f).copy(), f"t_{f}", quoted=True) for f in self.THEIRS] if theirs else []
         source = exp.to_table(f"revision_{self.i}", quoted=True)
@@ -353,6 +487,9 @@ class Either:
                exp.Case(ifs=[exp.If(this=decided.copy(), true=col("m_reason"))], default=_cat(
                    s("kan ikke beregnes: "), col("said"), s(" "), col("m_detail")))]
         out += [when(decided.copy(), col(f"m_{f}")) for f in self.MINE[2:-1]]
+        if self.query.uncertain:  # the reasons a further split writes after its own sentence
+            out.append(exp.Case(ifs=[exp.If(this=decided.copy(), true=col("m_detail"))],
+                                default=_cat(col("said"), s(" "), col("m_detail"))))
         return exp.select(*keep, *out).from_(exp.Subquery(this=inner, alias=exp.TableAlias(
             this=exp.to_identifier("either", quoted=True))))
 
@@ -369,18 +506,25 @@ class Either:
                    and_(same, exp.NEQ(this=status.copy(), expression=s("unknown"))))
 
     def said(self) -> exp.Expression:
-        """The accession answer's text (``Decision.text`` for an unknown accession, and ``Course._said``'s tail)."""
+        """The accession answer's text (``Decision.text`` for an unknown accession, or no municipality given, and
+        ``Split.said``'s tail, as ``joined_split`` words it)."""
         roles, sets, line = self.query.roles, self.query.sets, self.line
         agreement = f"aftalen af {danish.date(line.agreement)}"
         note = f" {line.note}" if line.note else ""
         otherwise = (f"ellers aftalen af {danish.date(sets[self.j].effective)}" if self.j is not None
                      else "ellers gælder ingen aftale for kommunen")
-        asked = self.query.vocab.facts[roles.municipality_joined].label
-        tail = (f" Svaret afhænger af det: har kommunen tiltrådt, gælder aftalen af "
-                f"{danish.date(sets[self.i].effective)}, {otherwise}. Oplys det under »{asked}«.")
-        return _cat(col(roles.municipality), s(f" står ikke i tiltrædelseslisten for {agreement}, og listen er ikke "
-                                               "fuldstændig: det vides ikke, om kommunen havde tiltrådt aftalen den "),
-                    _danish_date(col(roles.course_date)), s(f".{note}{tail}"))
+        joined = danish.date(sets[self.i].effective)
+
+        def tail(fact: str) -> str:
+            return (f" Svaret afhænger af det: har kommunen tiltrådt, gælder aftalen af {joined}, {otherwise}. "
+                    f"Oplys det under »{self.query.vocab.facts[fact].label}«.")
+        m = col(roles.municipality)
+        unstated = s(f"Kommunen er ikke oplyst, og aftalen af {joined} tiltrædes kommune for kommune."
+                     + tail(roles.municipality))
+        unknown = _cat(m.copy(), s(f" står ikke i tiltrædelseslisten for {agreement}, og listen er ikke fuldstændig: "
+                                   "det vides ikke, om kommunen havde tiltrådt aftalen den "),
+                       _danish_date(col(roles.course_date)), s(f".{note}{tail(roles.municipality_joined)}"))
+        return exp.Case(ifs=[exp.If(this=is_null(m), true=unstated)], default=unknown)
 
 
 def _staged(source: exp.Expression, answer: Answer, where: exp.Expression) -> exp.Select:
@@ -392,13 +536,24 @@ def _staged(source: exp.Expression, answer: Answer, where: exp.Expression) -> ex
     return select
 
 
+def _aliased(table: str, alias: str) -> exp.Table:
+    return exp.Table(this=exp.to_identifier(table, quoted=True),
+                     alias=exp.TableAlias(this=exp.to_identifier(alias, quoted=True)))
+
+
+def _union(first: exp.Select, rest: list[exp.Select]) -> exp.Expression:
+    union: exp.Expression = first
+    for part in rest:
+        union = exp.union(union, part, distinct=False)
+    return union
+
+
 def _subquery(select: exp.Select, alias: str) -> exp.Subquery:
     return exp.Subquery(this=select, alias=exp.TableAlias(this=exp.to_identifier(alias, quoted=True)))
 
 
-def _named(select: exp.Select, keep: tuple[str, ...]) -> exp.Select:
+def _named(select: exp.Select, names: tuple[str, ...]) -> exp.Select:
     """The first part of the union names the output columns."""
-    names = [*keep, *OUTPUT]
     select.set("expressions", [exp.alias_(e, name, quoted=True) for e, name in zip(select.expressions, names,
                                                                                     strict=True)])
     return select
