@@ -111,7 +111,7 @@ def test_an_uncertain_entry_into_force_is_decided_where_both_revisions_agree(reg
     facts = {k: v for k, v in facts.items() if v}
     answer = scalar(region, facts)
     if not in_force and answer[0] == "unknown":
-        assert f"Oplys det som {fact.fact}." in answer[-1]
+        assert f"Oplys det under »{BOOK.vocabulary.facts[fact.fact].label}«." in answer[-1]
     assert _columnar(region, [typed_row("k", facts)]) == {"k": answer}
 
 
