@@ -97,7 +97,7 @@ def test_a_bad_date_is_an_input_error() -> None:
 def test_a_date_whose_revision_may_or_may_not_be_in_force_is_shown_as_ukendt_with_the_reason() -> None:
     columns = {c.region: c for c in compare(BOOK, dt.date(2021, 12, 1)).columns}
     assert columns["hovedstaden"].revision is None
-    assert columns["hovedstaden"].note.startswith("Ukendt, om udgaven af 2022-01-01 gjaldt: Aftalen blev indgået")
+    assert columns["hovedstaden"].note.startswith("Ukendt, om udgaven af 1. januar 2022 gjaldt: Aftalen blev indgået")
     assert columns["nordjylland"].revision == "2020-04-01" and "Justeringerne" in columns["nordjylland"].note
     later = {c.region: c for c in compare(BOOK, dt.date(2022, 6, 1)).columns}
     assert "Ukendt" not in later["hovedstaden"].note and "Ukendt" not in later["nordjylland"].note

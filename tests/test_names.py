@@ -155,14 +155,14 @@ def test_a_danish_facts_file_is_answered_and_its_missing_facts_named_in_danish(t
     result = CliRunner().invoke(cli, ["eligibility", "-r", "midtjylland", "-f", str(path), "-a", str(AGREEMENTS)])
     assert result.exit_code == 0 and "Mangler: " in result.output
     missing = result.output.split("Mangler: ")[1].splitlines()[0].split(", ")
-    assert "stabilt_forløb" in missing and "medically_stable" not in missing
+    assert "Stabilt behandlingsforløb" in missing and "medically_stable" not in missing  # by its Danish label
 
 
 def test_a_misspelt_fact_in_a_facts_file_is_told_the_danish_name(tmp_path: Path) -> None:
     path = tmp_path / "fakta.json"
     path.write_text(json.dumps({"dato": "2020-09-01", "behandlng": "antibiotika"}), encoding="utf-8")
     result = CliRunner().invoke(cli, ["eligibility", "-r", "midtjylland", "-f", str(path), "-a", str(AGREEMENTS)])
-    assert result.exit_code == 2 and "behandlng: ukendt faktum; mente du 'behandling'?" in result.output
+    assert result.exit_code == 2 and "`behandlng`: ukendt faktum; mente du 'behandling'?" in result.output
 
 
 def test_an_agreement_with_an_english_rule_does_not_load(tmp_path: Path) -> None:

@@ -120,8 +120,8 @@ def compare(book: Book, on: dt.date) -> Comparison:
 def _column(book: Book, region: str, on: dt.date) -> tuple[Agreement | None, Column]:
     uncertain = book.uncertain(region, on)
     window = uncertain.agreement.in_force_unknown if uncertain is not None else None
-    doubt = (f"{UNKNOWN.capitalize()}, om udgaven af {uncertain.agreement.revision} gjaldt: {window.unknown.text}"
-             if uncertain is not None and window is not None else "")
+    doubt = (f"{UNKNOWN.capitalize()}, om udgaven af {danish.date(uncertain.agreement.effective)} gjaldt: "
+             f"{window.unknown.text}" if uncertain is not None and window is not None else "")
     try:
         agreement = book.agreement(region, on)
     except LookupError_ as exc:
