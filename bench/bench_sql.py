@@ -18,17 +18,19 @@ from sqlglot import exp
 import ivrules
 from ivrules.engine.sql.query import Columns, RegionQuery
 
-FACTS = ("municipality", "start_date", "end_date", "treatment", "system", "doses_per_day", "days_without_dose",
+FACTS = ("municipality", "municipality_joined", "start_date", "end_date", "treatment", "system", "doses_per_day", "days_without_dose",
          "antibiotics_count", "tyngdekategori", "registered_minutes")
 
 
 def _table(con: duckdb.DuckDBPyConnection, rows: int, municipalities: list[str]) -> None:
     """A synthetic typed register made inside DuckDB (no Python per row)."""
-    names = ", ".join(f"'{m}'" for m in municipalities)  # vocabulary names: a fixed, trusted list
+    con.execute("CREATE TABLE kommuner (n INTEGER, name VARCHAR)")
+    con.executemany("INSERT INTO kommuner VALUES (?, ?)", list(enumerate(municipalities)))  # never pasted as SQL
     con.execute(f"""
         CREATE TABLE register AS SELECT
           'k' || i AS course_id,
-          ([{names}])[1 + (i % {len(municipalities)})] AS municipality,
+          kommuner.name AS municipality,
+          TRUE AS municipality_joined,
           DATE '2020-06-01' + CAST(i % 1400 AS INTEGER) AS start_date,
           DATE '2020-06-01' + CAST(i % 1400 AS INTEGER) + CAST(i % 37 AS INTEGER) AS end_date,
           (['antibiotics', 'isotonic_fluids', 'antibiotics'])[1 + (i % 3)] AS treatment,
@@ -38,7 +40,7 @@ def _table(con: duckdb.DuckDBPyConnection, rows: int, municipalities: list[str])
           CAST(1 + i % 2 AS DECIMAL(38,10)) AS antibiotics_count,
           CAST(i % 5 AS DECIMAL(38,10)) AS tyngdekategori,
           CAST(30 + i % 200 AS DECIMAL(38,10)) AS registered_minutes
-        FROM range({rows}) t(i)""")
+        FROM range({int(rows)}) t(i) JOIN kommuner ON kommuner.n = i % {len(municipalities)}""")
 
 
 def main() -> None:

@@ -79,6 +79,7 @@ def main() -> None:
     args = parser.parse_args()
     base = run_baseline(args.http, args.quick)
     ours = {"eligibility": run_ours("bench_eligibility.py"), "money": run_ours("bench_money.py"),
+            "sql": run_ours("bench_sql.py", "--rows", "20000" if args.quick else "1000000"),
             "api": run_ours("bench_api.py") if args.http else None}
     print(json.dumps({"openfisca": base, "ivrules": ours}))
     print_table(base, ours)
@@ -86,7 +87,7 @@ def main() -> None:
 
 def print_table(base: dict[str, Any], ours: dict[str, Any]) -> None:
     """Same-run figures side by side; ratio = OpenFisca time / ivrules time (or ivrules rate / OpenFisca rate)."""
-    el, money, api = ours["eligibility"] or {}, ours["money"] or {}, ours["api"] or {}
+    el, money, api, sql = (ours[k] or {} for k in ("eligibility", "money", "api", "sql"))
     single = find(el, "eligibility_and_tariff.median_us", "eligibility_with_explanations.median_us")
     openfisca_single = find(base, "single_case.openfisca_set_input.median_us")
     rows = [
@@ -98,6 +99,12 @@ def print_table(base: dict[str, Any], ours: dict[str, Any]) -> None:
          find(base, "single_case.openfisca_set_input.p99_us"), "time"),
         ("batch, courses/s end to end", find(money, "settle.courses_per_wall_s"),
          find(base, "batch.openfisca.courses_per_s_end_to_end"), "rate"),
+        # The columnar backend (DuckDB), compute only, every rule of every revision, from a table in memory:
+        # beside OpenFisca's end-to-end figure (issue 17's bar) and its compute-only figure.
+        ("SQL compute vs OpenFisca end to end", find(sql, "courses_per_s"),
+         find(base, "batch.openfisca.courses_per_s_end_to_end"), "rate"),
+        ("SQL compute vs OpenFisca compute", find(sql, "courses_per_s"),
+         find(base, "batch.openfisca.courses_per_s_compute_only"), "rate"),
         ("web API median, µs", find(api, "median_us", "eligibility.median_us"),
          find(base, "web_api.median_us"), "time"),
         ("web API p99, µs", find(api, "p99_us", "eligibility.p99_us"), find(base, "web_api.p99_us"), "time"),
@@ -107,6 +114,9 @@ def print_table(base: dict[str, Any], ours: dict[str, Any]) -> None:
         ratio = "" if not (mine and theirs) else f"{(theirs / mine if kind == 'time' else mine / theirs):.3g}x"
         mine_text, theirs_text = ("-" if v is None else f"{v:,.1f}" for v in (mine, theirs))
         print(f"{label:34} {mine_text:>14} {theirs_text:>14} {ratio:>8}")
+    if sql:
+        print(f"(SQL backend: {sql.get('rows'):,} courses, {sql.get('region')}, compile {sql.get('compile_s')} s, "
+              f"peak RSS {sql.get('peak_rss_mb')} MB)")
     plain = find(base, "single_case.python_per_record.median_us")
     print(f"(plain-Python reference, single case: {plain} µs; ratio > 1 means ivrules is faster)")
 
