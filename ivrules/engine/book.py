@@ -76,6 +76,9 @@ class Book:
 
     def __post_init__(self) -> None:
         self._dates = {r: [rs.agreement.effective for rs in sets] for r, sets in self.rulesets.items()}
+        # The revisions whose entry into force the sources give only roughly, by region.
+        self._windows = {r: tuple(rs for rs in sets if rs.agreement.in_force_unknown is not None)
+                         for r, sets in self.rulesets.items()}
         # Each revision's accession line (None: joined by the whole region at once), found once.
         self._lines = {(r, day): self.accession.line_for(r, day) for r, days in self._dates.items() for day in days}
         # Evaluations are immutable and depend only on the facts: the same question is answered once.
@@ -124,8 +127,10 @@ class Book:
     def uncertain(self, region: str, on: dt.date) -> RuleSet | None:
         """The revision whose ``in_force_unknown`` period covers ``on`` (the sources do not say whether it was in
         force on that day), if any."""
-        return next((rs for rs in self._sets(region) if rs.agreement.in_force_unknown is not None
-                     and rs.agreement.in_force_unknown.covers(on)), None)
+        windows = self._windows.get(region)
+        if not windows:  # most regions have none: no scan on the hot path
+            return None
+        return next((rs for rs in windows if rs.agreement.in_force_unknown.covers(on)), None)  # type: ignore[union-attr]
 
     def _in_force(self, region: str, on: dt.date, skip: RuleSet | None = None) -> RuleSet:
         """The revision in force on ``on`` by the files' dates, leaving ``skip`` out (a revision not yet in force)."""
