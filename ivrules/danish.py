@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import datetime as dt
 from decimal import Decimal
+from functools import lru_cache
 
 MONTHS = ("januar", "februar", "marts", "april", "maj", "juni", "juli", "august", "september",
           "oktober", "november", "december")
@@ -23,6 +24,7 @@ def kroner(value: Decimal | int) -> str:
     return f"{number(Decimal(value), 2)} kr."
 
 
+@lru_cache(maxsize=4096)  # answers name the same few dates again and again
 def date(value: dt.date) -> str:
     """2020-06-01 → '1. juni 2020'."""
     return f"{value.day}. {MONTHS[value.month - 1]} {value.year}"

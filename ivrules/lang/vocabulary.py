@@ -497,8 +497,11 @@ def _fast_times(name: str, general: Callable[[str, Any], Any]) -> Callable[[Any]
         return general(name, list(value))
 
     def parse(value: Any) -> Any:
-        if isinstance(value, list) and all(isinstance(v, str) for v in value):
-            return from_strings(tuple(value))
+        if type(value) is list:
+            try:  # a list of texts; anything else that can be a key gives the general parser's answer or error too
+                return from_strings(tuple(value))
+            except TypeError:  # an item that cannot be a key (a list, a dict)
+                pass
         return general(name, value)
 
     return parse
