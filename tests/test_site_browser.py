@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import functools
 import http.server
+import os
 import re
 import shutil
 import tempfile
@@ -143,3 +144,21 @@ def test_links_in_running_text_are_underlined(browser: WebDriver, base_url: str)
     assert links
     for link in links:
         assert "underline" in link.value_of_css_property("text-decoration-line"), link.text
+
+
+def test_screenshots_of_an_agreement_page_and_its_changes_show_their_danish_text(
+        browser: WebDriver, base_url: str, tmp_path: Path) -> None:
+    """What a secretariat sees: the revision's page and its Ændringer page, saved as images (copied to
+    ``$IVRULES_SCREENSHOTS`` when set) and read for the texts a reader looks for."""
+    browser.set_window_size(1280, 1600)
+    pages = {"aftale": (REVISION, ["aftalen af 1. juni 2020", "fra 1. juni 2020 til og med 30. april 2021"]),
+             "aendringer": ("midtjylland/2021-05-01/aendringer/", ["1. maj 2021"])}
+    for name, (page, texts) in pages.items():
+        browser.get(base_url + page)
+        shot = tmp_path / f"{name}.png"
+        assert browser.save_screenshot(str(shot)) and shot.stat().st_size > 10_000, name
+        text = visible_text(browser)
+        assert all(t in text for t in texts), (name, [t for t in texts if t not in text])
+        target = os.environ.get("IVRULES_SCREENSHOTS")
+        if target:
+            shutil.copy(shot, Path(target) / shot.name)
