@@ -217,3 +217,15 @@ def test_the_conversion_script_rewrites_only_the_examples_and_leaves_danish_alon
     for path in sorted(AGREEMENTS.glob("*/*.yaml")):
         text = path.read_text(encoding="utf-8")
         assert convert(text, VOCAB) == text, path
+
+
+@pytest.mark.parametrize(("facts", "listed"), [
+    ({"dato": "2020-09-01", "behandlng": "antibiotika"}, "behandling"),  # a Danish question: the Danish names
+    ({"date": "2020-09-01", "treatmnt": "antibiotics"}, "treatment"),  # an English one (/v1): the English names
+])
+def test_an_unknown_fact_lists_the_facts_in_the_language_of_the_question(
+        book: ivrules.Book, facts: dict[str, str], listed: str) -> None:
+    with pytest.raises(FactsError) as caught:
+        book.eligibility("midtjylland", facts)
+    assert caught.value.hint == "mente du 'behandling'?"
+    assert caught.value.allowed is not None and listed in caught.value.allowed

@@ -284,9 +284,10 @@ class Vocabulary:
     def _alias(self, key: str, raw: Mapping[str, Any]) -> str:
         """The JSON name of a fact given by its Danish term; an unknown or twice-given fact is a ``FactsError``."""
         name = self.names.get(key)
-        if name is None:
-            raise FactsError(key, "ukendt faktum", allowed=sorted(self.facts),
-                             hint=self.suggest(key) if len(key) <= 40 else None)
+        if name is None:  # the facts it may be, named in the language the question uses
+            danish = any(k in self.by_term and k not in self.facts for k in raw)
+            allowed = sorted(f.term for f in self.facts.values()) if danish else sorted(self.facts)
+            raise FactsError(key, "ukendt faktum", allowed=allowed, hint=self.suggest(key) if len(key) <= 40 else None)
         if name in raw:
             raise FactsError(key, f"faktummet er givet to gange, som '{key}' og som '{name}'")
         return name
