@@ -18,8 +18,8 @@ from sqlglot import exp
 import ivrules
 from ivrules.engine.sql.query import Columns, RegionQuery
 
-FACTS = ("municipality", "municipality_joined", "start_date", "end_date", "treatment", "system", "doses_per_day", "days_without_dose",
-         "antibiotics_count", "tyngdekategori", "registered_minutes")
+FACTS = ("municipality", "municipality_joined", "start_date", "end_date", "treatment", "system", "doses_per_day",
+         "days_without_dose", "antibiotics_count", "tyngdekategori", "registered_minutes")
 
 
 def _table(con: duckdb.DuckDBPyConnection, rows: int, municipalities: list[str]) -> None:
