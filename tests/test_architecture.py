@@ -223,6 +223,7 @@ def test_the_cds_cards_do_not_load_diff_or_money() -> None:
 
 FRONT_ENDS = ("fastapi", "uvicorn", "typer", "tqdm", "hypothesis", "mkdocs", "matplotlib", "jwt", "fhir")
 TARIFF_COURSE = {"start_date": "2021-06-01", "end_date": "2021-06-07", "municipality": "Aarhus",
+                 "municipality_joined": True,  # Midtjylland's register names no municipality (issue 11)
                  "treatment": "antibiotics", "system": "codan_mix_add", "doses_per_day": 3}
 CORE_USE = """
 import importlib.util, json, sys
