@@ -19,6 +19,7 @@ import pytest
 
 import ivrules
 from ivrules import danish
+from tests import axe
 from tests import test_doctor_page_browser as shared
 from tests.conftest import ANTIBIOTICS_COURSE
 from tests.test_doctor_page_browser import (
@@ -196,6 +197,7 @@ def test_start_and_end_dates_give_the_price_of_v1_tariff(
     assert all(line.text in price for line in quote.lines) and "Regionen betaler" in price
     assert verdict(browser).startswith("Ja")  # the eligibility answer stays beside the price
     snap(browser, shots, "pris", YES, "Pris i alt", total)
+    assert axe.violations(browser) == []  # WCAG 2.1 A and AA with the price shown too
 
 
 def test_gem_svaret_prints_one_page_with_the_verdict_and_the_reasons(
