@@ -11,8 +11,6 @@ Skipped where Chromium is not installed (``scripts/setup --browser`` installs it
 from __future__ import annotations
 
 import json
-import socket
-import threading
 import time
 import uuid
 from collections.abc import Iterator
@@ -22,7 +20,6 @@ from typing import Any
 import jwt
 import markdown
 import pytest
-import uvicorn
 from cryptography.hazmat.primitives.asymmetric import ec
 from starlette.applications import Starlette
 from starlette.responses import HTMLResponse
@@ -31,6 +28,7 @@ from starlette.routing import Route
 import ivrules
 from ivrules.web.app import create_app
 from tests import test_doctor_page_browser as doctor_page
+from tests.browsers import free_port, served
 from tests.cds_support import ORDER_SIGN, order_sign
 
 # The doctors' page tests' headless Chromium, here the fixture "chromium"; skipped with them where it is missing.
@@ -53,23 +51,6 @@ fetch(call.url, {method: "POST", body: JSON.stringify(call.body),
 </script>"""
 
 
-def free_port() -> int:
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        port: int = probe.getsockname()[1]
-        return port
-
-
-def serve(app: Any, port: int = 0) -> tuple[uvicorn.Server, threading.Thread, str]:
-    server = uvicorn.Server(uvicorn.Config(app, host="127.0.0.1", port=port, log_level="warning"))
-    thread = threading.Thread(target=server.run, daemon=True)
-    thread.start()
-    deadline = time.monotonic() + 10
-    while not server.started and time.monotonic() < deadline:
-        time.sleep(0.02)
-    return server, thread, f"http://127.0.0.1:{server.servers[0].sockets[0].getsockname()[1]}"
-
-
 @pytest.fixture(scope="module")
 def cds_url(book: ivrules.Book, tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
     folder = tmp_path_factory.mktemp("cds")
@@ -82,10 +63,8 @@ def cds_url(book: ivrules.Book, tmp_path_factory: pytest.TempPathFactory) -> Ite
         patch.setenv("IVRULES_CDS_CONFIG", str(folder / "cds.yaml"))
         patch.delenv("IVRULES_CDS_DEVELOPMENT", raising=False)
         app = create_app(book)
-    server, thread, url = serve(app, port)
-    yield url
-    server.should_exit = True
-    thread.join(timeout=10)
+    with served(app, port) as url:
+        yield url
 
 
 def ehr_page(call: dict[str, Any]) -> Starlette:
@@ -114,14 +93,10 @@ def test_a_browser_client_on_another_origin_gets_cards_that_render(chromium: Web
     token = jwt.encode({"iss": ISS, "aud": endpoint, "iat": now, "exp": now + 120, "jti": str(uuid.uuid4())},
                        KEY, algorithm="ES256", headers={"kid": "k1", "typ": "JWT"})
     # Another port is another origin: with its Authorization header, the browser must ask (preflight) first.
-    server, thread, ehr = serve(ehr_page({"url": endpoint, "token": token, "body": order_sign()}))
-    try:
+    with served(ehr_page({"url": endpoint, "token": token, "body": order_sign()})) as ehr:
         chromium.get(ehr + "/")
         WebDriverWait(chromium, 15).until(lambda d: d.find_element(By.ID, "result").text)
         result = json.loads(chromium.find_element(By.ID, "result").text)
-    finally:
-        server.should_exit = True
-        thread.join(timeout=10)
     assert result.get("status") == 200, result
     card = result["body"]["cards"][0]
     assert card["indicator"] in ("info", "warning", "critical")

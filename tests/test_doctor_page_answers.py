@@ -70,18 +70,7 @@ def start(browser: WebDriver, base_url: str, region: str, date: str) -> None:
 def midtjylland_yes(browser: WebDriver, base_url: str) -> None:
     start(browser, base_url, "midtjylland", "09012020")
     choose(browser, "treatment", "antibiotics")
-    choose(browser, "municipality", "Aarhus")
-    type_in(browser, "age_years", "45")
-    for name in ("started_in_hospital", "medically_stable", "home_suitable"):
-        choose(browser, name, "true")
-    choose(browser, "system", "codan_mix_add")
-    choose(browser, "access", "PVK")
-    type_in(browser, "doses_given_in_hospital", "2")
-    type_in(browser, "dose_times", "07:00, 15:00, 23:00")
-    wait_verdict(browser, "Uafklaret")  # whether Aarhus entered the agreement: the sources do not say (001 §10)
-    wait(browser, lambda d: shown(d, "municipality_joined"))
-    browser.find_element(By.ID, "f-municipality_joined-true").click()
-    wait_verdict(browser, "Ja")
+    shared.answer_an_aarhus_antibiotics_course(browser)
 
 
 def text_of(browser: WebDriver, element_id: str) -> str:
