@@ -18,20 +18,25 @@ from pytest_lsp import ClientServerConfig, LanguageClient
 from tests.conftest import AGREEMENTS, ROOT
 
 MIDT = AGREEMENTS / "midtjylland" / "2020-06-01.yaml"
-# The command a user runs, `ivrules lsp`, with this checkout first on the path.
-COMMAND = [sys.executable, "-c",
-           f"import sys; sys.path.insert(0, {str(ROOT)!r}); sys.argv = ['ivrules', 'lsp']; "
-           "from ivrules.cli import main; main()"]
-
-pytestmark = pytest.mark.asyncio(loop_scope="module")
 
 
-@pytest_lsp.fixture(scope="module", config=ClientServerConfig(server_command=COMMAND))
-async def client(lsp_client: LanguageClient):  # type: ignore[no-untyped-def]
+def lsp_command(before_main: str = "") -> list[str]:
+    """The command a user runs, `ivrules lsp`, with this checkout first on the path (and ``before_main`` run
+    first, e.g. to inject a fault)."""
+    return [sys.executable, "-c", f"import sys; sys.path.insert(0, {str(ROOT)!r}); sys.argv = ['ivrules', 'lsp']\n"
+            f"{before_main}\nfrom ivrules.cli import main; main()"]
+
+
+async def session(lsp_client: LanguageClient):  # type: ignore[no-untyped-def]
+    """An initialised session with the server for the module's tests (the body of each module's ``client``)."""
     params = types.InitializeParams(capabilities=types.ClientCapabilities(), root_uri=ROOT.as_uri())
     await lsp_client.initialize_session(params)
     yield
     await lsp_client.shutdown_session()
+
+
+pytestmark = pytest.mark.asyncio(loop_scope="module")
+client = pytest_lsp.fixture(scope="module", config=ClientServerConfig(server_command=lsp_command()))(session)
 
 
 def uri(path: Path) -> str:

@@ -9,7 +9,6 @@ from __future__ import annotations
 
 import asyncio
 import shutil
-import sys
 from pathlib import Path
 
 import pytest
@@ -18,8 +17,8 @@ from lsprotocol import types
 from pygls.exceptions import JsonRpcException
 from pytest_lsp import ClientServerConfig, LanguageClient
 
-from tests.conftest import AGREEMENTS, ROOT
-from tests.test_lsp import change_doc, closed, diagnostics_after, open_doc, uri
+from tests.conftest import AGREEMENTS
+from tests.test_lsp import change_doc, closed, diagnostics_after, lsp_command, open_doc, session, uri
 
 MIDT = AGREEMENTS / "midtjylland" / "2020-06-01.yaml"
 FAULTS = """
@@ -35,19 +34,8 @@ def analyse(path, texts, *args):
     return real_analyse(path, texts, *args)
 features.hover_text, server.analyse = hover_text, analyse
 """
-COMMAND = [sys.executable, "-c",
-           f"import sys; sys.path.insert(0, {str(ROOT)!r}); sys.argv = ['ivrules', 'lsp']\n{FAULTS}\n"
-           "from ivrules.cli import main; main()"]
-
 pytestmark = pytest.mark.asyncio(loop_scope="module")
-
-
-@pytest_lsp.fixture(scope="module", config=ClientServerConfig(server_command=COMMAND))
-async def client(lsp_client: LanguageClient):  # type: ignore[no-untyped-def]
-    params = types.InitializeParams(capabilities=types.ClientCapabilities(), root_uri=ROOT.as_uri())
-    await lsp_client.initialize_session(params)
-    yield
-    await lsp_client.shutdown_session()
+client = pytest_lsp.fixture(scope="module", config=ClientServerConfig(server_command=lsp_command(FAULTS)))(session)
 
 
 def hover_params(path: Path, line: int, character: int) -> types.HoverParams:
