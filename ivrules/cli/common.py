@@ -67,8 +67,7 @@ def revision_name(book: Book, region: str, revision: str) -> str:
 
 def fact_labels(book: Book, names: Iterable[str]) -> str:
     """Facts by their Danish labels: 'Alder (fyldte år), Behandling'."""
-    vocab = book.vocabulary
-    return ", ".join(fact.label if (fact := vocab.fact(name)) is not None else name for name in names)
+    return ", ".join(map(book.vocabulary.label, names))
 
 
 def dump(data: Any) -> None:

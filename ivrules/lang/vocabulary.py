@@ -227,6 +227,12 @@ class Vocabulary:
         fact = self.fact(name)
         return fact.term if fact is not None else name
 
+    def label(self, name: str) -> str:
+        """The Danish label of a fact named in either language, as a person reads it (the spelling itself when it
+        names no fact)."""
+        fact = self.fact(name)
+        return fact.label if fact is not None else name
+
     def suggest(self, word: str) -> str | None:
         """A "mente du …?" naming the Danish term of the fact ``word`` is, or is closest to, in either language."""
         return _suggest(word, {s: self.facts[name].term for s, name in self.names.items()})

@@ -300,8 +300,7 @@ class Settler:
         return self._priced(answer, agreement), typed.get(self.municipality, ""), quarter
 
     def _facts_reason(self, exc: FactsError) -> str:
-        fact = self.book.vocabulary.fact(exc.field)
-        return f"{fact.label if fact else exc.field}: {exc.message}" + (f"; {exc.hint}" if exc.hint else "")
+        return f"{self.book.vocabulary.label(exc.field)}: {exc.message}" + (f"; {exc.hint}" if exc.hint else "")
 
     def _priced(self, answer: Quote, agreement: Agreement) -> Priced:
         """The quote's settled part, interned: courses of 1-6 days, say, share one ``Priced``."""

@@ -390,9 +390,10 @@ def render_examples(ctx: Context, agreement: Agreement) -> str:
 
 def example_view(ctx: Context, agreement: Agreement, example: Example) -> ExampleView:
     order = {name: i for i, name in enumerate(ctx.book.vocabulary.facts)}
-    facts = ctx.book.vocabulary.json_names(example.facts)  # written in Danish; labelled by the declared facts
+    vocab = ctx.book.vocabulary
+    facts = vocab.json_names(example.facts)  # written in Danish; labelled by the declared facts
     given = sorted(facts.items(), key=lambda item: order.get(item[0], len(order)))
-    view = ExampleView(example, [(_label(ctx, name), fact_value(ctx, name, value)) for name, value in given])
+    view = ExampleView(example, [(vocab.label(name), fact_value(ctx, name, value)) for name, value in given])
     if "tariff" in example.expect:
         try:
             view = replace(view, quote=ctx.book.tariff(agreement.region, example.facts))
@@ -409,7 +410,7 @@ def example_view(ctx: Context, agreement: Agreement, example: Example) -> Exampl
 def error_text(ctx: Context, exc: IvrulesError) -> str:
     """The engine's refusal for a reader: a fact named by its Danish label, not by its key."""
     if isinstance(exc, FactsError):
-        return f"{_label(ctx, exc.field)}: {exc.message}"
+        return f"{ctx.book.vocabulary.label(exc.field)}: {exc.message}"
     return str(exc)
 
 
@@ -430,11 +431,6 @@ def _date_or_text(value: dt.date | str) -> str:
         return _date(value)
     except ValueError:
         return str(value)
-
-
-def _label(ctx: Context, name: str) -> str:
-    fact = ctx.book.vocabulary.fact(name)  # by its JSON name or its Danish term
-    return fact.label if fact else name
 
 
 def _fact_labels(ctx: Context) -> dict[str, str]:
