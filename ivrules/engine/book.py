@@ -112,15 +112,20 @@ class Book:
         end = agreement.until or (min(later) - dt.timedelta(days=1) if later else None)
         return Validity(agreement.effective, end)
 
-    def ruleset(self, region: str, on: dt.date) -> RuleSet:
-        """The revision in force on ``on``; ``NoRevisionError`` when there is none."""
+    def ruleset(self, region: str, on: dt.date, skip: RuleSet | None = None) -> RuleSet:
+        """The revision in force on ``on`` by the files' dates, leaving ``skip`` out (a revision whose entry into
+        force the sources give only roughly, asked as not yet in force); ``NoRevisionError`` when there is none."""
         region = self.region_id(region)
-        sets = self.rulesets[region]
-        i = bisect.bisect_right(self._dates[region], on) - 1
+        every = self.rulesets[region]
+        sets, dates = every, self._dates[region]
+        if skip is not None:
+            sets = [rs for rs in every if rs is not skip]
+            dates = [rs.agreement.effective for rs in sets]
+        i = bisect.bisect_right(dates, on) - 1
         until = sets[i].agreement.until if i >= 0 else None
         if i < 0 or (until is not None and on > until):
             reason = sets[i].agreement.no_agreement_after if i >= 0 else ""
-            raise NoRevisionError(region, on, [self.validity(rs.agreement).danish() for rs in sets], reason,
+            raise NoRevisionError(region, on, [self.validity(rs.agreement).danish() for rs in every], reason,
                                   self.vocabulary.regions.get(region, region))
         return sets[i]
 
@@ -131,19 +136,6 @@ class Book:
         if not windows:  # most regions have none: no scan on the hot path
             return None
         return next((rs for rs in windows if rs.agreement.in_force_unknown.covers(on)), None)  # type: ignore[union-attr]
-
-    def _in_force(self, region: str, on: dt.date, skip: RuleSet | None = None) -> RuleSet:
-        """The revision in force on ``on`` by the files' dates, leaving ``skip`` out (a revision not yet in force)."""
-        if skip is None:
-            return self.ruleset(region, on)
-        rest = [rs for rs in self._sets(region) if rs is not skip]
-        i = bisect.bisect_right([rs.agreement.effective for rs in rest], on) - 1
-        until = rest[i].agreement.until if i >= 0 else None
-        if i < 0 or (until is not None and on > until):
-            reason = rest[i].agreement.no_agreement_after if i >= 0 else ""
-            raise NoRevisionError(region, on, [self.validity(rs.agreement).danish() for rs in self._sets(region)],
-                                  reason, self.vocabulary.regions.get(region, region))
-        return rest[i]
 
     def select(self, region: str, typed: Mapping[str, Any]) -> Choice:
         """The revision that applies to this course, and (for an agreement joined municipality by
@@ -159,7 +151,7 @@ class Book:
         window = self.uncertain(region, on)
         stated = typed.get(window.agreement.in_force_unknown.fact) if window and window.agreement.in_force_unknown \
             else None
-        chosen = window if window is not None and stated is True else self._in_force(region, on, window)
+        chosen = window if window is not None and stated is True else self.ruleset(region, on, window)
         return self._accede(region, on, chosen, typed)
 
     def _accede(self, region: str, on: dt.date, chosen: RuleSet, typed: Mapping[str, Any]) -> Choice:
