@@ -30,6 +30,15 @@ def date(value: dt.date) -> str:
     return f"{value.day}. {MONTHS[value.month - 1]} {value.year}"
 
 
+def iso_date(text: str) -> str:
+    """A date written ISO-style, as a revision is named in the JSON: '2021-05-01' → '1. maj 2021' (a text that is
+    no such date stays as it is)."""
+    try:
+        return date(dt.date.fromisoformat(text))
+    except ValueError:
+        return text
+
+
 def clock(minutes: int) -> str:
     """Minutes after midnight → '07' or '07:30'; 24:00 is written '00' as the agreements do."""
     hours, mins = divmod(minutes % (24 * 60), 60)

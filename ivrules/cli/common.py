@@ -5,7 +5,6 @@ agreement with mistakes, each located, facts, a register). 1 is left to Python: 
 
 from __future__ import annotations
 
-import datetime as dt
 import json
 import sys
 from collections.abc import Iterable, Iterator
@@ -62,7 +61,7 @@ def read_facts(spec: str) -> dict[str, Any]:
 
 def revision_name(book: Book, region: str, revision: str) -> str:
     """'Region Midtjylland, aftalen af 1. juni 2020': an answer's revision as a person reads it."""
-    return f"{book.vocabulary.regions.get(region, region)}, aftalen af {danish.date(dt.date.fromisoformat(revision))}"
+    return f"{book.vocabulary.regions.get(region, region)}, aftalen af {danish.iso_date(revision)}"
 
 
 def fact_labels(book: Book, names: Iterable[str]) -> str:

@@ -21,7 +21,6 @@ a cell such as ``=1+2`` as text.
 from __future__ import annotations
 
 import csv
-import datetime as dt
 import io
 import os
 import re
@@ -135,20 +134,13 @@ def _counted(result: Settlement) -> list[str]:
     kinds = result.kinds()
     lines = ["Afregnede forløb efter takst:"] if kinds else []
     lines += [f"  {danish.number(n)} × {label}" for label, n in kinds.most_common()]
-    lines += [f"Udgave {_revision(rev)}: {danish.number(n)} forløb" for rev, n in sorted(result.revisions().items())]
+    lines += [f"Udgave {danish.iso_date(rev)}: {danish.number(n)} forløb"
+              for rev, n in sorted(result.revisions().items())]
     reasons = Counter(_reason_group(why) for _, _, why in result.rejected)
     if reasons:
         lines.append("Hyppigste grunde til afvisning:")
         lines.extend(f"  {danish.number(n)} × {why}" for why, n in reasons.most_common(10))
     return lines
-
-
-def _revision(revision: str) -> str:
-    """A revision as people name it: '2021-05-01' → '1. maj 2021'."""
-    try:
-        return danish.date(dt.date.fromisoformat(revision))
-    except ValueError:
-        return revision
 
 
 def _reason_group(reason: str) -> str:

@@ -84,7 +84,7 @@ class Comparison:
         width = max(len(names[c.region]) for c in self.columns) + 2
         out = [f"Regionernes aftaler den {danish.date(self.date)}", ""]
         for column in self.columns:
-            revision = f"aftalen af {danish.date(dt.date.fromisoformat(column.revision))}" if column.revision else ""
+            revision = f"aftalen af {danish.iso_date(column.revision)}" if column.revision else ""
             out.append(f"  {names[column.region]:<{width}}{revision or 'ingen aftale'}  {column.title}".rstrip())
             if column.note:
                 out.append(f"  {'':<{width}}{cite(column.note, sources)}")

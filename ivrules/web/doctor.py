@@ -78,11 +78,6 @@ def kroner(amount: str | Decimal | None) -> str | None:
     return None if amount is None else f"{danish.number(Decimal(amount), 2)} kr."
 
 
-def iso_date(text: str) -> str:
-    """'2021-10-01' → '1. oktober 2021'."""
-    return danish.date(dt.date.fromisoformat(text))
-
-
 def answer(book: Book, region: str, facts: Mapping[str, Any], today: dt.date | None = None) -> PageAnswer:
     """The eligibility answer, the price once both dates are known, and the Danish texts for both."""
     eligibility: dict[str, Any] = dict(book.eligibility(region, facts).to_dict())
@@ -103,7 +98,7 @@ def answer(book: Book, region: str, facts: Mapping[str, Any], today: dt.date | N
 
 def revision_text(book: Book, region: str, revision: str, content_hash: str) -> str:
     name = book.vocabulary.regions.get(region, region)
-    return f"Beregnet efter aftalen for {name} af {iso_date(revision)} (indholds-hash {content_hash})."
+    return f"Beregnet efter aftalen for {name} af {danish.iso_date(revision)} (indholds-hash {content_hash})."
 
 
 def accession_text(book: Book, accession: AccessionJSON | None, revision: str, decisive: bool = False) -> str | None:
@@ -111,7 +106,7 @@ def accession_text(book: Book, accession: AccessionJSON | None, revision: str, d
     ``revision``: the one the answer used; ``decisive``: the register does not say, and the answer depends on it."""
     if accession is None:
         return None
-    who, agreement = accession["municipality"], f"aftalen af {iso_date(accession['agreement'])}"
+    who, agreement = accession["municipality"], f"aftalen af {danish.iso_date(accession['agreement'])}"
     if accession["joined"] is None and decisive:
         joined = _revision_name(accession, revision)
         return (f"Svaret afhænger af, om {who} har tilsluttet sig {agreement}: har kommunen det, gælder "
@@ -122,11 +117,11 @@ def accession_text(book: Book, accession: AccessionJSON | None, revision: str, d
     used = accession["applied"]
     applied = f"{_revision_name(accession, used)} gælder" if used else "ingen aftale gælder"
     if accession["joined"]:
-        since = f" fra {iso_date(accession['since'])}" if accession["since"] else ""
+        since = f" fra {danish.iso_date(accession['since'])}" if accession["since"] else ""
         subject = "Alle kommuner i regionen har" if accession["basis"] == "all" else f"{who} har"
         head = f"{subject} tilsluttet sig {agreement}{since}"
     elif accession["since"]:
-        head = f"{who} havde ikke tilsluttet sig {agreement} på datoen, først fra {iso_date(accession['since'])}"
+        head = f"{who} havde ikke tilsluttet sig {agreement} på datoen, først fra {danish.iso_date(accession['since'])}"
     else:
         head = f"{who} har ikke tilsluttet sig {agreement}"
     return f"{head}; {applied}. {BASIS[accession['basis']]}"
@@ -135,7 +130,7 @@ def accession_text(book: Book, accession: AccessionJSON | None, revision: str, d
 def _revision_name(accession: AccessionJSON, revision: str) -> str:
     """'aftalen af 1. oktober 2021', or for a later revision of the joined agreement, 'dens udgave af ...'."""
     joined_later = accession["agreement"] < revision and accession["joined"] is not False
-    return f"{'dens udgave' if joined_later else 'aftalen'} af {iso_date(revision)}"
+    return f"{'dens udgave' if joined_later else 'aftalen'} af {danish.iso_date(revision)}"
 
 
 def _fallback_text(book: Book, accession: AccessionJSON) -> str:
@@ -152,14 +147,15 @@ def joined_question(book: Book, eligibility: Mapping[str, Any], facts: Mapping[s
     joined = book.vocabulary.roles.municipality_joined
     if accession is None or (joined not in eligibility["missing"] and accession["basis"] != "facts"):
         return None
-    return f"Har {accession['municipality']} tilsluttet sig aftalen af {iso_date(accession['agreement'])}?"
+    return f"Har {accession['municipality']} tilsluttet sig aftalen af {danish.iso_date(accession['agreement'])}?"
 
 
 def price_text(book: Book, tariff: QuoteJSON) -> PriceText:
     lines = [ItemText(label=line["text"], value=kroner(line["amount"]) or "") for line in tariff["lines"]]
     return {"total": kroner(tariff["total"]), "region_share": kroner(tariff["region_share"]),
             "municipality_share": kroner(tariff["municipality_share"]), "lines": lines,
-            "revision": f"Prisen følger aftalen af {iso_date(tariff['revision'])}, der gælder på forløbets startdato."}
+            "revision": f"Prisen følger aftalen af {danish.iso_date(tariff['revision'])}, der gælder på forløbets "
+                        "startdato."}
 
 
 def question_text(book: Book, region: str, facts: Mapping[str, Any]) -> list[ItemText]:
