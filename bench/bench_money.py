@@ -21,6 +21,7 @@ import datetime as dt
 import json
 import os
 import random
+import resource
 import sys
 import tempfile
 import time
@@ -34,7 +35,7 @@ sys.path.insert(0, str(ROOT))
 import ivrules  # noqa: E402
 from bench.bench_eligibility import latency_us  # noqa: E402  (one way of timing a single case)
 from ivrules.engine.course import quote  # noqa: E402
-from ivrules.money.register import settle_file  # noqa: E402
+from ivrules.money.register import Timings, settle_file  # noqa: E402
 
 HEADER = ("course_id", "municipality", "start_date", "end_date", "treatment", "system", "doses_per_day",
           "days_without_dose", "antibiotics_count", "municipality_joined")
@@ -114,18 +115,22 @@ def csv_floor(register: Path, out: Path, repeat: int) -> float:
     return (rows - 1) / _best(runs)[1]
 
 
-def settlement(book: ivrules.Book, register: Path, out: Path, repeat: int) -> dict[str, float]:
+def settlement(book: ivrules.Book, register: Path, out: Path, repeat: int) -> dict[str, Any]:
+    """``settle_file`` end to end, best of ``repeat`` runs, with the seconds of each step of the best run (checking
+    the file, reading it into DuckDB, pricing, writing each file) and the peak resident memory."""
     runs = []
     result = None
     for _ in range(repeat):
+        timings = Timings()
         t0, c0 = time.perf_counter(), time.process_time()
-        result = settle_file(book, register, "midtjylland", out)
-        runs.append((time.perf_counter() - t0, time.process_time() - c0))
-    assert result is not None and result.rows == result.settled + len(result.rejected)
-    wall, cpu = _best(runs)
-    return {"rows": result.rows, "settled": result.settled, "rejected": len(result.rejected),
+        result = settle_file(book, register, "midtjylland", out, timings=timings)
+        runs.append((time.perf_counter() - t0, time.process_time() - c0, timings.steps))
+    assert result is not None and result.rows == result.settled + result.rejected
+    wall, cpu, steps = min(runs, key=lambda run: run[0])
+    return {"rows": result.rows, "settled": result.settled, "rejected": result.rejected,
             "wall_s": wall, "cpu_s": cpu, "courses_per_cpu_s": result.rows / cpu,
-            "courses_per_wall_s": result.rows / wall}
+            "courses_per_wall_s": result.rows / wall, "steps_s": {k: round(v, 3) for k, v in steps.items()},
+            "peak_rss_mb": resource.getrusage(resource.RUSAGE_SELF).ru_maxrss // 1024}
 
 
 def main() -> None:

@@ -34,7 +34,8 @@ from hypothesis import strategies as st
 import ivrules
 from ivrules.engine.quote import Quote, money
 from ivrules.errors import FactsError, LookupError_
-from ivrules.money.settle import Settler, quarter_of, rejection
+from ivrules.money.settle import quarter_of, rejection
+from ivrules.money.settler import Settler
 from tests.conftest import AGREEMENTS
 
 BOOK = ivrules.load(AGREEMENTS)
@@ -135,16 +136,18 @@ def _expected_line(region: str, row: list[str], answer: Quote) -> list[str]:
 @pytest.mark.parametrize(("region", "revision"), REVISIONS, ids=[f"{r}@{v}" for r, v in REVISIONS])
 def test_each_settled_row_is_the_quote_for_the_same_facts(region: str, revision: str) -> None:
     settled_somewhere: list[int] = []
+    settler = Settler(BOOK, region, HEADER)
 
     @settings(max_examples=20, deadline=None, derandomize=True, suppress_health_check=[HealthCheck.too_slow])
     @given(courses=st.lists(st.one_of(_plausible(region, revision), _course(region, revision)), max_size=30))
     def check(courses: list[dict[str, Any]]) -> None:
         rows = [_row(n, course) for n, course in enumerate(courses)]
         written = io.StringIO()
-        result = Settler(BOOK, region, HEADER).run(rows, written)
+        result = settler.run(rows, written)
         settled = {line[0]: line for line in csv.reader(io.StringIO(written.getvalue()))}
         rejected = {course: why for _, course, why in result.rejected}
-        assert result.rows == len(rows) == len(settled) + len(rejected) == result.settled + len(result.rejected)
+        assert result.settlement.rows == len(rows) == len(settled) + len(rejected)
+        assert result.settlement.settled + len(result.rejected) == len(rows)
         for row in rows:
             answer = _asked(region, row)
             if answer is not None and answer.status == "computed":
@@ -153,7 +156,7 @@ def test_each_settled_row_is_the_quote_for_the_same_facts(region: str, revision:
                 assert row[0] in rejected and row[0] not in settled
                 if answer is not None and row[2] <= row[3]:  # (settle reads the date cells, and their order, first)
                     assert rejected[row[0]] == rejection(answer)
-        total, region_share, municipality_share = result.totals()
+        total, region_share, municipality_share = result.settlement.totals()
         assert total == sum((Decimal(line[4]) for line in settled.values()), Decimal(0))
         assert region_share + municipality_share == total
         settled_somewhere.append(len(settled))
@@ -174,6 +177,7 @@ SPELLINGS: list[Callable[[str], str]] = [str, str.upper, lambda course: f" {cour
 def test_settling_each_quarter_alone_settles_the_whole_register(region: str, revision: str) -> None:
     """Quarter by quarter (``--period``) and all at once give the same courses, lines and rejections; a course
     settled in another quarter is outside the period, never rejected; rows read = settled + outside + rejected."""
+    settler = Settler(BOOK, region, HEADER)
 
     @settings(max_examples=10, deadline=None, derandomize=True, suppress_health_check=[HealthCheck.too_slow])
     @given(courses=st.lists(st.one_of(_plausible(region, revision), _course(region, revision)), max_size=20),
@@ -182,16 +186,18 @@ def test_settling_each_quarter_alone_settles_the_whole_register(region: str, rev
         rows = [_row(n, course) for n, course in enumerate(courses)]
         rows += [[spell(rows[n][0]), *rows[n][1:]] for n, spell in repeats if n < len(rows)]  # one course, again
         whole_lines = io.StringIO()
-        whole = Settler(BOOK, region, HEADER).run(rows, whole_lines)
-        assert whole.rows == len(rows) == whole.settled + len(whole.rejected) and not whole.outside
+        whole = settler.run(rows, whole_lines)
+        settled = whole.settlement.settled
+        assert whole.settlement.rows == len(rows) == settled + len(whole.rejected) and not whole.outside
         by_quarter: list[str] = []
         for quarter in sorted({line.split(",")[2] for line in whole_lines.getvalue().splitlines()}):
             lines = io.StringIO()
-            alone = Settler(BOOK, region, HEADER, period=quarter).run(rows, lines)
+            alone = settler.run(rows, lines, period=quarter)
             assert alone.rejected == whole.rejected
-            assert alone.rows == len(rows) == alone.settled + len(alone.outside) + len(alone.rejected)
-            assert {q for _, _, q in alone.outside}.isdisjoint({quarter}) and alone.settled + len(alone.outside) \
-                == whole.settled
+            assert alone.settlement.rows == len(rows) == alone.settlement.settled + len(alone.outside) + len(
+                alone.rejected)
+            assert {q for _, _, q in alone.outside}.isdisjoint({quarter})
+            assert alone.settlement.settled + len(alone.outside) == settled
             by_quarter += lines.getvalue().splitlines()
         assert sorted(by_quarter) == sorted(whole_lines.getvalue().splitlines())
 

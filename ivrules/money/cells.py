@@ -19,7 +19,7 @@ from collections.abc import Iterable
 from typing import Any
 
 TRIGGERS = ("=", "+", "-", "@", "\t", "\r", "'")
-NUMBER = re.compile(r"-?\d+(\.\d+)?")
+NUMBER = re.compile(r"-?[0-9]+(\.[0-9]+)?")  # ASCII digits only: SQL (RE2) reads it the same
 
 
 def cell(text: str) -> str:

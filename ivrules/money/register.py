@@ -1,10 +1,14 @@
-"""A register file (CSV) → ``settle.Settler`` → the settlement's files in an output folder.
+"""A register file (CSV) → ``settler.Settler`` on DuckDB → the settlement's files in an output folder.
 
-Reads the whole file as bytes and decodes it as UTF-8 first, so a bad byte is
-reported with its line and column; ``;`` or ``,`` between columns is taken
-from the header line (Danish spreadsheets export ``;``). Everything is written
-to a temporary folder inside the output folder and moved into place only when
-every file is complete: a whole-file error leaves nothing half-written.
+The file is checked as a whole before anything is read (``scan``): UTF-8 (a
+bad byte is reported with its line and column), no NUL, a header line; ``;``
+or ``,`` between columns is taken from the header line (Danish spreadsheets
+export ``;``). Where no cell is quoted, each line is a row and DuckDB reads
+and splits the lines itself; a file with quotes is read by Python's ``csv``
+module (a broken quote stops the whole file, with its line) into a plain file
+DuckDB reads. Everything is written to a temporary folder inside the output
+folder and moved into place only when every file is complete: a whole-file
+error leaves nothing half-written.
 
     courses.csv   every settled course: id, municipality, quarter, kind (the tariff's Danish label), amounts,
                   revision, flags
@@ -14,61 +18,219 @@ every file is complete: a whole-file error leaves nothing half-written.
     summary.txt   a short Danish summary
     activity.csv, activity.svg  courses and expense per quarter by kind and category
 
-Every CSV cell is written through ``ivrules.money.cells.cell``, so a spreadsheet shows
-a cell such as ``=1+2`` as text.
+Every CSV cell is written through ``ivrules.money.cells.cell`` (or its SQL
+twin, ``settler.escaped``), so a spreadsheet shows a cell such as ``=1+2`` as
+text.
 """
 
 from __future__ import annotations
 
 import csv
-import io
 import os
-import re
 import shutil
 import tempfile
-from collections import Counter
+import time
 from collections.abc import Iterable, Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
 from ivrules import danish
 from ivrules.engine.book import Book
 from ivrules.money.cells import Writer
-from ivrules.money.settle import RegisterError, Settlement, Settler, read_register
+from ivrules.money.settle import RegisterError, Settlement
 
-COURSES_HEADER = ("course_id", "municipality", "quarter", "kind", "total", "region_share", "municipality_share",
-                  "revision", "flags")
 INVOICES_HEADER = ("municipality", "quarter", "courses", "total", "region_share", "municipality_share")
-REJECTED_HEADER = ("row", "course_id", "reason")
-OUTSIDE_HEADER = ("row", "course_id", "quarter")
-PROGRESS_EVERY = 1 << 14
+CHUNK = 1 << 24  # bytes of the file checked at a time
+LINE_LIMIT = 1 << 20  # characters in one line of the register: longer is not a register
+MEMORY = "1GB"  # DuckDB's memory; beyond it, it spills to the output folder
+
+
+@dataclass(frozen=True)
+class Scan:
+    """What checking the whole file found: the header's cells, the delimiter, and whether each line is a row."""
+
+    header: list[str]
+    delimiter: str
+    simple: bool  # no quote character and one kind of line end: DuckDB may split the lines itself
+
+
+@dataclass
+class Timings:
+    """Seconds spent reading, pricing and writing each file (``ivrules settle`` and the benchmark report them)."""
+
+    steps: dict[str, float] = field(default_factory=dict)
+
+    @contextmanager
+    def step(self, name: str) -> Iterator[None]:
+        started = time.perf_counter()
+        yield
+        self.steps[name] = self.steps.get(name, 0.0) + time.perf_counter() - started
 
 
 def settle_file(book: Book, path: Path, region: str, out: Path, period: str | None = None,
-                progress: bool = False) -> Settlement:
+                progress: bool = False, timings: Timings | None = None) -> Settlement:
     """Settle a register file into the folder ``out``; ``RegisterError`` when the file cannot be read."""
-    text, delimiter = read_register(path)
-    # strict: a broken quote makes every later row unreliable, so it stops the whole file
-    reader = csv.reader(io.StringIO(text, newline=""), delimiter=delimiter, strict=True)
-    header = next(_rows(reader, str(path)), None)
-    if not header:
-        raise RegisterError(str(path), 1, 1, "registret er tomt", hint="første linje skal være kolonnernes navne")
-    settler = Settler(book, region, header, period, str(path))
+    import duckdb
+
+    from ivrules.money.settler import Settler
+
+    timings = timings or Timings()
+    with timings.step("check"):
+        scanned = scan(path)
+    settler = Settler(book, region, scanned.header, str(path))
     out.mkdir(parents=True, exist_ok=True)
     tmp = Path(tempfile.mkdtemp(prefix=".afregning-", dir=out))
     try:
-        with open(tmp / "courses.csv", "w", encoding="utf-8", newline="") as handle:
-            Writer(handle).writerow(COURSES_HEADER)
-            rows = _rows(reader, str(path))
-            if progress:
-                rows = _with_progress(rows, max(text.count("\n") - 1, 0))
-            result = settler.run(rows, handle, lambda n: reader.line_num)
-        write_reports(result, tmp)
+        config: dict[str, Any] = {"memory_limit": MEMORY, "temp_directory": str(tmp / "duckdb")}
+        with duckdb.connect(config=config) as con, _stages(progress) as stage:
+            with timings.step("read"):
+                stage("læser registret")
+                load_cells(con, path, scanned, settler, tmp)
+            with timings.step("price"):
+                stage("prissætter forløbene")
+                result = settler.settle(con, tmp, period)
+            stage("skriver filerne")
+            write_files(con, settler, result, tmp, timings)
         for item in sorted(tmp.iterdir()):
-            os.replace(item, out / item.name)
+            if item.suffix in (".csv", ".txt", ".svg") and not item.name.startswith("register_"):
+                os.replace(item, out / item.name)
     finally:
         shutil.rmtree(tmp, ignore_errors=True)
     return result
+
+
+@contextmanager
+def _stages(progress: bool) -> Iterator[Any]:
+    """A bar of the settlement's three stages on the terminal where asked (``--progress``); else nothing."""
+    if not progress:
+        yield lambda name: None
+        return
+    from tqdm import tqdm
+
+    with tqdm(total=3, desc="Afregner", bar_format="{desc}: {n}/{total} {postfix}") as bar:
+        def stage(name: str) -> None:
+            if bar.postfix:
+                bar.update(1)
+            bar.set_postfix_str(name)
+        yield stage
+        bar.update(1)
+
+
+def scan(path: Path) -> Scan:
+    """Check the whole file (UTF-8, no NUL, a header) and find its delimiter; ``RegisterError`` names the line
+    and column of a problem. Reads the file in chunks: a register of millions of rows is never held whole."""
+    checked = _Checked(str(path))
+    try:
+        with open(path, "rb") as handle:
+            while chunk := handle.read(CHUNK):
+                checked.feed(chunk)
+    except OSError as exc:
+        raise RegisterError(str(path), 1, 1, f"kan ikke læse filen: {exc.strerror}") from None
+    checked.finish()
+    if not checked.first.strip(b"\r\n"):
+        raise RegisterError(str(path), 1, 1, "registret er tomt", hint="første linje skal være kolonnernes navne")
+    first = checked.first.decode("utf-8-sig").rstrip("\r\n")
+    delimiter = ";" if first.count(";") > first.count(",") else ","
+    header = next(csv.reader([first], delimiter=delimiter))
+    return Scan(header, delimiter, checked.simple)
+
+
+class _Checked:
+    """``scan``'s state between chunks: where the current line starts, and what the file holds so far."""
+
+    def __init__(self, path: str) -> None:
+        self.path = path
+        self.carry = b""  # the start of a character cut by a chunk's end
+        self.offset = 0  # bytes checked
+        self.lines = 1  # the line the next byte is on
+        self.line_start = 0  # the offset where that line starts
+        self.first = b""  # the header line, as bytes
+        self.quotes, self.lf, self.crlf, self.cr, self.tail = False, 0, 0, 0, b""
+
+    def feed(self, chunk: bytes, last: bool = False) -> None:
+        data = self.carry + chunk
+        try:
+            data.decode("utf-8")
+            good = len(data)
+        except UnicodeDecodeError as exc:
+            if last or exc.reason != "unexpected end of data":
+                self._fail(data, exc.start, f"filen er ikke UTF-8 (byte 0x{data[exc.start]:02X})",
+                           "gem registret som CSV i UTF-8 (i Excel: 'CSV UTF-8')")
+            good = exc.start  # a character cut by the chunk's end: checked with the next chunk
+        part, self.carry = data[:good], data[good:]
+        nul = part.find(b"\x00")
+        if nul >= 0:
+            self._fail(part, nul, "filen indeholder NUL-tegn og er ikke en CSV-fil", None)
+        if self.lines == 1:
+            end = part.find(b"\n")
+            self.first += part if end < 0 else part[:end]
+        self.quotes = self.quotes or b'"' in part or b"\x01" in part
+        self.lf += part.count(b"\n")
+        self.crlf += (self.tail + part).count(b"\r\n")  # a line end cut by the chunk's end is counted once
+        self.cr += part.count(b"\r")
+        self.tail = part[-1:] if part.endswith(b"\r") else b""
+        if b"\n" in part:
+            self.lines += part.count(b"\n")
+            self.line_start = self.offset + part.rfind(b"\n") + 1
+        self.offset += len(part)
+
+    def finish(self) -> None:
+        if self.carry:
+            self.feed(b"", last=True)
+
+    @property
+    def simple(self) -> bool:
+        return not self.quotes and self.cr == self.crlf and self.crlf in (0, self.lf)
+
+    def _fail(self, data: bytes, at: int, message: str, hint: str | None) -> None:
+        """Stop at byte ``at`` of ``data`` (which starts at ``offset``), naming its line and column."""
+        newline = data.rfind(b"\n", 0, at)
+        line = self.lines + data.count(b"\n", 0, at)
+        start = self.offset + newline + 1 if newline >= 0 else self.line_start
+        before = data[max(newline + 1, 0):at] if newline >= 0 or self.line_start >= self.offset else b""
+        column = len(before.decode("utf-8", "replace")) if before else self.offset + at - start
+        raise RegisterError(self.path, line, column + 1, message, hint=hint)
+
+
+def load_cells(con: Any, path: Path, scanned: Scan, settler: Any, folder: Path) -> None:
+    """The register's rows into the table ``register_cells`` (line, width, c0 …), each row with its line."""
+    from ivrules.money.settler import CELLS, load_rows
+
+    if scanned.simple:
+        _split_lines(con, path, scanned, settler.width)
+        return
+    with open(path, encoding="utf-8-sig", newline="") as handle:
+        # strict: a broken quote makes every later row unreliable, so it stops the whole file
+        reader = csv.reader(handle, delimiter=scanned.delimiter, strict=True)
+        rows = _rows(reader, str(path))
+        next(rows, None)  # the header, read by ``scan``
+        width = settler.width
+        shaped = ((reader.line_num, len(row), *row[:width], *[None] * (width - len(row))) for row in rows if row)
+        load_rows(con, CELLS, settler.cell_columns(), shaped, folder)
+
+
+def _split_lines(con: Any, path: Path, scanned: Scan, width: int) -> None:
+    """A register without quotes: DuckDB reads its lines (one a row, in order) and splits them at the delimiter."""
+    from sqlglot import exp
+
+    from ivrules.engine.sql.query import col
+    from ivrules.engine.sql.rules import literal
+    from ivrules.money.settler import CELLS
+
+    con.read_csv(str(path), header=False, columns={"l": "VARCHAR"}, sep="\x01", quotechar="", escapechar="",
+                 max_line_size=LINE_LIMIT).create("register_lines")
+    cells = exp.Anonymous(this="string_split", expressions=[col("l"), literal(scanned.delimiter)])
+    split = exp.select(exp.alias_(exp.Add(this=exp.column("rowid"), expression=literal(1)), "line"),
+                       exp.alias_(cells, "s")).from_("register_lines").where(
+        exp.and_(exp.GT(this=exp.column("rowid"), expression=literal(0)),
+                 exp.NEQ(this=col("l"), expression=literal(""))))
+    s = exp.column("s")
+    rows = exp.select(col("line"), exp.alias_(exp.Anonymous(this="len", expressions=[s]), "width"),
+                      *(exp.alias_(exp.Anonymous(this="list_extract", expressions=[s.copy(), literal(i + 1)]), f"c{i}")
+                        for i in range(width))).from_(exp.Subquery(this=split, alias="split"))
+    con.execute(f"CREATE OR REPLACE TEMP VIEW {CELLS} AS {rows.sql('duckdb')}")
 
 
 def _rows(reader: Any, path: str) -> Iterator[list[str]]:
@@ -79,24 +241,21 @@ def _rows(reader: Any, path: str) -> Iterator[list[str]]:
                             hint="tjek anførselstegnene i linjen: et felt i anførselstegn skal lukkes") from None
 
 
-def _with_progress(rows: Iterator[list[str]], total: int) -> Iterator[list[str]]:
-    from tqdm import tqdm
-
-    with tqdm(total=total, unit=" rækker", unit_scale=True, desc="Afregner") as bar:
-        for n, row in enumerate(rows, 1):
-            if n % PROGRESS_EVERY == 0:
-                bar.update(PROGRESS_EVERY)
-            yield row
-        bar.update(total - bar.n)
+def write_files(con: Any, settler: Any, result: Settlement, folder: Path, timings: Timings) -> None:
+    """courses.csv, rejected.csv and outside.csv written by DuckDB from its tables; the rest from the settlement."""
+    for name, select in (("courses.csv", settler.courses()), ("rejected.csv", settler.listed("rejected")),
+                         ("outside.csv", settler.listed("outside"))):
+        with timings.step(name):
+            con.sql(select.sql("duckdb")).write_csv(str(folder / name), header=True)
+    with timings.step("reports"):
+        write_reports(result, folder)
 
 
 def write_reports(result: Settlement, folder: Path) -> None:
-    """invoices.csv, rejected.csv, outside.csv, summary.txt and the activity summary, next to courses.csv."""
+    """invoices.csv, summary.txt and the activity summary, next to courses.csv, rejected.csv and outside.csv."""
     from ivrules.money.activity import write_activity
 
     _csv(folder / "invoices.csv", INVOICES_HEADER, (i.row() for i in result.invoices()))
-    _csv(folder / "rejected.csv", REJECTED_HEADER, ((str(r), c, why) for r, c, why in result.rejected))
-    _csv(folder / "outside.csv", OUTSIDE_HEADER, ((str(r), c, quarter) for r, c, quarter in result.outside))
     (folder / "summary.txt").write_text(summary(result), encoding="utf-8")
     write_activity(result, folder)
 
@@ -116,10 +275,10 @@ def summary(result: Settlement) -> str:
              f"Rækker læst: {danish.number(result.rows)}",
              f"Afregnet: {danish.number(result.settled)} forløb"]
     if result.period:
-        lines.append(f"Uden for perioden: {danish.number(len(result.outside))} forløb, der afregnes i et andet "
+        lines.append(f"Uden for perioden: {danish.number(result.outside)} forløb, der afregnes i et andet "
                      "kvartal (se outside.csv)")
-    lines += [f"Afvist: {danish.number(len(result.rejected))} "
-              f"{'række' if len(result.rejected) == 1 else 'rækker'} (se rejected.csv)",
+    lines += [f"Afvist: {danish.number(result.rejected)} {'række' if result.rejected == 1 else 'rækker'} "
+              "(se rejected.csv)",
               f"Samlet: {danish.kroner(total)}; regionens andel {danish.kroner(region)}, "
               f"kommunernes andel {danish.kroner(kommune)}",
               f"Fakturaer: {danish.number(len(result.invoices()))} (kommune og kvartal, se invoices.csv)"]
@@ -136,13 +295,7 @@ def _counted(result: Settlement) -> list[str]:
     lines += [f"  {danish.number(n)} × {label}" for label, n in kinds.most_common()]
     lines += [f"Udgave {danish.iso_date(rev)}: {danish.number(n)} forløb"
               for rev, n in sorted(result.revisions().items())]
-    reasons = Counter(_reason_group(why) for _, _, why in result.rejected)
-    if reasons:
+    if result.reasons:
         lines.append("Hyppigste grunde til afvisning:")
-        lines.extend(f"  {danish.number(n)} × {why}" for why, n in reasons.most_common(10))
+        lines.extend(f"  {danish.number(n)} × {why}" for why, n in result.reasons)
     return lines
-
-
-def _reason_group(reason: str) -> str:
-    # Reasons that name the row's own value or line are grouped by their general part.
-    return re.sub(r"linje \d+", "linje …", re.sub(r"'[^']*'", "'…'", reason))

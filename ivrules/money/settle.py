@@ -1,45 +1,47 @@
-"""Rows of a register of courses → settled courses by municipality and quarter, and rejected rows.
+"""Rows of a register of courses → settled courses by municipality and quarter, and rejected rows, on DuckDB.
 
 The register has one course a row: a ``course_id`` column and columns named
 like the facts (``municipality``, ``start_date``, ``end_date``, ``treatment``,
-``tyngdekategori`` …; an empty cell is a missing fact). Settlement is a view
-of ``Book.tariff``: each row's facts are priced by it, exactly as a single
-question is (the book memoises quotes by their facts), and the row is settled
-with that quote's amounts, revision and flags, in the quarter of the date the
-revision's tariff invoices by. Nothing here counts days, picks bands or runs
-rules. Rows read = rows settled + rows rejected; a rejected row has a Danish
-reason; a course that settles in another quarter than the period asked is
-counted apart, as outside the period. A course id is one course however it is
-spelled: ids that differ only in case or surrounding spaces are the same id,
-and the row that repeats a settled (or outside) course's id is rejected.
-``ivrules.money.register`` reads and writes the files.
+``tyngdekategori`` …; an empty cell is a missing fact). Settlement prices the
+whole register at once with the region's rules compiled to SQL
+(``ivrules.engine.sql``), the same rules ``Book.tariff`` runs for one course
+(a property test holds them equal, row by row), and settles each course with
+its price, revision and flags in the quarter of the date its revision's
+tariff invoices by. Nothing here counts days, picks bands or runs rules.
+Rows read = rows settled + rows outside the period + rows rejected; a
+rejected row has a Danish reason; a course that settles in another quarter
+than the period asked is counted apart, as outside the period. A course id
+is one course however it is spelled: ids that differ only in case or
+surrounding spaces are the same id, and a row that repeats a settled (or
+outside) course's id is rejected. ``ivrules.money.register`` reads and writes
+the files; DuckDB and sqlglot are the ``sql`` extra.
 """
 
 from __future__ import annotations
 
-import csv
 import datetime as dt
 import re
 from collections import Counter
-from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from decimal import Decimal
 from functools import cached_property
 from pathlib import Path
-from typing import Any, NamedTuple, TextIO
+from typing import Any, NamedTuple
 
-from ivrules import danish
 from ivrules.engine.book import Book
 from ivrules.engine.quote import Quote, money
-from ivrules.errors import FactsError, IvrulesError, LookupError_, did_you_mean
+from ivrules.errors import IvrulesError, did_you_mean
 from ivrules.lang.vocabulary import safe
-from ivrules.model.agreement import Agreement
 from ivrules.model.tariff import Tariff
 from ivrules.money.cells import cell
 
 COURSE_ID = "course_id"  # the register's own column: the row's id, not a fact
 COURSE_ID_TERM = "forløbs_id"  # its Danish name; either may head the column
 BILATERAL = "bilateral_agreement_required"  # the flag counted in the summary
+COURSES_HEADER = ("course_id", "municipality", "quarter", "kind", "total", "region_share", "municipality_share",
+                  "revision", "flags")
+REJECTED_HEADER = ("row", "course_id", "reason")
+OUTSIDE_HEADER = ("row", "course_id", "quarter")
 
 
 class RegisterError(IvrulesError):
@@ -79,14 +81,6 @@ class Priced:
     flags: tuple[str, ...]
     label: str  # the schedule's Danish title (and category): courses.csv's kind and the activity summary's
 
-    @classmethod
-    def of(cls, answer: Quote, label: str) -> Priced:
-        """A computed quote's settled part (``ValueError`` for a quote without amounts)."""
-        if answer.total is None or answer.region_share is None or answer.municipality_share is None:
-            raise ValueError(f"quote for {answer.region} {answer.revision} has no amounts ({answer.status})")
-        return cls(answer.total, answer.region_share, answer.municipality_share, answer.revision, answer.kind,
-                   answer.flags, label)
-
     @property
     def bilateral(self) -> bool:
         return BILATERAL in self.flags
@@ -106,15 +100,6 @@ class Slot(NamedTuple):
     municipality: str
     quarter: str
     courses: int
-
-
-Settled = tuple[Priced, str, str]  # a settled row: its price, municipality and quarter
-
-
-class Outside(NamedTuple):
-    """A course that would settle, but in another quarter than the period asked."""
-
-    quarter: str
 
 
 Row = tuple[int, str, str]  # a row not settled: its line in the register, its course_id, and the reason or quarter
@@ -138,15 +123,18 @@ class Invoice:
 
 @dataclass
 class Settlement:
-    """What settling some rows gave: the settled courses by slot, the rejections, the rows read."""
+    """What settling a register gave: the settled courses by slot, the rows read, rejected and outside the period,
+    and the most common reasons for rejection (the rows themselves are in rejected.csv and outside.csv, or
+    ``Ran``)."""
 
     region: str
     period: str | None = None
     rows: int = 0
     region_name: str | None = None  # the region's Danish name, for people
-    slots: list[Slot] = field(default_factory=list)
-    rejected: list[Row] = field(default_factory=list)  # (line, course_id, the Danish reason)
-    outside: list[Row] = field(default_factory=list)  # (line, course_id, the quarter it settles in)
+    slots: list[Slot] = field(default_factory=list)  # in the order of each slot's first course
+    rejected: int = 0
+    outside: int = 0  # courses that settle in another quarter than ``period``
+    reasons: list[tuple[str, int]] = field(default_factory=list)  # the ten most common, grouped (``reason_group``)
 
     @property
     def settled(self) -> int:
@@ -200,121 +188,13 @@ class Settlement:
         return out
 
 
-class Settler:
-    """Settles rows of one register (its header decides the columns) for one region.
+class Ran(NamedTuple):
+    """A settlement run in memory (``Settler.run``): the settlement and the rows of its files."""
 
-    Each row is evaluated once (``Book.evaluate``) and priced by its quote; what the settler keeps between rows is
-    only the interned prices (one ``Priced`` per distinct computed price); the
-    municipality and the invoice date are read from the evaluation's typed facts.
-    """
-
-    def __init__(self, book: Book, region: str, header: list[str], period: str | None = None,
-                 path: str = "<register>") -> None:
-        region = book.region_id(region)  # "Region Midtjylland" → midtjylland; UnknownRegionError before any row
-        self.agreements = {a.revision: a for a in book.agreements(region)}
-        self.book, self.region, self.period, self.path = book, region, period, path
-        self.columns = check_header(header, book, path)
-        self.width = len(header)
-        # The course's dates and municipality are the facts with those roles in the vocabulary.
-        roles = book.vocabulary.roles
-        self.start, self.end, self.municipality = roles.start_date, roles.end_date, roles.municipality
-        self.at = {name: self.columns.index(name) for name in (COURSE_ID, self.start, self.end)}
-        self.facts = [(name, i) for i, name in enumerate(self.columns) if name not in self.at]
-        self.words = {name: book.vocabulary.facts[name].term for name in (self.start, self.end)}  # startdato, …
-        self._prices: dict[tuple[Any, ...], Priced] = {}
-
-    def run(self, rows: Iterable[list[str]], out: TextIO, line_of: Callable[[int], int] | None = None) -> Settlement:
-        """Settle ``rows`` (without the header); the settled courses are written to ``out`` as courses.csv rows."""
-        result = Settlement(self.region, self.period, region_name=self.book.vocabulary.regions.get(self.region))
-        line_of = line_of or (lambda n: n + 1)
-        writer = csv.writer(out, lineterminator="\n")  # the price's cells are escaped once, in Priced.cells
-        counts: Counter[Settled] = Counter()
-        seen: dict[str, tuple[int, str]] = {}  # a course's id, as compared → the line and id that claimed it
-        for row in rows:
-            if not row:
-                continue  # a blank line is not a row
-            result.rows += 1
-            line = line_of(result.rows)
-            course = row[self.at[COURSE_ID]] if len(row) > self.at[COURSE_ID] else ""
-            key = same_course(course)
-            settled = self.settle(row, course, seen.get(key), line)
-            if isinstance(settled, str):
-                result.rejected.append((line, course, settled))
-                continue
-            seen[key] = (line, course)
-            if isinstance(settled, Outside):
-                result.outside.append((line, course, settled.quarter))
-                continue
-            counts[settled] += 1
-            price, municipality, quarter = settled
-            writer.writerow((cell(course.strip()), cell(municipality), quarter, *price.cells))
-        result.slots = [Slot(*settled, count) for settled, count in counts.items()]
-        return result
-
-    def settle(self, row: list[str], course: str, claimed: tuple[int, str] | None,
-               line: int) -> Settled | Outside | str:
-        """One row → its price, municipality and quarter, ``Outside`` (the quarter it settles in), or the Danish
-        reason it is rejected; ``claimed`` is the line and id of an earlier row of the same course."""
-        if len(row) != self.width:
-            return f"rækken har {len(row)} felter; overskriften har {self.width}"
-        if not course.strip():
-            return "course_id mangler"
-        if claimed is not None:
-            return _repeated(course, line, *claimed)
-        dates = self._dates(row)
-        if isinstance(dates, str):
-            return dates
-        facts = {name: row[i] for name, i in self.facts if row[i].strip()}  # the row's cells, as raw facts
-        try:
-            evaluated = self.book.evaluate(self.region, {**facts, **dates})
-            answer = evaluated.quote
-        except FactsError as exc:
-            return self._facts_reason(exc)
-        except LookupError_ as exc:
-            return str(exc)
-        return self._invoiced(answer, evaluated.facts)
-
-    def _dates(self, row: list[str]) -> dict[str, dt.date] | str:
-        """The register's start and end date, or the Danish reason they cannot be read."""
-        try:
-            start, end = (_date(self.words[name], row[self.at[name]]) for name in (self.start, self.end))
-        except ValueError as exc:
-            return str(exc)
-        if end < start:
-            return (f"{self.words[self.end]}en {danish.date(end)} ligger før "
-                    f"{self.words[self.start]}en {danish.date(start)}")
-        return {self.start: start, self.end: end}
-
-    def _invoiced(self, answer: Quote, typed: dict[str, Any]) -> Settled | Outside | str:
-        """A quote and the evaluation's typed facts → the settled row, the rejection of a quote that was not
-        computed, or ``Outside`` for a course that settles in another quarter than the period asked.
-
-        A row that cannot be settled is rejected in every run, whatever its quarter, so settling each quarter
-        alone rejects the same rows and settles the same courses as settling the whole register."""
-        if answer.status != "computed":
-            return rejection(answer)
-        agreement = self.agreements[answer.revision]
-        quarter = quarter_of(typed.get(_invoice_date(agreement, self.end), typed[self.end]))
-        if self.period is not None and quarter != self.period:
-            return Outside(quarter)
-        return self._priced(answer, agreement), typed.get(self.municipality, ""), quarter
-
-    def _facts_reason(self, exc: FactsError) -> str:
-        return f"{self.book.vocabulary.label(exc.field)}: {exc.message}" + (f"; {exc.hint}" if exc.hint else "")
-
-    def _priced(self, answer: Quote, agreement: Agreement) -> Priced:
-        """The quote's settled part, interned: courses of 1-6 days, say, share one ``Priced``."""
-        key = (answer.revision, answer.kind, answer.category, answer.total, answer.region_share,
-               answer.municipality_share, answer.flags)
-        found = self._prices.get(key)
-        if found is None:
-            found = self._prices[key] = Priced.of(answer, _label(agreement.tariff, answer))
-        return found
-
-
-def _invoice_date(agreement: Agreement, end: str) -> str:
-    """The fact whose quarter a course is invoiced in (the end date where the revision has no tariff)."""
-    return agreement.tariff.invoice_date if agreement.tariff is not None else end
+    settlement: Settlement
+    courses: list[tuple[str, ...]]  # courses.csv's rows
+    rejected: list[Row]  # (line, course_id, the Danish reason)
+    outside: list[Row]  # (line, course_id, the quarter it settles in)
 
 
 def same_course(course: str) -> str:
@@ -337,10 +217,11 @@ def rejection(answer: Quote) -> str:
     return "kan ikke beregnes: " + " ".join(r for r in answer.reasons if not r.startswith("Takst:"))
 
 
-def _label(tariff: Tariff | None, answer: Quote) -> str:
+def _label(tariff: Tariff | None, kind: str, category: int | None) -> str:
+    """A kind of course as people read it: the schedule's Danish title, and the category."""
     titles = {s.id: s.title for s in tariff.schedules} if tariff is not None else {}
-    title = titles.get(answer.kind, answer.kind)
-    return f"{title}, kategori {answer.category}" if answer.category is not None else title
+    title = titles.get(kind, kind)
+    return f"{title}, kategori {category}" if category is not None else title
 
 
 def _date(word: str, text: str) -> dt.date:

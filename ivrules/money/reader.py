@@ -1,0 +1,135 @@
+"""A register's cells, as DuckDB holds them, → typed facts: in SQL where a cell is written as the engine writes it.
+
+The register's rows arrive as a table of text cells (``line``, ``width``, ``c0``
+… ``c<n>``; see ``ivrules.money.register``). ``Typing.select`` types each
+cell in SQL where it is spelled in one of the ways the vocabulary's own
+parser (``Vocabulary.normalise``) reads it the same way: an enumerated
+value's JSON name or Danish term, a municipality's name, ``true``/``ja``/``1``
+…, a date ``ÅÅÅÅ-MM-DD``, a plain decimal number within the fact's range. A
+row with any other cell is not *clean*: settlement hands it to the
+vocabulary's parser in Python, which reads it or says in Danish why not, so
+every reason a row is refused comes from one implementation, and SQL never
+reads a cell more leniently than the engine. Course ids are compared as
+``same_course`` compares them (case and surrounding spaces do not count);
+SQL computes that key only for ids of printable ASCII, where ``lower`` and
+``trim`` are exactly Python's ``casefold`` and ``strip``.
+
+Every name and value reaches SQL through sqlglot as a quoted identifier or
+literal; no cell is ever part of the SQL text.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from decimal import Decimal
+
+from sqlglot import exp
+
+from ivrules.engine.sql.query import TEXT_SUFFIX, col, sql_type
+from ivrules.engine.sql.rules import and_, is_null, literal, or_
+from ivrules.lang.vocabulary import TRUE_WORDS, Fact, Vocabulary
+
+COURSE_ID = "course_id"  # the register's own column: the row's id, not a fact
+KEY = "register_key"  # the course id as ids are compared
+LINE = "register_line"  # the row's line in the register file
+MUNICIPALITY = "register_municipality"  # the typed municipality, carried past the pricing query
+CLEAN = "register_clean"  # every cell typed in SQL
+# A decimal number written as the engine writes it (``str`` of its value): no leading zeros, no trailing zeros
+# after the point, at most 14 digits before it and 10 after it, no "-0".
+NUMBER = r"(0|-?[1-9][0-9]{0,13})(\.[0-9]{0,9}[1-9])?|-0\.[0-9]{0,9}[1-9]"
+WHOLE = r"0|-?[1-9][0-9]{0,13}"
+DATE = r"[0-9]{4}-[0-9]{2}-[0-9]{2}"
+PLAIN_ID = r"[ -~]*"  # printable ASCII: trim and lower are Python's strip and casefold
+
+
+def cell(i: int) -> exp.Column:
+    """The i-th cell of a row of the cells table."""
+    return col(f"c{i}")
+
+
+def _matches(e: exp.Expression, pattern: str) -> exp.Expression:
+    """``e`` matches ``pattern`` as a whole (RE2, as DuckDB reads it)."""
+    return exp.Anonymous(this="regexp_full_match", expressions=[e, literal(pattern)])
+
+
+def _case(e: exp.Expression, pairs: Iterable[tuple[str, object]]) -> exp.Expression:
+    """``CASE e WHEN spelling THEN value … END`` (NULL for any other spelling)."""
+    return exp.Case(this=e, ifs=[exp.If(this=literal(k), true=literal(v)) for k, v in pairs])
+
+
+def _text(name: str) -> str:
+    """The column of a fact's trimmed cell."""
+    return f"register_text_{name}"
+
+
+def _empty(text: exp.Expression) -> exp.Expression:
+    return exp.EQ(this=exp.Coalesce(this=text, expressions=[literal("")]), expression=literal(""))
+
+
+class Typing:
+    """The SQL that types the cells of a register whose columns are ``columns`` (JSON names, ``course_id`` one of
+    them): each fact's value, each number's text, the id and its key, and whether the row is clean."""
+
+    def __init__(self, vocab: Vocabulary, columns: list[str]) -> None:
+        self.vocab, self.columns = vocab, columns
+        self.facts = [name for name in columns if name != COURSE_ID]
+        self.numbers = sorted(f for f in self.facts if vocab.facts[f].type == "number")
+        self.at = {name: i for i, name in enumerate(columns)}
+
+    def value(self, fact: Fact, t: exp.Expression) -> exp.Expression:
+        """The fact's typed value, from its trimmed cell ``t``, where the cell is written as SQL reads it exactly
+        as the engine does; else NULL."""
+        if fact.type == "bool":
+            return _case(exp.Lower(this=t), TRUE_WORDS.items())
+        if fact.type == "enum":
+            return _case(t, [*((v.term, v.name) for v in fact.values), *((v.name, v.name) for v in fact.values)])
+        if fact.type == "municipality":
+            known = [literal(m) for m in sorted(self.vocab.municipalities)]
+            return exp.Case(ifs=[exp.If(this=exp.In(this=t.copy(), expressions=known), true=t)])
+        if fact.type == "date":
+            ok = and_(_matches(t, DATE), exp.GTE(this=t.copy(), expression=literal("0001")))
+            return exp.Case(ifs=[exp.If(this=ok, true=exp.TryCast(this=t.copy(), to=exp.DataType.build("DATE")))])
+        if fact.type == "number":
+            return self._number(fact, t)
+        return exp.cast(exp.Null(), sql_type(fact))  # dose times: read by the engine's parser
+
+    def _number(self, fact: Fact, t: exp.Expression) -> exp.Expression:
+        ok = _matches(t, WHOLE if fact.whole else NUMBER)
+        value = exp.cast(t.copy(), sql_type(fact))
+        if fact.limits is not None:
+            low, high = (literal(Decimal(x)) for x in fact.limits)
+            ok = and_(ok, exp.Between(this=value.copy(), low=low, high=high))
+        return exp.Case(ifs=[exp.If(this=ok, true=value)])
+
+    def select(self, source: exp.Expression, start: str, end: str) -> exp.Select:
+        """One row per row of ``source``: line, id, key, clean, each fact typed, each number's text, and the
+        municipality again; ``start`` and ``end`` are the facts with the course's dates. In three steps, so
+        each cell is trimmed once and typed once: the trimmed texts, their values, and whether all were read."""
+        course = cell(self.at[COURSE_ID])
+        texts = exp.select(col("line"), col("width"), exp.alias_(course, COURSE_ID, quoted=True), *(
+            exp.alias_(exp.Trim(this=cell(self.at[n])), _text(n), quoted=True) for n in self.facts)).from_(source)
+        values = exp.select("*", *(exp.alias_(self.value(self.vocab.facts[n], col(_text(n))), n, quoted=True)
+                                   for n in self.facts)).from_(exp.Subquery(this=texts, alias="texts"))
+        plain = and_(_matches(col(COURSE_ID), PLAIN_ID), exp.NEQ(this=exp.Trim(this=col(COURSE_ID)),
+                                                                 expression=literal("")))
+        good = [exp.EQ(this=col("width"), expression=literal(len(self.columns))), plain,
+                exp.Not(this=is_null(col(start))), exp.Not(this=is_null(col(end))),
+                exp.GTE(this=col(end), expression=col(start))]
+        good += [or_(_empty(col(_text(n))), exp.Not(this=is_null(col(n)))) for n in self.facts]
+        clean = exp.Coalesce(this=exp.paren(and_(*good)), expressions=[exp.Boolean(this=False)])
+        key = exp.Case(ifs=[exp.If(this=plain.copy(), true=exp.Lower(this=exp.Trim(this=col(COURSE_ID))))])
+        municipality = self.vocab.roles.municipality
+        again = col(municipality) if municipality in self.facts else exp.cast(exp.Null(), "VARCHAR")
+        return exp.select(
+            exp.alias_(col("line"), LINE, quoted=True), col(COURSE_ID), exp.alias_(key, KEY, quoted=True),
+            exp.alias_(clean, CLEAN, quoted=True), *map(col, self.facts),
+            *(exp.alias_(col(_text(n)), n + TEXT_SUFFIX, quoted=True) for n in self.numbers),
+            exp.alias_(again, MUNICIPALITY, quoted=True)).from_(exp.Subquery(this=values, alias="typed"))
+
+    def table_columns(self) -> list[tuple[str, exp.DataType]]:
+        """The typed table's columns and their types, as ``select`` names them."""
+        text = exp.DataType.build("VARCHAR")
+        return [(LINE, exp.DataType.build("BIGINT")), (COURSE_ID, text), (KEY, text),
+                (CLEAN, exp.DataType.build("BOOLEAN")),
+                *((n, sql_type(self.vocab.facts[n])) for n in self.facts),
+                *((n + TEXT_SUFFIX, text) for n in self.numbers), (MUNICIPALITY, text)]

@@ -1,0 +1,322 @@
+"""A register's rows → its settlement, on DuckDB: typed in SQL, priced by the rules compiled to SQL.
+
+``Settler`` is ``ivrules settle``'s engine (``ivrules.money.register`` reads the
+file into a table of cells and writes what this leaves behind). The steps, each
+a table of the connection: ``register_clean`` (the cells typed by
+``ivrules.money.reader.Typing``), ``register_read`` and ``register_refused``
+(the rows the engine's own parser read in Python, typed or refused with its
+Danish reason), ``register_priced`` (every course priced by the region's
+compiled query), ``register_prices`` (each distinct computed price, numbered,
+and ``register_price_cells``, its cells in courses.csv, written once by
+``Priced.cells``) and ``register_outcome`` (each row once: settled, outside
+the period or rejected, with its price or reason; a repeated id refused).
+The static SQL below names only these tables and their columns; every value
+(the period, a cell, a reason) reaches DuckDB as a parameter or through a
+file DuckDB reads, never as SQL text.
+"""
+
+from __future__ import annotations
+
+import csv
+import tempfile
+from collections.abc import Iterable
+from decimal import Decimal
+from pathlib import Path
+from typing import Any, TextIO
+
+import duckdb
+from sqlglot import exp
+
+from ivrules import danish
+from ivrules.engine.book import Book
+from ivrules.engine.sql.query import col
+from ivrules.engine.sql.rules import literal
+from ivrules.errors import FactsError
+from ivrules.money.cells import NUMBER, TRIGGERS
+from ivrules.money.reader import CLEAN, COURSE_ID, KEY, LINE, MUNICIPALITY, Typing
+from ivrules.money.settle import (
+    COURSES_HEADER,
+    OUTSIDE_HEADER,
+    REJECTED_HEADER,
+    Priced,
+    Ran,
+    Settlement,
+    Slot,
+    _date,
+    _label,
+    _repeated,
+    check_header,
+    same_course,
+)
+
+CELLS = "register_cells"  # the register's rows as text: line, width (cells in the row), c0 … c<n>
+TYPED = "register_typed"  # every row that was typed, in SQL or by the engine's parser
+SPACE = "".join(c for c in map(chr, range(0x3001)) if c.isspace())  # what Python's strip() strips
+
+PRICE = ("revision", "kind", "category", "total", "region_share", "municipality_share", "flags")
+PRICES = f"""
+CREATE OR REPLACE TEMP TABLE register_prices AS
+SELECT row_number() OVER (ORDER BY {', '.join(PRICE)}) AS price, *
+FROM (SELECT DISTINCT {', '.join(PRICE)} FROM register_priced WHERE status = 'computed')
+"""
+# Each row once: its price (a computed course), quarter and outcome. Only ids that occur twice are looked up for
+# the line that claimed them: the first computed course with that id.
+OUTCOME = f"""
+CREATE OR REPLACE TEMP TABLE register_outcome AS
+WITH every_row AS (
+    SELECT register_line AS line, register_key AS key, course_id, register_municipality AS municipality, status,
+           reason, price, invoice_day, FALSE AS early
+    FROM register_priced r LEFT JOIN register_prices p
+         ON {' AND '.join(f'r.{c} IS NOT DISTINCT FROM p.{c}' for c in PRICE)}
+    UNION ALL BY NAME
+    SELECT line, register_key AS key, course_id, 'refused' AS status, reason, early FROM register_refused
+), claimed AS (
+    SELECT key, min(line) FILTER (WHERE status = 'computed') AS first FROM every_row
+    WHERE key IN (SELECT key FROM every_row GROUP BY key HAVING count(*) > 1) GROUP BY key
+), placed AS (
+    SELECT every_row.*, first,
+           CASE WHEN status = 'computed' THEN year(invoice_day) || 'Q' || quarter(invoice_day) END AS quarter
+    FROM every_row LEFT JOIN claimed USING (key)
+)
+SELECT line, key, course_id, municipality, price, quarter, first, reason,
+       CASE WHEN early THEN 'rejected'
+            WHEN first IS NOT NULL AND line > first THEN 'repeated'
+            WHEN status <> 'computed' THEN 'rejected'
+            WHEN $period IS NULL OR quarter = $period THEN 'settled'
+            ELSE 'outside' END AS outcome
+FROM placed
+"""
+REPEATED = """
+SELECT o.line, coalesce(o.course_id, ''), f.line, coalesce(f.course_id, '')
+FROM register_outcome o JOIN register_outcome f ON f.line = o.first
+WHERE o.outcome = 'repeated' ORDER BY o.line
+"""
+SLOTS = """
+SELECT price, coalesce(municipality, ''), quarter, count(*) FROM register_outcome WHERE outcome = 'settled'
+GROUP BY ALL ORDER BY min(line)
+"""
+# Reasons that name the row's own value or line are grouped by their general part.
+REASONS = """
+SELECT regexp_replace(regexp_replace(reason, '''[^'']*''', '''…''', 'g'), 'linje [0-9]+', 'linje …', 'g') AS why,
+       count(*) AS n
+FROM register_outcome WHERE outcome = 'rejected' GROUP BY why ORDER BY n DESC, min(line) LIMIT 10
+"""
+
+
+class Settler:
+    """Settles registers with one header (which decides the columns) for one region, on DuckDB.
+
+    The rows arrive as a table of text cells (``line``, ``width``, ``c0`` …; ``ivrules.money.register`` reads a
+    file into one). ``Typing`` types the cells in SQL; the rows it cannot type are read by the engine's own
+    parser in Python (``_read``), which refuses a row with its Danish reason or gives its typed facts. Every
+    course is then priced by the region's compiled query (``ivrules.engine.sql``): the rules the scalar
+    evaluator runs, by the revision in force on the course's date, accession included. A row repeating the id
+    of an earlier settled course is refused after pricing, naming the line that claimed the id. No course is
+    priced row by row in Python, and nothing is kept between rows but DuckDB's tables.
+    """
+
+    def __init__(self, book: Book, region: str, header: list[str], path: str = "<register>") -> None:
+        from ivrules.engine.sql.query import Columns, RegionQuery
+
+        region = book.region_id(region)  # "Region Midtjylland" → midtjylland; UnknownRegionError before any row
+        self.agreements = {a.revision: a for a in book.agreements(region)}
+        self.book, self.region, self.path = book, region, path
+        self.columns = check_header(header, book, path)
+        self.width = len(header)
+        self.typing = Typing(book.vocabulary, self.columns)
+        roles = book.vocabulary.roles
+        self.start, self.end = roles.start_date, roles.end_date
+        self.words = {name: book.vocabulary.facts[name].term for name in (self.start, self.end)}  # startdato, …
+        columns = Columns(frozenset(self.typing.facts), (LINE, KEY, COURSE_ID, MUNICIPALITY),
+                          frozenset(self.typing.numbers))
+        self.query = RegionQuery(book, region, columns).sql(exp.to_table(TYPED, quoted=True))  # compiled once
+
+    def cell_columns(self) -> list[tuple[str, str]]:
+        """The columns of a table of the register's cells: line, number of cells, and the header's columns."""
+        return [("line", "BIGINT"), ("width", "INTEGER"), *((f"c{i}", "VARCHAR") for i in range(self.width))]
+
+    def run(self, rows: Iterable[list[str]], out: TextIO | None = None, period: str | None = None) -> Ran:
+        """Settle ``rows`` (each a list of cells, without the header; row n is line n + 1) in memory, all of
+        them or the quarter ``period``: the settlement, and the courses.csv rows (also written to ``out``), the
+        rejected and the outside rows."""
+        import duckdb
+
+        with duckdb.connect() as con, tempfile.TemporaryDirectory(prefix="ivrules-") as folder:
+            shaped = ((n + 1, len(row), *row[:self.width], *[None] * (self.width - len(row)))
+                      for n, row in enumerate(rows, 1) if row)  # an empty list is a blank line: not a row
+            load_rows(con, CELLS, self.cell_columns(), shaped, Path(folder))
+            result = self.settle(con, Path(folder), period)
+            courses = [tuple(r) for r in con.sql(self.courses().sql("duckdb")).fetchall()]
+            if out is not None:
+                csv.writer(out, lineterminator="\n").writerows(courses)  # every cell is escaped by ``courses``
+            rejected, outside = ([tuple(r) for r in con.sql(self.listed(kind).sql("duckdb")).fetchall()]
+                                 for kind in ("rejected", "outside"))
+        return Ran(result, courses, rejected, outside)  # type: ignore[arg-type]
+
+    def settle(self, con: Any, folder: Path, period: str | None = None) -> Settlement:
+        """Settle the rows of the table ``register_cells`` in ``con`` (all, or the quarter ``period``); leaves
+        ``register_outcome`` (each row settled, outside or rejected, with its price or reason) for ``courses`` and
+        ``listed``. ``folder`` holds
+        the files Python hands DuckDB (the rows the engine's parser read, the prices' cells)."""
+        typed = self.typing.select(exp.to_table(CELLS, quoted=True), self.start, self.end)
+        con.execute(f"CREATE OR REPLACE TEMP TABLE register_clean AS {typed.sql('duckdb')}")
+        self._by_engine(con, folder)
+        names = [name for name, _ in self.typing.table_columns() if name != CLEAN]
+        both = exp.union(exp.select(*map(col, names)).from_("register_clean").where(col(CLEAN)),
+                         exp.select(*map(col, names)).from_("register_read"), distinct=False)
+        con.execute(f"CREATE OR REPLACE TEMP VIEW {TYPED} AS {both.sql('duckdb')}")
+        con.execute(f"CREATE OR REPLACE TEMP TABLE register_priced AS {self.query}")
+        con.execute("DROP TABLE register_clean")
+        prices = self._prices(con, folder)
+        con.execute(OUTCOME, {"period": period})
+        self._repeated(con, folder)
+        return self._settlement(con, prices, period)
+
+    def _by_engine(self, con: Any, folder: Path) -> None:
+        """The rows SQL could not type, read by the engine's parser: ``register_read`` holds the typed ones,
+        ``register_refused`` the refused ones (line, key, id, the reason, and whether the reason comes before the
+        repeated-id check)."""
+        cursor = con.execute(f"SELECT c.* FROM {CELLS} c JOIN register_clean t ON c.line = t.{LINE} "
+                             f"WHERE NOT t.{CLEAN} ORDER BY c.line")
+        read: list[tuple[Any, ...]] = []
+        refused: list[tuple[Any, ...]] = []
+        while batch := cursor.fetchmany(8192):
+            for line, width, *row in batch:
+                self._read(line, width, ["" if c is None else c for c in row[:width]], read, refused)
+        typed_columns = [(n, t.sql("duckdb")) for n, t in self.typing.table_columns() if n != CLEAN]
+        load_rows(con, "register_read", typed_columns, read, folder)
+        load_rows(con, "register_refused", [("line", "BIGINT"), (KEY, "VARCHAR"), (COURSE_ID, "VARCHAR"),
+                                            ("reason", "VARCHAR"), ("early", "BOOLEAN")], refused, folder)
+
+    def _read(self, line: int, width: int, row: list[str], read: list[tuple[Any, ...]],
+              refused: list[tuple[Any, ...]]) -> None:
+        """One row SQL could not type: its typed facts into ``read``, or why it is refused into ``refused``."""
+        at = self.typing.at
+        course = row[at[COURSE_ID]] if len(row) > at[COURSE_ID] else ""
+        key = same_course(course)
+        if width != self.width:
+            refused.append((line, key, course, f"rækken har {width} felter; overskriften har {self.width}", True))
+        elif not course.strip():
+            refused.append((line, key, course, "course_id mangler", True))
+        elif isinstance(typed := self._typed(row), str):
+            refused.append((line, key, course, typed, False))
+        else:
+            facts = [_sql_value(typed.get(name)) for name in self.typing.facts]
+            texts = [str(typed[n]) if n in typed else None for n in self.typing.numbers]
+            read.append((line, course, key, *facts, *texts, typed.get(self.book.vocabulary.roles.municipality)))
+
+    def _typed(self, row: list[str]) -> dict[str, Any] | str:
+        """The row's facts as the engine types them (``Vocabulary.normalise``), or the Danish reason it cannot."""
+        at = self.typing.at
+        try:
+            start, end = (_date(self.words[name], row[at[name]]) for name in (self.start, self.end))
+        except ValueError as exc:
+            return str(exc)
+        if end < start:
+            return (f"{self.words[self.end]}en {danish.date(end)} ligger før "
+                    f"{self.words[self.start]}en {danish.date(start)}")
+        facts = {name: row[at[name]] for name in self.typing.facts if row[at[name]].strip()}
+        try:
+            typed = self.book.vocabulary.normalise({**facts, self.start: start, self.end: end})
+        except FactsError as exc:
+            return f"{self.book.vocabulary.label(exc.field)}: {exc.message}" + (f"; {exc.hint}" if exc.hint else "")
+        return {name: typed[name] for name in self.typing.facts if name in typed}
+
+    def _repeated(self, con: Any, folder: Path) -> None:
+        """Each row that repeats the id of an earlier settled (or outside) course is rejected, naming that line."""
+        rows = con.execute(REPEATED).fetchall()
+        load_rows(con, "register_repeated", [("line", "BIGINT"), ("reason", "VARCHAR")],
+                  ((line, _repeated(course, line, first_line, first)) for line, course, first_line, first in rows),
+                  folder)
+        con.execute("UPDATE register_outcome SET outcome = 'rejected', reason = r.reason FROM register_repeated r "
+                    "WHERE register_outcome.line = r.line")
+
+    def _prices(self, con: Any, folder: Path) -> dict[int, Priced]:
+        """Each distinct price of the computed courses, numbered (``register_prices``), with its courses.csv
+        cells (``register_price_cells``)."""
+        con.execute(PRICES)
+        prices: dict[int, Priced] = {}
+        for price, revision, kind, category, total, region_share, kommune, flags in con.execute(
+                "SELECT * FROM register_prices").fetchall():
+            label = _label(self.agreements[revision].tariff, kind, category)
+            prices[price] = Priced(total, region_share, kommune, revision, kind,
+                                   tuple(flags.split(";")) if flags else (), label)
+        load_rows(con, "register_price_cells", [("price", "BIGINT"), *((c, "VARCHAR") for c in COURSES_HEADER[3:])],
+                  ((price, *p.cells) for price, p in prices.items()), folder)
+        return prices
+
+    def _settlement(self, con: Any, prices: dict[int, Priced], period: str | None) -> Settlement:
+        counted = dict(con.execute("SELECT outcome, count(*) FROM register_outcome GROUP BY outcome").fetchall())
+        slots = [Slot(prices[price], municipality, quarter, courses) for price, municipality, quarter, courses
+                 in con.execute(SLOTS).fetchall()]
+        reasons = [(group, n) for group, n in con.execute(REASONS).fetchall()]
+        return Settlement(self.region, period, sum(counted.values()),
+                          self.book.vocabulary.regions.get(self.region), slots, counted.get("rejected", 0),
+                          counted.get("outside", 0), reasons)
+
+    def courses(self) -> exp.Select:
+        """courses.csv's rows, in the register's order, each cell escaped (``cells.cell``)."""
+        cells = [escaped(stripped(col(COURSE_ID, "s"))), col("municipality", "s"), col("quarter", "s"),
+                 *(col(c, "p") for c in COURSES_HEADER[3:])]
+        return exp.select(*_named(cells, COURSES_HEADER)).from_(exp.alias_(exp.to_table("register_outcome"), "s")).join(
+            exp.alias_(exp.to_table("register_price_cells"), "p"), using=["price"]).where(
+            exp.EQ(this=col("outcome", "s"), expression=literal("settled"))).order_by(col("line", "s"))
+
+    def listed(self, kind: str) -> exp.Select:
+        """rejected.csv's rows (``kind`` rejected: line, id, reason) or outside.csv's (outside: line, id, quarter)."""
+        last, header = ("reason", REJECTED_HEADER) if kind == "rejected" else ("quarter", OUTSIDE_HEADER)
+        cells = [col("line"), escaped(col(COURSE_ID)), escaped(col(last))]
+        return exp.select(*_named(cells, header)).from_("register_outcome").where(
+            exp.EQ(this=col("outcome"), expression=literal(kind))).order_by(col("line"))
+
+
+
+
+def escaped(text: exp.Expression) -> exp.Expression:
+    """``cells.cell`` in SQL: a ``'`` before a cell that starts like a formula and is not a plain number."""
+    first = exp.Substring(this=text.copy(), start=literal(1), length=literal(1))
+    number = exp.Anonymous(this="regexp_full_match", expressions=[text.copy(), literal(NUMBER.pattern)])
+    formula = exp.Case(ifs=[exp.If(this=number, true=text.copy())],  # the pattern only where the first sign is one
+                       default=exp.DPipe(this=literal("'"), expression=text.copy()))
+    return exp.Case(ifs=[exp.If(this=exp.In(this=first, expressions=[literal(t) for t in TRIGGERS]), true=formula)],
+                    default=text)
+
+
+def _named(cells: list[exp.Expression], header: tuple[str, ...]) -> list[exp.Expression]:
+    """A file's cells named by its header; an empty text is written as an empty cell, as ``csv.writer`` does."""
+    written = [cells[0], *(exp.Nullif(this=e, expression=literal("")) for e in cells[1:])]
+    return [exp.alias_(e, name, quoted=True) for e, name in zip(written, header, strict=True)]  # type: ignore[misc]
+
+
+def stripped(text: exp.Expression) -> exp.Expression:
+    """Python's ``str.strip`` in SQL: the text without the white space around it."""
+    return exp.Trim(this=text, expression=literal(SPACE))
+
+
+def load_rows(con: duckdb.DuckDBPyConnection, table: str, columns: list[tuple[str, str]],
+              rows: Iterable[tuple[Any, ...]], folder: Path) -> None:
+    """Rows from Python into a new table of ``con``, through a CSV file in ``folder`` that DuckDB reads with the
+    columns' types (no value is ever SQL text)."""
+    path = folder / f"{table}.csv"
+    with open(path, "w", encoding="utf-8", newline="") as handle:
+        csv.writer(handle, lineterminator="\n").writerows(rows)
+        empty = handle.tell() == 0
+    schema = exp.Schema(this=exp.to_table(table, quoted=True), expressions=[
+        exp.ColumnDef(this=exp.to_identifier(name, quoted=True), kind=exp.DataType.build(kind, dialect="duckdb"))
+        for name, kind in columns])
+    con.execute(exp.Create(this=schema, kind="TABLE", replace=True,
+                           properties=exp.Properties(expressions=[exp.TemporaryProperty()])).sql("duckdb"))
+    if not empty:
+        con.read_csv(str(path), header=False, sep=",", quotechar='"', escapechar='"',
+                     columns=dict(columns)).insert_into(table)
+
+
+def _sql_value(value: Any) -> Any:
+    """A typed fact as ``load_rows`` writes it for DuckDB to read with the column's type."""
+    if isinstance(value, bool):
+        return "true" if value else "false"
+    if isinstance(value, Decimal):
+        return format(value, "f")
+    if isinstance(value, tuple):
+        return "[" + ", ".join(map(str, value)) + "]"
+    return value
