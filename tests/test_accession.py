@@ -52,6 +52,21 @@ def test_every_municipality_has_joined_from_all_from() -> None:
     assert not line.decide("Aalborg", dt.date(2020, 5, 31)).joined
 
 
+@settings(max_examples=200, deadline=None)
+@given(st.sampled_from(["Odense", "Kolding"]), st.sampled_from([None, True, False]), st.booleans(), st.booleans(),
+       st.dates(dt.date(2019, 1, 1), dt.date(2023, 12, 31)), st.dates(dt.date(2019, 1, 1), dt.date(2023, 12, 31)))
+def test_an_answer_said_not_to_depend_on_the_date_is_the_same_on_any_date(
+        municipality: str, stated: bool | None, complete: bool, all_from: bool, day: dt.date, other: dt.date) -> None:
+    """``Line.depends_on_date`` lets the book keep one accession answer for every date: it must never be wrong."""
+    line = _line(complete=complete, all_from=dt.date(2021, 12, 1) if all_from else None)
+    if line.depends_on_date(municipality, stated):
+        return
+    applied = BOOK.agreement("syddanmark", dt.date(2018, 6, 1))
+    for revision in (applied, None):
+        assert line.decide(municipality, day, stated).to_dict(revision) == \
+            line.decide(municipality, other, stated).to_dict(revision)
+
+
 def test_a_line_covers_its_revision_and_the_later_ones() -> None:
     register = Accession((_line(),))
     assert register.line_for("syddanmark", dt.date(2018, 1, 1)) is None

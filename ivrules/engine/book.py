@@ -31,6 +31,9 @@ from ivrules.model.agreement import Agreement
 from ivrules.model.load import Model, read_model
 
 MEMO = 65_536  # evaluations kept by a Book (a register repeats the same course many times)
+# Accession answers kept by a Book: one per revision, municipality, stated answer and (only where the register makes
+# the answer depend on it) date.
+ACCESSIONS = 4_096
 
 
 @dataclass(frozen=True)
@@ -81,8 +84,12 @@ class Book:
                          for r, sets in self.rulesets.items()}
         # Each revision's accession line (None: joined by the whole region at once), found once.
         self._lines = {(r, day): self.accession.line_for(r, day) for r, days in self._dates.items() for day in days}
+        self._revisions = {(r, rs.agreement.effective): rs for r, sets in self.rulesets.items() for rs in sets}
         # Evaluations are immutable and depend only on the facts: the same question is answered once.
         self._memo = functools.lru_cache(maxsize=MEMO)(self._evaluate_key)
+        # An accession answer (its Danish text included) is the same for every course of a municipality that states
+        # the same: decided once (``_accession``).
+        self._accessions = functools.lru_cache(maxsize=ACCESSIONS)(self._accession)
 
     @property
     def regions(self) -> list[str]:
@@ -148,7 +155,10 @@ class Book:
         if on is None:
             raise FactsError(roles.course_date, "mangler: datoen afgør, hvilken udgave af aftalen der gælder "
                                                 "(ÅÅÅÅ-MM-DD)")
-        window = self.uncertain(region, on)
+        return self._select(region, on, self.uncertain(region, on), typed)
+
+    def _select(self, region: str, on: dt.date, window: RuleSet | None, typed: Mapping[str, Any]) -> Choice:
+        """``select`` for a region id and the revision whose entry into force is unknown on ``on`` (``window``)."""
         stated = typed.get(window.agreement.in_force_unknown.fact) if window and window.agreement.in_force_unknown \
             else None
         chosen = window if window is not None and stated is True else self.ruleset(region, on, window)
@@ -158,23 +168,40 @@ class Book:
         """Which revision applies to the municipality, where ``chosen`` is joined municipality by municipality."""
         roles = self.vocabulary.roles
         line = self._lines[region, chosen.agreement.effective]
+        if line is None:
+            return Choice(chosen)  # joined by the whole region at once
         municipality = typed.get(roles.municipality)
-        home = home_region(municipality, self.vocabulary)
-        if line is None or home not in (None, region):
+        if home_region(municipality, self.vocabulary) not in (None, region):
             return Choice(chosen)  # not a party at all: the party check answers, not the accession register
         fallback = self.ruleset(region, line.fallback) if line.fallback is not None else None
         if fallback is not None and fallback.agreement.until is not None and on > fallback.agreement.until:
             fallback = None
         if municipality is None:
             return Choice(chosen, None, True, fallback)
-        decision = line.decide(municipality, on, typed.get(roles.municipality_joined))
-        if decision.joined:
-            return Choice(chosen, decision.to_dict(chosen.agreement))
-        if decision.joined is None:
-            return Choice(chosen, decision.to_dict(None), True, fallback)
+        stated = typed.get(roles.municipality_joined)
+        # Where the answer does not depend on the date, the line's own date stands for every date (one answer kept).
+        day = on if line.depends_on_date(municipality, stated) else line.agreement
+        joined, said = self._accessions(region, chosen.agreement.effective, municipality, day, stated,
+                                        fallback.agreement.effective if fallback is not None else None)
+        if joined:
+            return Choice(chosen, said)
+        if joined is None:
+            return Choice(chosen, said, True, fallback)
         if fallback is None:
-            raise NotJoinedError(region, on, decision.text(None), self.vocabulary.regions.get(region, region))
-        return Choice(fallback, decision.to_dict(fallback.agreement))
+            raise NotJoinedError(region, on, said["text"], self.vocabulary.regions.get(region, region))
+        return Choice(fallback, said)
+
+    def _accession(self, region: str, revision: dt.date, municipality: str, on: dt.date, stated: bool | None,
+                   fallback: dt.date | None) -> tuple[bool | None, AccessionJSON]:
+        """Had ``municipality`` joined the line of ``region``'s revision ``revision`` on ``on``, and the accession
+        answer naming what then applies: that revision, the ``fallback`` revision, or (not joined, or not known)
+        none. Every argument can be a key: ``Book._accessions`` keeps the answers."""
+        decision = self._lines[region, revision].decide(municipality, on, stated)  # type: ignore[union-attr]
+        if decision.joined:
+            applied: RuleSet | None = self._revisions[region, revision]
+        else:
+            applied = self._revisions[region, fallback] if decision.joined is False and fallback is not None else None
+        return decision.joined, decision.to_dict(applied.agreement if applied is not None else None)
 
     def agreement(self, region: str, on: dt.date) -> Agreement:
         return self.ruleset(region, on).agreement
@@ -201,20 +228,22 @@ class Book:
         window = self.uncertain(region, on) if isinstance(on, dt.date) else None
         rule = window.agreement.in_force_unknown if window is not None else None
         if window is None or rule is None or typed.get(rule.fact) is not None:
-            return self._course(region, typed)
+            return self._course(region, typed, window)
         # The sources do not say whether ``window`` was in force on the day: answer both ways.
-        mine = self._course(region, {**typed, rule.fact: True})
+        mine = self._course(region, {**typed, rule.fact: True}, window)
         try:
-            other: Course | None = self._course(region, {**typed, rule.fact: False})
+            other: Course | None = self._course(region, {**typed, rule.fact: False}, window)
         except (NoRevisionError, NotJoinedError):
             other = None
         asked = self.vocabulary.facts[rule.fact].label
         return mine.either(in_force_split(rule, window.agreement, other.ruleset.agreement if other else None, asked),
                            other)
 
-    def _course(self, region: str, typed: dict[str, Any]) -> Course:
-        """One evaluation under the revision that applies (both ways where the municipality's accession is unknown)."""
-        choice = self.select(region, typed)
+    def _course(self, region: str, typed: dict[str, Any], window: RuleSet | None) -> Course:
+        """One evaluation under the revision that applies (both ways where the municipality's accession is unknown);
+        ``window``: the revision whose entry into force is unknown on the course's date (``uncertain``)."""
+        on = typed.get(self.vocabulary.roles.course_date)
+        choice = self._select(region, on, window, typed) if on is not None else self.select(region, typed)
         course = evaluate(choice.ruleset, self.vocabulary, typed, choice.accession)
         if not choice.undecided:
             return course

@@ -143,5 +143,5 @@ class Eligibility:
             "eligible": self.eligible, "reasons": self.reasons(), "missing": list(self.missing),
             "conditions": list(self.conditions),
             "unknowns": list(self._ruleset.unknowns),
-            "accession": self.accession,
+            "accession": self.accession.copy() if self.accession is not None else None,  # shared by a book's courses
         }
