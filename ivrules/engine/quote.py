@@ -24,8 +24,6 @@ minutes) are found through the vocabulary's roles.
 from __future__ import annotations
 
 from decimal import ROUND_HALF_UP, Decimal
-from itertools import compress, repeat
-from operator import is_
 from typing import TYPE_CHECKING, Any, Literal, NamedTuple, NotRequired, TypedDict
 
 from ivrules import danish
@@ -131,7 +129,8 @@ def price(course: Course) -> Quote:
     if course.party is not None:
         return Quote(*head, "not_covered", reasons=(course.party,), accession=accession)
     if False in course.outcomes:
-        failed = tuple(compress(course.ruleset.explains, map(is_, course.outcomes, repeat(False))))
+        failed = [text for text, outcome in zip(course.ruleset.explains, course.outcomes, strict=True)
+                  if outcome is False]
         return Quote(*head, "not_covered", reasons=("Forløbet er ikke omfattet af aftalen.", *failed),
                      accession=accession)
     if agreement.tariff is None:  # the file's unknowns about the tariff say why, where it has any
