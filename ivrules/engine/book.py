@@ -122,7 +122,10 @@ class Book:
     def ruleset(self, region: str, on: dt.date, skip: RuleSet | None = None) -> RuleSet:
         """The revision in force on ``on`` by the files' dates, leaving ``skip`` out (a revision whose entry into
         force the sources give only roughly, asked as not yet in force); ``NoRevisionError`` when there is none."""
-        region = self.region_id(region)
+        return self._ruleset(self.region_id(region), on, skip)
+
+    def _ruleset(self, region: str, on: dt.date, skip: RuleSet | None = None) -> RuleSet:
+        """``ruleset`` for a region id."""
         every = self.rulesets[region]
         sets, dates = every, self._dates[region]
         if skip is not None:
@@ -149,19 +152,22 @@ class Book:
         municipality) the accession answer saying whether the municipality had joined and what applies.
         Where the sources do not say whether a revision was in force yet, the question's answer to its
         ``in_force_unknown.fact`` decides (``Book.evaluate`` asks both ways when it does not)."""
-        roles = self.vocabulary.roles
-        region = self.region_id(region)
-        on = typed.get(roles.course_date)
-        if on is None:
-            raise FactsError(roles.course_date, "mangler: datoen afgør, hvilken udgave af aftalen der gælder "
-                                                "(ÅÅÅÅ-MM-DD)")
+        region, on = self.region_id(region), self._course_date(typed)
         return self._select(region, on, self.uncertain(region, on), typed)
+
+    def _course_date(self, typed: Mapping[str, Any]) -> dt.date:
+        """The date that picks the revision; ``FactsError`` when the question does not give it."""
+        on: dt.date | None = typed.get(self.vocabulary.roles.course_date)
+        if on is None:
+            raise FactsError(self.vocabulary.roles.course_date, "mangler: datoen afgør, hvilken udgave af aftalen "
+                                                                "der gælder (ÅÅÅÅ-MM-DD)")
+        return on
 
     def _select(self, region: str, on: dt.date, window: RuleSet | None, typed: Mapping[str, Any]) -> Choice:
         """``select`` for a region id and the revision whose entry into force is unknown on ``on`` (``window``)."""
         stated = typed.get(window.agreement.in_force_unknown.fact) if window and window.agreement.in_force_unknown \
             else None
-        chosen = window if window is not None and stated is True else self.ruleset(region, on, window)
+        chosen = window if window is not None and stated is True else self._ruleset(region, on, window)
         return self._accede(region, on, chosen, typed)
 
     def _accede(self, region: str, on: dt.date, chosen: RuleSet, typed: Mapping[str, Any]) -> Choice:
@@ -224,26 +230,25 @@ class Book:
 
     def _evaluate(self, region: str, facts: Mapping[str, Any]) -> Course:
         typed = self.vocabulary.normalise(facts)
-        on = typed.get(self.vocabulary.roles.course_date)
-        window = self.uncertain(region, on) if isinstance(on, dt.date) else None
+        on = self._course_date(typed)
+        window = self.uncertain(region, on)
         rule = window.agreement.in_force_unknown if window is not None else None
         if window is None or rule is None or typed.get(rule.fact) is not None:
-            return self._course(region, typed, window)
+            return self._course(region, typed, on, window)
         # The sources do not say whether ``window`` was in force on the day: answer both ways.
-        mine = self._course(region, {**typed, rule.fact: True}, window)
+        mine = self._course(region, {**typed, rule.fact: True}, on, window)
         try:
-            other: Course | None = self._course(region, {**typed, rule.fact: False}, window)
+            other: Course | None = self._course(region, {**typed, rule.fact: False}, on, window)
         except (NoRevisionError, NotJoinedError):
             other = None
         asked = self.vocabulary.facts[rule.fact].label
         return mine.either(in_force_split(rule, window.agreement, other.ruleset.agreement if other else None, asked),
                            other)
 
-    def _course(self, region: str, typed: dict[str, Any], window: RuleSet | None) -> Course:
+    def _course(self, region: str, typed: dict[str, Any], on: dt.date, window: RuleSet | None) -> Course:
         """One evaluation under the revision that applies (both ways where the municipality's accession is unknown);
-        ``window``: the revision whose entry into force is unknown on the course's date (``uncertain``)."""
-        on = typed.get(self.vocabulary.roles.course_date)
-        choice = self._select(region, on, window, typed) if on is not None else self.select(region, typed)
+        ``window``: the revision whose entry into force is unknown on ``on``, the course's date (``uncertain``)."""
+        choice = self._select(region, on, window, typed)
         course = evaluate(choice.ruleset, self.vocabulary, typed, choice.accession)
         if not choice.undecided:
             return course
