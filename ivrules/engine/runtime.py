@@ -141,8 +141,9 @@ class Eligibility:
 
     def to_dict(self) -> EligibilityJSON:
         """The JSON contract shared by the CLI and the API."""
+        agreement = self.agreement
         return {
-            "region": self.region, "revision": self.revision, "content_hash": self.agreement.content_hash,
+            "region": agreement.region, "revision": agreement.revision, "content_hash": agreement.content_hash,
             "eligible": self.eligible, "reasons": self.reasons(), "missing": list(self.missing),
             "conditions": list(self.conditions),
             "unknowns": list(self._ruleset.unknowns),
