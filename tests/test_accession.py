@@ -110,6 +110,16 @@ def test_a_municipality_that_has_joined_gets_the_joined_revision(book: ivrules.B
     assert later.revision == "2025-01-01" and later.eligible is False
 
 
+def test_courses_of_the_same_municipality_share_no_answer_a_caller_can_change(book: ivrules.Book) -> None:
+    """The book keeps one accession answer per municipality: what one answer's JSON holds is a copy."""
+    facts = {**COURSE, "date": "2022-03-01", "municipality": "Kolding", "municipality_joined": True}
+    first, priced = book.eligibility("syddanmark", facts).to_dict(), book.tariff("syddanmark", facts).to_dict()
+    first["accession"]["text"] = priced["accession"]["text"] = "changed"
+    other = {**facts, "date": "2022-04-01", "doses_given_in_hospital": 2}
+    for answer in (book.eligibility("syddanmark", other).to_dict(), book.tariff("syddanmark", other).to_dict()):
+        assert answer["accession"]["text"].startswith("Kolding står ikke i tiltrædelseslisten")
+
+
 def test_before_the_agreement_could_be_joined_there_is_no_accession_answer(book: ivrules.Book) -> None:
     answer = book.eligibility("syddanmark", {**COURSE, "date": "2021-09-30", "municipality": "Kolding"})
     assert answer.revision == KAN and answer.to_dict()["accession"] is None
