@@ -52,6 +52,21 @@ def test_every_municipality_has_joined_from_all_from() -> None:
     assert not line.decide("Aalborg", dt.date(2020, 5, 31)).joined
 
 
+@settings(max_examples=200, deadline=None)
+@given(st.sampled_from(["Odense", "Kolding"]), st.sampled_from([None, True, False]), st.booleans(), st.booleans(),
+       st.dates(dt.date(2019, 1, 1), dt.date(2023, 12, 31)), st.dates(dt.date(2019, 1, 1), dt.date(2023, 12, 31)))
+def test_an_answer_said_not_to_depend_on_the_date_is_the_same_on_any_date(
+        municipality: str, stated: bool | None, complete: bool, all_from: bool, day: dt.date, other: dt.date) -> None:
+    """``Line.depends_on_date`` lets the book keep one accession answer for every date: it must never be wrong."""
+    line = _line(complete=complete, all_from=dt.date(2021, 12, 1) if all_from else None)
+    if line.depends_on_date(municipality, stated):
+        return
+    applied = BOOK.agreement("syddanmark", dt.date(2018, 6, 1))
+    for revision in (applied, None):
+        assert line.decide(municipality, day, stated).to_dict(revision) == \
+            line.decide(municipality, other, stated).to_dict(revision)
+
+
 def test_a_line_covers_its_revision_and_the_later_ones() -> None:
     register = Accession((_line(),))
     assert register.line_for("syddanmark", dt.date(2018, 1, 1)) is None
@@ -93,6 +108,16 @@ def test_a_municipality_that_has_joined_gets_the_joined_revision(book: ivrules.B
     assert answer["revision"] == JOINED and answer["accession"]["basis"] == "facts"
     later = book.eligibility("syddanmark", {**facts, "date": "2025-02-01", "doses_given_in_hospital": 0})
     assert later.revision == "2025-01-01" and later.eligible is False
+
+
+def test_courses_of_the_same_municipality_share_no_answer_a_caller_can_change(book: ivrules.Book) -> None:
+    """The book keeps one accession answer per municipality: what one answer's JSON holds is a copy."""
+    facts = {**COURSE, "date": "2022-03-01", "municipality": "Kolding", "municipality_joined": True}
+    first, priced = book.eligibility("syddanmark", facts).to_dict(), book.tariff("syddanmark", facts).to_dict()
+    first["accession"]["text"] = priced["accession"]["text"] = "changed"
+    other = {**facts, "date": "2022-04-01", "doses_given_in_hospital": 2}
+    for answer in (book.eligibility("syddanmark", other).to_dict(), book.tariff("syddanmark", other).to_dict()):
+        assert answer["accession"]["text"].startswith("Kolding står ikke i tiltrædelseslisten")
 
 
 def test_before_the_agreement_could_be_joined_there_is_no_accession_answer(book: ivrules.Book) -> None:

@@ -31,6 +31,9 @@ from ivrules.model.agreement import Agreement
 from ivrules.model.load import Model, read_model
 
 MEMO = 65_536  # evaluations kept by a Book (a register repeats the same course many times)
+# Accession answers kept by a Book: one per revision, municipality, stated answer and (only where the register makes
+# the answer depend on it) date.
+ACCESSIONS = 4_096
 
 
 @dataclass(frozen=True)
@@ -81,8 +84,12 @@ class Book:
                          for r, sets in self.rulesets.items()}
         # Each revision's accession line (None: joined by the whole region at once), found once.
         self._lines = {(r, day): self.accession.line_for(r, day) for r, days in self._dates.items() for day in days}
+        self._revisions = {(r, rs.agreement.effective): rs for r, sets in self.rulesets.items() for rs in sets}
         # Evaluations are immutable and depend only on the facts: the same question is answered once.
         self._memo = functools.lru_cache(maxsize=MEMO)(self._evaluate_key)
+        # An accession answer (its Danish text included) is the same for every course of a municipality that states
+        # the same: decided once (``_accession``).
+        self._accessions = functools.lru_cache(maxsize=ACCESSIONS)(self._accession)
 
     @property
     def regions(self) -> list[str]:
@@ -115,7 +122,10 @@ class Book:
     def ruleset(self, region: str, on: dt.date, skip: RuleSet | None = None) -> RuleSet:
         """The revision in force on ``on`` by the files' dates, leaving ``skip`` out (a revision whose entry into
         force the sources give only roughly, asked as not yet in force); ``NoRevisionError`` when there is none."""
-        region = self.region_id(region)
+        return self._ruleset(self.region_id(region), on, skip)
+
+    def _ruleset(self, region: str, on: dt.date, skip: RuleSet | None = None) -> RuleSet:
+        """``ruleset`` for a region id."""
         every = self.rulesets[region]
         sets, dates = every, self._dates[region]
         if skip is not None:
@@ -142,39 +152,62 @@ class Book:
         municipality) the accession answer saying whether the municipality had joined and what applies.
         Where the sources do not say whether a revision was in force yet, the question's answer to its
         ``in_force_unknown.fact`` decides (``Book.evaluate`` asks both ways when it does not)."""
-        roles = self.vocabulary.roles
-        region = self.region_id(region)
-        on = typed.get(roles.course_date)
+        region, on = self.region_id(region), self._course_date(typed)
+        return self._select(region, on, self.uncertain(region, on), typed)
+
+    def _course_date(self, typed: Mapping[str, Any]) -> dt.date:
+        """The date that picks the revision; ``FactsError`` when the question does not give it."""
+        on: dt.date | None = typed.get(self.vocabulary.roles.course_date)
         if on is None:
-            raise FactsError(roles.course_date, "mangler: datoen afgør, hvilken udgave af aftalen der gælder "
-                                                "(ÅÅÅÅ-MM-DD)")
-        window = self.uncertain(region, on)
+            raise FactsError(self.vocabulary.roles.course_date, "mangler: datoen afgør, hvilken udgave af aftalen "
+                                                                "der gælder (ÅÅÅÅ-MM-DD)")
+        return on
+
+    def _select(self, region: str, on: dt.date, window: RuleSet | None, typed: Mapping[str, Any]) -> Choice:
+        """``select`` for a region id and the revision whose entry into force is unknown on ``on`` (``window``)."""
         stated = typed.get(window.agreement.in_force_unknown.fact) if window and window.agreement.in_force_unknown \
             else None
-        chosen = window if window is not None and stated is True else self.ruleset(region, on, window)
+        chosen = window if window is not None and stated is True else self._ruleset(region, on, window)
         return self._accede(region, on, chosen, typed)
 
     def _accede(self, region: str, on: dt.date, chosen: RuleSet, typed: Mapping[str, Any]) -> Choice:
         """Which revision applies to the municipality, where ``chosen`` is joined municipality by municipality."""
         roles = self.vocabulary.roles
         line = self._lines[region, chosen.agreement.effective]
+        if line is None:
+            return Choice(chosen)  # joined by the whole region at once
         municipality = typed.get(roles.municipality)
-        home = home_region(municipality, self.vocabulary)
-        if line is None or home not in (None, region):
+        if home_region(municipality, self.vocabulary) not in (None, region):
             return Choice(chosen)  # not a party at all: the party check answers, not the accession register
         fallback = self.ruleset(region, line.fallback) if line.fallback is not None else None
         if fallback is not None and fallback.agreement.until is not None and on > fallback.agreement.until:
             fallback = None
         if municipality is None:
             return Choice(chosen, None, True, fallback)
-        decision = line.decide(municipality, on, typed.get(roles.municipality_joined))
-        if decision.joined:
-            return Choice(chosen, decision.to_dict(chosen.agreement))
-        if decision.joined is None:
-            return Choice(chosen, decision.to_dict(None), True, fallback)
+        stated = typed.get(roles.municipality_joined)
+        # Where the answer does not depend on the date, the line's own date stands for every date (one answer kept).
+        day = on if line.depends_on_date(municipality, stated) else line.agreement
+        joined, said = self._accessions(region, chosen.agreement.effective, municipality, day, stated,
+                                        fallback.agreement.effective if fallback is not None else None)
+        if joined:
+            return Choice(chosen, said)
+        if joined is None:
+            return Choice(chosen, said, True, fallback)
         if fallback is None:
-            raise NotJoinedError(region, on, decision.text(None), self.vocabulary.regions.get(region, region))
-        return Choice(fallback, decision.to_dict(fallback.agreement))
+            raise NotJoinedError(region, on, said["text"], self.vocabulary.regions.get(region, region))
+        return Choice(fallback, said)
+
+    def _accession(self, region: str, revision: dt.date, municipality: str, on: dt.date, stated: bool | None,
+                   fallback: dt.date | None) -> tuple[bool | None, AccessionJSON]:
+        """Had ``municipality`` joined the line of ``region``'s revision ``revision`` on ``on``, and the accession
+        answer naming what then applies: that revision, the ``fallback`` revision, or (not joined, or not known)
+        none. Every argument can be a key: ``Book._accessions`` keeps the answers."""
+        decision = self._lines[region, revision].decide(municipality, on, stated)  # type: ignore[union-attr]
+        if decision.joined:
+            applied: RuleSet | None = self._revisions[region, revision]
+        else:
+            applied = self._revisions[region, fallback] if decision.joined is False and fallback is not None else None
+        return decision.joined, decision.to_dict(applied.agreement if applied is not None else None)
 
     def agreement(self, region: str, on: dt.date) -> Agreement:
         return self.ruleset(region, on).agreement
@@ -197,24 +230,25 @@ class Book:
 
     def _evaluate(self, region: str, facts: Mapping[str, Any]) -> Course:
         typed = self.vocabulary.normalise(facts)
-        on = typed.get(self.vocabulary.roles.course_date)
-        window = self.uncertain(region, on) if isinstance(on, dt.date) else None
+        on = self._course_date(typed)
+        window = self.uncertain(region, on)
         rule = window.agreement.in_force_unknown if window is not None else None
         if window is None or rule is None or typed.get(rule.fact) is not None:
-            return self._course(region, typed)
+            return self._course(region, typed, on, window)
         # The sources do not say whether ``window`` was in force on the day: answer both ways.
-        mine = self._course(region, {**typed, rule.fact: True})
+        mine = self._course(region, {**typed, rule.fact: True}, on, window)
         try:
-            other: Course | None = self._course(region, {**typed, rule.fact: False})
+            other: Course | None = self._course(region, {**typed, rule.fact: False}, on, window)
         except (NoRevisionError, NotJoinedError):
             other = None
         asked = self.vocabulary.facts[rule.fact].label
         return mine.either(in_force_split(rule, window.agreement, other.ruleset.agreement if other else None, asked),
                            other)
 
-    def _course(self, region: str, typed: dict[str, Any]) -> Course:
-        """One evaluation under the revision that applies (both ways where the municipality's accession is unknown)."""
-        choice = self.select(region, typed)
+    def _course(self, region: str, typed: dict[str, Any], on: dt.date, window: RuleSet | None) -> Course:
+        """One evaluation under the revision that applies (both ways where the municipality's accession is unknown);
+        ``window``: the revision whose entry into force is unknown on ``on``, the course's date (``uncertain``)."""
+        choice = self._select(region, on, window, typed)
         course = evaluate(choice.ruleset, self.vocabulary, typed, choice.accession)
         if not choice.undecided:
             return course

@@ -117,7 +117,6 @@ def _price(course: Course) -> Quote | FactsError:
         answer = price(course)
     except FactsError as exc:
         return exc
-    answer = answer if course.accession is None else answer._replace(accession=course.accession)
     for split, other in course.splits:
         answer = _either_price(answer, split, other)
     return answer

@@ -24,8 +24,6 @@ minutes) are found through the vocabulary's roles.
 from __future__ import annotations
 
 from decimal import ROUND_HALF_UP, Decimal
-from itertools import compress, repeat
-from operator import is_
 from typing import TYPE_CHECKING, Any, Literal, NamedTuple, NotRequired, TypedDict
 
 from ivrules import danish
@@ -119,25 +117,27 @@ class Quote(NamedTuple):
             "lines": [line.to_dict() for line in self.lines], "flags": list(self.flags),
             "missing": list(self.missing), "reasons": list(self.reasons),
         }
-        if self.accession is not None:
-            out["accession"] = self.accession
+        if self.accession is not None:  # a copy: a book shares one accession answer among its courses
+            out["accession"] = self.accession.copy()
         return out
 
 
 def price(course: Course) -> Quote:
     """Price one evaluated course under its revision."""
-    agreement = course.ruleset.agreement
+    agreement, accession = course.ruleset.agreement, course.accession
     head = (agreement.region, agreement.revision)
     if course.party is not None:
-        return Quote(*head, "not_covered", reasons=(course.party,))
+        return Quote(*head, "not_covered", reasons=(course.party,), accession=accession)
     if False in course.outcomes:
-        failed = tuple(compress(course.ruleset.explains, map(is_, course.outcomes, repeat(False))))
-        return Quote(*head, "not_covered", reasons=("Forløbet er ikke omfattet af aftalen.", *failed))
+        failed = [text for text, outcome in zip(course.ruleset.explains, course.outcomes, strict=True)
+                  if outcome is False]
+        return Quote(*head, "not_covered", reasons=("Forløbet er ikke omfattet af aftalen.", *failed),
+                     accession=accession)
     if agreement.tariff is None:  # the file's unknowns about the tariff say why, where it has any
         said = tuple(u.text for u in agreement.unknowns if u.about in ("tariff", "financing"))
         default = (f"Aftalen (udgaven af {agreement.revision}) angiver ingen takster.",)
-        return Quote(*head, "unknown", reasons=said or default)
-    return _Pricing(agreement.tariff, course.facts, course.vocab).run(head)
+        return Quote(*head, "unknown", reasons=said or default, accession=accession)
+    return _Pricing(agreement.tariff, course.facts, course.vocab).run(head, accession)
 
 
 def course_days(facts: Facts, vocab: Vocabulary) -> int | None:
@@ -198,7 +198,7 @@ class _Pricing:
         self.category: int | None = None
         self.factor: Decimal | None = ONE  # the index factor for the course's year (None: not stated)
 
-    def run(self, head: tuple[str, str]) -> Quote:
+    def run(self, head: tuple[str, str], accession: AccessionJSON | None = None) -> Quote:
         days = course_days(self.facts, self.vocab)  # checks the dates even where the price does not use them
         self._rules()
         self._index()
@@ -214,11 +214,12 @@ class _Pricing:
         if self.unknown:  # why it cannot be computed, then which schedule it would have used
             context = [r for r in self.reasons if r.startswith("Takst:")]
             return Quote(*head, "unknown", flags=tuple(self.flags), missing=tuple(self.missing),
-                         reasons=tuple(self.unknown + context), **trace)
+                         reasons=tuple(self.unknown + context), accession=accession, **trace)
         total = sum([line.amount for line in self.lines], ZERO)
         region, kommune = self._financing(schedule).split(total)
         return Quote(*head, "computed", total=total, region_share=region, municipality_share=kommune,
-                     lines=tuple(self.lines), flags=tuple(self.flags), reasons=tuple(self.reasons), **trace)
+                     lines=tuple(self.lines), flags=tuple(self.flags), reasons=tuple(self.reasons), accession=accession,
+                     **trace)
 
     def _need(self, names: list[str]) -> None:
         self.missing.extend(x for x in names if x not in self.missing)

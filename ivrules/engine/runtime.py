@@ -130,18 +130,22 @@ class Eligibility:
 
     def reasons(self) -> list[ReasonJSON]:
         """The party check (when it fails), then each requirement's outcome with its section and Danish explanation."""
-        section = self.agreement.parties.get("section", "")
-        party = [ReasonJSON(rule=PARTY_RULE, section=section, outcome="failed", text=self.party)] if self.party else []
         # Each requirement's reason for each outcome is built once, by ``RuleSet.build``: an answer copies them.
-        notes = [note.copy() for note in self.notes] if self.notes else []
-        return party + notes + list(map(dict.copy, map(getitem, self._ruleset.reasons, self.outcomes)))  # type: ignore[arg-type]
+        reasons: list[ReasonJSON] = list(map(dict.copy, map(getitem, self._ruleset.reasons, self.outcomes)))  # type: ignore[arg-type]
+        if self.notes:
+            reasons[:0] = [note.copy() for note in self.notes]
+        if self.party:
+            section = self.agreement.parties.get("section", "")
+            reasons.insert(0, ReasonJSON(rule=PARTY_RULE, section=section, outcome="failed", text=self.party))
+        return reasons
 
     def to_dict(self) -> EligibilityJSON:
         """The JSON contract shared by the CLI and the API."""
+        agreement = self.agreement
         return {
-            "region": self.region, "revision": self.revision, "content_hash": self.agreement.content_hash,
+            "region": agreement.region, "revision": agreement.revision, "content_hash": agreement.content_hash,
             "eligible": self.eligible, "reasons": self.reasons(), "missing": list(self.missing),
             "conditions": list(self.conditions),
             "unknowns": list(self._ruleset.unknowns),
-            "accession": self.accession,
+            "accession": self.accession.copy() if self.accession is not None else None,  # shared by a book's courses
         }

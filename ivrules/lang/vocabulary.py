@@ -275,12 +275,16 @@ class Vocabulary:
         except FactsError as exc:
             raise self.as_given(exc, raw) from None
         for name, derive, args in self._derived:
-            if name not in out:
+            if name in out:
+                continue
+            if len(args) == 1:  # most derivations read one fact: no list, no call with *args (the hot path)
+                value = out.get(args[0])
+                result = derive(self, value) if value is not None else None
+            else:
                 values = [out.get(a) for a in args]
-                if None not in values:
-                    result = derive(self, *values)
-                    if result is not None:
-                        out[name] = result
+                result = derive(self, *values) if None not in values else None
+            if result is not None:
+                out[name] = result
         return out
 
     def as_given(self, exc: FactsError, raw: Mapping[str, Any]) -> FactsError:

@@ -143,6 +143,13 @@ class Line:
             return Decision(self, municipality, on, stated, "facts")
         return Decision(self, municipality, on, None, "unknown")
 
+    def depends_on_date(self, municipality: str, stated: bool | None = None) -> bool:
+        """Whether ``decide``'s answer for ``municipality`` (its text included) can change with the date: where every
+        municipality joins by a date, where the register lists it, or where an incomplete register is silent and the
+        question does not say (the text names the date). Otherwise any date gives the same answer."""
+        return (self.all_from is not None or municipality in self.members
+                or (not self.complete and stated is None))
+
 
 @dataclass(frozen=True)
 class Accession:
