@@ -20,20 +20,30 @@ literal; no cell is ever part of the SQL text.
 
 from __future__ import annotations
 
+import csv
 from collections.abc import Iterable
 from decimal import Decimal
+from pathlib import Path
+from typing import Any
 
+import duckdb
 from sqlglot import exp
 
+from ivrules import danish
+from ivrules.engine.book import Book
 from ivrules.engine.sql.query import TEXT_SUFFIX, col, sql_type
 from ivrules.engine.sql.rules import and_, is_null, literal, or_
+from ivrules.errors import FactsError
 from ivrules.lang.vocabulary import TRUE_WORDS, Fact, Vocabulary
+from ivrules.money.settle import _date, same_course
 
 COURSE_ID = "course_id"  # the register's own column: the row's id, not a fact
 KEY = "register_key"  # the course id as ids are compared
 LINE = "register_line"  # the row's line in the register file
 MUNICIPALITY = "register_municipality"  # the typed municipality, carried past the pricing query
 CLEAN = "register_clean"  # every cell typed in SQL
+CELLS = "register_cells"  # the register's rows as text: line, width (cells in the row), c0 … c<n>
+TYPED = "register_typed"  # every row that was typed, in SQL or by the engine's parser
 # A decimal number written as the engine writes it (``str`` of its value): no leading zeros, no trailing zeros
 # after the point, at most 14 digits before it and 10 after it, no "-0".
 NUMBER = r"(0|-?[1-9][0-9]{0,13})(\.[0-9]{0,9}[1-9])?|-0\.[0-9]{0,9}[1-9]"
@@ -133,3 +143,110 @@ class Typing:
                 (CLEAN, exp.DataType.build("BOOLEAN")),
                 *((n, sql_type(self.vocab.facts[n])) for n in self.facts),
                 *((n + TEXT_SUFFIX, text) for n in self.numbers), (MUNICIPALITY, text)]
+
+
+class Reader:
+    """A register's cells (the table ``register_cells``: line, width, c0 …) → every row typed, in SQL where
+    ``Typing`` can and by the engine's own parser otherwise: the view ``register_typed`` (``Typing``'s columns
+    without ``clean``) and the table ``register_refused`` (line, key, id, the Danish reason, and whether the
+    reason comes before the repeated-id check). ``columns`` are the header's JSON names (``check_header``)."""
+
+    def __init__(self, book: Book, columns: list[str]) -> None:
+        self.book, self.columns, self.width = book, columns, len(columns)
+        self.typing = Typing(book.vocabulary, columns)
+        roles = book.vocabulary.roles
+        self.start, self.end = roles.start_date, roles.end_date
+        self.words = {name: book.vocabulary.facts[name].term for name in (self.start, self.end)}  # startdato, …
+
+    def cell_columns(self) -> list[tuple[str, str]]:
+        """The columns of a table of the register's cells: line, number of cells, and the header's columns."""
+        return [("line", "BIGINT"), ("width", "INTEGER"), *((f"c{i}", "VARCHAR") for i in range(self.width))]
+
+    def read(self, con: duckdb.DuckDBPyConnection, folder: Path) -> None:
+        """Type the rows of ``register_cells`` in ``con``; ``folder`` holds the files Python hands DuckDB."""
+        typed = self.typing.select(exp.to_table(CELLS, quoted=True), self.start, self.end)
+        con.execute(f"CREATE OR REPLACE TEMP TABLE register_clean AS {typed.sql('duckdb')}")
+        self._by_engine(con, folder)
+        names = [name for name, _ in self.typing.table_columns() if name != CLEAN]
+        both = exp.union(exp.select(*map(col, names)).from_("register_clean").where(col(CLEAN)),
+                         exp.select(*map(col, names)).from_("register_read"), distinct=False)
+        con.execute(f"CREATE OR REPLACE TEMP VIEW {TYPED} AS {both.sql('duckdb')}")
+
+    def _by_engine(self, con: Any, folder: Path) -> None:
+        """The rows SQL could not type, read by the engine's parser: ``register_read`` holds the typed ones,
+        ``register_refused`` the refused ones (line, key, id, the reason, and whether the reason comes before the
+        repeated-id check)."""
+        cursor = con.execute(f"SELECT c.* FROM {CELLS} c JOIN register_clean t ON c.line = t.{LINE} "
+                             f"WHERE NOT t.{CLEAN} ORDER BY c.line")
+        read: list[tuple[Any, ...]] = []
+        refused: list[tuple[Any, ...]] = []
+        while batch := cursor.fetchmany(8192):
+            for line, width, *row in batch:
+                self._read(line, width, ["" if c is None else c for c in row[:width]], read, refused)
+        typed_columns = [(n, t.sql("duckdb")) for n, t in self.typing.table_columns() if n != CLEAN]
+        load_rows(con, "register_read", typed_columns, read, folder)
+        load_rows(con, "register_refused", [("line", "BIGINT"), (KEY, "VARCHAR"), (COURSE_ID, "VARCHAR"),
+                                            ("reason", "VARCHAR"), ("early", "BOOLEAN")], refused, folder)
+
+    def _read(self, line: int, width: int, row: list[str], read: list[tuple[Any, ...]],
+              refused: list[tuple[Any, ...]]) -> None:
+        """One row SQL could not type: its typed facts into ``read``, or why it is refused into ``refused``."""
+        at = self.typing.at
+        course = row[at[COURSE_ID]] if len(row) > at[COURSE_ID] else ""
+        key = same_course(course)
+        if width != self.width:
+            refused.append((line, key, course, f"rækken har {width} felter; overskriften har {self.width}", True))
+        elif not course.strip():
+            refused.append((line, key, course, "course_id mangler", True))
+        elif isinstance(typed := self._typed(row), str):
+            refused.append((line, key, course, typed, False))
+        else:
+            facts = [_sql_value(typed.get(name)) for name in self.typing.facts]
+            texts = [str(typed[n]) if n in typed else None for n in self.typing.numbers]
+            read.append((line, course, key, *facts, *texts, typed.get(self.book.vocabulary.roles.municipality)))
+
+    def _typed(self, row: list[str]) -> dict[str, Any] | str:
+        """The row's facts as the engine types them (``Vocabulary.normalise``), or the Danish reason it cannot."""
+        at = self.typing.at
+        try:
+            start, end = (_date(self.words[name], row[at[name]]) for name in (self.start, self.end))
+        except ValueError as exc:
+            return str(exc)
+        if end < start:
+            return (f"{self.words[self.end]}en {danish.date(end)} ligger før "
+                    f"{self.words[self.start]}en {danish.date(start)}")
+        facts = {name: row[at[name]] for name in self.typing.facts if row[at[name]].strip()}
+        try:
+            typed = self.book.vocabulary.normalise({**facts, self.start: start, self.end: end})
+        except FactsError as exc:
+            return f"{self.book.vocabulary.label(exc.field)}: {exc.message}" + (f"; {exc.hint}" if exc.hint else "")
+        return {name: typed[name] for name in self.typing.facts if name in typed}
+
+
+def load_rows(con: duckdb.DuckDBPyConnection, table: str, columns: list[tuple[str, str]],
+              rows: Iterable[tuple[Any, ...]], folder: Path) -> None:
+    """Rows from Python into a new table of ``con``, through a CSV file in ``folder`` that DuckDB reads with the
+    columns' types (no value is ever SQL text)."""
+    path = folder / f"{table}.csv"
+    with open(path, "w", encoding="utf-8", newline="") as handle:
+        csv.writer(handle, lineterminator="\n").writerows(rows)
+        empty = handle.tell() == 0
+    schema = exp.Schema(this=exp.to_table(table, quoted=True), expressions=[
+        exp.ColumnDef(this=exp.to_identifier(name, quoted=True), kind=exp.DataType.build(kind, dialect="duckdb"))
+        for name, kind in columns])
+    con.execute(exp.Create(this=schema, kind="TABLE", replace=True,
+                           properties=exp.Properties(expressions=[exp.TemporaryProperty()])).sql("duckdb"))
+    if not empty:
+        con.read_csv(str(path), header=False, sep=",", quotechar='"', escapechar='"',
+                     columns=dict(columns)).insert_into(table)
+
+
+def _sql_value(value: Any) -> Any:
+    """A typed fact as ``load_rows`` writes it for DuckDB to read with the column's type."""
+    if isinstance(value, bool):
+        return "true" if value else "false"
+    if isinstance(value, Decimal):
+        return format(value, "f")
+    if isinstance(value, tuple):
+        return "[" + ", ".join(map(str, value)) + "]"
+    return value

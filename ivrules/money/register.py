@@ -87,7 +87,7 @@ def settle_file(book: Book, path: Path, region: str, out: Path, period: str | No
         with duckdb.connect(config=config) as con, _stages(progress) as stage:
             with timings.step("read"):
                 stage("læser registret")
-                load_cells(con, path, scanned, settler, tmp)
+                load_cells(con, path, scanned, settler.reader, tmp)
             with timings.step("price"):
                 stage("prissætter forløbene")
                 result = settler.settle(con, tmp, period)
@@ -194,21 +194,21 @@ class _Checked:
         raise RegisterError(self.path, line, column + 1, message, hint=hint)
 
 
-def load_cells(con: Any, path: Path, scanned: Scan, settler: Any, folder: Path) -> None:
+def load_cells(con: Any, path: Path, scanned: Scan, reader: Any, folder: Path) -> None:
     """The register's rows into the table ``register_cells`` (line, width, c0 …), each row with its line."""
-    from ivrules.money.settler import CELLS, load_rows
+    from ivrules.money.reader import CELLS, load_rows
 
     if scanned.simple:
-        _split_lines(con, path, scanned, settler.width)
+        _split_lines(con, path, scanned, reader.width)
         return
     with open(path, encoding="utf-8-sig", newline="") as handle:
         # strict: a broken quote makes every later row unreliable, so it stops the whole file
-        reader = csv.reader(handle, delimiter=scanned.delimiter, strict=True)
-        rows = _rows(reader, str(path))
+        cells = csv.reader(handle, delimiter=scanned.delimiter, strict=True)
+        rows = _rows(cells, str(path))
         next(rows, None)  # the header, read by ``scan``
-        width = settler.width
-        shaped = ((reader.line_num, len(row), *row[:width], *[None] * (width - len(row))) for row in rows if row)
-        load_rows(con, CELLS, settler.cell_columns(), shaped, folder)
+        width = reader.width
+        shaped = ((cells.line_num, len(row), *row[:width], *[None] * (width - len(row))) for row in rows if row)
+        load_rows(con, CELLS, reader.cell_columns(), shaped, folder)
 
 
 def _split_lines(con: Any, path: Path, scanned: Scan, width: int) -> None:
@@ -217,7 +217,7 @@ def _split_lines(con: Any, path: Path, scanned: Scan, width: int) -> None:
 
     from ivrules.engine.sql.query import col
     from ivrules.engine.sql.rules import literal
-    from ivrules.money.settler import CELLS
+    from ivrules.money.reader import CELLS
 
     con.read_csv(str(path), header=False, columns={"l": "VARCHAR"}, sep="\x01", quotechar="", escapechar="",
                  max_line_size=LINE_LIMIT).create("register_lines")

@@ -20,20 +20,17 @@ from __future__ import annotations
 import csv
 import tempfile
 from collections.abc import Iterable
-from decimal import Decimal
 from pathlib import Path
 from typing import Any, TextIO
 
 import duckdb
 from sqlglot import exp
 
-from ivrules import danish
 from ivrules.engine.book import Book
 from ivrules.engine.sql.query import col
 from ivrules.engine.sql.rules import literal
-from ivrules.errors import FactsError
 from ivrules.money.cells import NUMBER, TRIGGERS
-from ivrules.money.reader import CLEAN, COURSE_ID, KEY, LINE, MUNICIPALITY, Typing
+from ivrules.money.reader import CELLS, COURSE_ID, KEY, LINE, MUNICIPALITY, TYPED, Reader, load_rows
 from ivrules.money.settle import (
     COURSES_HEADER,
     OUTSIDE_HEADER,
@@ -42,15 +39,11 @@ from ivrules.money.settle import (
     Ran,
     Settlement,
     Slot,
-    _date,
     _label,
     _repeated,
     check_header,
-    same_course,
 )
 
-CELLS = "register_cells"  # the register's rows as text: line, width (cells in the row), c0 … c<n>
-TYPED = "register_typed"  # every row that was typed, in SQL or by the engine's parser
 SPACE = "".join(c for c in map(chr, range(0x3001)) if c.isspace())  # what Python's strip() strips
 
 PRICE = ("revision", "kind", "category", "total", "region_share", "municipality_share", "flags")
@@ -121,30 +114,21 @@ class Settler:
         region = book.region_id(region)  # "Region Midtjylland" → midtjylland; UnknownRegionError before any row
         self.agreements = {a.revision: a for a in book.agreements(region)}
         self.book, self.region, self.path = book, region, path
-        self.columns = check_header(header, book, path)
-        self.width = len(header)
-        self.typing = Typing(book.vocabulary, self.columns)
-        roles = book.vocabulary.roles
-        self.start, self.end = roles.start_date, roles.end_date
-        self.words = {name: book.vocabulary.facts[name].term for name in (self.start, self.end)}  # startdato, …
-        columns = Columns(frozenset(self.typing.facts), (LINE, KEY, COURSE_ID, MUNICIPALITY),
-                          frozenset(self.typing.numbers))
+        self.reader = Reader(book, check_header(header, book, path))
+        typing = self.reader.typing
+        columns = Columns(frozenset(typing.facts), (LINE, KEY, COURSE_ID, MUNICIPALITY), frozenset(typing.numbers))
         self.query = RegionQuery(book, region, columns).sql(exp.to_table(TYPED, quoted=True))  # compiled once
-
-    def cell_columns(self) -> list[tuple[str, str]]:
-        """The columns of a table of the register's cells: line, number of cells, and the header's columns."""
-        return [("line", "BIGINT"), ("width", "INTEGER"), *((f"c{i}", "VARCHAR") for i in range(self.width))]
 
     def run(self, rows: Iterable[list[str]], out: TextIO | None = None, period: str | None = None) -> Ran:
         """Settle ``rows`` (each a list of cells, without the header; row n is line n + 1) in memory, all of
         them or the quarter ``period``: the settlement, and the courses.csv rows (also written to ``out``), the
         rejected and the outside rows."""
-        import duckdb
 
         with duckdb.connect() as con, tempfile.TemporaryDirectory(prefix="ivrules-") as folder:
-            shaped = ((n + 1, len(row), *row[:self.width], *[None] * (self.width - len(row)))
+            width = self.reader.width
+            shaped = ((n + 1, len(row), *row[:width], *[None] * (width - len(row)))
                       for n, row in enumerate(rows, 1) if row)  # an empty list is a blank line: not a row
-            load_rows(con, CELLS, self.cell_columns(), shaped, Path(folder))
+            load_rows(con, CELLS, self.reader.cell_columns(), shaped, Path(folder))
             result = self.settle(con, Path(folder), period)
             courses = [tuple(r) for r in con.sql(self.courses().sql("duckdb")).fetchall()]
             if out is not None:
@@ -158,69 +142,13 @@ class Settler:
         ``register_outcome`` (each row settled, outside or rejected, with its price or reason) for ``courses`` and
         ``listed``. ``folder`` holds
         the files Python hands DuckDB (the rows the engine's parser read, the prices' cells)."""
-        typed = self.typing.select(exp.to_table(CELLS, quoted=True), self.start, self.end)
-        con.execute(f"CREATE OR REPLACE TEMP TABLE register_clean AS {typed.sql('duckdb')}")
-        self._by_engine(con, folder)
-        names = [name for name, _ in self.typing.table_columns() if name != CLEAN]
-        both = exp.union(exp.select(*map(col, names)).from_("register_clean").where(col(CLEAN)),
-                         exp.select(*map(col, names)).from_("register_read"), distinct=False)
-        con.execute(f"CREATE OR REPLACE TEMP VIEW {TYPED} AS {both.sql('duckdb')}")
+        self.reader.read(con, folder)
         con.execute(f"CREATE OR REPLACE TEMP TABLE register_priced AS {self.query}")
         con.execute("DROP TABLE register_clean")
         prices = self._prices(con, folder)
         con.execute(OUTCOME, {"period": period})
         self._repeated(con, folder)
         return self._settlement(con, prices, period)
-
-    def _by_engine(self, con: Any, folder: Path) -> None:
-        """The rows SQL could not type, read by the engine's parser: ``register_read`` holds the typed ones,
-        ``register_refused`` the refused ones (line, key, id, the reason, and whether the reason comes before the
-        repeated-id check)."""
-        cursor = con.execute(f"SELECT c.* FROM {CELLS} c JOIN register_clean t ON c.line = t.{LINE} "
-                             f"WHERE NOT t.{CLEAN} ORDER BY c.line")
-        read: list[tuple[Any, ...]] = []
-        refused: list[tuple[Any, ...]] = []
-        while batch := cursor.fetchmany(8192):
-            for line, width, *row in batch:
-                self._read(line, width, ["" if c is None else c for c in row[:width]], read, refused)
-        typed_columns = [(n, t.sql("duckdb")) for n, t in self.typing.table_columns() if n != CLEAN]
-        load_rows(con, "register_read", typed_columns, read, folder)
-        load_rows(con, "register_refused", [("line", "BIGINT"), (KEY, "VARCHAR"), (COURSE_ID, "VARCHAR"),
-                                            ("reason", "VARCHAR"), ("early", "BOOLEAN")], refused, folder)
-
-    def _read(self, line: int, width: int, row: list[str], read: list[tuple[Any, ...]],
-              refused: list[tuple[Any, ...]]) -> None:
-        """One row SQL could not type: its typed facts into ``read``, or why it is refused into ``refused``."""
-        at = self.typing.at
-        course = row[at[COURSE_ID]] if len(row) > at[COURSE_ID] else ""
-        key = same_course(course)
-        if width != self.width:
-            refused.append((line, key, course, f"rækken har {width} felter; overskriften har {self.width}", True))
-        elif not course.strip():
-            refused.append((line, key, course, "course_id mangler", True))
-        elif isinstance(typed := self._typed(row), str):
-            refused.append((line, key, course, typed, False))
-        else:
-            facts = [_sql_value(typed.get(name)) for name in self.typing.facts]
-            texts = [str(typed[n]) if n in typed else None for n in self.typing.numbers]
-            read.append((line, course, key, *facts, *texts, typed.get(self.book.vocabulary.roles.municipality)))
-
-    def _typed(self, row: list[str]) -> dict[str, Any] | str:
-        """The row's facts as the engine types them (``Vocabulary.normalise``), or the Danish reason it cannot."""
-        at = self.typing.at
-        try:
-            start, end = (_date(self.words[name], row[at[name]]) for name in (self.start, self.end))
-        except ValueError as exc:
-            return str(exc)
-        if end < start:
-            return (f"{self.words[self.end]}en {danish.date(end)} ligger før "
-                    f"{self.words[self.start]}en {danish.date(start)}")
-        facts = {name: row[at[name]] for name in self.typing.facts if row[at[name]].strip()}
-        try:
-            typed = self.book.vocabulary.normalise({**facts, self.start: start, self.end: end})
-        except FactsError as exc:
-            return f"{self.book.vocabulary.label(exc.field)}: {exc.message}" + (f"; {exc.hint}" if exc.hint else "")
-        return {name: typed[name] for name in self.typing.facts if name in typed}
 
     def _repeated(self, con: Any, folder: Path) -> None:
         """Each row that repeats the id of an earlier settled (or outside) course is rejected, naming that line."""
@@ -291,32 +219,3 @@ def _named(cells: list[exp.Expression], header: tuple[str, ...]) -> list[exp.Exp
 def stripped(text: exp.Expression) -> exp.Expression:
     """Python's ``str.strip`` in SQL: the text without the white space around it."""
     return exp.Trim(this=text, expression=literal(SPACE))
-
-
-def load_rows(con: duckdb.DuckDBPyConnection, table: str, columns: list[tuple[str, str]],
-              rows: Iterable[tuple[Any, ...]], folder: Path) -> None:
-    """Rows from Python into a new table of ``con``, through a CSV file in ``folder`` that DuckDB reads with the
-    columns' types (no value is ever SQL text)."""
-    path = folder / f"{table}.csv"
-    with open(path, "w", encoding="utf-8", newline="") as handle:
-        csv.writer(handle, lineterminator="\n").writerows(rows)
-        empty = handle.tell() == 0
-    schema = exp.Schema(this=exp.to_table(table, quoted=True), expressions=[
-        exp.ColumnDef(this=exp.to_identifier(name, quoted=True), kind=exp.DataType.build(kind, dialect="duckdb"))
-        for name, kind in columns])
-    con.execute(exp.Create(this=schema, kind="TABLE", replace=True,
-                           properties=exp.Properties(expressions=[exp.TemporaryProperty()])).sql("duckdb"))
-    if not empty:
-        con.read_csv(str(path), header=False, sep=",", quotechar='"', escapechar='"',
-                     columns=dict(columns)).insert_into(table)
-
-
-def _sql_value(value: Any) -> Any:
-    """A typed fact as ``load_rows`` writes it for DuckDB to read with the column's type."""
-    if isinstance(value, bool):
-        return "true" if value else "false"
-    if isinstance(value, Decimal):
-        return format(value, "f")
-    if isinstance(value, tuple):
-        return "[" + ", ".join(map(str, value)) + "]"
-    return value
