@@ -6,6 +6,7 @@ import csv
 import datetime as dt
 import json
 import random
+from collections import Counter
 from decimal import Decimal
 from pathlib import Path
 
@@ -14,9 +15,10 @@ from typer.testing import CliRunner
 
 from ivrules.cli.main import app
 from ivrules.diff.cases import answer
+from ivrules.diff.cost import register_cost
 from ivrules.diff.report import to_markdown, to_text
 from ivrules.diff.revisions import OUTCOME, WORDING, Diff, Revision, diff, from_text
-from ivrules.diff.tariff import cost, percent, read_register
+from ivrules.diff.tariff import percent, tariff_summary
 from ivrules.engine.course import quote
 from ivrules.errors import Diagnostics
 from ivrules.lang.vocabulary import Vocabulary
@@ -162,18 +164,21 @@ def test_the_effect_on_a_synthetic_register(vocab: Vocabulary, tmp_path: Path) -
 
 
 def test_a_register_is_read_with_the_settlement_checks(vocab: Vocabulary, tmp_path: Path) -> None:
+    old, new = revision(vocab, "2020-06-01.yaml"), revision(vocab, "2021-05-01.yaml")
     path = tmp_path / "forløb.csv"
     path.write_text("municipality;start_date;end_date\nAarhus;2021-05-01;2021-05-02\n", encoding="utf-8")
     with pytest.raises(RegisterError, match="kolonnen 'forløbs_id' mangler"):
-        read_register(path, vocab)
-    path.write_text("course_id;municipality;start_date;end_date\nA;Aarhus;2021-05-01;2021-05-02\nB;Aarhus\n",
-                    encoding="utf-8")
-    register = read_register(path, vocab)
-    assert [(c.id, c.row, c.facts) for c in register.courses] == [
-        ("A", 2, {"municipality": "Aarhus", "start_date": "2021-05-01", "end_date": "2021-05-02"})]
-    assert register.rejected == [3]
+        register_cost(old, new, path)
+    path.write_text("course_id;municipality;start_date;end_date\nA;Aarhus;2021-05-01;2021-05-02\nB;Aarhus\n"
+                    "C;Aarhus;2021-05-01;2021-05-32\n", encoding="utf-8")
+    register = register_cost(old, new, path, sample=10)
+    assert register.sample == [{"municipality": "Aarhus", "start_date": "2021-05-01", "end_date": "2021-05-02"},
+                               {"municipality": "Aarhus", "start_date": "2021-05-01", "end_date": "2021-05-32"}]
+    data = register.cost.to_dict()
+    assert (data["courses"], data["rejected_rows"]) == (2, 1)  # B has two cells of four
+    assert data["total"]["before"]["not_priced"] == {"rejected": 1, "unknown": 1}  # C's end date does not exist
     with pytest.raises(RegisterError, match="kan ikke læse filen"):
-        read_register(tmp_path / "ingen.csv", vocab)
+        register_cost(old, new, tmp_path / "ingen.csv")
 
 
 def test_cli_diff_with_courses(tmp_path: Path) -> None:
@@ -203,12 +208,17 @@ def test_the_site_has_a_changes_page_per_consecutive_pair(vocab: Vocabulary) -> 
 
 def test_register_money_equals_pricing_each_course_alone(vocab: Vocabulary, tmp_path: Path) -> None:
     old, new = revision(vocab, "2020-06-01.yaml"), revision(vocab, "2021-05-01.yaml")
-    register = read_register(synthetic_register(tmp_path / "forløb.csv", courses=200, seed=3), vocab)
-    report = cost(old, new, register)
-    for rev, side in ((old, report.total.before), (new, report.total.after)):
-        quotes = [quote(rev.ruleset, vocab, vocab.normalise(c.facts)) for c in register.courses]
+    register = register_cost(old, new, synthetic_register(tmp_path / "forløb.csv", courses=200, seed=3), sample=200)
+    assert len(register.sample) == 200
+    for rev, side in ((old, register.cost.total.before), (new, register.cost.total.after)):
+        quotes = [quote(rev.ruleset, vocab, vocab.normalise(facts)) for facts in register.sample]
         assert side.total == sum((q.total for q in quotes if q.total is not None), Decimal(0))
+        assert side.region_share == sum((q.region_share for q in quotes if q.region_share is not None), Decimal(0))
         assert side.priced == sum(q.status == "computed" for q in quotes)
+        assert side.not_priced == dict(Counter(q.status for q in quotes if q.status != "computed"))
+    changed = sum(tariff_summary(quote(old.ruleset, vocab, vocab.normalise(f)))
+                  != tariff_summary(quote(new.ruleset, vocab, vocab.normalise(f))) for f in register.sample)
+    assert register.cost.total.changed == changed
 
 
 def test_a_tariff_removed_is_one_change_that_causes_the_price_differences(vocab: Vocabulary) -> None:

@@ -25,8 +25,8 @@ from ivrules import danish
 from ivrules.diff import cases as diff_cases
 from ivrules.diff import tariff as diff_tariff
 from ivrules.diff.cases import CaseJSON, CountsJSON, GroupJSON
+from ivrules.diff.cost import CostJSON, CostReport, register_cost
 from ivrules.diff.model import OUTCOME, WORDING, Change, ChangeJSON, ChangeKind, Revision
-from ivrules.diff.tariff import CostJSON
 from ivrules.engine.book import Book, load
 from ivrules.errors import AgreementError, Diagnostics, LookupError_
 from ivrules.lang.printer import to_danish
@@ -51,7 +51,7 @@ class Diff:
     new: Revision
     changes: list[Change]
     cases: diff_cases.CaseReport | None = None
-    cost: diff_tariff.CostReport | None = None
+    cost: CostReport | None = None
 
     @property
     def outcome_changes(self) -> list[Change]:
@@ -199,12 +199,10 @@ def diff(old: Revision, new: Revision, *, search: int = diff_cases.SEARCH_EXAMPL
     """Compare two revisions: the changes, the cases that answer differently and, given a course
     register, the money under each (see ``cases``)."""
     found = changes(old, new)
-    register = diff_tariff.read_register(courses, new.vocabulary) if courses is not None else None
     # The register's own courses are cases too; a sample keeps a big register from dominating the time.
-    extra = [course.facts for course in register.courses[:REGISTER_CASES]] if register is not None else []
-    cases = diff_cases.run_cases(old, new, found, search, limit, extra=extra)
-    cost = diff_tariff.cost(old, new, register) if register is not None else None
-    return Diff(old, new, found, cases, cost)
+    register = register_cost(old, new, courses, sample=REGISTER_CASES) if courses is not None else None
+    cases = diff_cases.run_cases(old, new, found, search, limit, extra=register.sample if register else [])
+    return Diff(old, new, found, cases, register.cost if register else None)
 
 
 def changes(old: Revision, new: Revision) -> list[Change]:

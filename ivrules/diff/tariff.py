@@ -11,19 +11,13 @@ differently can be traced to the change that causes it.
 
 from __future__ import annotations
 
-import csv
 import datetime as dt
-import io
-from collections import Counter
 from collections.abc import Iterator
-from dataclasses import dataclass, field
 from decimal import Decimal
-from pathlib import Path
-from typing import Any, TypedDict
+from typing import Any
 
 from ivrules import danish
 from ivrules.diff.model import OUTCOME, WORDING, Change, ChangeKind, Revision
-from ivrules.engine.book import Book
 from ivrules.engine.course import quote
 from ivrules.engine.quote import Quote, money
 from ivrules.errors import FactsError
@@ -32,10 +26,8 @@ from ivrules.lang.cases import facts_of
 from ivrules.lang.printer import to_danish
 from ivrules.lang.vocabulary import Roles, Vocabulary
 from ivrules.model.tariff import COUNT_DAYS, Amount, Band, BillingRule, Category, Financing, Schedule, Tariff
-from ivrules.money import settle
 
 EFFECT_WORDS = {"unknown": "prisen kan ikke beregnes", "note": "bemærkning på prisen", "flag": "markering"}
-NO_MUNICIPALITY = "(ingen kommune)"
 
 
 # --- what changed -------------------------------------------------------------------------------------
@@ -438,201 +430,6 @@ def _start(base: dict[str, Any], roles: Roles) -> dt.date | None:
 # --- money --------------------------------------------------------------------------------------------
 
 
-@dataclass(frozen=True)
-class Course:
-    """One row of a course register: its id, its row number and its raw facts."""
-
-    id: str
-    row: int
-    facts: dict[str, Any]
-
-
-@dataclass(frozen=True)
-class Register:
-    path: Path
-    courses: list[Course]
-    rejected: list[int]  # rows whose number of cells does not match the header
-
-
-def read_register(path: Path, vocab: Vocabulary) -> Register:
-    """A course register in the settlement format (``ivrules.money.settle``), read with the settlement's own checks."""
-    text, delimiter = settle.read_register(path)
-    reader = csv.reader(io.StringIO(text, newline=""), delimiter=delimiter)
-    courses, rejected = [], []
-    try:
-        header = next(reader, None)
-        if header is None:
-            raise settle.RegisterError(str(path), 1, 1, "filen er tom")
-        names = settle.check_header(header, Book(vocab), str(path))
-        for row in reader:
-            if len(row) != len(names):
-                rejected.append(reader.line_num)
-                continue
-            cells = dict(zip(names, [cell.strip() for cell in row], strict=True))
-            course_id = cells.pop("course_id")
-            courses.append(Course(course_id, reader.line_num, {k: v for k, v in cells.items() if v}))
-    except csv.Error as exc:
-        raise settle.RegisterError(str(path), reader.line_num, 1, f"filen kan ikke læses som CSV: {exc}") from None
-    return Register(path, courses, rejected)
-
-
-class MoneyJSON(TypedDict):
-    """En udgaves beløb for en gruppe forløb."""
-
-    total: str
-    region_share: str
-    municipality_share: str
-    priced: int
-    not_priced: dict[str, int]
-    """Forløb uden pris, efter status."""
-
-
-class DifferenceJSON(TypedDict):
-    """Efter minus før."""
-
-    total: str
-    region_share: str
-    municipality_share: str
-
-
-class RowJSON(TypedDict):
-    """En kommune (eller hele registret) under begge udgaver."""
-
-    name: str
-    courses: int
-    changed: int
-    before: MoneyJSON
-    after: MoneyJSON
-    difference: DifferenceJSON
-
-
-class CostJSON(TypedDict):
-    """Et forløbsregister prissat efter begge udgaver: i alt og pr. kommune."""
-
-    register: str
-    courses: int
-    rejected_rows: int
-    total: RowJSON
-    municipalities: list[RowJSON]
-
-
-@dataclass
-class Side:
-    """One revision's money for a group of courses."""
-
-    total: Decimal = Decimal(0)
-    region_share: Decimal = Decimal(0)
-    municipality_share: Decimal = Decimal(0)
-    priced: int = 0
-    not_priced: dict[str, int] = field(default_factory=dict)  # status → courses
-
-    def add(self, priced: Quote | None, status: str, count: int = 1) -> None:
-        """Add ``count`` courses priced as ``priced`` (None: the facts were refused, see ``status``)."""
-        if priced is not None and priced.status == "computed":
-            self.total += (priced.total or 0) * count
-            self.region_share += (priced.region_share or 0) * count
-            self.municipality_share += (priced.municipality_share or 0) * count
-            self.priced += count
-        else:
-            self.not_priced[status] = self.not_priced.get(status, 0) + count
-
-    def to_dict(self) -> MoneyJSON:
-        return {"total": money(self.total), "region_share": money(self.region_share),
-                "municipality_share": money(self.municipality_share), "priced": self.priced,
-                "not_priced": dict(sorted(self.not_priced.items()))}
-
-
-@dataclass
-class Row:
-    """A municipality (or the whole register) under both revisions."""
-
-    name: str
-    courses: int = 0
-    changed: int = 0  # courses priced differently
-    before: Side = field(default_factory=Side)
-    after: Side = field(default_factory=Side)
-
-    def to_dict(self) -> RowJSON:
-        b, a = self.before, self.after
-        return {"name": self.name, "courses": self.courses, "changed": self.changed,
-                "before": b.to_dict(), "after": a.to_dict(),
-                "difference": {"total": money(a.total - b.total),
-                               "region_share": money(a.region_share - b.region_share),
-                               "municipality_share": money(a.municipality_share - b.municipality_share)}}
-
-
-@dataclass
-class CostReport:
-    """A course register priced under both revisions: totals and shares, per municipality."""
-
-    register: str
-    total: Row
-    municipalities: dict[str, Row]
-    rejected: int = 0  # rows that could not be read as a course
-
-    def to_dict(self) -> CostJSON:
-        return {"register": self.register, "courses": self.total.courses, "rejected_rows": self.rejected,
-                "total": self.total.to_dict(),
-                "municipalities": [self.municipalities[k].to_dict() for k in sorted(self.municipalities)]}
-
-
-def cost(old: Revision, new: Revision, register: Register) -> CostReport:
-    """Price every course of the register under both revisions (directly, not via its dates).
-
-    Courses that differ only in their dates, not in their length, cost the same when no rule reads a
-    date, so each such kind of course is priced once and counted."""
-    dated = _reads_dates(old) or _reads_dates(new)
-    kinds: Counter[tuple[Any, ...]] = Counter()
-    example: dict[tuple[Any, ...], dict[str, Any]] = {}
-    for course in register.courses:
-        key = _course_key(course.facts, dated, new.vocabulary)
-        kinds[key] += 1
-        example.setdefault(key, course.facts)
-    total = Row("I alt")
-    rows: dict[str, Row] = {}
-    for key, count in kinds.items():
-        facts = example[key]
-        before, after = _price(old, facts), _price(new, facts)
-        changed = _summary(before) != _summary(after)
-        name = str(facts.get(new.vocabulary.roles.municipality) or NO_MUNICIPALITY)
-        for row in (total, rows.setdefault(name, Row(name))):
-            row.courses += count
-            row.changed += count * changed
-            row.before.add(*before, count)
-            row.after.add(*after, count)
-    return CostReport(str(register.path), total, rows, len(register.rejected))
-
-
 def all_exprs(rev: Revision) -> list[n.Expr]:
     """Every expression of a revision: its rules and its tariff."""
     return [r.expr for r in rev.agreement.rules if r.expr is not None] + tariff_exprs(rev)
-
-
-def _reads_dates(rev: Revision) -> bool:
-    return any(f.type == "date" for f in facts_of(all_exprs(rev), rev.vocabulary))
-
-
-def _course_key(facts: dict[str, Any], dated: bool, vocab: Vocabulary) -> tuple[Any, ...]:
-    """What a course's price depends on: its facts, with its dates as a number of days where that is all
-    that counts (no rule reads a date, and no other date, such as a birth date, is given)."""
-    start, end = vocab.roles.start_date, vocab.roles.end_date
-    others = [(k, v) for k, v in facts.items() if k not in (start, end)]
-    if dated or any(vocab.facts[k].type == "date" for k, _ in others if k in vocab.facts):
-        return tuple(sorted(facts.items()))
-    try:
-        days = (dt.date.fromisoformat(facts[end]) - dt.date.fromisoformat(facts[start])).days
-    except (KeyError, TypeError, ValueError):
-        return tuple(sorted(facts.items()))
-    return (days, *sorted(others))
-
-
-def _price(rev: Revision, facts: dict[str, Any]) -> tuple[Quote | None, str]:
-    try:
-        priced = quote(rev.ruleset, rev.vocabulary, rev.vocabulary.normalise(facts))
-    except FactsError:
-        return None, "rejected"
-    return priced, priced.status
-
-
-def _summary(result: tuple[Quote | None, str]) -> dict[str, Any] | str:
-    return tariff_summary(result[0]) if result[0] is not None else result[1]

@@ -149,7 +149,8 @@ class Reader:
     """A register's cells (the table ``register_cells``: line, width, c0 …) → every row typed, in SQL where
     ``Typing`` can and by the engine's own parser otherwise: the view ``register_typed`` (``Typing``'s columns
     without ``clean``) and the table ``register_refused`` (line, key, id, the Danish reason, and whether the
-    reason comes before the repeated-id check). ``columns`` are the header's JSON names (``check_header``)."""
+    reason comes before the repeated-id check, and the municipality cell of a row whose facts were refused).
+    ``columns`` are the header's JSON names (``check_header``)."""
 
     def __init__(self, book: Book, columns: list[str]) -> None:
         self.book, self.columns, self.width = book, columns, len(columns)
@@ -186,7 +187,8 @@ class Reader:
         typed_columns = [(n, t.sql("duckdb")) for n, t in self.typing.table_columns() if n != CLEAN]
         load_rows(con, "register_read", typed_columns, read, folder)
         load_rows(con, "register_refused", [("line", "BIGINT"), (KEY, "VARCHAR"), (COURSE_ID, "VARCHAR"),
-                                            ("reason", "VARCHAR"), ("early", "BOOLEAN")], refused, folder)
+                                            ("reason", "VARCHAR"), ("early", "BOOLEAN"), ("municipality", "VARCHAR")],
+                  refused, folder)
 
     def _read(self, line: int, width: int, row: list[str], read: list[tuple[Any, ...]],
               refused: list[tuple[Any, ...]]) -> None:
@@ -195,11 +197,12 @@ class Reader:
         course = row[at[COURSE_ID]] if len(row) > at[COURSE_ID] else ""
         key = same_course(course)
         if width != self.width:
-            refused.append((line, key, course, f"rækken har {width} felter; overskriften har {self.width}", True))
+            refused.append((line, key, course, f"rækken har {width} felter; overskriften har {self.width}", True, None))
         elif not course.strip():
-            refused.append((line, key, course, "course_id mangler", True))
+            refused.append((line, key, course, "course_id mangler", True, None))
         elif isinstance(typed := self._typed(row), str):
-            refused.append((line, key, course, typed, False))
+            municipality = self.typing.at.get(self.book.vocabulary.roles.municipality)
+            refused.append((line, key, course, typed, False, row[municipality].strip() if municipality else None))
         else:
             facts = [_sql_value(typed.get(name)) for name in self.typing.facts]
             texts = [str(typed[n]) if n in typed else None for n in self.typing.numbers]

@@ -459,6 +459,17 @@ class RegionQuery:
         return self.select(source).sql(dialect=self.dialect, pretty=pretty)
 
 
+    def priced_by(self, source: exp.Expression, revision: str) -> exp.Select:
+        """Every course of ``source`` priced by one revision, whatever its date and accession (a revision diff's
+        cost of a register): the kept columns, and the revision's status, total, shares, kind, category and flags."""
+        i = [a.revision for a in self.sets].index(revision)
+        answer = dict(self.answers())[i]
+        staged = _staged(_subquery(self.facts(source), "facts"), answer, exp.Boolean(this=True))
+        fields = ("status", "total", "region_share", "municipality_share", "kind", "category", "flags")
+        return exp.select(*map(col, self.columns.keep), *(exp.alias_(getattr(answer, f).copy(), f, quoted=True)
+                                                          for f in fields)).from_(_subquery(staged, "answered"))
+
+
 class Either:
     """Revision ``i``'s answer where accession is undecided, and revision ``j`` (None: no agreement) applies if
     the municipality had not joined: decided where both give the same answer (``Course.either``), else
