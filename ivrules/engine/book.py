@@ -16,7 +16,6 @@ import datetime as dt
 import functools
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
-from decimal import Decimal
 from pathlib import Path
 from typing import Any, NamedTuple
 
@@ -30,7 +29,6 @@ from ivrules.model.accession import Accession, AccessionJSON
 from ivrules.model.agreement import Agreement
 from ivrules.model.load import Model, read_model
 
-MEMO = 65_536  # evaluations kept by a Book (a register repeats the same course many times)
 # Accession answers kept by a Book: one per revision, municipality, stated answer and (only where the register makes
 # the answer depend on it) date.
 ACCESSIONS = 4_096
@@ -51,10 +49,6 @@ class Validity:
         """'1. juni 2020 – 30. april 2021', 'fra 1. maj 2021' for the newest: as a message for a person writes it."""
         start = danish.date(self.start)
         return f"{start} – {danish.date(self.end)}" if self.end else f"fra {start}"
-
-
-# The types of fact values that can be part of the memo key (JSON's scalars, and dates from Python callers).
-HASHABLE = frozenset({str, int, float, bool, type(None), dt.date, Decimal})
 
 
 class Choice(NamedTuple):
@@ -85,8 +79,6 @@ class Book:
         # Each revision's accession line (None: joined by the whole region at once), found once.
         self._lines = {(r, day): self.accession.line_for(r, day) for r, days in self._dates.items() for day in days}
         self._revisions = {(r, rs.agreement.effective): rs for r, sets in self.rulesets.items() for rs in sets}
-        # Evaluations are immutable and depend only on the facts: the same question is answered once.
-        self._memo = functools.lru_cache(maxsize=MEMO)(self._evaluate_key)
         # An accession answer (its Danish text included) is the same for every course of a municipality that states
         # the same: decided once (``_accession``).
         self._accessions = functools.lru_cache(maxsize=ACCESSIONS)(self._accession)
@@ -218,15 +210,7 @@ class Book:
 
     def evaluate(self, region: str, facts: Mapping[str, Any]) -> Course:
         """Evaluate one course once: the revision that applies, every rule, the party check, accession, price."""
-        region = self.region_id(region)
-        # The types are part of the key: 1 and True are equal, but only one of them is a number.
-        types = tuple(map(type, facts.values()))
-        if not HASHABLE.issuperset(types):  # a list (dose times), a set, a dict … cannot be a key
-            return self._evaluate(region, facts)
-        return self._memo(region, tuple(facts.items()), types)
-
-    def _evaluate_key(self, region: str, items: tuple[tuple[str, Any], ...], types: tuple[type, ...]) -> Course:
-        return self._evaluate(region, dict(items))
+        return self._evaluate(self.region_id(region), facts)
 
     def _evaluate(self, region: str, facts: Mapping[str, Any]) -> Course:
         typed = self.vocabulary.normalise(facts)

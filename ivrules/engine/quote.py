@@ -85,7 +85,7 @@ class Line(NamedTuple):
 class Quote(NamedTuple):
     """The price of one course under the revision in force on its start date.
 
-    Immutable, as memoised quotes are shared; a named tuple because one is made
+    Immutable: a view of one evaluation that no caller can change; a named tuple because one is made
     per question and a frozen dataclass costs several times more to build.
     """
 
