@@ -80,6 +80,7 @@ def main() -> None:
     base = run_baseline(args.http, args.quick)
     ours = {"eligibility": run_ours("bench_eligibility.py"), "money": run_ours("bench_money.py"),
             "sql": run_ours("bench_sql.py", "--rows", "20000" if args.quick else "1000000"),
+            "diff": run_ours("bench_diff.py", "--only-courses", "--courses", "20000" if args.quick else "1000000"),
             "api": run_ours("bench_api.py") if args.http else None}
     print(json.dumps({"openfisca": base, "ivrules": ours}))
     print_table(base, ours)
@@ -87,7 +88,7 @@ def main() -> None:
 
 def print_table(base: dict[str, Any], ours: dict[str, Any]) -> None:
     """Same-run figures side by side; ratio = OpenFisca time / ivrules time (or ivrules rate / OpenFisca rate)."""
-    el, money, api, sql = (ours[k] or {} for k in ("eligibility", "money", "api", "sql"))
+    el, money, api, sql, diff = (ours[k] or {} for k in ("eligibility", "money", "api", "sql", "diff"))
     single = find(el, "eligibility_and_tariff.median_us", "eligibility_with_explanations.median_us")
     openfisca_single = find(base, "single_case.openfisca_set_input.median_us")
     rows = [
@@ -105,6 +106,9 @@ def print_table(base: dict[str, Any], ours: dict[str, Any]) -> None:
          find(base, "batch.openfisca.courses_per_s_end_to_end"), "rate"),
         ("SQL compute vs OpenFisca compute", find(sql, "courses_per_s"),
          find(base, "batch.openfisca.courses_per_s_compute_only"), "rate"),
+        # ``ivrules diff --courses``: a register read and priced under two revisions, end to end.
+        ("diff --courses, courses/s", find(diff, "register.courses_per_second"),
+         find(base, "batch.openfisca.courses_per_s_end_to_end"), "rate"),
         ("web API median, µs", find(api, "median_us", "eligibility.median_us"),
          find(base, "web_api.median_us"), "time"),
         ("web API p99, µs", find(api, "p99_us", "eligibility.p99_us"), find(base, "web_api.p99_us"), "time"),
@@ -117,6 +121,13 @@ def print_table(base: dict[str, Any], ours: dict[str, Any]) -> None:
     if sql:
         print(f"(SQL backend: {sql.get('rows'):,} courses, {sql.get('region')}, compile {sql.get('compile_s')} s, "
               f"peak RSS {sql.get('peak_rss_mb')} MB)")
+    settle = find(money, "settle") or {}
+    if settle:
+        print(f"(ivrules settle: {settle.get('rows'):,} rows, seconds per step {settle.get('steps_s')}, "
+              f"peak RSS {settle.get('peak_rss_mb')} MB)")
+    if diff:
+        print(f"(diff --courses: {find(diff, 'register.courses'):,} courses in {find(diff, 'register.seconds')} s, "
+              f"peak RSS {find(diff, 'register.peak_rss_mb')} MB)")
     plain = find(base, "single_case.python_per_record.median_us")
     print(f"(plain-Python reference, single case: {plain} µs; ratio > 1 means ivrules is faster)")
 

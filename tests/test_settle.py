@@ -6,6 +6,7 @@ import csv
 import datetime as dt
 import io
 import shutil
+import tempfile
 from collections import Counter
 from decimal import Decimal
 from pathlib import Path
@@ -486,3 +487,39 @@ def test_whole_belongs_to_a_number_fact_and_is_true_or_false(tmp_path: Path, fac
         ivrules.load(folder)
     assert f"'whole' for '{fact}' skal være true eller false og hører kun til et faktum af typen number" in str(
         caught.value) and "vocabulary.yaml:" in str(caught.value)
+
+
+def test_settle_without_the_sql_extra_says_what_to_install(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    import importlib.util
+
+    found = importlib.util.find_spec
+    monkeypatch.setattr(importlib.util, "find_spec", lambda name, *a: None if name == "duckdb" else found(name, *a))
+    path = _write(tmp_path / "r.csv", ROWS)
+    result = CliRunner().invoke(app, ["settle", str(path), "-r", "midtjylland", "-o", str(tmp_path / "ud")])
+    assert result.exit_code == 2
+    assert "ivrules settle kræver pakken 'duckdb'. Installér den med: pip install 'ivrules[sql]'" in result.output
+    assert not (tmp_path / "ud").exists()
+
+
+PIECES = [b"a", b",", b";", b"\n", b"\r\n", b"\r", b'"', "æ".encode(), "😀".encode(), b"\xff", b"\x00", b"AB-17"]
+
+
+@settings(max_examples=200, deadline=None)
+@given(pieces=st.lists(st.sampled_from(PIECES), max_size=40), size=st.integers(min_value=1, max_value=9))
+def test_the_whole_file_check_finds_the_same_in_any_size_of_chunk(pieces: list[bytes], size: int) -> None:
+    from ivrules.money import register
+
+    def outcome(chunk: int) -> str:
+        register.CHUNK = chunk
+        try:
+            found = register.scan(path)
+        except RegisterError as exc:
+            return str(exc)
+        finally:
+            register.CHUNK = 1 << 24
+        return repr(found)
+
+    with tempfile.TemporaryDirectory() as folder:
+        path = Path(folder) / "r.csv"
+        path.write_bytes(b"course_id,kommune\n" + b"".join(pieces))
+        assert outcome(size) == outcome(1 << 24)

@@ -44,6 +44,17 @@ def guard() -> Iterator[None]:
         raise typer.Exit(2) from None
 
 
+def require_sql(command: str) -> None:
+    """Stop with a Danish message (exit 2) where the ``sql`` extra, which ``command`` runs on, is not installed."""
+    import importlib.util
+
+    missing = [name for name in ("sqlglot", "duckdb") if importlib.util.find_spec(name) is None]
+    if missing:
+        typer.echo(f"fejl: {command} kræver pakken '{missing[0]}'. Installér den med: pip install 'ivrules[sql]'",
+                   err=True)
+        raise typer.Exit(2)
+
+
 def read_facts(spec: str) -> dict[str, Any]:
     """Facts from a JSON file or standard input ("-")."""
     try:

@@ -7,7 +7,7 @@ from typing import Annotated
 
 import typer
 
-from ivrules.cli.common import AgreementsOpt, JsonOpt, dump, guard
+from ivrules.cli.common import AgreementsOpt, JsonOpt, dump, guard, require_sql
 from ivrules.diff.cases import MAX_CASES, SEARCH_EXAMPLES
 from ivrules.diff.report import SHOWN, to_markdown, to_text
 from ivrules.diff.revisions import diff, resolve_pair
@@ -31,6 +31,8 @@ def diff_command(
     agreements: AgreementsOpt = Path("agreements"),
 ) -> None:
     """Hvad er ændret mellem to udgaver: tekst, regler, forløb med et andet svar og økonomi."""
+    if courses is not None:
+        require_sql("ivrules diff --courses")  # the register is priced on DuckDB: the `sql` extra
     with guard():
         before, after = resolve_pair(old, new, agreements)
         result = diff(before, after, search=search, limit=max_cases, courses=courses)

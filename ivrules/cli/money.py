@@ -25,6 +25,7 @@ from ivrules.cli.common import (
     fact_labels,
     guard,
     read_facts,
+    require_sql,
     revision_name,
 )
 from ivrules.engine.book import Book, load
@@ -81,6 +82,7 @@ def settle(
         quarter = parse_period(period) if period is not None else None
     except ValueError as exc:
         raise typer.BadParameter(str(exc), param_hint="--period") from None
+    require_sql("ivrules settle")  # settlement runs on DuckDB: the `sql` extra
     with guard():
         book = load(agreements)
         try:

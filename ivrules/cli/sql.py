@@ -14,7 +14,7 @@ from typing import Annotated
 
 import typer
 
-from ivrules.cli.common import AgreementsOpt, RegionOpt, guard
+from ivrules.cli.common import AgreementsOpt, RegionOpt, guard, require_sql
 from ivrules.engine.book import load
 from ivrules.engine.sql import DIALECTS
 
@@ -28,12 +28,9 @@ def sql(
     """Skriv SQL-forespørgslen, der prissætter alle forløb i en tabel efter regionens aftaler."""
     if dialect not in DIALECTS:
         raise typer.BadParameter(f"'{dialect}' understøttes ikke; vælg {', '.join(DIALECTS)}", param_hint="--dialect")
-    try:  # the columnar backend is the `sql` extra
-        from ivrules.engine.sql.query import Columns, region_sql
-    except ModuleNotFoundError as exc:
-        typer.echo(f"fejl: ivrules sql kræver pakken '{exc.name}'. Installér den med: pip install 'ivrules[sql]'",
-                   err=True)
-        raise typer.Exit(2) from None
+    require_sql("ivrules sql")  # the columnar backend is the `sql` extra
+    from ivrules.engine.sql.query import Columns, region_sql
+
     with guard():
         book = load(agreements)
         facts = frozenset(book.vocabulary.facts)  # a derived fact may be given too; NULL: derive it

@@ -126,9 +126,9 @@ def scan(path: Path) -> Scan:
         with open(path, "rb") as handle:
             while chunk := handle.read(CHUNK):
                 checked.feed(chunk)
+            checked.finish(handle)
     except OSError as exc:
         raise RegisterError(str(path), 1, 1, f"kan ikke læse filen: {exc.strerror}") from None
-    checked.finish()
     if not checked.first.strip(b"\r\n"):
         raise RegisterError(str(path), 1, 1, "registret er tomt", hint="første linje skal være kolonnernes navne")
     first = checked.first.decode("utf-8-sig").rstrip("\r\n")
@@ -138,60 +138,65 @@ def scan(path: Path) -> Scan:
 
 
 class _Checked:
-    """``scan``'s state between chunks: where the current line starts, and what the file holds so far."""
+    """``scan``'s state between chunks. Only what every file needs is counted as it is read (a carriage return
+    at all, a quote); the lines are counted only where a problem must be located, or line ends told apart."""
 
     def __init__(self, path: str) -> None:
         self.path = path
         self.carry = b""  # the start of a character cut by a chunk's end
         self.offset = 0  # bytes checked
-        self.lines = 1  # the line the next byte is on
-        self.line_start = 0  # the offset where that line starts
         self.first = b""  # the header line, as bytes
-        self.quotes, self.lf, self.crlf, self.cr, self.tail = False, 0, 0, 0, b""
+        self.header_done = False
+        self.quotes, self.cr, self.lf, self.crlf, self.tail = False, 0, 0, 0, b""
 
     def feed(self, chunk: bytes, last: bool = False) -> None:
-        data = self.carry + chunk
-        try:
-            data.decode("utf-8")
-            good = len(data)
-        except UnicodeDecodeError as exc:
-            if last or exc.reason != "unexpected end of data":
-                self._fail(data, exc.start, f"filen er ikke UTF-8 (byte 0x{data[exc.start]:02X})",
-                           "gem registret som CSV i UTF-8 (i Excel: 'CSV UTF-8')")
-            good = exc.start  # a character cut by the chunk's end: checked with the next chunk
-        part, self.carry = data[:good], data[good:]
-        nul = part.find(b"\x00")
+        data = self.carry + chunk if self.carry else chunk
+        good, bad = len(data), None
+        if not data.isascii():  # ASCII is UTF-8; only other bytes need decoding to be checked
+            try:
+                data.decode("utf-8")
+            except UnicodeDecodeError as exc:
+                if last or exc.reason != "unexpected end of data":
+                    bad = exc.start
+                good = exc.start  # (a character cut by the chunk's end: checked with the next chunk)
+        nul = data.find(b"\x00", 0, good)  # whichever problem comes first in the file is the one reported
         if nul >= 0:
-            self._fail(part, nul, "filen indeholder NUL-tegn og er ikke en CSV-fil", None)
-        if self.lines == 1:
+            self._fail(data, nul, "filen indeholder NUL-tegn og er ikke en CSV-fil", None)
+        if bad is not None:
+            self._fail(data, bad, f"filen er ikke UTF-8 (byte 0x{data[bad]:02X})",
+                       "gem registret som CSV i UTF-8 (i Excel: 'CSV UTF-8')", bytes_=True)
+        part, self.carry = (data[:good], data[good:]) if good < len(data) else (data, b"")
+        if not self.header_done:
             end = part.find(b"\n")
             self.first += part if end < 0 else part[:end]
+            self.header_done = end >= 0
         self.quotes = self.quotes or b'"' in part or b"\x01" in part
-        self.lf += part.count(b"\n")
-        self.crlf += (self.tail + part).count(b"\r\n")  # a line end cut by the chunk's end is counted once
-        self.cr += part.count(b"\r")
-        self.tail = part[-1:] if part.endswith(b"\r") else b""
-        if b"\n" in part:
-            self.lines += part.count(b"\n")
-            self.line_start = self.offset + part.rfind(b"\n") + 1
+        cr = part.count(b"\r")
+        if cr or self.tail:  # no CR LF before the first carriage return
+            self.crlf += (self.tail + part[:1]).count(b"\r\n") + part.count(b"\r\n")
+        self.cr += cr
+        self.tail = b"\r" if part.endswith(b"\r") else b""
         self.offset += len(part)
 
-    def finish(self) -> None:
+    def finish(self, handle: Any) -> None:
         if self.carry:
             self.feed(b"", last=True)
+        if self.cr:  # line ends are told apart only where there is a carriage return at all
+            handle.seek(0)
+            self.lf = sum(chunk.count(b"\n") for chunk in iter(lambda: handle.read(CHUNK), b""))
 
     @property
     def simple(self) -> bool:
         return not self.quotes and self.cr == self.crlf and self.crlf in (0, self.lf)
 
-    def _fail(self, data: bytes, at: int, message: str, hint: str | None) -> None:
+    def _fail(self, data: bytes, at: int, message: str, hint: str | None, bytes_: bool = False) -> None:
         """Stop at byte ``at`` of ``data`` (which starts at ``offset``), naming its line and column."""
-        newline = data.rfind(b"\n", 0, at)
-        line = self.lines + data.count(b"\n", 0, at)
-        start = self.offset + newline + 1 if newline >= 0 else self.line_start
-        before = data[max(newline + 1, 0):at] if newline >= 0 or self.line_start >= self.offset else b""
-        column = len(before.decode("utf-8", "replace")) if before else self.offset + at - start
-        raise RegisterError(self.path, line, column + 1, message, hint=hint)
+        with open(self.path, "rb") as handle:
+            before = handle.read(self.offset) + data[:at]
+        start = before.rfind(b"\n") + 1
+        line = before[start:]
+        column = len(line) if bytes_ else len(line.decode("utf-8", "replace"))
+        raise RegisterError(self.path, before.count(b"\n") + 1, column + 1, message, hint=hint)
 
 
 def load_cells(con: Any, path: Path, scanned: Scan, reader: Any, folder: Path) -> None:
