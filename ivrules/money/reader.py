@@ -39,6 +39,7 @@ from ivrules.money.settle import _date, same_course
 
 COURSE_ID = "course_id"  # the register's own column: the row's id, not a fact
 KEY = "register_key"  # the course id as ids are compared
+WRITTEN = "register_id"  # the course id as courses.csv writes it: without the white space around it
 LINE = "register_line"  # the row's line in the register file
 MUNICIPALITY = "register_municipality"  # the typed municipality, carried past the pricing query
 CLEAN = "register_clean"  # every cell typed in SQL
@@ -132,6 +133,7 @@ class Typing:
         again = col(municipality) if municipality in self.facts else exp.cast(exp.Null(), "VARCHAR")
         return exp.select(
             exp.alias_(col("line"), LINE, quoted=True), col(COURSE_ID), exp.alias_(key, KEY, quoted=True),
+            exp.alias_(exp.Trim(this=col(COURSE_ID)), WRITTEN, quoted=True),
             exp.alias_(clean, CLEAN, quoted=True), *map(col, self.facts),
             *(exp.alias_(col(_text(n)), n + TEXT_SUFFIX, quoted=True) for n in self.numbers),
             exp.alias_(again, MUNICIPALITY, quoted=True)).from_(exp.Subquery(this=values, alias="typed"))
@@ -139,7 +141,7 @@ class Typing:
     def table_columns(self) -> list[tuple[str, exp.DataType]]:
         """The typed table's columns and their types, as ``select`` names them."""
         text = exp.DataType.build("VARCHAR")
-        return [(LINE, exp.DataType.build("BIGINT")), (COURSE_ID, text), (KEY, text),
+        return [(LINE, exp.DataType.build("BIGINT")), (COURSE_ID, text), (KEY, text), (WRITTEN, text),
                 (CLEAN, exp.DataType.build("BOOLEAN")),
                 *((n, sql_type(self.vocab.facts[n])) for n in self.facts),
                 *((n + TEXT_SUFFIX, text) for n in self.numbers), (MUNICIPALITY, text)]
@@ -206,7 +208,8 @@ class Reader:
         else:
             facts = [_sql_value(typed.get(name)) for name in self.typing.facts]
             texts = [str(typed[n]) if n in typed else None for n in self.typing.numbers]
-            read.append((line, course, key, *facts, *texts, typed.get(self.book.vocabulary.roles.municipality)))
+            read.append((line, course, key, course.strip(), *facts, *texts,
+                         typed.get(self.book.vocabulary.roles.municipality)))
 
     def _typed(self, row: list[str]) -> dict[str, Any] | str:
         """The row's facts as the engine types them (``Vocabulary.normalise``), or the Danish reason it cannot."""

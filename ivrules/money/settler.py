@@ -30,7 +30,7 @@ from ivrules.engine.book import Book
 from ivrules.engine.sql.query import col
 from ivrules.engine.sql.rules import literal
 from ivrules.money.cells import NUMBER, TRIGGERS
-from ivrules.money.reader import CELLS, COURSE_ID, KEY, LINE, MUNICIPALITY, TYPED, Reader, load_rows
+from ivrules.money.reader import CELLS, COURSE_ID, KEY, LINE, MUNICIPALITY, TYPED, WRITTEN, Reader, load_rows
 from ivrules.money.settle import (
     COURSES_HEADER,
     OUTSIDE_HEADER,
@@ -44,8 +44,6 @@ from ivrules.money.settle import (
     check_header,
 )
 
-SPACE = "".join(c for c in map(chr, range(0x3001)) if c.isspace())  # what Python's strip() strips
-
 PRICE = ("revision", "kind", "category", "total", "region_share", "municipality_share", "flags")
 PRICES = f"""
 CREATE OR REPLACE TEMP TABLE register_prices AS
@@ -57,8 +55,8 @@ FROM (SELECT DISTINCT {', '.join(PRICE)} FROM register_priced WHERE status = 'co
 OUTCOME = f"""
 CREATE OR REPLACE TEMP TABLE register_outcome AS
 WITH every_row AS (
-    SELECT register_line AS line, register_key AS key, course_id, register_municipality AS municipality, status,
-           reason, price, invoice_day, FALSE AS early
+    SELECT register_line AS line, register_key AS key, course_id, register_id, register_municipality AS municipality,
+           status, reason, price, invoice_day, FALSE AS early
     FROM register_priced r LEFT JOIN register_prices p
          ON {' AND '.join(f'r.{c} IS NOT DISTINCT FROM p.{c}' for c in PRICE)}
     UNION ALL BY NAME
@@ -71,7 +69,7 @@ WITH every_row AS (
            CASE WHEN status = 'computed' THEN year(invoice_day) || 'Q' || quarter(invoice_day) END AS quarter
     FROM every_row LEFT JOIN claimed USING (key)
 )
-SELECT line, key, course_id, municipality, price, quarter, first, reason,
+SELECT line, key, course_id, register_id, municipality, price, quarter, first, reason,
        CASE WHEN early THEN 'rejected'
             WHEN first IS NOT NULL AND line > first THEN 'repeated'
             WHEN status <> 'computed' THEN 'rejected'
@@ -116,7 +114,8 @@ class Settler:
         self.book, self.region, self.path = book, region, path
         self.reader = Reader(book, check_header(header, book, path))
         typing = self.reader.typing
-        columns = Columns(frozenset(typing.facts), (LINE, KEY, COURSE_ID, MUNICIPALITY), frozenset(typing.numbers))
+        columns = Columns(frozenset(typing.facts), (LINE, KEY, COURSE_ID, WRITTEN, MUNICIPALITY),
+                          frozenset(typing.numbers))
         self.query = RegionQuery(book, region, columns).sql(exp.to_table(TYPED, quoted=True))  # compiled once
 
     def run(self, rows: Iterable[list[str]], out: TextIO | None = None, period: str | None = None) -> Ran:
@@ -184,7 +183,7 @@ class Settler:
 
     def courses(self) -> exp.Select:
         """courses.csv's rows, in the register's order, each cell escaped (``cells.cell``)."""
-        cells = [escaped(stripped(col(COURSE_ID, "s"))), col("municipality", "s"), col("quarter", "s"),
+        cells = [escaped(col(WRITTEN, "s")), col("municipality", "s"), col("quarter", "s"),
                  *(col(c, "p") for c in COURSES_HEADER[3:])]
         return exp.select(*_named(cells, COURSES_HEADER)).from_(exp.alias_(exp.to_table("register_outcome"), "s")).join(
             exp.alias_(exp.to_table("register_price_cells"), "p"), using=["price"]).where(
@@ -214,8 +213,3 @@ def _named(cells: list[exp.Expression], header: tuple[str, ...]) -> list[exp.Exp
     """A file's cells named by its header; an empty text is written as an empty cell, as ``csv.writer`` does."""
     written = [cells[0], *(exp.Nullif(this=e, expression=literal("")) for e in cells[1:])]
     return [exp.alias_(e, name, quoted=True) for e, name in zip(written, header, strict=True)]  # type: ignore[misc]
-
-
-def stripped(text: exp.Expression) -> exp.Expression:
-    """Python's ``str.strip`` in SQL: the text without the white space around it."""
-    return exp.Trim(this=text, expression=literal(SPACE))
