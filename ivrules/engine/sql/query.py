@@ -150,9 +150,20 @@ class RegionQuery:
         # and these columns carry it through every step.
         self.uncertain = any(a.in_force_unknown is not None for a in self.sets)
         self.carried = (*columns.keep, *(INTERNAL if self.uncertain else ()))
+        # The facts the steps carry as columns: the table's, the derived ones, and those a branch states.
+        stated = {a.in_force_unknown.fact for a in self.sets if a.in_force_unknown is not None}
+        self.columnar = [f.name for f in self.vocab.facts.values()
+                         if f.name in columns.present or f.derive is not None or f.name in stated]
+
+    def fact(self, name: str) -> exp.Expression:
+        """A fact as the steps after ``facts`` read it: its column, or a typed NULL where the table does not have it
+        (a constant the database folds into the rules that read it, not a column carried through every step)."""
+        if name in self.columnar:
+            return col(name)
+        return exp.cast(exp.Null(), sql_type(self.vocab.facts[name]))
 
     def facts(self, source: exp.Expression) -> exp.Select:
-        """Every fact of the vocabulary, typed, with the derived facts filled in where the table leaves them out."""
+        """The facts, typed, with the derived facts filled in where the table leaves them out (``columnar``)."""
         typed: dict[str, exp.Expression] = {
             f.name: col(f.name) if f.name in self.columns.present else exp.cast(exp.Null(), sql_type(f))
             for f in self.vocab.facts.values()}
@@ -161,7 +172,7 @@ class RegionQuery:
                 derived = self._derive(fact.derive[0], [typed[a] for a in fact.derive[1]])
                 typed[fact.name] = exp.Coalesce(this=typed[fact.name], expressions=[exp.cast(derived, sql_type(fact))])
         keep = [col(k) for k in (*self.columns.keep, *(t + TEXT_SUFFIX for t in sorted(self.columns.texts)))]
-        return exp.select(*keep, *(exp.alias_(e, name, quoted=True) for name, e in typed.items())).from_(source)
+        return exp.select(*keep, *(exp.alias_(typed[name], name, quoted=True) for name in self.columnar)).from_(source)
 
     def _derive(self, how: str, args: list[exp.Expression]) -> exp.Expression:
         if how == "same":
@@ -190,13 +201,13 @@ class RegionQuery:
         """The municipality lies in another region: ``party`` says why it is not a party (false where not given)."""
         others = sorted(x for x, info in self.vocab.municipalities.items()
                         if info.region != self.region and info.region in self.vocab.regions)
-        m = col(self.roles.municipality)
+        m = self.fact(self.roles.municipality)
         return true(exp.In(this=m, expressions=[s(x) for x in others])) if others else exp.Boolean(this=False)
 
     def party(self, section: str = "") -> exp.Expression:
         """Why the municipality is not a party to the region's agreement (NULL: it is, or is not given), citing
         ``section``, the revision's section on its parties, as ``outside_region`` does."""
-        m, names = col(self.roles.municipality), self.vocab.regions
+        m, names = self.fact(self.roles.municipality), self.vocab.regions
         ifs = []
         for other in names:
             if other == self.region:
@@ -214,13 +225,13 @@ class RegionQuery:
         undecided between it and ``other`` (the revision for a municipality that has not joined; NULL: none).
         In a revision's ``in_force_unknown`` period its fact decides (``Book.select``): true, that revision;
         otherwise the revision in force by the files' dates, leaving it out."""
-        day = col(self.roles.course_date)
+        day = self.fact(self.roles.course_date)
         cases = _Cases()
         cases.error(is_null(day), s(f"{self.vocab.facts[self.roles.start_date].label}: mangler: startdatoen afgør, "
                                     "hvilken udgave af aftalen der gælder"))
         windows = self.windows(day)
         for w, first in windows:
-            fact = col(self._window(w).fact)
+            fact = self.fact(self._window(w).fact)
             cases.add(and_(first.copy(), true(fact)), self._accession(w, day))
         for w, first in windows:
             self._by_date(cases, day, first, [i for i in range(len(self.sets)) if i != w])
@@ -278,7 +289,7 @@ class RegionQuery:
         mine = Pick(literal(i), exp.Null())
         if line is None:
             return [(None, mine)]
-        m, stated = col(self.roles.municipality), col(self.roles.municipality_joined)
+        m, stated = self.fact(self.roles.municipality), self.fact(self.roles.municipality_joined)
         members = sorted(line.members)
         listed = exp.In(this=m.copy(), expressions=[s(x) for x in members]) if members else exp.Boolean(this=False)
         joined = [and_(exp.EQ(this=m.copy(), expression=s(x)),
@@ -316,7 +327,7 @@ class RegionQuery:
         return literal(j), usable
 
     def _not_joined(self, line: Line, day: exp.Expression, listed: exp.Expression) -> exp.Expression:
-        m, agreement = col(self.roles.municipality), f"aftalen af {danish.date(line.agreement)}"
+        m, agreement = self.fact(self.roles.municipality), f"aftalen af {danish.date(line.agreement)}"
         rest = ", og der gælder ingen anden aftale for kommuner, der ikke har tiltrådt."
         heads = [exp.If(this=exp.EQ(this=m.copy(), expression=s(x)), true=_cat(
             s(f"{x} har tiltrådt {agreement} fra {danish.date(member.since)}, altså efter "), _danish_date(day),
@@ -328,7 +339,7 @@ class RegionQuery:
             incomplete = (f" Tiltrædelseslisten er ikke fuldstændig.{note} Har kommunen tiltrådt, "
                           f"så oplys det under »{self.book.vocabulary.facts[self.roles.municipality_joined].label}«.")
         unlisted = _cat(plain.copy(), s(incomplete)) if incomplete else plain.copy()
-        stated = exp.Not(this=is_null(col(self.roles.municipality_joined)))
+        stated = exp.Not(this=is_null(self.fact(self.roles.municipality_joined)))
         text = exp.Case(ifs=[*heads, exp.If(this=stated, true=plain)], default=unlisted)
         return _cat(s(f"Ingen aftale for {self._name} gælder for kommunen den "), _danish_date(day), s(": "), text)
 
@@ -337,7 +348,7 @@ class RegionQuery:
         if name in self.columns.texts:
             return col(name + TEXT_SUFFIX)
         # Without it: a whole number as an integer, else the decimals without DECIMAL's trailing zeros.
-        value, text = col(name), exp.DataType.build("VARCHAR")
+        value, text = self.fact(name), exp.DataType.build("VARCHAR")
         whole = exp.EQ(this=value.copy(), expression=exp.Floor(this=value.copy()))
         return exp.Case(ifs=[exp.If(this=whole, true=exp.cast(exp.cast(value.copy(), exp.DataType.build("BIGINT")),
                                                                text))],
@@ -345,7 +356,7 @@ class RegionQuery:
 
     def answers(self) -> list[tuple[int, Answer]]:
         """Each revision's answer, compiled against the ``chosen`` step's columns."""
-        rules = RuleCompiler(self.vocab, col, times_within(self.dialect))  # type: ignore[arg-type]
+        rules = RuleCompiler(self.vocab, self.fact, times_within(self.dialect))  # type: ignore[arg-type]
         return [(i, RevisionCompiler(rules, a, col(OUTSIDER), self.party(a.parties.get("section", "")), self.text_of,
                                      f"ivrules_{i}_").answer()) for i, a in enumerate(self.sets)]
 
@@ -407,11 +418,11 @@ class RegionQuery:
         """Each course once, and a second time where the sources do not say whether a revision was in force on its
         date and the table does not say either (``Book._evaluate``): the first branch answers with the period's
         fact true, the second with it false (``ivrules_branch``); ``ivrules_split`` marks both."""
-        windows = self.windows(col(self.roles.course_date))
-        splits = {w: and_(first, is_null(col(self._window(w).fact))) for w, first in windows}
+        windows = self.windows(self.fact(self.roles.course_date))
+        splits = {w: and_(first, is_null(self.fact(self._window(w).fact))) for w, first in windows}
         split = true(or_(*splits.values()))
         which = exp.Case(ifs=[exp.If(this=c.copy(), true=literal(w)) for w, c in splits.items()])
-        names = [*self.columns.keep, *(t + TEXT_SUFFIX for t in sorted(self.columns.texts)), *self.vocab.facts]
+        names = [*self.columns.keep, *(t + TEXT_SUFFIX for t in sorted(self.columns.texts)), *self.columnar]
 
         def branch(value: bool) -> exp.Select:
             columns = []
@@ -467,7 +478,7 @@ class RegionQuery:
                                          true=s(f"ellers aftalen af {danish.date(a.effective)}")) for a in self.sets],
                              default=s("ellers gælder ingen aftale"))
         ifs = []
-        for w, _ in self.windows(col(self.roles.course_date)):
+        for w, _ in self.windows(self.fact(self.roles.course_date)):
             window = self._window(w)
             text = _cat(s(f"{window.unknown.text} Svaret afhænger af det: var udgaven af "
                           f"{danish.date(self.sets[w].effective)} i kraft, gælder den, "), otherwise.copy(),
@@ -556,12 +567,12 @@ class Either:
         def tail(fact: str) -> str:
             return (f" Svaret afhænger af det: har kommunen tiltrådt, gælder aftalen af {joined}, {otherwise}. "
                     f"Oplys det under »{self.query.vocab.facts[fact].label}«.")
-        m = col(roles.municipality)
+        m = self.query.fact(roles.municipality)
         unstated = s(f"Kommunen er ikke oplyst, og aftalen af {joined} tiltrædes kommune for kommune."
                      + tail(roles.municipality))
         unknown = _cat(m.copy(), s(f" står ikke i tiltrædelseslisten for {agreement}, og listen er ikke fuldstændig: "
                                    "det vides ikke, om kommunen havde tiltrådt aftalen den "),
-                       _danish_date(col(roles.course_date)), s(f".{note}{tail(roles.municipality_joined)}"))
+                       _danish_date(self.query.fact(roles.course_date)), s(f".{note}{tail(roles.municipality_joined)}"))
         return exp.Case(ifs=[exp.If(this=is_null(m), true=unstated)], default=unknown)
 
 

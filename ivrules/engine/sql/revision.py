@@ -91,6 +91,7 @@ class _Work:
 
     unknown: list[tuple[exp.Expression, str]] = field(default_factory=list)  # (when, Danish text), in the scalar order
     missing: list[tuple[str, exp.Expression]] = field(default_factory=list)  # (fact, when it is missing)
+    gaps: list[exp.Expression] = field(default_factory=list)  # where some fact of ``missing`` is, one a question
     flags: list[exp.Expression] = field(default_factory=list)
     lines: list[exp.Expression] = field(default_factory=list)  # amounts (NULL where not priced)
     errors: list[tuple[exp.Expression, exp.Expression]] = field(default_factory=list)  # (condition, reason)
@@ -99,6 +100,18 @@ class _Work:
     financing: list[tuple[exp.Expression, Financing]] = field(default_factory=list)
     notes: list[exp.Expression] = field(default_factory=list)  # a computed price's reasons, in the scalar order
     factor: exp.Expression | None = None  # the index factor of the course's year (NULL: not stated)
+
+    def need(self, fact: str, cond: exp.Expression) -> None:
+        """``fact`` is missing where ``cond`` holds."""
+        self.missing.append((fact, cond))
+        self.gaps.append(cond)
+
+    def needs(self, needed: list[tuple[str, exp.Expression]], unknown: exp.Expression) -> None:
+        """A rule's ``needed`` facts: one of them is missing exactly where the rule is ``unknown`` (in Kleene's
+        logic a rule is unknown only where a fact it reads is missing), the one condition asked a course."""
+        self.missing.extend(needed)
+        if needed:
+            self.gaps.append(unknown)
 
 
 class RevisionCompiler:
@@ -122,7 +135,7 @@ class RevisionCompiler:
         if column not in self._stages:
             reads = [self._stages[c.name][0] + 1 for c in expr.find_all(exp.Column) if c.name in self._stages]
             self._stages[column] = (max(reads, default=0), expr)
-        return self.fact(column)
+        return exp.column(column, quoted=True)
 
     def stages(self) -> tuple[Stage, ...]:
         """The stage columns, stage by stage."""
@@ -170,7 +183,7 @@ class RevisionCompiler:
         said = [(c, s(text)) for c, text in work.unknown] + missing
         # Whether a reason makes the price unknown is a boolean (an empty text adds none); the Danish text is only
         # joined where one does.
-        says = [true(c) for c, text in work.unknown if text] + [true(c) for c, _ in missing]
+        says = [true(c) for c, text in work.unknown if text] + [true(c) for c in work.gaps]
         unsaid, total = self.once(exp.Not(this=any_of(says)), "unsaid"), self.once(exp.cast(_sum(work.lines), MONEY),
                                                                                    "total")
         unknown = self.once(exp.Case(ifs=[exp.If(this=unsaid.copy(), true=exp.Null())],
@@ -217,7 +230,7 @@ class RevisionCompiler:
             holds = self.rc.rule(rule.id, expr)
             if rule.effect == "unknown":
                 work.unknown.append((true(holds), rule.text))
-                work.missing.extend(self.rc.needed(expr))
+                work.needs(self.rc.needed(expr), is_null(holds))
                 continue
             work.notes.append(when(true(holds), s(rule.text)))
             if rule.flag:
@@ -253,7 +266,7 @@ class RevisionCompiler:
                 return
             expr = _expr(schedule.id, schedule.applies_expr)
             applies = self.rc.rule(schedule.id, expr)
-            work.missing.extend((f, and_(reached, c)) for f, c in self.rc.needed(expr))
+            work.needs([(f, and_(reached, c)) for f, c in self.rc.needed(expr)], and_(reached, is_null(applies)))
             self._price(tariff, schedule, self.once(and_(reached, true(applies))), work)
             reached = self.once(and_(reached, false(applies)))
         work.unknown.append((reached, "Aftalen angiver ingen takst for et forløb som dette."))
@@ -272,7 +285,7 @@ class RevisionCompiler:
     def _billed(self, tariff: Tariff, chosen: exp.Expression, work: _Work) -> exp.Expression:
         roles = self.roles
         for name in (roles.start_date, roles.end_date):
-            work.missing.append((name, and_(chosen, is_null(self.fact(name)))))
+            work.need(name, and_(chosen, is_null(self.fact(name))))
         days = self.days()
         known = and_(chosen, exp.Not(this=is_null(days)))
         if tariff.count_days == "calendar":
@@ -280,7 +293,7 @@ class RevisionCompiler:
                                                s(f" dage: {COUNT_DAYS['calendar']}."))))
             return days
         without = self.fact(roles.days_without_dose)
-        work.missing.append((roles.days_without_dose, and_(known, is_null(without))))
+        work.need(roles.days_without_dose, and_(known, is_null(without)))
         billed = _minus_text(days, without, self.text(roles.days_without_dose))
         work.notes.append(when(known.copy(), _cat(s("Der afregnes for "), billed,
                                                   s(f" dage: {COUNT_DAYS['dose_days']}."))))
@@ -308,7 +321,7 @@ class RevisionCompiler:
 
     def _category(self, schedule: Schedule, by: str, chosen: exp.Expression, work: _Work) -> None:
         value = self.fact(by)
-        work.missing.append((by, and_(chosen, is_null(value))))
+        work.need(by, and_(chosen, is_null(value)))
         hits = []
         for category in schedule.categories:
             hit = and_(chosen, exp.EQ(this=value, expression=literal(category.value)))
@@ -325,7 +338,7 @@ class RevisionCompiler:
 
     def _minutes(self, per_minute: Amount, chosen: exp.Expression, work: _Work) -> None:
         minutes = self.fact(self.roles.registered_minutes)
-        work.missing.append((self.roles.registered_minutes, and_(chosen, is_null(minutes))))
+        work.need(self.roles.registered_minutes, and_(chosen, is_null(minutes)))
         price = self._amount(per_minute, chosen, work)
         if price is not None:
             total = exp.Round(this=exp.Mul(this=price, expression=minutes), decimals=literal(2))
