@@ -369,10 +369,10 @@ class RegionQuery:
         numbered = exp.select(exp.Star(), exp.alias_(cases.number(), PICK, quoted=True)).from_(
             _subquery(located, "located"))
         chosen = exp.select(exp.Star(), *(exp.alias_(e, f"ivrules_{name}", quoted=True) for name, e in (
-            ("rev", pick.rev), ("error", pick.error), ("undecided", pick.undecided), ("other", pick.other)))).from_(
+            ("rev", pick.rev), ("undecided", pick.undecided), ("other", pick.other)))).from_(
             _subquery(numbered, "numbered"))
         steps = [*self._inputs(source), ("chosen", chosen)]
-        parts: list[exp.Select] = [self._failed()]
+        parts: list[exp.Select] = [self._failed(pick.error)]
         answers = dict(self.answers())
         for i, a in answers.items():
             # One step per revision answers its courses once; the undecided ones read that answer as "mine".
@@ -398,10 +398,11 @@ class RegionQuery:
             query = query.with_(exp.to_identifier(name, quoted=True), as_=step, materialized=name == "chosen" or None)
         return query
 
-    def _failed(self) -> exp.Select:
-        """The courses no revision applies to: an error with the reason."""
+    def _failed(self, reason: exp.Expression) -> exp.Select:
+        """The courses no revision applies to: an error with the reason (written only for them, not in ``chosen``
+        for every course)."""
         null, detail = exp.Null(), [exp.cast(exp.Null(), TEXT)] if self.uncertain else []
-        return exp.select(*map(col, self.carried), s(""), s("error"), col("ivrules_error"),
+        return exp.select(*map(col, self.carried), s(""), s("error"), reason,
                           *(null.copy() for _ in OUTPUT[3:-2]), s(""),
                           exp.cast(null.copy(), exp.DataType.build("DATE")), *detail).from_(
             exp.to_table("chosen", quoted=True)).where(is_null(col("ivrules_rev")))
