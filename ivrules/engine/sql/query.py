@@ -197,10 +197,15 @@ class RegionQuery:
                                  exp.If(this=exp.Not(this=is_null(m)), true=exp.Boolean(this=False))])
         raise SqlCompileError(how, "ukendt udledning")
 
+    def others(self) -> dict[str, list[str]]:
+        """The municipalities of each other region (those the agreement is not for)."""
+        out = {other: sorted(x for x, info in self.vocab.municipalities.items() if info.region == other)
+               for other in self.vocab.regions if other != self.region}
+        return {other: members for other, members in out.items() if members}
+
     def outsider(self) -> exp.Expression:
         """The municipality lies in another region: ``party`` says why it is not a party (false where not given)."""
-        others = sorted(x for x, info in self.vocab.municipalities.items()
-                        if info.region != self.region and info.region in self.vocab.regions)
+        others = sorted(x for members in self.others().values() for x in members)
         m = self.fact(self.roles.municipality)
         return true(exp.In(this=m, expressions=[s(x) for x in others])) if others else exp.Boolean(this=False)
 
@@ -208,16 +213,10 @@ class RegionQuery:
         """Why the municipality is not a party to the region's agreement (NULL: it is, or is not given), citing
         ``section``, the revision's section on its parties, as ``outside_region`` does."""
         m, names = self.fact(self.roles.municipality), self.vocab.regions
-        ifs = []
-        for other in names:
-            if other == self.region:
-                continue
-            members = sorted(x for x, info in self.vocab.municipalities.items() if info.region == other)
-            if members:
-                end = f" (afsnit {section})." if section else "."
-                text = _cat(m.copy(), s(f" Kommune ligger i {names[other]}; aftalen gælder kommunerne i "
-                                        f"{names.get(self.region, self.region)}{end}"))
-                ifs.append(exp.If(this=exp.In(this=m.copy(), expressions=[s(x) for x in members]), true=text))
+        end = f" (afsnit {section})." if section else "."
+        ifs = [exp.If(this=exp.In(this=m.copy(), expressions=[s(x) for x in members]), true=_cat(m.copy(), s(
+            f" Kommune ligger i {names[other]}; aftalen gælder kommunerne i {self._name}{end}")))
+            for other, members in self.others().items()]
         return exp.Case(ifs=ifs) if ifs else exp.Null()
 
     def chosen(self) -> _Cases:

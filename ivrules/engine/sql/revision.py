@@ -91,7 +91,7 @@ class _Work:
 
     unknown: list[tuple[exp.Expression, str]] = field(default_factory=list)  # (when, Danish text), in the scalar order
     missing: list[tuple[str, exp.Expression]] = field(default_factory=list)  # (fact, when it is missing)
-    gaps: list[exp.Expression] = field(default_factory=list)  # where some fact of ``missing`` is, one a question
+    gaps: list[exp.Expression] = field(default_factory=list)  # where a fact of ``missing`` is missing, one a question
     flags: list[exp.Expression] = field(default_factory=list)
     lines: list[exp.Expression] = field(default_factory=list)  # amounts (NULL where not priced)
     errors: list[tuple[exp.Expression, exp.Expression]] = field(default_factory=list)  # (condition, reason)
