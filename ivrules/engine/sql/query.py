@@ -391,10 +391,14 @@ class RegionQuery:
             union = exp.union(self._plain(), self._either_in_force(), distinct=False)
         query = exp.select(exp.Star()).from_(exp.Subquery(this=union, alias=exp.TableAlias(
             this=exp.to_identifier("priced", quoted=True))))
+        # Each course's revision is picked once: every revision's step reads ``chosen``, which the planner would
+        # otherwise inline into each of them (and into the filters it pushes down), picking it again. ``resolved``
+        # is read three times (the courses answered in one branch, and each branch of the others), each its own
+        # courses: inlined, each is answered once and with only the columns read, instead of every column of
+        # every course written out first.
+        kept = {"chosen": True, "resolved": False}
         for name, step in steps:
-            # Each course's revision is picked once: every revision's step reads ``chosen``, which the planner
-            # would otherwise inline into each of them (and into the filters it pushes down), picking it again.
-            query = query.with_(exp.to_identifier(name, quoted=True), as_=step, materialized=name == "chosen" or None)
+            query = query.with_(exp.to_identifier(name, quoted=True), as_=step, materialized=kept.get(name))
         return query
 
     def _failed(self, reason: exp.Expression) -> exp.Select:
