@@ -363,14 +363,7 @@ class RegionQuery:
         """The whole query: one row per row of ``source``, the kept columns and ``OUTPUT``."""
         cases = self.chosen()
         pick = cases.pick()
-        located = exp.select(exp.Star(), exp.alias_(self.outsider(), OUTSIDER, quoted=True)).from_(
-            exp.to_table("facts", quoted=True))
-        numbered = exp.select(exp.Star(), exp.alias_(cases.number(), PICK, quoted=True)).from_(
-            _subquery(located, "located"))
-        chosen = exp.select(exp.Star(), *(exp.alias_(e, f"ivrules_{name}", quoted=True) for name, e in (
-            ("rev", pick.rev), ("undecided", pick.undecided), ("other", pick.other)))).from_(
-            _subquery(numbered, "numbered"))
-        steps = [*self._inputs(source), ("chosen", chosen)]
+        steps = [*self._inputs(source), ("chosen", self._chosen_step(cases, pick))]
         parts: list[exp.Select] = [self._failed(pick.error)]
         answers = dict(self.answers())
         for i, a in answers.items():
@@ -400,6 +393,17 @@ class RegionQuery:
         for name, step in steps:
             query = query.with_(exp.to_identifier(name, quoted=True), as_=step, materialized=kept.get(name))
         return query
+
+    def _chosen_step(self, cases: _Cases, pick: Pick) -> exp.Select:
+        """The ``chosen`` step: the facts, whether the municipality lies in another region, the number of the branch
+        of ``chosen`` that holds, and the revision, whether accession is undecided and the other revision."""
+        located = exp.select(exp.Star(), exp.alias_(self.outsider(), OUTSIDER, quoted=True)).from_(
+            exp.to_table("facts", quoted=True))
+        numbered = exp.select(exp.Star(), exp.alias_(cases.number(), PICK, quoted=True)).from_(
+            _subquery(located, "located"))
+        return exp.select(exp.Star(), *(exp.alias_(e, f"ivrules_{name}", quoted=True) for name, e in (
+            ("rev", pick.rev), ("undecided", pick.undecided), ("other", pick.other)))).from_(
+            _subquery(numbered, "numbered"))
 
     def _failed(self, reason: exp.Expression) -> exp.Select:
         """The courses no revision applies to: an error with the reason (written only for them, not in ``chosen``
