@@ -25,7 +25,7 @@ force can both apply to one course, in the scalar engine's order.
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 
 from sqlglot import exp
 
@@ -65,24 +65,50 @@ class Pick:
     other: exp.Expression = field(default_factory=exp.Null)
 
 
+Branch = tuple[exp.Expression | None, Pick]  # (the condition within its case; None: otherwise), and its pick
+PICK = "ivrules_pick"  # the stage column numbering the branch that holds
+OUTSIDER = "ivrules_outsider"  # the stage column: the municipality lies in another region
+
+
 @dataclass
 class _Cases:
-    """The ``Pick`` being built: one branch of each CASE per condition, in order (the first that holds decides)."""
+    """The ``Pick`` being built: cases in order (the first whose condition holds decides), each with branches in
+    order. One stage column (``PICK``) numbers the branch that holds, so that each condition is asked once a
+    course; the revision, the reason, whether accession is undecided and the other revision are read from it."""
 
-    errors: list[exp.If]
-    revs: list[exp.If] = field(default_factory=list)
-    undecided: list[exp.If] = field(default_factory=list)
-    others: list[exp.If] = field(default_factory=list)
+    cases: list[tuple[exp.Expression, list[Branch]]] = field(default_factory=list)
 
-    def add(self, cond: exp.Expression, pick: Pick) -> None:
-        self.revs.append(exp.If(this=cond, true=pick.rev))
-        self.errors.append(exp.If(this=cond.copy(), true=pick.error))
-        self.undecided.append(exp.If(this=cond.copy(), true=pick.undecided))
-        self.others.append(exp.If(this=cond.copy(), true=pick.other))
+    def add(self, cond: exp.Expression, branches: list[Branch]) -> None:
+        self.cases.append((cond, branches))
+
+    def error(self, cond: exp.Expression, reason: exp.Expression) -> None:
+        self.add(cond, [(None, Pick(exp.Null(), reason))])
+
+    def number(self) -> exp.Expression:
+        """The number of the branch that holds (NULL: none)."""
+        ifs, k = [], 0
+        for cond, branches in self.cases:
+            inner = [exp.If(this=sub, true=literal(k + j)) for j, (sub, _) in enumerate(branches) if sub is not None]
+            otherwise = literal(k + len(branches) - 1) if branches[-1][0] is None else None
+            ifs.append(exp.If(this=cond, true=exp.Case(ifs=inner, default=otherwise) if inner else otherwise))
+            k += len(branches)
+        return exp.Case(ifs=ifs)
 
     def pick(self) -> Pick:
-        return Pick(exp.Case(ifs=self.revs), exp.Case(ifs=self.errors),
-                    exp.Case(ifs=self.undecided, default=exp.Boolean(this=False)), exp.Case(ifs=self.others))
+        """The pick, read from ``PICK``."""
+        picks = [pick for _, branches in self.cases for _, pick in branches]
+
+        def read(name: str, default: exp.Expression) -> exp.Expression:
+            # The branches that give the same value share one WHEN (an IN list of their numbers).
+            values: dict[str, tuple[exp.Expression, list[int]]] = {}
+            for k, pick in enumerate(picks):
+                value = getattr(pick, name)
+                values.setdefault(value.sql(), (value, []))[1].append(k)
+            ifs = [exp.If(this=exp.In(this=col(PICK), expressions=[literal(k) for k in numbers]), true=value)
+                   for value, numbers in values.values() if value != default]
+            return exp.Case(ifs=ifs, default=default) if ifs else default
+        return Pick(read("rev", exp.Null()), read("error", exp.Null()), read("undecided", exp.Boolean(this=False)),
+                    read("other", exp.Null()))
 
 
 @dataclass(frozen=True)
@@ -124,9 +150,20 @@ class RegionQuery:
         # and these columns carry it through every step.
         self.uncertain = any(a.in_force_unknown is not None for a in self.sets)
         self.carried = (*columns.keep, *(INTERNAL if self.uncertain else ()))
+        # The facts the steps carry as columns: the table's, the derived ones, and those a branch states.
+        stated = {a.in_force_unknown.fact for a in self.sets if a.in_force_unknown is not None}
+        self.columnar = [f.name for f in self.vocab.facts.values()
+                         if f.name in columns.present or f.derive is not None or f.name in stated]
+
+    def fact(self, name: str) -> exp.Expression:
+        """A fact as the steps after ``facts`` read it: its column, or a typed NULL where the table does not have it
+        (a constant the database folds into the rules that read it, not a column carried through every step)."""
+        if name in self.columnar:
+            return col(name)
+        return exp.cast(exp.Null(), sql_type(self.vocab.facts[name]))
 
     def facts(self, source: exp.Expression) -> exp.Select:
-        """Every fact of the vocabulary, typed, with the derived facts filled in where the table leaves them out."""
+        """The facts, typed, with the derived facts filled in where the table leaves them out (``columnar``)."""
         typed: dict[str, exp.Expression] = {
             f.name: col(f.name) if f.name in self.columns.present else exp.cast(exp.Null(), sql_type(f))
             for f in self.vocab.facts.values()}
@@ -135,7 +172,7 @@ class RegionQuery:
                 derived = self._derive(fact.derive[0], [typed[a] for a in fact.derive[1]])
                 typed[fact.name] = exp.Coalesce(this=typed[fact.name], expressions=[exp.cast(derived, sql_type(fact))])
         keep = [col(k) for k in (*self.columns.keep, *(t + TEXT_SUFFIX for t in sorted(self.columns.texts)))]
-        return exp.select(*keep, *(exp.alias_(e, name, quoted=True) for name, e in typed.items())).from_(source)
+        return exp.select(*keep, *(exp.alias_(typed[name], name, quoted=True) for name in self.columnar)).from_(source)
 
     def _derive(self, how: str, args: list[exp.Expression]) -> exp.Expression:
         if how == "same":
@@ -160,40 +197,46 @@ class RegionQuery:
                                  exp.If(this=exp.Not(this=is_null(m)), true=exp.Boolean(this=False))])
         raise SqlCompileError(how, "ukendt udledning")
 
+    def others(self) -> dict[str, list[str]]:
+        """The municipalities of each other region (those the agreement is not for)."""
+        out = {other: sorted(x for x, info in self.vocab.municipalities.items() if info.region == other)
+               for other in self.vocab.regions if other != self.region}
+        return {other: members for other, members in out.items() if members}
+
+    def outsider(self) -> exp.Expression:
+        """The municipality lies in another region: ``party`` says why it is not a party (false where not given)."""
+        others = sorted(x for members in self.others().values() for x in members)
+        m = self.fact(self.roles.municipality)
+        return true(exp.In(this=m, expressions=[s(x) for x in others])) if others else exp.Boolean(this=False)
+
     def party(self, section: str = "") -> exp.Expression:
         """Why the municipality is not a party to the region's agreement (NULL: it is, or is not given), citing
         ``section``, the revision's section on its parties, as ``outside_region`` does."""
-        m, names = col(self.roles.municipality), self.vocab.regions
-        ifs = []
-        for other in names:
-            if other == self.region:
-                continue
-            members = sorted(x for x, info in self.vocab.municipalities.items() if info.region == other)
-            if members:
-                end = f" (afsnit {section})." if section else "."
-                text = _cat(m.copy(), s(f" Kommune ligger i {names[other]}; aftalen gælder kommunerne i "
-                                        f"{names.get(self.region, self.region)}{end}"))
-                ifs.append(exp.If(this=exp.In(this=m.copy(), expressions=[s(x) for x in members]), true=text))
+        m, names = self.fact(self.roles.municipality), self.vocab.regions
+        end = f" (afsnit {section})." if section else "."
+        ifs = [exp.If(this=exp.In(this=m.copy(), expressions=[s(x) for x in members]), true=_cat(m.copy(), s(
+            f" Kommune ligger i {names[other]}; aftalen gælder kommunerne i {self._name}{end}")))
+            for other, members in self.others().items()]
         return exp.Case(ifs=ifs) if ifs else exp.Null()
 
-    def chosen(self) -> Pick:
+    def chosen(self) -> _Cases:
         """The revision each course falls under (or the Danish reason none does), and whether accession is
         undecided between it and ``other`` (the revision for a municipality that has not joined; NULL: none).
         In a revision's ``in_force_unknown`` period its fact decides (``Book.select``): true, that revision;
         otherwise the revision in force by the files' dates, leaving it out."""
-        day = col(self.roles.course_date)
-        cases = _Cases([exp.If(this=is_null(day), true=s(
-            f"{self.vocab.facts[self.roles.start_date].label}: mangler: startdatoen afgør, hvilken udgave af aftalen "
-            "der gælder"))])
+        day = self.fact(self.roles.course_date)
+        cases = _Cases()
+        cases.error(is_null(day), s(f"{self.vocab.facts[self.roles.start_date].label}: mangler: startdatoen afgør, "
+                                    "hvilken udgave af aftalen der gælder"))
         windows = self.windows(day)
         for w, first in windows:
-            fact = col(self._window(w).fact)
+            fact = self.fact(self._window(w).fact)
             cases.add(and_(first.copy(), true(fact)), self._accession(w, day))
         for w, first in windows:
             self._by_date(cases, day, first, [i for i in range(len(self.sets)) if i != w])
         outside = and_(*(exp.Not(this=exp.paren(f.copy())) for _, f in windows)) if windows else None
         self._by_date(cases, day, outside, list(range(len(self.sets))))
-        return cases.pick()
+        return cases
 
     def windows(self, day: exp.Expression) -> list[tuple[int, exp.Expression]]:
         """Each revision with an ``in_force_unknown`` period, and 'the period is the first that covers the day'
@@ -219,7 +262,7 @@ class RegionQuery:
         (``Book._in_force``), or the reason none is."""
         def under(cond: exp.Expression) -> exp.Expression:
             return and_(guard.copy(), cond) if guard is not None else cond
-        missing: list[exp.If] = []
+        missing: list[tuple[exp.Expression, exp.Expression]] = []
         for k, i in enumerate(rest):
             within: exp.Expression = exp.GTE(this=day.copy(), expression=literal(self.sets[i].effective))
             if k + 1 < len(rest):
@@ -227,23 +270,25 @@ class RegionQuery:
             until = self.sets[i].until
             ok = and_(within, exp.LTE(this=day.copy(), expression=literal(until))) if until else within
             cases.add(under(ok), self._accession(i, day))
-            missing.append(exp.If(this=under(within.copy()),
-                                  true=self._no_revision(day, self.sets[i].no_agreement_after)))
+            missing.append((under(within.copy()), self._no_revision(day, self.sets[i].no_agreement_after)))
         first = exp.LT(this=day.copy(), expression=literal(self.sets[rest[0]].effective)) if rest \
             else exp.Boolean(this=True)
-        cases.errors.append(exp.If(this=under(first), true=self._no_revision(day, "")))
-        cases.errors.extend(missing)
+        cases.error(under(first), self._no_revision(day, ""))
+        for cond, reason in missing:
+            cases.error(cond, reason)
 
     def _no_revision(self, day: exp.Expression, reason: str) -> exp.Expression:
         periods = "; ".join(self.book.validity(a).danish() for a in self.sets) or "ingen"
         return _cat(s(f"Ingen aftale for {self._name} er gældende den "), _danish_date(day),
                     s(f". Gældende perioder: {periods}." + (f" {reason}" if reason else "")))
 
-    def _accession(self, i: int, day: exp.Expression) -> Pick:
+    def _accession(self, i: int, day: exp.Expression) -> list[Branch]:
+        """Revision ``i``'s branches by accession (``Book._accede``): joined, undecided, the fallback, or none."""
         line = self.book.accession.line_for(self.region, self.sets[i].effective)
+        mine = Pick(literal(i), exp.Null())
         if line is None:
-            return Pick(literal(i), exp.Null())
-        m, stated = col(self.roles.municipality), col(self.roles.municipality_joined)
+            return [(None, mine)]
+        m, stated = self.fact(self.roles.municipality), self.fact(self.roles.municipality_joined)
         members = sorted(line.members)
         listed = exp.In(this=m.copy(), expressions=[s(x) for x in members]) if members else exp.Boolean(this=False)
         joined = [and_(exp.EQ(this=m.copy(), expression=s(x)),
@@ -254,25 +299,21 @@ class RegionQuery:
             joined.append(and_(exp.Not(this=exp.paren(listed.copy())), true(stated)))
         fallback, usable = self._fallback(line, day)
         has = or_(*joined) if joined else exp.Boolean(this=False)
-        # Another region's municipality is answered by the party check alone, as Book.select does.
-        outsider = exp.Not(this=is_null(self.party()))
-        # No municipality, or an incomplete register silent about it and no answer in the facts: both revisions
-        # answer (``Book._accede``).
-        silent = exp.Boolean(this=False) if line.complete else and_(
-            exp.Not(this=exp.paren(outsider.copy())), exp.Not(this=true(has)),
-            exp.Not(this=exp.paren(listed.copy())), is_null(stated))
-        undecided = exp.paren(or_(is_null(m), silent), copy=False)
-        rev = exp.Case(ifs=[exp.If(this=is_null(m), true=literal(i)), exp.If(this=outsider, true=literal(i)),
-                            exp.If(this=true(has), true=literal(i)), exp.If(this=undecided, true=literal(i)),
-                            exp.If(this=usable, true=fallback)])
-        error = exp.Case(ifs=[exp.If(this=is_null(m.copy()), true=exp.Null()),
-                              exp.If(this=outsider.copy(), true=exp.Null()),
-                              exp.If(this=true(has.copy()), true=exp.Null()),
-                              exp.If(this=undecided.copy(), true=exp.Null()),
-                              exp.If(this=usable.copy(), true=exp.Null())],
-                         default=self._not_joined(line, day, listed))
-        other = exp.Case(ifs=[exp.If(this=and_(undecided.copy(), usable.copy()), true=fallback.copy())])
-        return Pick(rev, error, undecided.copy(), other)
+
+        def either(cond: exp.Expression) -> list[Branch]:
+            """Both revisions answer: this one, and the fallback where it is in force (else no agreement)."""
+            both = Pick(literal(i), exp.Null(), exp.Boolean(this=True))
+            with_fallback = [(and_(cond.copy(), usable.copy()), replace(both, other=fallback.copy()))] \
+                if line.fallback is not None else []
+            return [*with_fallback, (cond, both)]
+        # No municipality: both answer. Another region's municipality is answered by the party check alone, as
+        # Book.select does. An incomplete register silent about the municipality and no answer in the facts: both.
+        branches = [*either(is_null(m)), (col(OUTSIDER), mine), (true(has), mine)]
+        if not line.complete:
+            branches += either(and_(exp.Not(this=true(has)), exp.Not(this=exp.paren(listed.copy())), is_null(stated)))
+        if line.fallback is not None:
+            branches.append((usable.copy(), Pick(fallback.copy(), exp.Null())))
+        return [*branches, (None, Pick(exp.Null(), self._not_joined(line, day, listed)))]
 
     def _fallback(self, line: Line, day: exp.Expression) -> tuple[exp.Expression, exp.Expression]:
         """(the fallback revision's index, whether it is in force on the day) for a municipality that has not joined."""
@@ -285,7 +326,7 @@ class RegionQuery:
         return literal(j), usable
 
     def _not_joined(self, line: Line, day: exp.Expression, listed: exp.Expression) -> exp.Expression:
-        m, agreement = col(self.roles.municipality), f"aftalen af {danish.date(line.agreement)}"
+        m, agreement = self.fact(self.roles.municipality), f"aftalen af {danish.date(line.agreement)}"
         rest = ", og der gælder ingen anden aftale for kommuner, der ikke har tiltrådt."
         heads = [exp.If(this=exp.EQ(this=m.copy(), expression=s(x)), true=_cat(
             s(f"{x} har tiltrådt {agreement} fra {danish.date(member.since)}, altså efter "), _danish_date(day),
@@ -297,7 +338,7 @@ class RegionQuery:
             incomplete = (f" Tiltrædelseslisten er ikke fuldstændig.{note} Har kommunen tiltrådt, "
                           f"så oplys det under »{self.book.vocabulary.facts[self.roles.municipality_joined].label}«.")
         unlisted = _cat(plain.copy(), s(incomplete)) if incomplete else plain.copy()
-        stated = exp.Not(this=is_null(col(self.roles.municipality_joined)))
+        stated = exp.Not(this=is_null(self.fact(self.roles.municipality_joined)))
         text = exp.Case(ifs=[*heads, exp.If(this=stated, true=plain)], default=unlisted)
         return _cat(s(f"Ingen aftale for {self._name} gælder for kommunen den "), _danish_date(day), s(": "), text)
 
@@ -306,7 +347,7 @@ class RegionQuery:
         if name in self.columns.texts:
             return col(name + TEXT_SUFFIX)
         # Without it: a whole number as an integer, else the decimals without DECIMAL's trailing zeros.
-        value, text = col(name), exp.DataType.build("VARCHAR")
+        value, text = self.fact(name), exp.DataType.build("VARCHAR")
         whole = exp.EQ(this=value.copy(), expression=exp.Floor(this=value.copy()))
         return exp.Case(ifs=[exp.If(this=whole, true=exp.cast(exp.cast(value.copy(), exp.DataType.build("BIGINT")),
                                                                text))],
@@ -314,18 +355,16 @@ class RegionQuery:
 
     def answers(self) -> list[tuple[int, Answer]]:
         """Each revision's answer, compiled against the ``chosen`` step's columns."""
-        rules = RuleCompiler(self.vocab, col, times_within(self.dialect))  # type: ignore[arg-type]
-        return [(i, RevisionCompiler(rules, a, self.party(a.parties.get("section", "")), self.text_of,
+        rules = RuleCompiler(self.vocab, self.fact, times_within(self.dialect))  # type: ignore[arg-type]
+        return [(i, RevisionCompiler(rules, a, col(OUTSIDER), self.party(a.parties.get("section", "")), self.text_of,
                                      f"ivrules_{i}_").answer()) for i, a in enumerate(self.sets)]
 
     def select(self, source: exp.Expression) -> exp.Select:
         """The whole query: one row per row of ``source``, the kept columns and ``OUTPUT``."""
-        pick = self.chosen()
-        chosen = exp.select(exp.Star(), *(exp.alias_(e, f"ivrules_{name}", quoted=True) for name, e in (
-            ("rev", pick.rev), ("error", pick.error), ("undecided", pick.undecided), ("other", pick.other)))).from_(
-            exp.to_table("facts", quoted=True))
-        steps = [*self._inputs(source), ("chosen", chosen)]
-        parts: list[exp.Select] = [self._failed()]
+        cases = self.chosen()
+        pick = cases.pick()
+        steps = [*self._inputs(source), ("chosen", self._chosen_step(cases, pick))]
+        parts: list[exp.Select] = [self._failed(pick.error)]
         answers = dict(self.answers())
         for i, a in answers.items():
             # One step per revision answers its courses once; the undecided ones read that answer as "mine".
@@ -345,14 +384,32 @@ class RegionQuery:
             union = exp.union(self._plain(), self._either_in_force(), distinct=False)
         query = exp.select(exp.Star()).from_(exp.Subquery(this=union, alias=exp.TableAlias(
             this=exp.to_identifier("priced", quoted=True))))
+        # Each course's revision is picked once: every revision's step reads ``chosen``, which the planner would
+        # otherwise inline into each of them (and into the filters it pushes down), picking it again. ``resolved``
+        # is read three times (the courses answered in one branch, and each branch of the others), each its own
+        # courses: inlined, each is answered once and with only the columns read, instead of every column of
+        # every course written out first.
+        kept = {"chosen": True, "resolved": False}
         for name, step in steps:
-            query = query.with_(exp.to_identifier(name, quoted=True), as_=step)
+            query = query.with_(exp.to_identifier(name, quoted=True), as_=step, materialized=kept.get(name))
         return query
 
-    def _failed(self) -> exp.Select:
-        """The courses no revision applies to: an error with the reason."""
+    def _chosen_step(self, cases: _Cases, pick: Pick) -> exp.Select:
+        """The ``chosen`` step: the facts, whether the municipality lies in another region, the number of the branch
+        of ``chosen`` that holds, and the revision, whether accession is undecided and the other revision."""
+        located = exp.select(exp.Star(), exp.alias_(self.outsider(), OUTSIDER, quoted=True)).from_(
+            exp.to_table("facts", quoted=True))
+        numbered = exp.select(exp.Star(), exp.alias_(cases.number(), PICK, quoted=True)).from_(
+            _subquery(located, "located"))
+        return exp.select(exp.Star(), *(exp.alias_(e, f"ivrules_{name}", quoted=True) for name, e in (
+            ("rev", pick.rev), ("undecided", pick.undecided), ("other", pick.other)))).from_(
+            _subquery(numbered, "numbered"))
+
+    def _failed(self, reason: exp.Expression) -> exp.Select:
+        """The courses no revision applies to: an error with the reason (written only for them, not in ``chosen``
+        for every course)."""
         null, detail = exp.Null(), [exp.cast(exp.Null(), TEXT)] if self.uncertain else []
-        return exp.select(*map(col, self.carried), s(""), s("error"), col("ivrules_error"),
+        return exp.select(*map(col, self.carried), s(""), s("error"), reason,
                           *(null.copy() for _ in OUTPUT[3:-2]), s(""),
                           exp.cast(null.copy(), exp.DataType.build("DATE")), *detail).from_(
             exp.to_table("chosen", quoted=True)).where(is_null(col("ivrules_rev")))
@@ -369,11 +426,11 @@ class RegionQuery:
         """Each course once, and a second time where the sources do not say whether a revision was in force on its
         date and the table does not say either (``Book._evaluate``): the first branch answers with the period's
         fact true, the second with it false (``ivrules_branch``); ``ivrules_split`` marks both."""
-        windows = self.windows(col(self.roles.course_date))
-        splits = {w: and_(first, is_null(col(self._window(w).fact))) for w, first in windows}
+        windows = self.windows(self.fact(self.roles.course_date))
+        splits = {w: and_(first, is_null(self.fact(self._window(w).fact))) for w, first in windows}
         split = true(or_(*splits.values()))
         which = exp.Case(ifs=[exp.If(this=c.copy(), true=literal(w)) for w, c in splits.items()])
-        names = [*self.columns.keep, *(t + TEXT_SUFFIX for t in sorted(self.columns.texts)), *self.vocab.facts]
+        names = [*self.columns.keep, *(t + TEXT_SUFFIX for t in sorted(self.columns.texts)), *self.columnar]
 
         def branch(value: bool) -> exp.Select:
             columns = []
@@ -429,7 +486,7 @@ class RegionQuery:
                                          true=s(f"ellers aftalen af {danish.date(a.effective)}")) for a in self.sets],
                              default=s("ellers gælder ingen aftale"))
         ifs = []
-        for w, _ in self.windows(col(self.roles.course_date)):
+        for w, _ in self.windows(self.fact(self.roles.course_date)):
             window = self._window(w)
             text = _cat(s(f"{window.unknown.text} Svaret afhænger af det: var udgaven af "
                           f"{danish.date(self.sets[w].effective)} i kraft, gælder den, "), otherwise.copy(),
@@ -529,12 +586,12 @@ class Either:
         def tail(fact: str) -> str:
             return (f" Svaret afhænger af det: har kommunen tiltrådt, gælder aftalen af {joined}, {otherwise}. "
                     f"Oplys det under »{self.query.vocab.facts[fact].label}«.")
-        m = col(roles.municipality)
+        m = self.query.fact(roles.municipality)
         unstated = s(f"Kommunen er ikke oplyst, og aftalen af {joined} tiltrædes kommune for kommune."
                      + tail(roles.municipality))
         unknown = _cat(m.copy(), s(f" står ikke i tiltrædelseslisten for {agreement}, og listen er ikke fuldstændig: "
                                    "det vides ikke, om kommunen havde tiltrådt aftalen den "),
-                       _danish_date(col(roles.course_date)), s(f".{note}{tail(roles.municipality_joined)}"))
+                       _danish_date(self.query.fact(roles.course_date)), s(f".{note}{tail(roles.municipality_joined)}"))
         return exp.Case(ifs=[exp.If(this=is_null(m), true=unstated)], default=unknown)
 
 

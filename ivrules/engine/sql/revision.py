@@ -89,8 +89,9 @@ class Answer:
 class _Work:
     """What the pricing collects, each part guarded by its condition (SQL NULL where it does not apply)."""
 
-    unknown: list[exp.Expression] = field(default_factory=list)  # Danish texts, in the scalar order
+    unknown: list[tuple[exp.Expression, str]] = field(default_factory=list)  # (when, Danish text), in the scalar order
     missing: list[tuple[str, exp.Expression]] = field(default_factory=list)  # (fact, when it is missing)
+    gaps: list[exp.Expression] = field(default_factory=list)  # where a fact of ``missing`` is missing, one a question
     flags: list[exp.Expression] = field(default_factory=list)
     lines: list[exp.Expression] = field(default_factory=list)  # amounts (NULL where not priced)
     errors: list[tuple[exp.Expression, exp.Expression]] = field(default_factory=list)  # (condition, reason)
@@ -100,18 +101,46 @@ class _Work:
     notes: list[exp.Expression] = field(default_factory=list)  # a computed price's reasons, in the scalar order
     factor: exp.Expression | None = None  # the index factor of the course's year (NULL: not stated)
 
+    def need(self, fact: str, cond: exp.Expression) -> None:
+        """``fact`` is missing where ``cond`` holds."""
+        self.missing.append((fact, cond))
+        self.gaps.append(cond)
+
+    def needs(self, needed: list[tuple[str, exp.Expression]], unknown: exp.Expression) -> None:
+        """A rule's ``needed`` facts: one of them is missing exactly where the rule is ``unknown`` (in Kleene's
+        logic a rule is unknown only where a fact it reads is missing), the one condition asked a course."""
+        self.missing.extend(needed)
+        if needed:
+            self.gaps.append(unknown)
+
 
 class RevisionCompiler:
-    """Compiles one revision; ``party`` is the SQL of why the municipality is not a party (NULL: it is)."""
+    """Compiles one revision; ``outsider`` is the SQL of 'the municipality is not a party', ``party`` the Danish
+    reason why (NULL: it is)."""
 
-    def __init__(self, rules: RuleCompiler, agreement: Agreement, party: exp.Expression, text: Text,
-                 prefix: str = "ivrules_") -> None:
-        self.rc, self.agreement, self.party, self.text = rules, agreement, party, text
+    def __init__(self, rules: RuleCompiler, agreement: Agreement, outsider: exp.Expression, party: exp.Expression,
+                 text: Text, prefix: str = "ivrules_") -> None:
+        self.rc, self.agreement, self.outsider, self.party, self.text = rules, agreement, outsider, party, text
         self.vocab, self.fact, self.roles = rules.vocab, rules.facts, rules.vocab.roles
         self.prefix = prefix  # of the stage columns, so that two revisions' answers can be read in one row
+        self._stages: dict[str, tuple[int, exp.Expression]] = {}  # column → (its stage, its expression)
 
     def label(self, name: str) -> str:
         return self.vocab.facts[name].label
+
+    def once(self, expr: exp.Expression, name: str = "") -> exp.Expression:
+        """A stage column computed once a row (in the first stage after the stage columns it reads), to read
+        wherever the answer needs ``expr``: a named one is computed the first time it is asked for."""
+        column = self.prefix + (name or f"x{len(self._stages)}")
+        if column not in self._stages:
+            reads = [self._stages[c.name][0] + 1 for c in expr.find_all(exp.Column) if c.name in self._stages]
+            self._stages[column] = (max(reads, default=0), expr)
+        return exp.column(column, quoted=True)
+
+    def stages(self) -> tuple[Stage, ...]:
+        """The stage columns, stage by stage."""
+        depth = max((level for level, _ in self._stages.values()), default=-1) + 1
+        return tuple(tuple((name, e) for name, (level, e) in self._stages.items() if level == k) for k in range(depth))
 
     def answer(self) -> Answer:
         agreement, tariff = self.agreement, self.agreement.tariff
@@ -122,7 +151,7 @@ class RevisionCompiler:
         every = join(" ", [s("Forløbet er ikke omfattet af aftalen."), *(when(false(o), s(r.explain))
                                                                           for r, o in outcomes)])
         cases: list[_Case] = [
-            (exp.Not(this=is_null(self.party)), "not_covered", _cat(s("ikke omfattet af aftalen: "), self.party.copy()),
+            (self.outsider.copy(), "not_covered", _cat(s("ikke omfattet af aftalen: "), self.party.copy()),
              self.party.copy()),
             (failed, "not_covered", _cat(s("ikke omfattet af aftalen: "), said), every)]
         invoice = self.fact(tariff.invoice_date if tariff is not None else self.roles.end_date)
@@ -130,20 +159,19 @@ class RevisionCompiler:
             why = s(self._no_tariff())
             cases.append((exp.Boolean(this=True), "unknown", _cat(s("kan ikke beregnes: "), why), why.copy()))
             none = exp.Null()
-            stage, status, reason, detail = self._cased(cases, none)
-            return Answer(status, reason, none, none, none, none, none, s(""), invoice, detail, (stage,))
+            status, reason, detail = self._cased(cases, none)
+            return Answer(status, reason, none, none, none, none, none, s(""), invoice, detail, self.stages())
         return self._priced(tariff, cases, invoice)
 
-    def _cased(self, cases: list[_Case], computed: exp.Expression) -> tuple[Stage, exp.Expression, exp.Expression,
+    def _cased(self, cases: list[_Case], computed: exp.Expression) -> tuple[exp.Expression, exp.Expression,
                                                                              exp.Expression]:
-        """(the stage naming the case that holds, then status, reason and detail read from it)."""
-        name = self.prefix + "case"
-        which = exp.Case(ifs=[exp.If(this=c, true=literal(k)) for k, (c, *_) in enumerate(cases)])
+        """(status, reason and detail), read from a stage column naming the case that holds."""
+        which = self.once(exp.Case(ifs=[exp.If(this=c, true=literal(k)) for k, (c, *_) in enumerate(cases)]), "case")
         def by_case(values: list[exp.Expression], default: exp.Expression) -> exp.Expression:
-            return exp.Case(ifs=[exp.If(this=exp.EQ(this=self.fact(name), expression=literal(k)), true=v)
+            return exp.Case(ifs=[exp.If(this=exp.EQ(this=which.copy(), expression=literal(k)), true=v)
                                  for k, v in enumerate(values)], default=default)
-        return (((name, which),), by_case([s(c[1]) for c in cases], s("computed")),
-                by_case([c[2] for c in cases], exp.Null()), by_case([c[3] for c in cases], computed))
+        return (by_case([s(c[1]) for c in cases], s("computed")), by_case([c[2] for c in cases], exp.Null()),
+                by_case([c[3] for c in cases], computed))
 
     def _priced(self, tariff: Tariff, cases: list[_Case], invoice: exp.Expression) -> Answer:
         work = _Work()
@@ -151,18 +179,24 @@ class RevisionCompiler:
         self._rules(tariff, work)
         self._index(tariff, work)
         self._schedules(tariff, work)
-        first: Stage = ((self.prefix + "unknown", join(" ", [*work.unknown, self._missing(work)])),
-                        (self.prefix + "total", exp.cast(_sum(work.lines), MONEY)))
-        unknown, total = (self.fact(name) for name, _ in first)
+        missing = self._missing(work)
+        said = [(c, s(text)) for c, text in work.unknown] + missing
+        # Whether a reason makes the price unknown is a boolean (an empty text adds none); the Danish text is only
+        # joined where one does.
+        says = [true(c) for c, text in work.unknown if text] + [true(c) for c in work.gaps]
+        unsaid, total = self.once(exp.Not(this=any_of(says)), "unsaid"), self.once(exp.cast(_sum(work.lines), MONEY),
+                                                                                   "total")
+        unknown = self.once(exp.Case(ifs=[exp.If(this=unsaid.copy(), true=exp.Null())],
+                                     default=join(" ", [when(c, text) for c, text in said])), "unknown")
         cases += [(c, "error", why, exp.Null()) for c, why in work.errors]
-        cases.append((exp.NEQ(this=unknown, expression=s("")), "unknown",
-                      exp.DPipe(this=s("kan ikke beregnes: "), expression=unknown.copy()), unknown.copy()))
+        cases.append((exp.Not(this=unsaid), "unknown", exp.DPipe(this=s("kan ikke beregnes: "), expression=unknown),
+                      unknown.copy()))
         region, kommune = _split(total, work.financing, tariff.financing)
         work.notes.append(_financing_note(work.financing, tariff.financing))
         kind = exp.Case(ifs=[exp.If(this=c, true=s(k)) for c, k in work.kinds]) if work.kinds else s("")
-        stage, status, reason, detail = self._cased(cases, join(" ", work.notes))
+        status, reason, detail = self._cased(cases, join(" ", work.notes))
         return Answer(status, reason, total.copy(), region, kommune, kind, work.category, join(";", work.flags),
-                      invoice, detail, (first, stage))
+                      invoice, detail, self.stages())
 
     def _no_tariff(self) -> str:
         agreement = self.agreement
@@ -173,7 +207,8 @@ class RevisionCompiler:
     def days(self) -> exp.Expression:
         """Days from start to end date, both included (NULL when a date is missing)."""
         end, start = self.fact(self.roles.end_date), self.fact(self.roles.start_date)
-        return exp.paren(exp.Add(this=exp.paren(exp.Sub(this=end, expression=start)), expression=literal(1)))
+        return self.once(exp.paren(exp.Add(this=exp.paren(exp.Sub(this=end, expression=start)), expression=literal(1))),
+                         "days")
 
     def _days(self, work: _Work) -> None:
         """The scalar ``course_days`` checks: an end before the start, days without a dose outside 0..days-1."""
@@ -194,8 +229,8 @@ class RevisionCompiler:
             expr = _expr(rule.id, rule.when_expr)
             holds = self.rc.rule(rule.id, expr)
             if rule.effect == "unknown":
-                work.unknown.append(when(true(holds), s(rule.text)))
-                work.missing.extend(self.rc.needed(expr))
+                work.unknown.append((true(holds), rule.text))
+                work.needs(self.rc.needed(expr), is_null(holds))
                 continue
             work.notes.append(when(true(holds), s(rule.text)))
             if rule.flag:
@@ -212,10 +247,11 @@ class RevisionCompiler:
                                   f"en faktor har mere end {FACTOR_SCALE} decimaler")
         start = exp.Coalesce(this=self.fact(self.roles.start_date), expressions=[self.fact(self.roles.course_date)])
         year = exp.Year(this=start.copy())
-        work.factor = exp.Case(ifs=[exp.If(this=is_null(start), true=exp.cast(literal(1), FACTOR)),
-                                    *(exp.If(this=exp.EQ(this=year.copy(), expression=literal(y.year)),
-                                             true=exp.cast(literal(y.factor), FACTOR)) for y in index.years)])
-        work.unknown.append(when(is_null(work.factor), s(f"{index.title}: {index.unknown}")))
+        factors = [exp.If(this=is_null(start), true=exp.cast(literal(1), FACTOR)),
+                   *(exp.If(this=exp.EQ(this=year.copy(), expression=literal(y.year)),
+                            true=exp.cast(literal(y.factor), FACTOR)) for y in index.years)]
+        work.factor = self.once(exp.Case(ifs=factors), "factor")
+        work.unknown.append((is_null(work.factor), f"{index.title}: {index.unknown}"))
         notes = [exp.If(this=exp.EQ(this=year.copy(), expression=literal(y.year)),
                         true=s(_index_note(index, y.year, y.factor))) for y in index.years if y.factor != 1]
         if notes:
@@ -230,10 +266,10 @@ class RevisionCompiler:
                 return
             expr = _expr(schedule.id, schedule.applies_expr)
             applies = self.rc.rule(schedule.id, expr)
-            work.missing.extend((f, and_(reached, c)) for f, c in self.rc.needed(expr))
-            self._price(tariff, schedule, and_(reached, true(applies)), work)
-            reached = and_(reached, false(applies))
-        work.unknown.append(when(reached, s("Aftalen angiver ingen takst for et forløb som dette.")))
+            work.needs([(f, and_(reached, c)) for f, c in self.rc.needed(expr)], and_(reached, is_null(applies)))
+            self._price(tariff, schedule, self.once(and_(reached, true(applies))), work)
+            reached = self.once(and_(reached, false(applies)))
+        work.unknown.append((reached, "Aftalen angiver ingen takst for et forløb som dette."))
 
     def _price(self, tariff: Tariff, schedule: Schedule, chosen: exp.Expression, work: _Work) -> None:
         work.kinds.append((chosen, schedule.id))
@@ -249,7 +285,7 @@ class RevisionCompiler:
     def _billed(self, tariff: Tariff, chosen: exp.Expression, work: _Work) -> exp.Expression:
         roles = self.roles
         for name in (roles.start_date, roles.end_date):
-            work.missing.append((name, and_(chosen, is_null(self.fact(name)))))
+            work.need(name, and_(chosen, is_null(self.fact(name))))
         days = self.days()
         known = and_(chosen, exp.Not(this=is_null(days)))
         if tariff.count_days == "calendar":
@@ -257,17 +293,17 @@ class RevisionCompiler:
                                                s(f" dage: {COUNT_DAYS['calendar']}."))))
             return days
         without = self.fact(roles.days_without_dose)
-        work.missing.append((roles.days_without_dose, and_(known, is_null(without))))
+        work.need(roles.days_without_dose, and_(known, is_null(without)))
         billed = _minus_text(days, without, self.text(roles.days_without_dose))
         work.notes.append(when(known.copy(), _cat(s("Der afregnes for "), billed,
                                                   s(f" dage: {COUNT_DAYS['dose_days']}."))))
-        return exp.cast(exp.Floor(this=exp.Sub(this=days, expression=without)), exp.DataType.build("BIGINT"))
+        return self.once(exp.cast(exp.Floor(this=exp.Sub(this=days, expression=without)), exp.DataType.build("BIGINT")))
 
     def _bands(self, tariff: Tariff, schedule: Schedule, chosen: exp.Expression, work: _Work) -> None:
         if [b.from_day for b in schedule.bands] != sorted(b.from_day for b in schedule.bands):
             raise SqlCompileError(schedule.id, "dagsintervallerne står ikke i rækkefølge")
         billed = self._billed(tariff, chosen, work)
-        have = and_(chosen, exp.Not(this=is_null(billed)))
+        have = self.once(and_(chosen, exp.Not(this=is_null(billed))))
         for band in schedule.bands:
             reached = and_(have, exp.GTE(this=billed, expression=literal(band.from_day)))
             covered = exp.Add(this=exp.Sub(this=exp.Least(this=billed, expressions=[literal(band.to_day)]),
@@ -278,14 +314,14 @@ class RevisionCompiler:
                 work.lines.append(when(reached, line))
         over = and_(have, exp.GT(this=billed, expression=literal(schedule.last_day)))
         if tariff.beyond is None:
-            work.unknown.append(when(over, s(f"Aftalen angiver ingen takst efter dag {schedule.last_day}.")))
+            work.unknown.append((over, f"Aftalen angiver ingen takst efter dag {schedule.last_day}."))
         else:
             work.flags.append(when(over, s(tariff.beyond.flag)))
             work.notes.append(when(over.copy(), s(tariff.beyond.text)))
 
     def _category(self, schedule: Schedule, by: str, chosen: exp.Expression, work: _Work) -> None:
         value = self.fact(by)
-        work.missing.append((by, and_(chosen, is_null(value))))
+        work.need(by, and_(chosen, is_null(value)))
         hits = []
         for category in schedule.categories:
             hit = and_(chosen, exp.EQ(this=value, expression=literal(category.value)))
@@ -302,7 +338,7 @@ class RevisionCompiler:
 
     def _minutes(self, per_minute: Amount, chosen: exp.Expression, work: _Work) -> None:
         minutes = self.fact(self.roles.registered_minutes)
-        work.missing.append((self.roles.registered_minutes, and_(chosen, is_null(minutes))))
+        work.need(self.roles.registered_minutes, and_(chosen, is_null(minutes)))
         price = self._amount(per_minute, chosen, work)
         if price is not None:
             total = exp.Round(this=exp.Mul(this=price, expression=minutes), decimals=literal(2))
@@ -310,7 +346,7 @@ class RevisionCompiler:
 
     def _amount(self, amount: Amount, where: exp.Expression, work: _Work) -> exp.Expression | None:
         if amount.value is None:
-            work.unknown.append(when(where, s(amount.unknown or "Aftalen angiver ikke beløbet.")))
+            work.unknown.append((where, amount.unknown or "Aftalen angiver ikke beløbet."))
             return None
         if work.factor is None:
             return money_of(amount.value)
@@ -321,17 +357,18 @@ class RevisionCompiler:
         return exp.Case(ifs=[exp.If(this=exp.EQ(this=work.factor.copy(), expression=literal(1)),
                                     true=money_of(amount.value))], default=indexed)
 
-    def _missing(self, work: _Work) -> exp.Expression:
-        """'Der mangler oplysninger: …' naming each missing fact once, in the order the scalar pricing asks."""
+    def _missing(self, work: _Work) -> list[tuple[exp.Expression, exp.Expression]]:
+        """(when, 'Der mangler oplysninger: …' naming each missing fact once, in the order the scalar pricing asks);
+        none where no fact can be missing."""
         labels = []
         for i, (name, cond) in enumerate(work.missing):
             earlier = [c for f, c in work.missing[:i] if f == name]
             shown = and_(cond, exp.Not(this=any_of(earlier))) if earlier else cond
             labels.append(when(shown, s(self.label(name).lower())))
         if not labels:
-            return exp.Null()
-        return when(any_of([c for _, c in work.missing]),
-                    _cat(s("Der mangler oplysninger: "), join(", ", labels), s(".")))
+            return []
+        said = _cat(s("Der mangler oplysninger: "), join(", ", labels), s("."))
+        return [(any_of([c for _, c in work.missing]), said)]
 
 
 def _expr(rule: str, expr: n.Expr | None) -> n.Expr:
