@@ -521,7 +521,9 @@ class RegionQuery:
         cost of a register): the kept columns, and the revision's status, total, shares, kind, category and flags."""
         i = [a.revision for a in self.sets].index(revision)
         answer = dict(self.answers())[i]
-        staged = _staged(_subquery(self.facts(source), "facts"), answer, exp.Boolean(this=True))
+        located = exp.select(exp.Star(), exp.alias_(self.outsider(), OUTSIDER, quoted=True)).from_(
+            _subquery(self.facts(source), "facts"))
+        staged = _staged(_subquery(located, "located"), answer, exp.Boolean(this=True))
         fields = ("status", "total", "region_share", "municipality_share", "kind", "category", "flags")
         return exp.select(*map(col, self.columns.keep), *(exp.alias_(getattr(answer, f).copy(), f, quoted=True)
                                                           for f in fields)).from_(_subquery(staged, "answered"))
