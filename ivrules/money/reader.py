@@ -179,21 +179,21 @@ class Reader:
         """The rows SQL could not type, read by the engine's parser: ``register_read`` holds the typed ones,
         ``register_refused`` the refused ones (line, key, id, the reason, and whether the reason comes before the
         repeated-id check)."""
-        cursor = con.execute(f"SELECT c.* FROM {CELLS} c JOIN register_clean t ON c.line = t.{LINE} "
-                             f"WHERE NOT t.{CLEAN} ORDER BY c.line")
-        read: list[tuple[Any, ...]] = []
-        refused: list[tuple[Any, ...]] = []
-        while batch := cursor.fetchmany(8192):
-            for line, width, *row in batch:
-                self._read(line, width, ["" if c is None else c for c in row[:width]], read, refused)
         typed_columns = [(n, t.sql("duckdb")) for n, t in self.typing.table_columns() if n != CLEAN]
-        load_rows(con, "register_read", typed_columns, read, folder)
-        load_rows(con, "register_refused", [("line", "BIGINT"), (KEY, "VARCHAR"), (COURSE_ID, "VARCHAR"),
-                                            ("reason", "VARCHAR"), ("early", "BOOLEAN"), ("municipality", "VARCHAR")],
-                  refused, folder)
+        read = Staged("register_read", typed_columns, folder)
+        refused = Staged("register_refused", [("line", "BIGINT"), (KEY, "VARCHAR"), (COURSE_ID, "VARCHAR"),
+                                              ("reason", "VARCHAR"), ("early", "BOOLEAN"), ("municipality", "VARCHAR")],
+                         folder)
+        if con.execute(f"SELECT count(*) FROM register_clean WHERE NOT {CLEAN}").fetchone()[0]:
+            cursor = con.execute(f"SELECT c.* FROM {CELLS} c JOIN register_clean t ON c.line = t.{LINE} "
+                                 f"WHERE NOT t.{CLEAN} ORDER BY c.line")
+            while batch := cursor.fetchmany(8192):
+                for line, width, *row in batch:
+                    self._read(line, width, ["" if c is None else c for c in row[:width]], read, refused)
+        read.load(con)
+        refused.load(con)
 
-    def _read(self, line: int, width: int, row: list[str], read: list[tuple[Any, ...]],
-              refused: list[tuple[Any, ...]]) -> None:
+    def _read(self, line: int, width: int, row: list[str], read: Staged, refused: Staged) -> None:
         """One row SQL could not type: its typed facts into ``read``, or why it is refused into ``refused``."""
         at = self.typing.at
         course = row[at[COURSE_ID]] if len(row) > at[COURSE_ID] else ""
@@ -229,22 +229,39 @@ class Reader:
         return {name: typed[name] for name in self.typing.facts if name in typed}
 
 
+class Staged:
+    """Rows from Python on their way into a new table of DuckDB: written to a CSV file in ``folder`` as they come
+    (so no list of them is held), read by DuckDB with the columns' types at ``load`` (no value is ever SQL text)."""
+
+    def __init__(self, table: str, columns: list[tuple[str, str]], folder: Path) -> None:
+        self.table, self.columns, self.path = table, columns, folder / f"{table}.csv"
+        self._handle = open(self.path, "w", encoding="utf-8", newline="")  # noqa: SIM115 (closed by ``load``)
+        self._writer = csv.writer(self._handle, lineterminator="\n")
+        self.rows = 0
+
+    def append(self, row: tuple[Any, ...]) -> None:
+        self._writer.writerow(row)
+        self.rows += 1
+
+    def load(self, con: duckdb.DuckDBPyConnection) -> None:
+        self._handle.close()
+        schema = exp.Schema(this=exp.to_table(self.table, quoted=True), expressions=[
+            exp.ColumnDef(this=exp.to_identifier(name, quoted=True), kind=exp.DataType.build(kind, dialect="duckdb"))
+            for name, kind in self.columns])
+        con.execute(exp.Create(this=schema, kind="TABLE", replace=True,
+                               properties=exp.Properties(expressions=[exp.TemporaryProperty()])).sql("duckdb"))
+        if self.rows:
+            con.read_csv(str(self.path), header=False, sep=",", quotechar='"', escapechar='"',
+                         columns=dict(self.columns)).insert_into(self.table)
+
+
 def load_rows(con: duckdb.DuckDBPyConnection, table: str, columns: list[tuple[str, str]],
               rows: Iterable[tuple[Any, ...]], folder: Path) -> None:
-    """Rows from Python into a new table of ``con``, through a CSV file in ``folder`` that DuckDB reads with the
-    columns' types (no value is ever SQL text)."""
-    path = folder / f"{table}.csv"
-    with open(path, "w", encoding="utf-8", newline="") as handle:
-        csv.writer(handle, lineterminator="\n").writerows(rows)
-        empty = handle.tell() == 0
-    schema = exp.Schema(this=exp.to_table(table, quoted=True), expressions=[
-        exp.ColumnDef(this=exp.to_identifier(name, quoted=True), kind=exp.DataType.build(kind, dialect="duckdb"))
-        for name, kind in columns])
-    con.execute(exp.Create(this=schema, kind="TABLE", replace=True,
-                           properties=exp.Properties(expressions=[exp.TemporaryProperty()])).sql("duckdb"))
-    if not empty:
-        con.read_csv(str(path), header=False, sep=",", quotechar='"', escapechar='"',
-                     columns=dict(columns)).insert_into(table)
+    """Rows from Python into a new table of ``con`` (``Staged``)."""
+    staged = Staged(table, columns, folder)
+    for row in rows:
+        staged.append(row)
+    staged.load(con)
 
 
 def _sql_value(value: Any) -> Any:

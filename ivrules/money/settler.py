@@ -30,7 +30,18 @@ from ivrules.engine.book import Book
 from ivrules.engine.sql.query import col
 from ivrules.engine.sql.rules import literal
 from ivrules.money.cells import NUMBER, TRIGGERS
-from ivrules.money.reader import CELLS, COURSE_ID, KEY, LINE, MUNICIPALITY, TYPED, WRITTEN, Reader, load_rows
+from ivrules.money.reader import (
+    CELLS,
+    COURSE_ID,
+    KEY,
+    LINE,
+    MUNICIPALITY,
+    TYPED,
+    WRITTEN,
+    Reader,
+    Staged,
+    load_rows,
+)
 from ivrules.money.settle import (
     COURSES_HEADER,
     OUTSIDE_HEADER,
@@ -151,10 +162,12 @@ class Settler:
 
     def _repeated(self, con: Any, folder: Path) -> None:
         """Each row that repeats the id of an earlier settled (or outside) course is rejected, naming that line."""
-        rows = con.execute(REPEATED).fetchall()
-        load_rows(con, "register_repeated", [("line", "BIGINT"), ("reason", "VARCHAR")],
-                  ((line, _repeated(course, line, first_line, first)) for line, course, first_line, first in rows),
-                  folder)
+        cursor = con.execute(REPEATED)
+        reasons = Staged("register_repeated", [("line", "BIGINT"), ("reason", "VARCHAR")], folder)
+        while batch := cursor.fetchmany(8192):  # in batches: a register may repeat millions of ids
+            for line, course, first_line, first in batch:
+                reasons.append((line, _repeated(course, line, first_line, first)))
+        reasons.load(con)
         con.execute("UPDATE register_outcome SET outcome = 'rejected', reason = r.reason FROM register_repeated r "
                     "WHERE register_outcome.line = r.line")
 
