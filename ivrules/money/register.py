@@ -171,7 +171,7 @@ class _Checked:
             self.first += part if end < 0 else part[:end]
             self.header_done = end >= 0
         self.quotes = self.quotes or b'"' in part or b"\x01" in part
-        cr = part.count(b"\r")
+        cr = part.count(b"\r") if b"\r" in part else 0  # (``in`` is a quick scan; most files have no CR)
         if cr or self.tail:  # no CR LF before the first carriage return
             self.crlf += (self.tail + part[:1]).count(b"\r\n") + part.count(b"\r\n")
         self.cr += cr
