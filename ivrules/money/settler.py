@@ -150,8 +150,8 @@ class Settler:
     def settle(self, con: Any, folder: Path, period: str | None = None) -> Settlement:
         """Settle the rows of the table ``register_cells`` in ``con`` (all, or the quarter ``period``); leaves
         ``register_outcome`` (each row settled, outside or rejected, with its price or reason) for ``courses`` and
-        ``listed``. ``folder`` holds
-        the files Python hands DuckDB (the rows the engine's parser read, the prices' cells)."""
+        ``listed``. ``folder`` holds the files Python hands DuckDB (the rows the engine's parser read, the prices'
+        cells, the reasons for repeated ids)."""
         self.reader.read(con, folder)
         con.execute(f"CREATE OR REPLACE TEMP TABLE register_priced AS {self.query}")
         con.execute("DROP TABLE register_clean")
@@ -208,8 +208,6 @@ class Settler:
         cells = [col("line"), escaped(col(COURSE_ID)), escaped(col(last))]
         return exp.select(*_named(cells, header)).from_("register_outcome").where(
             exp.EQ(this=col("outcome"), expression=literal(kind))).order_by(col("line"))
-
-
 
 
 def escaped(text: exp.Expression) -> exp.Expression:
