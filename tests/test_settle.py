@@ -523,3 +523,16 @@ def test_the_whole_file_check_finds_the_same_in_any_size_of_chunk(pieces: list[b
         path = Path(folder) / "r.csv"
         path.write_bytes(b"course_id,kommune\n" + b"".join(pieces))
         assert outcome(size) == outcome(1 << 24)
+
+
+def test_a_line_too_long_for_a_register_is_named_and_nothing_is_written(book: ivrules.Book, tmp_path: Path) -> None:
+    from ivrules.money.register import LINE_LIMIT
+
+    path = tmp_path / "r.csv"
+    path.write_text(",".join(HEADER) + "\n" + ",".join(ROWS[0]) + "\n" + "x" * (LINE_LIMIT + 1) + ",Aarhus\n",
+                    encoding="utf-8")
+    out = tmp_path / "ud"
+    with pytest.raises(RegisterError) as caught:
+        settle_file(book, path, "midtjylland", out)
+    assert str(caught.value).startswith(f"{path}:3:1: fejl: linjen er længere end 1.048.576 tegn")
+    assert list(out.iterdir()) == []

@@ -34,7 +34,7 @@ from hypothesis import strategies as st
 import ivrules
 from ivrules.engine.quote import Quote, money
 from ivrules.errors import FactsError, LookupError_
-from ivrules.money.settle import quarter_of, rejection
+from ivrules.money.settle import rejection
 from ivrules.money.settler import Settler
 from tests.conftest import AGREEMENTS
 
@@ -117,6 +117,11 @@ def _asked(region: str, row: list[str]) -> Quote | None:
         return BOOK.tariff(region, facts)
     except (FactsError, LookupError_):
         return None
+
+
+def quarter_of(day: dt.date) -> str:
+    """The quarter a date falls in, as '2022Q1' (the expectation, written apart from the SQL that settles)."""
+    return f"{day.year}Q{(day.month - 1) // 3 + 1}"
 
 
 def _expected_line(region: str, row: list[str], answer: Quote) -> list[str]:

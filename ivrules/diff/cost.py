@@ -182,7 +182,7 @@ def register_cost(old: Revision, new: Revision, path: Path, sample: int = 0) -> 
 
     from ivrules.engine.sql.query import Columns, RegionQuery
     from ivrules.money.reader import KEY, LINE, MUNICIPALITY, TYPED, Reader
-    from ivrules.money.register import MEMORY, load_cells, scan
+    from ivrules.money.register import MEMORY, load_cells, located, scan
     from ivrules.money.settle import check_header
 
     scanned = scan(path)
@@ -190,8 +190,9 @@ def register_cost(old: Revision, new: Revision, path: Path, sample: int = 0) -> 
     folder = Path(tempfile.mkdtemp(prefix="ivrules-diff-"))
     try:
         with duckdb.connect(config={"memory_limit": MEMORY, "temp_directory": str(folder / "duckdb")}) as con:
-            load_cells(con, path, scanned, reader, folder)
-            reader.read(con, folder)
+            with located(path):
+                load_cells(con, path, scanned, reader, folder)
+                reader.read(con, folder)
             keep = Columns(frozenset(reader.typing.facts), (LINE, KEY, MUNICIPALITY), frozenset(reader.typing.numbers))
             source = exp.to_table(TYPED, quoted=True)
             for side, rev in zip(SIDES, (old, new), strict=True):

@@ -85,10 +85,10 @@ def settle_file(book: Book, path: Path, region: str, out: Path, period: str | No
     try:
         config: dict[str, Any] = {"memory_limit": MEMORY, "temp_directory": str(tmp / "duckdb")}
         with duckdb.connect(config=config) as con, _stages(progress) as stage:
-            with timings.step("read"):
+            with timings.step("read"), located(path):
                 stage("læser registret")
                 load_cells(con, path, scanned, settler.reader, tmp)
-            with timings.step("price"):
+            with timings.step("price"), located(path):
                 stage("prissætter forløbene")
                 result = settler.settle(con, tmp, period)
             stage("skriver filerne")
@@ -197,6 +197,32 @@ class _Checked:
         line = before[start:]
         column = len(line) if bytes_ else len(line.decode("utf-8", "replace"))
         raise RegisterError(self.path, before.count(b"\n") + 1, column + 1, message, hint=hint)
+
+
+@contextmanager
+def located(path: Path) -> Iterator[None]:
+    """DuckDB's errors while it reads and prices the register, as a located Danish ``RegisterError``: a line
+    longer than DuckDB reads (``LINE_LIMIT``) is found and named; any other names the file."""
+    import duckdb
+
+    try:
+        yield
+    except duckdb.Error:
+        line = _long_line(path)
+        if line is not None:
+            raise RegisterError(str(path), line, 1, f"linjen er længere end {danish.number(LINE_LIMIT)} tegn",
+                                hint="et register har én kort linje pr. forløb; er filen et CSV-register?") from None
+        raise RegisterError(str(path), 1, 1, "registret kan ikke læses og afregnes",
+                            hint="tjek, at filen er et CSV-register med én linje pr. forløb") from None
+
+
+def _long_line(path: Path) -> int | None:
+    """The first line of the file longer than ``LINE_LIMIT`` bytes (None: there is none)."""
+    with open(path, "rb") as handle:
+        for number, line in enumerate(handle, 1):
+            if len(line.rstrip(b"\r\n")) > LINE_LIMIT:
+                return number
+    return None
 
 
 def load_cells(con: Any, path: Path, scanned: Scan, reader: Any, folder: Path) -> None:

@@ -25,7 +25,6 @@ from collections import Counter
 from dataclasses import dataclass, field
 from decimal import Decimal
 from functools import cached_property
-from pathlib import Path
 from typing import Any, NamedTuple
 
 from ivrules.engine.book import Book
@@ -62,11 +61,6 @@ def parse_period(text: str) -> str:
     if not match:
         raise ValueError(f"'{text}' er ikke et kvartal; skriv fx 2022Q1")
     return f"{match.group(1)}Q{match.group(2)}"
-
-
-def quarter_of(day: dt.date) -> str:
-    """The quarter a date falls in, as '2022Q1'."""
-    return f"{day.year}Q{(day.month - 1) // 3 + 1}"
 
 
 @dataclass(frozen=True, eq=False)  # one per distinct price of a run, compared by identity
@@ -264,26 +258,3 @@ def check_header(header: list[str], book: Book, path: str) -> list[str]:
 def _column(header: list[str], index: int) -> int:
     """The character column where header field ``index`` starts (fields joined by one separator)."""
     return sum(len(h) + 1 for h in header[:index]) + 1
-
-
-def read_register(path: Path) -> tuple[str, str]:
-    """The register's text and its delimiter; ``RegisterError`` for a file that is not UTF-8 text."""
-    try:
-        data = path.read_bytes()
-    except OSError as exc:
-        raise RegisterError(str(path), 1, 1, f"kan ikke læse filen: {exc.strerror}") from None
-    try:
-        text = data.decode("utf-8-sig")
-    except UnicodeDecodeError as exc:
-        line = data.count(b"\n", 0, exc.start) + 1
-        column = exc.start - (data.rfind(b"\n", 0, exc.start) + 1) + 1
-        raise RegisterError(str(path), line, column, f"filen er ikke UTF-8 (byte 0x{data[exc.start]:02X})",
-                            hint="gem registret som CSV i UTF-8 (i Excel: 'CSV UTF-8')") from None
-    if "\x00" in text:
-        offset = text.index("\x00")
-        line = text.count("\n", 0, offset) + 1
-        raise RegisterError(str(path), line, offset - (text.rfind("\n", 0, offset) + 1) + 1,
-                            "filen indeholder NUL-tegn og er ikke en CSV-fil")
-    end = text.find("\n")
-    first = text if end < 0 else text[:end]  # not split(): that would copy the whole register
-    return text, ";" if first.count(";") > first.count(",") else ","
