@@ -156,6 +156,7 @@ def test_categories_in_nordjylland(book: ivrules.Book, tmp_path: Path) -> None:
     (b"course_id,municipality,start_date\n", ":1:1:", "kolonnen 'slutdato' mangler"),
     (b"course_id,municipality,start_date,end_date,tyngdekatgori\n", ":1:44:", "ukendt kolonne 'tyngdekatgori'"),
     (b"", ":1:1:", "registret er tomt"),
+    (b"\xef\xbb\xbf\r\n", ":1:1:", "registret er tomt"),
     (b"course_id,municipality,start_date,end_date\nx1,Aarhus\x00,2021-06-01,2021-06-02\n", ":2:10:", "NUL"),
     (b'{"course_id": 1}\n', ":1:1:", "ikke et CSV-register"),
 ])

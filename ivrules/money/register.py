@@ -129,9 +129,9 @@ def scan(path: Path) -> Scan:
             checked.finish(handle)
     except OSError as exc:
         raise RegisterError(str(path), 1, 1, f"kan ikke læse filen: {exc.strerror}") from None
-    if not checked.first.strip(b"\r\n"):
-        raise RegisterError(str(path), 1, 1, "registret er tomt", hint="første linje skal være kolonnernes navne")
     first = checked.first.decode("utf-8-sig").rstrip("\r\n")
+    if not first:
+        raise RegisterError(str(path), 1, 1, "registret er tomt", hint="første linje skal være kolonnernes navne")
     delimiter = ";" if first.count(";") > first.count(",") else ","
     header = next(csv.reader([first], delimiter=delimiter))
     return Scan(header, delimiter, checked.simple)
