@@ -251,7 +251,7 @@ def _split_lines(con: Any, path: Path, scanned: Scan, width: int) -> None:
     from ivrules.money.reader import CELLS
 
     con.read_csv(str(path), header=False, columns={"l": "VARCHAR"}, sep="\x01", quotechar="", escapechar="",
-                 max_line_size=LINE_LIMIT).create("register_lines")
+                 auto_detect=False, max_line_size=LINE_LIMIT).create("register_lines")  # nothing sniffed
     cells = exp.Anonymous(this="string_split", expressions=[col("l"), literal(scanned.delimiter)])
     split = exp.select(exp.alias_(exp.Add(this=exp.column("rowid"), expression=literal(1)), "line"),
                        exp.alias_(cells, "s")).from_("register_lines").where(
