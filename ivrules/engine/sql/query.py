@@ -150,10 +150,17 @@ class RegionQuery:
         # and these columns carry it through every step.
         self.uncertain = any(a.in_force_unknown is not None for a in self.sets)
         self.carried = (*columns.keep, *(INTERNAL if self.uncertain else ()))
-        # The facts the steps carry as columns: the table's, the derived ones, and those a branch states.
+        # The facts the steps carry as columns: the table's, the derived ones, and those a branch states. A derived
+        # fact is NULL where a fact it is derived from is (``Vocabulary.normalise``): one the table can give only
+        # where it has every such fact (or the derived fact itself); else a constant NULL, not a column.
         stated = {a.in_force_unknown.fact for a in self.sets if a.in_force_unknown is not None}
+        derived: set[str] = set()
+        for f in self.vocab.facts.values():  # in declaration order, as ``facts`` derives them
+            if f.derive is not None and (f.name in columns.present or all(
+                    a in columns.present or a in derived for a in f.derive[1])):
+                derived.add(f.name)
         self.columnar = [f.name for f in self.vocab.facts.values()
-                         if f.name in columns.present or f.derive is not None or f.name in stated]
+                         if f.name in columns.present or f.name in derived or f.name in stated]
 
     def fact(self, name: str) -> exp.Expression:
         """A fact as the steps after ``facts`` read it: its column, or a typed NULL where the table does not have it

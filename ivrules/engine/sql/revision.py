@@ -13,7 +13,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import dataclass, field
-from decimal import Decimal
+from decimal import ROUND_HALF_UP, Decimal
 
 from sqlglot import exp
 
@@ -21,7 +21,7 @@ from ivrules import danish
 from ivrules.engine.sql.rules import RuleCompiler, SqlCompileError, and_, is_null, literal, or_
 from ivrules.lang import nodes as n
 from ivrules.model.agreement import Agreement
-from ivrules.model.tariff import COUNT_DAYS, Amount, Financing, Index, Schedule, Tariff
+from ivrules.model.tariff import COUNT_DAYS, ØRE, Amount, Financing, Index, Schedule, Tariff
 
 MONEY = exp.DataType.build("DECIMAL(18,2)")
 FACTOR_SCALE = 8  # an index factor ("1.014") has at most eight decimals
@@ -100,6 +100,7 @@ class _Work:
     financing: list[tuple[exp.Expression, Financing]] = field(default_factory=list)
     notes: list[exp.Expression] = field(default_factory=list)  # a computed price's reasons, in the scalar order
     factor: exp.Expression | None = None  # the index factor of the course's year (NULL: not stated)
+    factors: tuple[Decimal, ...] = ()  # the values ``factor`` can take (but NULL)
 
     def need(self, fact: str, cond: exp.Expression) -> None:
         """``fact`` is missing where ``cond`` holds."""
@@ -168,8 +169,12 @@ class RevisionCompiler:
         """(status, reason and detail), read from a stage column naming the case that holds."""
         which = self.once(exp.Case(ifs=[exp.If(this=c, true=literal(k)) for k, (c, *_) in enumerate(cases)]), "case")
         def by_case(values: list[exp.Expression], default: exp.Expression) -> exp.Expression:
-            return exp.Case(ifs=[exp.If(this=exp.EQ(this=which.copy(), expression=literal(k)), true=v)
-                                 for k, v in enumerate(values)], default=default)
+            # The cases that give the same value share one WHEN (an IN list of their numbers).
+            same: dict[str, tuple[exp.Expression, list[int]]] = {}
+            for k, v in enumerate(values):
+                same.setdefault(v.sql(), (v, []))[1].append(k)
+            return exp.Case(ifs=[exp.If(this=exp.In(this=which.copy(), expressions=[literal(k) for k in ks]), true=v)
+                                 for v, ks in same.values()], default=default)
         return (by_case([s(c[1]) for c in cases], s("computed")), by_case([c[2] for c in cases], exp.Null()),
                 by_case([c[3] for c in cases], computed))
 
@@ -251,6 +256,7 @@ class RevisionCompiler:
                    *(exp.If(this=exp.EQ(this=year.copy(), expression=literal(y.year)),
                             true=exp.cast(literal(y.factor), FACTOR)) for y in index.years)]
         work.factor = self.once(exp.Case(ifs=factors), "factor")
+        work.factors = tuple(dict.fromkeys([Decimal(1), *(y.factor for y in index.years)]))
         work.unknown.append((is_null(work.factor), f"{index.title}: {index.unknown}"))
         notes = [exp.If(this=exp.EQ(this=year.copy(), expression=literal(y.year)),
                         true=s(_index_note(index, y.year, y.factor))) for y in index.years if y.factor != 1]
@@ -306,8 +312,13 @@ class RevisionCompiler:
         have = self.once(and_(chosen, exp.Not(this=is_null(billed))))
         for band in schedule.bands:
             reached = and_(have, exp.GTE(this=billed, expression=literal(band.from_day)))
-            covered = exp.Add(this=exp.Sub(this=exp.Least(this=billed, expressions=[literal(band.to_day)]),
-                                           expression=literal(band.from_day)), expression=literal(1))
+            # The days the band covers, where it is reached (billed is then at least ``from_day``, never NULL):
+            # held within the band wherever the database computes it, so that it is always an INTEGER and the
+            # amount times the days stays a DECIMAL(18, 2) (not a 128-bit one).
+            within = exp.Least(this=exp.Greatest(this=billed, expressions=[literal(band.from_day)], ignore_nulls=True),
+                               expressions=[literal(band.to_day)], ignore_nulls=True)
+            covered = exp.cast(exp.Add(this=exp.Sub(this=within, expression=literal(band.from_day)),
+                                       expression=literal(1)), exp.DataType.build("INT"))
             value = self._amount(band.amount, reached, work)
             if value is not None:
                 line = exp.Mul(this=value, expression=exp.paren(covered)) if band.per_day else value
@@ -351,11 +362,11 @@ class RevisionCompiler:
         if work.factor is None:
             return money_of(amount.value)
         # The scalar ``_amount``: the amount itself for a factor of 1, else times the factor, rounded half up
-        # to the øre.
-        indexed = exp.cast(exp.Round(this=exp.Mul(this=money_of(amount.value), expression=work.factor.copy()),
-                                     decimals=literal(2)), MONEY)
-        return exp.Case(ifs=[exp.If(this=exp.EQ(this=work.factor.copy(), expression=literal(1)),
-                                    true=money_of(amount.value))], default=indexed)
+        # to the øre. The factor is one of a few constants, so each indexed amount is one too, computed here
+        # (no decimal product and rounding a row): the amount for the factor the course has (NULL: none).
+        ifs = [exp.If(this=exp.cast(literal(f), FACTOR), true=money_of(amount.value) if f == 1 else exp.cast(
+            literal((amount.value * f).quantize(ØRE, rounding=ROUND_HALF_UP)), MONEY)) for f in work.factors]
+        return exp.Case(this=work.factor.copy(), ifs=ifs)
 
     def _missing(self, work: _Work) -> list[tuple[exp.Expression, exp.Expression]]:
         """(when, 'Der mangler oplysninger: …' naming each missing fact once, in the order the scalar pricing asks);
