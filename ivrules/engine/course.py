@@ -187,7 +187,10 @@ def evaluate(ruleset: RuleSet, vocab: Vocabulary, facts: Facts, accession: Acces
     """Evaluate one course (normalised facts) under one compiled revision."""
     outcomes = tuple([fn(facts) for fn in ruleset.fns])
     agreement = ruleset.agreement
-    party = outside_region(agreement.region, facts, vocab, agreement.parties.get("section", ""))
+    # The party check, asked only of a municipality the vocabulary places in another region (rarely: the hot path).
+    found = vocab.municipalities.get(facts.get(vocab.roles.municipality))  # type: ignore[arg-type]
+    party = outside_region(agreement.region, facts, vocab, agreement.parties.get("section", "")) \
+        if found is not None and found.region != agreement.region else None
     return Course(ruleset, vocab, facts, outcomes, party, accession)
 
 

@@ -71,6 +71,14 @@ class _Compiler:
 
     def _not(self, expr: n.Not) -> Compiled:
         kid = self.node(expr.item)
+        if isinstance(expr.item, n.Name):  # "ikke <fact>": one function, not two (the hot path)
+            key = kid.reads[0]
+
+            def fact_not(f: Facts) -> bool | None:
+                v = f.get(key)
+                return None if v is None else not v
+
+            return Compiled(fact_not, (kid,))
         inner = kid.fn
 
         def fn(f: Facts) -> bool | None:
