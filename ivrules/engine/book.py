@@ -196,27 +196,28 @@ class Book:
         stated = typed.get(roles.municipality_joined)
         # Where the answer does not depend on the date, the line's own date stands for every date (one answer kept).
         day = on if line.depends_on_date(municipality, stated) else line.agreement
-        joined, said = self._accessions(region, chosen.agreement.effective, municipality, day, stated,
+        choice, said = self._accessions(region, chosen.agreement.effective, municipality, day, stated,
                                         fallback.agreement.effective if fallback is not None else None)
-        if joined:
-            return Choice(chosen, said)
-        if joined is None:
-            return Choice(chosen, said, True, fallback)
-        if fallback is None:
+        if choice is None:
             raise NotJoinedError(region, on, said["text"], self.vocabulary.regions.get(region, region))
-        return Choice(fallback, said)
+        return choice
 
     def _accession(self, region: str, revision: dt.date, municipality: str, on: dt.date, stated: bool | None,
-                   fallback: dt.date | None) -> tuple[bool | None, AccessionJSON]:
-        """Had ``municipality`` joined the line of ``region``'s revision ``revision`` on ``on``, and the accession
-        answer naming what then applies: that revision, the ``fallback`` revision, or (not joined, or not known)
-        none. Every argument can be a key: ``Book._accessions`` keeps the answers."""
+                   fallback: dt.date | None) -> tuple[Choice | None, AccessionJSON]:
+        """Had ``municipality`` joined the line of ``region``'s revision ``revision`` on ``on``: the choice that
+        follows (None: it had not, and no ``fallback`` revision applies) and the accession answer naming what then
+        applies: that revision, the fallback, or (not joined, or not known) none. Every argument can be a key:
+        ``Book._accessions`` keeps the answers."""
         decision = self._lines[region, revision].decide(municipality, on, stated)  # type: ignore[union-attr]
+        chosen = self._revisions[region, revision]
+        other = self._revisions[region, fallback] if fallback is not None else None
         if decision.joined:
-            applied: RuleSet | None = self._revisions[region, revision]
-        else:
-            applied = self._revisions[region, fallback] if decision.joined is False and fallback is not None else None
-        return decision.joined, decision.to_dict(applied.agreement if applied is not None else None)
+            said = decision.to_dict(chosen.agreement)
+            return Choice(chosen, said), said
+        said = decision.to_dict(other.agreement if decision.joined is False and other is not None else None)
+        if decision.joined is None:  # not known: both ways
+            return Choice(chosen, said, True, other), said
+        return (Choice(other, said) if other is not None else None), said
 
     def agreement(self, region: str, on: dt.date) -> Agreement:
         return self.ruleset(region, on).agreement
