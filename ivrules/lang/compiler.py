@@ -188,14 +188,18 @@ OPERATORS: dict[n.Op, Callable[[Any, Any], bool]] = {
 
 
 def _fact_vs_constant(op: n.Op, key: str, c: Any) -> Fn:
-    if op == "=":  # the commonest comparisons, without a call to ``operator`` (the hot path)
-        return lambda f: None if (v := f.get(key)) is None else v == c
-    if op == "<=":
-        return lambda f: None if (v := f.get(key)) is None else v <= c
-    if op == ">=":
-        return lambda f: None if (v := f.get(key)) is None else v >= c
-    compare = OPERATORS[op]
-    return lambda f: None if (v := f.get(key)) is None else compare(v, c)
+    return _VS_CONSTANT[op](key, c)
+
+
+# Each comparison of a fact with a constant written out, without a call to ``operator`` (the hot path).
+_VS_CONSTANT: dict[n.Op, Callable[[str, Any], Fn]] = {
+    "=": lambda key, c: lambda f: None if (v := f.get(key)) is None else v == c,
+    "!=": lambda key, c: lambda f: None if (v := f.get(key)) is None else v != c,
+    "<": lambda key, c: lambda f: None if (v := f.get(key)) is None else v < c,
+    "<=": lambda key, c: lambda f: None if (v := f.get(key)) is None else v <= c,
+    ">": lambda key, c: lambda f: None if (v := f.get(key)) is None else v > c,
+    ">=": lambda key, c: lambda f: None if (v := f.get(key)) is None else v >= c,
+}
 
 
 def _fact_vs_fact(op: n.Op, a: str | None, b: str | None) -> Fn:
