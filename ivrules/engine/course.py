@@ -187,10 +187,10 @@ def evaluate(ruleset: RuleSet, vocab: Vocabulary, facts: Facts, accession: Acces
     """Evaluate one course (normalised facts) under one compiled revision."""
     outcomes = tuple([fn(facts) for fn in ruleset.fns])
     agreement = ruleset.agreement
-    # The party check, asked only of a municipality the vocabulary places in another region (rarely: the hot path).
-    found = vocab.municipalities.get(facts.get(vocab.roles.municipality))  # type: ignore[arg-type]
+    # Why the municipality is not a party, worded only for one the vocabulary places in another region (rare).
+    home = home_region(facts.get(vocab.roles.municipality), vocab)
     party = outside_region(agreement.region, facts, vocab, agreement.parties.get("section", "")) \
-        if found is not None and found.region != agreement.region else None
+        if home not in (None, agreement.region) else None
     return Course(ruleset, vocab, facts, outcomes, party, accession)
 
 

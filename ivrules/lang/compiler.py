@@ -99,9 +99,7 @@ class _Compiler:
                 if v is not None and v != value:
                     return True
                 b = t(f)
-                if b is True:
-                    return True
-                return None if v is None or b is None else False
+                return True if b is True else None if v is None or b is None else False
 
             return Compiled(fact_implies, (cond, then))
 
