@@ -15,6 +15,7 @@ from typer.testing import CliRunner
 
 import ivrules
 from ivrules.cli.main import app
+from ivrules.engine.quote import Quote, _not_covered
 from ivrules.engine.scenarios import expectation_problems
 from ivrules.errors import FactsError
 from ivrules.model.tariff import Financing
@@ -53,6 +54,15 @@ def test_an_ineligible_course_is_not_covered_with_the_failed_rule(book: ivrules.
     answer = book.tariff("midtjylland", {**COURSE, "system": "open"})
     assert answer.status == "not_covered" and answer.total is None
     assert any("lukket system" in reason for reason in answer.reasons)
+
+
+def test_a_not_covered_quote_built_in_field_order_is_the_one_built_by_keyword() -> None:
+    accession = {"agreement": "2020-06-01", "municipality": "Odder", "joined": None, "basis": "unknown",
+                 "since": None, "applied": None, "text": "t"}
+    for said in (None, accession):
+        fast = _not_covered(("midtjylland", "2020-06-01"), ("a", "b"), said)  # type: ignore[arg-type]
+        slow = Quote("midtjylland", "2020-06-01", "not_covered", reasons=("a", "b"), accession=said)  # type: ignore[arg-type]
+        assert fast == slow and type(fast) is Quote
 
 
 def test_a_missing_fact_is_named_and_nothing_is_invented(book: ivrules.Book) -> None:

@@ -12,6 +12,7 @@ one evaluation. A ``Book`` never re-parses.
 from __future__ import annotations
 
 import bisect
+import contextlib
 import datetime as dt
 import functools
 from collections.abc import Iterable, Mapping
@@ -79,9 +80,20 @@ class Book:
         # Each revision's accession line (None: joined by the whole region at once), found once.
         self._lines = {(r, day): self.accession.line_for(r, day) for r, days in self._dates.items() for day in days}
         self._revisions = {(r, rs.agreement.effective): rs for r, sets in self.rulesets.items() for rs in sets}
+        self._fallbacks = self._find_fallbacks()
         # An accession answer (its Danish text included) is the same for every course of a municipality that states
         # the same: decided once (``_accession``).
         self._accessions = functools.lru_cache(maxsize=ACCESSIONS)(self._accession)
+
+    def _find_fallbacks(self) -> dict[tuple[str, dt.date], RuleSet | None]:
+        """Each joined-one-by-one revision's fallback (None: none), found once. A fallback date with no revision in
+        force is left out: ``_accede`` asks ``ruleset`` again, which raises its ``NoRevisionError``."""
+        found: dict[tuple[str, dt.date], RuleSet | None] = {}
+        for (region, day), line in self._lines.items():
+            if line is not None:
+                with contextlib.suppress(NoRevisionError):
+                    found[region, day] = self._ruleset(region, line.fallback) if line.fallback is not None else None
+        return found
 
     @property
     def regions(self) -> list[str]:
@@ -157,21 +169,26 @@ class Book:
 
     def _select(self, region: str, on: dt.date, window: RuleSet | None, typed: Mapping[str, Any]) -> Choice:
         """``select`` for a region id and the revision whose entry into force is unknown on ``on`` (``window``)."""
-        stated = typed.get(window.agreement.in_force_unknown.fact) if window and window.agreement.in_force_unknown \
-            else None
-        chosen = window if window is not None and stated is True else self._ruleset(region, on, window)
-        return self._accede(region, on, chosen, typed)
+        return self._accede(region, on, self._chosen(region, on, window, typed), typed)
+
+    def _chosen(self, region: str, on: dt.date, window: RuleSet | None, typed: Mapping[str, Any]) -> RuleSet:
+        """The revision in force on ``on``, before accession: ``window`` where the question says it was in force."""
+        if window is None:  # the common case: the files' dates alone decide
+            return self._ruleset(region, on)
+        stated = typed.get(window.agreement.in_force_unknown.fact) if window.agreement.in_force_unknown else None
+        return window if stated is True else self._ruleset(region, on, window)
 
     def _accede(self, region: str, on: dt.date, chosen: RuleSet, typed: Mapping[str, Any]) -> Choice:
         """Which revision applies to the municipality, where ``chosen`` is joined municipality by municipality."""
         roles = self.vocabulary.roles
-        line = self._lines[region, chosen.agreement.effective]
+        key = region, chosen.agreement.effective
+        line = self._lines[key]
         if line is None:
             return Choice(chosen)  # joined by the whole region at once
         municipality = typed.get(roles.municipality)
         if home_region(municipality, self.vocabulary) not in (None, region):
             return Choice(chosen)  # not a party at all: the party check answers, not the accession register
-        fallback = self.ruleset(region, line.fallback) if line.fallback is not None else None
+        fallback = self._fallbacks[key] if key in self._fallbacks else self.ruleset(region, line.fallback)  # type: ignore[arg-type]
         if fallback is not None and fallback.agreement.until is not None and on > fallback.agreement.until:
             fallback = None
         if municipality is None:
@@ -179,27 +196,28 @@ class Book:
         stated = typed.get(roles.municipality_joined)
         # Where the answer does not depend on the date, the line's own date stands for every date (one answer kept).
         day = on if line.depends_on_date(municipality, stated) else line.agreement
-        joined, said = self._accessions(region, chosen.agreement.effective, municipality, day, stated,
+        choice, said = self._accessions(region, chosen.agreement.effective, municipality, day, stated,
                                         fallback.agreement.effective if fallback is not None else None)
-        if joined:
-            return Choice(chosen, said)
-        if joined is None:
-            return Choice(chosen, said, True, fallback)
-        if fallback is None:
+        if choice is None:
             raise NotJoinedError(region, on, said["text"], self.vocabulary.regions.get(region, region))
-        return Choice(fallback, said)
+        return choice
 
     def _accession(self, region: str, revision: dt.date, municipality: str, on: dt.date, stated: bool | None,
-                   fallback: dt.date | None) -> tuple[bool | None, AccessionJSON]:
-        """Had ``municipality`` joined the line of ``region``'s revision ``revision`` on ``on``, and the accession
-        answer naming what then applies: that revision, the ``fallback`` revision, or (not joined, or not known)
-        none. Every argument can be a key: ``Book._accessions`` keeps the answers."""
+                   fallback: dt.date | None) -> tuple[Choice | None, AccessionJSON]:
+        """Had ``municipality`` joined the line of ``region``'s revision ``revision`` on ``on``: the choice that
+        follows (None: it had not, and no ``fallback`` revision applies) and the accession answer naming what then
+        applies: that revision, the fallback, or (not joined, or not known) none. Every argument can be a key:
+        ``Book._accessions`` keeps the answers."""
         decision = self._lines[region, revision].decide(municipality, on, stated)  # type: ignore[union-attr]
+        chosen = self._revisions[region, revision]
+        other = self._revisions[region, fallback] if fallback is not None else None
         if decision.joined:
-            applied: RuleSet | None = self._revisions[region, revision]
-        else:
-            applied = self._revisions[region, fallback] if decision.joined is False and fallback is not None else None
-        return decision.joined, decision.to_dict(applied.agreement if applied is not None else None)
+            said = decision.to_dict(chosen.agreement)
+            return Choice(chosen, said), said
+        said = decision.to_dict(other.agreement if decision.joined is False and other is not None else None)
+        if decision.joined is None:  # not known: both ways
+            return Choice(chosen, said, True, other), said
+        return (Choice(other, said) if other is not None else None), said
 
     def agreement(self, region: str, on: dt.date) -> Agreement:
         return self.ruleset(region, on).agreement
@@ -215,7 +233,7 @@ class Book:
     def _evaluate(self, region: str, facts: Mapping[str, Any]) -> Course:
         typed = self.vocabulary.normalise(facts)
         on = self._course_date(typed)
-        window = self.uncertain(region, on)
+        window = self.uncertain(region, on) if self._windows[region] else None
         rule = window.agreement.in_force_unknown if window is not None else None
         if window is None or rule is None or typed.get(rule.fact) is not None:
             return self._course(region, typed, on, window)
@@ -232,7 +250,10 @@ class Book:
     def _course(self, region: str, typed: dict[str, Any], on: dt.date, window: RuleSet | None) -> Course:
         """One evaluation under the revision that applies (both ways where the municipality's accession is unknown);
         ``window``: the revision whose entry into force is unknown on ``on``, the course's date (``uncertain``)."""
-        choice = self._select(region, on, window, typed)
+        chosen = self._chosen(region, on, window, typed)
+        if self._lines[region, chosen.agreement.effective] is None:  # joined by the whole region at once (the hot path)
+            return evaluate(chosen, self.vocabulary, typed)
+        choice = self._accede(region, on, chosen, typed)
         course = evaluate(choice.ruleset, self.vocabulary, typed, choice.accession)
         if not choice.undecided:
             return course

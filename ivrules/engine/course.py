@@ -187,7 +187,10 @@ def evaluate(ruleset: RuleSet, vocab: Vocabulary, facts: Facts, accession: Acces
     """Evaluate one course (normalised facts) under one compiled revision."""
     outcomes = tuple([fn(facts) for fn in ruleset.fns])
     agreement = ruleset.agreement
-    party = outside_region(agreement.region, facts, vocab, agreement.parties.get("section", ""))
+    # Why the municipality is not a party, worded only for one the vocabulary places in another region (rare).
+    home = home_region(facts.get(vocab.roles.municipality), vocab)
+    party = outside_region(agreement.region, facts, vocab, agreement.parties.get("section", "")) \
+        if home not in (None, agreement.region) else None
     return Course(ruleset, vocab, facts, outcomes, party, accession)
 
 

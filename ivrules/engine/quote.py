@@ -127,17 +127,27 @@ def price(course: Course) -> Quote:
     agreement, accession = course.ruleset.agreement, course.accession
     head = (agreement.region, agreement.revision)
     if course.party is not None:
-        return Quote(*head, "not_covered", reasons=(course.party,), accession=accession)
+        return _not_covered(head, (course.party,), accession)
     if False in course.outcomes:
         failed = [text for text, outcome in zip(course.ruleset.explains, course.outcomes, strict=True)
                   if outcome is False]
-        return Quote(*head, "not_covered", reasons=("Forløbet er ikke omfattet af aftalen.", *failed),
-                     accession=accession)
+        return _not_covered(head, ("Forløbet er ikke omfattet af aftalen.", *failed), accession)
     if agreement.tariff is None:  # the file's unknowns about the tariff say why, where it has any
         said = tuple(u.text for u in agreement.unknowns if u.about in ("tariff", "financing"))
         default = (f"Aftalen (udgaven af {agreement.revision}) angiver ingen takster.",)
         return Quote(*head, "unknown", reasons=said or default, accession=accession)
     return _Pricing(agreement.tariff, course.facts, course.vocab).run(head, accession)
+
+
+def _not_covered(head: tuple[str, str], reasons: tuple[str, ...], accession: AccessionJSON | None) -> Quote:
+    """``Quote(*head, "not_covered", reasons=reasons, accession=accession)``, built from every field in order: most
+    courses a register or a benchmark asks about are not covered, and a call by keyword costs twice as much
+    (tests/test_tariff.py checks that the two agree)."""
+    return _make((head[0], head[1], "not_covered", None, None, None, (), (), (), reasons, "", None, None, None, (),
+                  accession))
+
+
+_make = Quote._make
 
 
 def course_days(facts: Facts, vocab: Vocabulary) -> int | None:

@@ -71,6 +71,14 @@ class _Compiler:
 
     def _not(self, expr: n.Not) -> Compiled:
         kid = self.node(expr.item)
+        if isinstance(expr.item, n.Name):  # "ikke <fact>": one function, not two (the hot path)
+            key = kid.reads[0]
+
+            def fact_not(f: Facts) -> bool | None:
+                v = f.get(key)
+                return None if v is None else not v
+
+            return Compiled(fact_not, (kid,))
         inner = kid.fn
 
         def fn(f: Facts) -> bool | None:
@@ -82,6 +90,18 @@ class _Compiler:
     def _implies(self, expr: n.Implies) -> Compiled:
         cond, then = self.node(expr.condition), self.node(expr.then)
         c, t = cond.fn, then.fn
+        equal = self._fact_equals(expr.condition)
+        if equal is not None:  # "hvis <fact> = <value> så …": the condition read here, one function fewer (hot path)
+            key, value = equal
+
+            def fact_implies(f: Facts) -> bool | None:
+                v = f.get(key)
+                if v is not None and v != value:
+                    return True
+                b = t(f)
+                return True if b is True else None if v is None or b is None else False
+
+            return Compiled(fact_implies, (cond, then))
 
         def fn(f: Facts) -> bool | None:
             a = c(f)
@@ -129,6 +149,17 @@ class _Compiler:
             return Compiled(_fact_vs_constant(FLIPPED[expr.op], right[0], left[1]), reads=reads)
         return Compiled(_fact_vs_fact(expr.op, left[0], right[0]), reads=reads)
 
+    def _fact_equals(self, expr: n.Expr) -> tuple[str, Any] | None:
+        """(fact name, constant) where ``expr`` is "<fact> = <constant>" either way round; None otherwise."""
+        if not isinstance(expr, n.Compare) or expr.op != "=":
+            return None
+        (key, constant), (other_key, other) = self._operand(expr.left, expr.right), self._operand(expr.right, expr.left)
+        if key is not None and other_key is None:
+            return key, other
+        if key is None and other_key is not None:
+            return other_key, constant
+        return None
+
     def _operand(self, op: n.Operand, other: n.Operand) -> tuple[str | None, Any]:
         """(fact name, None) for a fact; (None, constant) for a literal or named value."""
         if isinstance(op, n.Quantity):
@@ -155,14 +186,18 @@ OPERATORS: dict[n.Op, Callable[[Any, Any], bool]] = {
 
 
 def _fact_vs_constant(op: n.Op, key: str, c: Any) -> Fn:
-    if op == "=":  # the commonest comparisons, without a call to ``operator`` (the hot path)
-        return lambda f: None if (v := f.get(key)) is None else v == c
-    if op == "<=":
-        return lambda f: None if (v := f.get(key)) is None else v <= c
-    if op == ">=":
-        return lambda f: None if (v := f.get(key)) is None else v >= c
-    compare = OPERATORS[op]
-    return lambda f: None if (v := f.get(key)) is None else compare(v, c)
+    return _VS_CONSTANT[op](key, c)
+
+
+# Each comparison of a fact with a constant written out, without a call to ``operator`` (the hot path).
+_VS_CONSTANT: dict[n.Op, Callable[[str, Any], Fn]] = {
+    "=": lambda key, c: lambda f: None if (v := f.get(key)) is None else v == c,
+    "!=": lambda key, c: lambda f: None if (v := f.get(key)) is None else v != c,
+    "<": lambda key, c: lambda f: None if (v := f.get(key)) is None else v < c,
+    "<=": lambda key, c: lambda f: None if (v := f.get(key)) is None else v <= c,
+    ">": lambda key, c: lambda f: None if (v := f.get(key)) is None else v > c,
+    ">=": lambda key, c: lambda f: None if (v := f.get(key)) is None else v >= c,
+}
 
 
 def _fact_vs_fact(op: n.Op, a: str | None, b: str | None) -> Fn:
