@@ -27,7 +27,6 @@ from ivrules.model.accession import Accession
 
 NO_MUNICIPALITY = "(ingen kommune)"
 SIDES = ("before", "after")
-PRICED = ("status", "total", "region_share", "municipality_share", "flags")
 
 # One row per course: its municipality (as the register wrote it, where the engine refused the row) and each
 # revision's answer; a course is changed where the answers differ in what the diff compares (status, amounts
@@ -177,19 +176,19 @@ class Register:
 def register_cost(old: Revision, new: Revision, path: Path, sample: int = 0) -> Register:
     """Price every course of the register file at ``path`` under both revisions; ``RegisterError`` when the file
     cannot be read. ``sample``: how many of the first courses' raw facts to keep as cases."""
-    import duckdb
     from sqlglot import exp
 
     from ivrules.engine.sql.query import Columns, RegionQuery
     from ivrules.money.reader import KEY, LINE, MUNICIPALITY, TYPED, Reader
-    from ivrules.money.register import MEMORY, load_cells, located, scan
+    from ivrules.money.register import connect, load_cells, located, scan
     from ivrules.money.settle import check_header
 
     scanned = scan(path)
-    reader = Reader(_book(new), check_header(scanned.header, _book(new), str(path)))
+    book = _book(new)
+    reader = Reader(book, check_header(scanned.header, book, str(path)))
     folder = Path(tempfile.mkdtemp(prefix="ivrules-diff-"))
     try:
-        with duckdb.connect(config={"memory_limit": MEMORY, "temp_directory": str(folder / "duckdb")}) as con:
+        with connect(folder) as con:
             with located(path):
                 load_cells(con, path, scanned, reader, folder)
                 reader.read(con, folder)

@@ -160,6 +160,8 @@ class Reader:
         roles = book.vocabulary.roles
         self.start, self.end = roles.start_date, roles.end_date
         self.words = {name: book.vocabulary.facts[name].term for name in (self.start, self.end)}  # startdato, …
+        self.municipality = roles.municipality
+        self.municipality_at = self.typing.at.get(roles.municipality)  # its cell (None: the register has none)
 
     def cell_columns(self) -> list[tuple[str, str]]:
         """The columns of a table of the register's cells: line, number of cells, and the header's columns."""
@@ -203,13 +205,13 @@ class Reader:
         elif not course.strip():
             refused.append((line, key, course, "course_id mangler", True, None))
         elif isinstance(typed := self._typed(row), str):
-            municipality = self.typing.at.get(self.book.vocabulary.roles.municipality)
-            refused.append((line, key, course, typed, False, row[municipality].strip() if municipality else None))
+            at_municipality = self.municipality_at
+            refused.append((line, key, course, typed, False,
+                            row[at_municipality].strip() if at_municipality is not None else None))
         else:
             facts = [_sql_value(typed.get(name)) for name in self.typing.facts]
             texts = [str(typed[n]) if n in typed else None for n in self.typing.numbers]
-            read.append((line, course, key, course.strip(), *facts, *texts,
-                         typed.get(self.book.vocabulary.roles.municipality)))
+            read.append((line, course, key, course.strip(), *facts, *texts, typed.get(self.municipality)))
 
     def _typed(self, row: list[str]) -> dict[str, Any] | str:
         """The row's facts as the engine types them (``Vocabulary.normalise``), or the Danish reason it cannot."""

@@ -72,8 +72,6 @@ class Timings:
 def settle_file(book: Book, path: Path, region: str, out: Path, period: str | None = None,
                 progress: bool = False, timings: Timings | None = None) -> Settlement:
     """Settle a register file into the folder ``out``; ``RegisterError`` when the file cannot be read."""
-    import duckdb
-
     from ivrules.money.settler import Settler
 
     timings = timings or Timings()
@@ -81,20 +79,20 @@ def settle_file(book: Book, path: Path, region: str, out: Path, period: str | No
         scanned = scan(path)
     settler = Settler(book, region, scanned.header, str(path))
     out.mkdir(parents=True, exist_ok=True)
-    tmp = Path(tempfile.mkdtemp(prefix=".afregning-", dir=out))
+    tmp = Path(tempfile.mkdtemp(prefix=".afregning-", dir=out))  # the files, moved into ``out`` when complete
+    scratch = tmp / ".arbejde"  # what Python hands DuckDB, and what DuckDB spills: never moved
     try:
-        config: dict[str, Any] = {"memory_limit": MEMORY, "temp_directory": str(tmp / "duckdb")}
-        with duckdb.connect(config=config) as con, _stages(progress) as stage:
+        with connect(scratch) as con, _stages(progress) as stage:
             with timings.step("read"), located(path):
                 stage("læser registret")
-                load_cells(con, path, scanned, settler.reader, tmp)
+                load_cells(con, path, scanned, settler.reader, scratch)
             with timings.step("price"), located(path):
                 stage("prissætter forløbene")
-                result = settler.settle(con, tmp, period)
+                result = settler.settle(con, scratch, period)
             stage("skriver filerne")
             write_files(con, settler, result, tmp, timings)
         for item in sorted(tmp.iterdir()):
-            if item.suffix in (".csv", ".txt", ".svg") and not item.name.startswith("register_"):
+            if item.is_file():
                 os.replace(item, out / item.name)
     finally:
         shutil.rmtree(tmp, ignore_errors=True)
@@ -197,6 +195,15 @@ class _Checked:
         line = before[start:]
         column = len(line) if bytes_ else len(line.decode("utf-8", "replace"))
         raise RegisterError(self.path, before.count(b"\n") + 1, column + 1, message, hint=hint)
+
+
+def connect(scratch: Path) -> Any:
+    """A DuckDB connection for one register: kept to ``MEMORY``, spilling into ``scratch`` (made here), where the
+    files Python hands DuckDB are written too."""
+    import duckdb
+
+    scratch.mkdir(parents=True, exist_ok=True)
+    return duckdb.connect(config={"memory_limit": MEMORY, "temp_directory": str(scratch / "duckdb")})
 
 
 @contextmanager
