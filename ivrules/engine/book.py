@@ -21,7 +21,7 @@ from pathlib import Path
 from typing import Any, NamedTuple
 
 from ivrules import danish
-from ivrules.engine.course import Course, evaluate, home_region, in_force_split, joined_split
+from ivrules.engine.course import Course, evaluate, in_force_split, joined_split
 from ivrules.engine.quote import Quote
 from ivrules.engine.runtime import Eligibility, RuleSet
 from ivrules.errors import AgreementError, Diagnostics, FactsError, NoRevisionError, NotJoinedError, UnknownRegionError
@@ -33,6 +33,7 @@ from ivrules.model.load import Model, read_model
 # Accession answers kept by a Book: one per revision, municipality, stated answer and (only where the register makes
 # the answer depend on it) date.
 ACCESSIONS = 4_096
+UNFOUND: Any = object()  # a key not in a table (where None is a value)
 
 
 @dataclass(frozen=True)
@@ -186,9 +187,12 @@ class Book:
         if line is None:
             return Choice(chosen)  # joined by the whole region at once
         municipality = typed.get(roles.municipality)
-        if home_region(municipality, self.vocabulary) not in (None, region):
+        home = self.vocabulary.municipalities.get(municipality) if municipality is not None else None
+        if home is not None and home.region != region:
             return Choice(chosen)  # not a party at all: the party check answers, not the accession register
-        fallback = self._fallbacks[key] if key in self._fallbacks else self.ruleset(region, line.fallback)  # type: ignore[arg-type]
+        fallback = self._fallbacks.get(key, UNFOUND)
+        if fallback is UNFOUND:  # a fallback date with no revision in force: raises its NoRevisionError
+            fallback = self.ruleset(region, line.fallback)  # type: ignore[arg-type]
         if fallback is not None and fallback.agreement.until is not None and on > fallback.agreement.until:
             fallback = None
         if municipality is None:
@@ -228,11 +232,10 @@ class Book:
 
     def evaluate(self, region: str, facts: Mapping[str, Any]) -> Course:
         """Evaluate one course once: the revision that applies, every rule, the party check, accession, price."""
-        return self._evaluate(self.region_id(region), facts)
-
-    def _evaluate(self, region: str, facts: Mapping[str, Any]) -> Course:
+        if region not in self.rulesets:  # not the id itself: a name or another spelling
+            region = self.region_id(region)
         typed = self.vocabulary.normalise(facts)
-        on = self._course_date(typed)
+        on = typed.get(self.vocabulary.roles.course_date) or self._course_date(typed)
         window = self.uncertain(region, on) if self._windows[region] else None
         rule = window.agreement.in_force_unknown if window is not None else None
         if window is None or rule is None or typed.get(rule.fact) is not None:
@@ -250,7 +253,7 @@ class Book:
     def _course(self, region: str, typed: dict[str, Any], on: dt.date, window: RuleSet | None) -> Course:
         """One evaluation under the revision that applies (both ways where the municipality's accession is unknown);
         ``window``: the revision whose entry into force is unknown on ``on``, the course's date (``uncertain``)."""
-        chosen = self._chosen(region, on, window, typed)
+        chosen = self._ruleset(region, on) if window is None else self._chosen(region, on, window, typed)
         if self._lines[region, chosen.agreement.effective] is None:  # joined by the whole region at once (the hot path)
             return evaluate(chosen, self.vocabulary, typed)
         choice = self._accede(region, on, chosen, typed)

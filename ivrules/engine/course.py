@@ -90,7 +90,7 @@ class Course:
     def eligibility(self) -> Eligibility:
         """May the course be handed over to the municipality? (a view of the outcomes)"""
         if self._eligibility is None:
-            answer = Eligibility.of(self)
+            answer = Eligibility(self)
             for split, other in self.splits:
                 answer = _either_eligibility(answer, split, other)
             self._eligibility = answer
@@ -106,10 +106,10 @@ class Course:
     @property
     def quote(self) -> Quote:
         """What the course costs and who pays (raises the ``FactsError`` of facts that cannot be priced)."""
-        answer = self.priced
-        if isinstance(answer, FactsError):
-            raise answer
-        return answer
+        answer = self._priced if self._priced is not None else self.priced
+        if type(answer) is Quote:
+            return answer
+        raise answer  # type: ignore[misc]
 
 
 def _price(course: Course) -> Quote | FactsError:
@@ -117,6 +117,8 @@ def _price(course: Course) -> Quote | FactsError:
         answer = price(course)
     except FactsError as exc:
         return exc
+    if not course.splits:
+        return answer
     for split, other in course.splits:
         answer = _either_price(answer, split, other)
     return answer
@@ -188,9 +190,10 @@ def evaluate(ruleset: RuleSet, vocab: Vocabulary, facts: Facts, accession: Acces
     outcomes = tuple([fn(facts) for fn in ruleset.fns])
     agreement = ruleset.agreement
     # Why the municipality is not a party, worded only for one the vocabulary places in another region (rare).
-    home = home_region(facts.get(vocab.roles.municipality), vocab)
+    municipality = facts.get(vocab.roles.municipality)
+    home = vocab.municipalities.get(municipality) if municipality is not None else None
     party = outside_region(agreement.region, facts, vocab, agreement.parties.get("section", "")) \
-        if home not in (None, agreement.region) else None
+        if home is not None and home.region != agreement.region else None
     return Course(ruleset, vocab, facts, outcomes, party, accession)
 
 

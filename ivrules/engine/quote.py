@@ -167,16 +167,6 @@ def course_days(facts: Facts, vocab: Vocabulary) -> int | None:
     return days
 
 
-class _Trace(TypedDict):
-    """What a price records of how it was reached (the ``Quote`` fields of the same names)."""
-
-    kind: str
-    category: int | None
-    days: int | None
-    billed_days: int | None
-    billing_rules: tuple[str, ...]
-
-
 class _Pricing:
     """The working state of one quote; ``run`` returns the finished ``Quote`` (a plain class: it is made per quote)."""
 
@@ -219,17 +209,15 @@ class _Pricing:
         if self.missing:
             labels = ", ".join(self.vocab.facts[m].label.lower() for m in self.missing)
             self.unknown.append(f"Der mangler oplysninger: {labels}.")
-        trace = _Trace(kind=schedule.id if schedule else "", category=self.category, days=days,
-                       billed_days=self.billed, billing_rules=tuple(self.held))
+        kind, trace = schedule.id if schedule else "", (self.category, days, self.billed, tuple(self.held), accession)
         if self.unknown:  # why it cannot be computed, then which schedule it would have used
             context = [r for r in self.reasons if r.startswith("Takst:")]
-            return Quote(*head, "unknown", flags=tuple(self.flags), missing=tuple(self.missing),
-                         reasons=tuple(self.unknown + context), accession=accession, **trace)
+            return _make((*head, "unknown", None, None, None, (), tuple(self.flags), tuple(self.missing),
+                          tuple(self.unknown + context), kind, *trace))
         total = sum([line.amount for line in self.lines], ZERO)
         region, kommune = self._financing(schedule).split(total)
-        return Quote(*head, "computed", total=total, region_share=region, municipality_share=kommune,
-                     lines=tuple(self.lines), flags=tuple(self.flags), reasons=tuple(self.reasons), accession=accession,
-                     **trace)
+        return _make((*head, "computed", total, region, kommune, tuple(self.lines), tuple(self.flags), (),
+                      tuple(self.reasons), kind, *trace))
 
     def _need(self, names: list[str]) -> None:
         self.missing.extend(x for x in names if x not in self.missing)

@@ -83,6 +83,20 @@ def _applies(rule: Rule, facts: Facts) -> bool:
     return rule.compiled is None or rule.compiled.fn(facts) is True
 
 
+def _missing(course: Course) -> list[str]:
+    """The facts that keep an undecided course's requirements unknown, each once, in the requirements' order."""
+    missing: list[str] = []
+    for rule, value in zip(course.ruleset.requirements, course.outcomes, strict=True):
+        if value is None and rule.compiled is not None:
+            missing.extend(x for x in rule.compiled.needed(course.facts) if x not in missing)
+    return missing
+
+
+def _conditions(rules: RuleSet, facts: Facts) -> list[str]:
+    """The conditions that apply to the course (consent someone must still give)."""
+    return [r.condition for r in rules.conditions if r.condition and _applies(r, facts)]
+
+
 PARTY_RULE = "kommunen_er_part"  # the reason's id when the municipality is not a party to the agreement
 
 
@@ -92,33 +106,18 @@ class Eligibility:
     __slots__ = ("_ruleset", "accession", "agreement", "conditions", "eligible", "missing", "notes", "outcomes",
                  "party", "rules")
 
-    def __init__(self, agreement: Agreement, eligible: bool | None, outcomes: list[bool | None],
-                 missing: list[str], conditions: list[str], ruleset: RuleSet,
-                 accession: AccessionJSON | None = None, party: str | None = None) -> None:
-        self.agreement = agreement
-        self._ruleset = ruleset
-        self.eligible = eligible
-        self.outcomes = outcomes
-        self.missing = missing
-        self.conditions = conditions
-        self.rules = ruleset.requirements
-        self.accession = accession  # the accession answer, where the agreement is joined municipality by municipality
-        self.party = party  # why the municipality is not a party to the agreement, if it is not
-        self.notes: list[ReasonJSON] = []  # what the engine does not know (a revision's entry into force)
-
-    @classmethod
-    def of(cls, course: Course) -> Eligibility:
+    def __init__(self, course: Course) -> None:
         """The eligibility view of an evaluated course."""
-        rules, facts, eligible = course.ruleset, course.facts, course.covered
-        missing: list[str] = []
-        if eligible is None:
-            for rule, value in zip(rules.requirements, course.outcomes, strict=True):
-                if value is None and rule.compiled is not None:
-                    missing.extend(x for x in rule.compiled.needed(facts) if x not in missing)
-        conditions = [r.condition for r in rules.conditions if r.condition and _applies(r, facts)] \
-            if rules.conditions else []
-        return cls(rules.agreement, eligible, list(course.outcomes), missing, conditions, rules, course.accession,
-                   course.party)
+        rules = self._ruleset = course.ruleset
+        self.agreement = rules.agreement
+        self.eligible = eligible = course.covered
+        self.outcomes = list(course.outcomes)
+        self.missing: list[str] = _missing(course) if eligible is None else []
+        self.conditions = _conditions(rules, course.facts) if rules.conditions else []
+        self.rules = rules.requirements
+        self.accession = course.accession  # the accession answer, where the agreement is joined one by one
+        self.party = course.party  # why the municipality is not a party to the agreement, if it is not
+        self.notes: list[ReasonJSON] = []  # what the engine does not know (a revision's entry into force)
 
     @property
     def region(self) -> str:
@@ -132,12 +131,17 @@ class Eligibility:
         """The party check (when it fails), then each requirement's outcome with its section and Danish explanation."""
         # Each requirement's reason for each outcome is built once, by ``RuleSet.build``: an answer copies them.
         reasons: list[ReasonJSON] = list(map(dict.copy, map(getitem, self._ruleset.reasons, self.outcomes)))  # type: ignore[arg-type]
+        if self.notes or self.party:
+            self._note(reasons)
+        return reasons
+
+    def _note(self, reasons: list[ReasonJSON]) -> None:
+        """Put what the engine does not know, and the failed party check, before the requirements' reasons."""
         if self.notes:
             reasons[:0] = [note.copy() for note in self.notes]
         if self.party:
             section = self.agreement.parties.get("section", "")
             reasons.insert(0, ReasonJSON(rule=PARTY_RULE, section=section, outcome="failed", text=self.party))
-        return reasons
 
     def to_dict(self) -> EligibilityJSON:
         """The JSON contract shared by the CLI and the API."""

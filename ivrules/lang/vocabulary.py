@@ -258,19 +258,17 @@ class Vocabulary:
     def normalise(self, raw: Mapping[str, Any]) -> dict[str, Any]:
         """Raw facts (keyed by Danish term or JSON name) → typed facts by JSON name, with derived facts filled in;
         ``FactsError`` names a bad field."""
-        out: dict[str, Any] = {}
-        parsers, typed = self._parsers, self._typed
+        out = dict(raw)  # the common case: a value already typed and valid is kept as it is (the hot path)
+        known_to, parsers = self._typed.get, self._parsers
         try:
             for key, value in raw.items():
-                known = typed.get(key)
+                known = known_to(key)
                 if known is not None and type(value) is known[0] and value in known[1]:
-                    out[key] = value  # the common case, already typed (this is the hot path)
                     continue
                 parse = parsers.get(key)
-                if parse is None:  # not a JSON name: the Danish term, or a mistake
-                    key = self._alias(key, raw)
-                    parse = parsers[key]
-                if value is not None:
+                if parse is None or value is None:  # a Danish term, a mistake, or not given
+                    self._rename(key, value, raw, out)
+                else:
                     out[key] = parse(value)
         except FactsError as exc:
             raise self.as_given(exc, raw) from None
@@ -286,6 +284,15 @@ class Vocabulary:
             if result is not None:
                 out[name] = result
         return out
+
+    def _rename(self, key: str, value: Any, raw: Mapping[str, Any], out: dict[str, Any]) -> None:
+        """Put the typed value of a fact given by its Danish term into ``out`` (a copy of ``raw``) under its JSON
+        name; leave out a fact given as None; an unknown or twice-given fact is a ``FactsError``."""
+        del out[key]
+        if key not in self._parsers:
+            key = self._alias(key, raw)
+        if value is not None:
+            out[key] = self._parsers[key](value)
 
     def as_given(self, exc: FactsError, raw: Mapping[str, Any]) -> FactsError:
         """``exc`` in the language of the question ``raw``: a fact it gave by its Danish term is named so."""
