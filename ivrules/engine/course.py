@@ -106,7 +106,9 @@ class Course:
     @property
     def quote(self) -> Quote:
         """What the course costs and who pays (raises the ``FactsError`` of facts that cannot be priced)."""
-        answer = self._priced if self._priced is not None else self.priced
+        answer = self._priced
+        if answer is None:
+            answer = self._priced = _price(self)
         if type(answer) is Quote:
             return answer
         raise answer  # type: ignore[misc]
