@@ -24,6 +24,7 @@ from ivrules.model.agreement import Agreement
 from ivrules.model.tariff import COUNT_DAYS, ØRE, Amount, Financing, Index, Schedule, Tariff
 
 MONEY = exp.DataType.build("DECIMAL(18,2)")
+ØRE_TYPE = exp.DataType.build("BIGINT")  # an amount in whole øre: the lines of a price are summed as integers
 FACTOR_SCALE = 8  # an index factor ("1.014") has at most eight decimals
 FACTOR = exp.DataType.build(f"DECIMAL(18,{FACTOR_SCALE})")
 Text = Callable[[str], exp.Expression]  # a number fact's name → its value as the scalar engine writes it
@@ -59,10 +60,18 @@ def any_of(conds: list[exp.Expression]) -> exp.Expression:
     return exp.paren(or_(*conds), copy=False) if conds else exp.Boolean(this=False)
 
 
-def money_of(value: Decimal) -> exp.Expression:
-    """An amount of the agreement, exact: with its own decimals where it has more than the øre's two."""
-    places = -value.as_tuple().exponent  # type: ignore[operator]
-    return exp.cast(literal(value), MONEY if places <= 2 else exp.DataType.build(f"DECIMAL(18,{places})"))
+def øre_of(value: Decimal) -> exp.Expression:
+    """An amount of the agreement in whole øre (an agreement states no amount with more than two decimals)."""
+    øre = value.scaleb(2)
+    if øre != øre.to_integral_value():
+        raise ValueError(f"{value} kr. er ikke et helt antal øre")
+    return exp.cast(literal(int(øre)), ØRE_TYPE)
+
+
+def kroner(øre: exp.Expression) -> exp.Expression:
+    """Whole øre as DECIMAL(18, 2), exactly: a 16-digit integer times 0.01 is a 64-bit decimal in DuckDB."""
+    hundredth = exp.cast(literal(ØRE), exp.DataType.build("DECIMAL(2,2)"))
+    return exp.cast(exp.Mul(this=exp.cast(øre, exp.DataType.build("DECIMAL(16,0)")), expression=hundredth), MONEY)
 
 
 @dataclass
@@ -189,8 +198,7 @@ class RevisionCompiler:
         # Whether a reason makes the price unknown is a boolean (an empty text adds none); the Danish text is only
         # joined where one does.
         says = [true(c) for c, text in work.unknown if text] + [true(c) for c in work.gaps]
-        unsaid, total = self.once(exp.Not(this=any_of(says)), "unsaid"), self.once(exp.cast(_sum(work.lines), MONEY),
-                                                                                   "total")
+        unsaid, total = self.once(exp.Not(this=any_of(says)), "unsaid"), self.once(kroner(_sum(work.lines)), "total")
         unknown = self.once(exp.Case(ifs=[exp.If(this=unsaid.copy(), true=exp.Null())],
                                      default=join(" ", [when(c, text) for c, text in said])), "unknown")
         cases += [(c, "error", why, exp.Null()) for c, why in work.errors]
@@ -351,21 +359,21 @@ class RevisionCompiler:
         minutes = self.fact(self.roles.registered_minutes)
         work.need(self.roles.registered_minutes, and_(chosen, is_null(minutes)))
         price = self._amount(per_minute, chosen, work)
-        if price is not None:
-            total = exp.Round(this=exp.Mul(this=price, expression=minutes), decimals=literal(2))
-            work.lines.append(when(chosen, total))
+        if price is not None:  # øre times minutes rounded to whole øre: kroner times minutes rounded to the øre
+            total = exp.Round(this=exp.Mul(this=price, expression=minutes), decimals=literal(0))
+            work.lines.append(when(chosen, exp.cast(total, ØRE_TYPE)))
 
     def _amount(self, amount: Amount, where: exp.Expression, work: _Work) -> exp.Expression | None:
         if amount.value is None:
             work.unknown.append((where, amount.unknown or "Aftalen angiver ikke beløbet."))
             return None
         if work.factor is None:
-            return money_of(amount.value)
+            return øre_of(amount.value)
         # The scalar ``_amount``: the amount itself for a factor of 1, else times the factor, rounded half up
         # to the øre. The factor is one of a few constants, so each indexed amount is one too, computed here
         # (no decimal product and rounding a row): the amount for the factor the course has (NULL: none).
-        ifs = [exp.If(this=exp.cast(literal(f), FACTOR), true=money_of(amount.value) if f == 1 else exp.cast(
-            literal((amount.value * f).quantize(ØRE, rounding=ROUND_HALF_UP)), MONEY)) for f in work.factors]
+        ifs = [exp.If(this=exp.cast(literal(f), FACTOR),
+                      true=øre_of((amount.value * f).quantize(ØRE, rounding=ROUND_HALF_UP))) for f in work.factors]
         return exp.Case(this=work.factor.copy(), ifs=ifs)
 
     def _missing(self, work: _Work) -> list[tuple[exp.Expression, exp.Expression]]:
@@ -429,9 +437,10 @@ def _minus_text(days: exp.Expression, without: exp.Expression, text: exp.Express
 
 
 def _sum(lines: list[exp.Expression]) -> exp.Expression:
-    out: exp.Expression = money_of(Decimal(0))
+    """The lines (whole øre, NULL where a line does not apply), summed as a BIGINT."""
+    out: exp.Expression = exp.cast(literal(0), ØRE_TYPE)
     for line in lines:
-        out = exp.Add(this=out, expression=exp.Coalesce(this=line, expressions=[money_of(Decimal(0))]))
+        out = exp.Add(this=out, expression=exp.Coalesce(this=line, expressions=[literal(0)]))
     return out
 
 
