@@ -32,7 +32,7 @@ from sqlglot import exp
 from ivrules import danish
 from ivrules.engine.book import Book
 from ivrules.engine.sql.revision import TEXT, Answer, RevisionCompiler, _cat, _danish_date, s, true, when
-from ivrules.engine.sql.rules import RuleCompiler, SqlCompileError, and_, is_null, literal, or_
+from ivrules.engine.sql.rules import RuleCompiler, SqlCompileError, and_, is_null, literal, one_of, or_
 from ivrules.lang.vocabulary import Fact
 from ivrules.model.accession import Line
 from ivrules.model.agreement import Window
@@ -99,12 +99,12 @@ class _Cases:
         picks = [pick for _, branches in self.cases for _, pick in branches]
 
         def read(name: str, default: exp.Expression) -> exp.Expression:
-            # The branches that give the same value share one WHEN (an IN list of their numbers).
+            # The branches that give the same value share one WHEN (``one_of`` their numbers).
             values: dict[str, tuple[exp.Expression, list[int]]] = {}
             for k, pick in enumerate(picks):
                 value = getattr(pick, name)
                 values.setdefault(value.sql(), (value, []))[1].append(k)
-            ifs = [exp.If(this=exp.In(this=col(PICK), expressions=[literal(k) for k in numbers]), true=value)
+            ifs = [exp.If(this=one_of(col(PICK), numbers), true=value)
                    for value, numbers in values.values() if value != default]
             return exp.Case(ifs=ifs, default=default) if ifs else default
         return Pick(read("rev", exp.Null()), read("error", exp.Null()), read("undecided", exp.Boolean(this=False)),
@@ -199,9 +199,9 @@ class RegionQuery:
         if how == "island_municipality":
             islands = sorted(m for m, info in self.vocab.municipalities.items() if info.island)
             m = args[0].copy()
-            return exp.Case(ifs=[exp.If(this=exp.In(this=m, expressions=[s(x) for x in islands]),
-                                        true=exp.Boolean(this=True)),
-                                 exp.If(this=exp.Not(this=is_null(m)), true=exp.Boolean(this=False))])
+            # NULL where the municipality is (an IN list without NULL is NULL only for NULL), else whether it is one
+            return exp.In(this=m, expressions=[s(x) for x in islands]) if islands else exp.Case(
+                ifs=[exp.If(this=exp.Not(this=is_null(m)), true=exp.Boolean(this=False))])
         raise SqlCompileError(how, "ukendt udledning")
 
     def others(self) -> dict[str, list[str]]:
