@@ -86,29 +86,60 @@ class _Cases:
 
     def number(self) -> exp.Expression:
         """The number of the branch that holds (NULL: none)."""
-        ifs, k = [], 0
+        ifs, k, numbers = [], 0, self.numbers()
         for cond, branches in self.cases:
-            inner = [exp.If(this=sub, true=literal(k + j)) for j, (sub, _) in enumerate(branches) if sub is not None]
-            otherwise = literal(k + len(branches) - 1) if branches[-1][0] is None else None
+            inner = [exp.If(this=sub, true=literal(numbers[k + j])) for j, (sub, _) in enumerate(branches)
+                     if sub is not None]
+            otherwise = literal(numbers[k + len(branches) - 1]) if branches[-1][0] is None else None
             ifs.append(exp.If(this=cond, true=exp.Case(ifs=inner, default=otherwise) if inner else otherwise))
             k += len(branches)
         return exp.Case(ifs=ifs)
 
-    def pick(self) -> Pick:
-        """The pick, read from ``PICK``."""
-        picks = [pick for _, branches in self.cases for _, pick in branches]
+    def picks(self) -> list[Pick]:
+        """Each branch's pick, in the order the branches are asked."""
+        return [pick for _, branches in self.cases for _, pick in branches]
 
-        def read(name: str, default: exp.Expression) -> exp.Expression:
-            # The branches that give the same value share one WHEN (``one_of`` their numbers).
-            values: dict[str, tuple[exp.Expression, list[int]]] = {}
-            for k, pick in enumerate(picks):
-                value = getattr(pick, name)
-                values.setdefault(value.sql(), (value, []))[1].append(k)
-            ifs = [exp.If(this=one_of(col(PICK), numbers), true=value)
-                   for value, numbers in values.values() if value != default]
-            return exp.Case(ifs=ifs, default=default) if ifs else default
-        return Pick(read("rev", exp.Null()), read("error", exp.Null()), read("undecided", exp.Boolean(this=False)),
-                    read("other", exp.Null()))
+    def numbers(self) -> list[int]:
+        """Each branch's number (in the order of ``picks``): numbered by the part of the query that answers the
+        branch (no revision; then each revision, decided before undecided, by the revision that applies
+        otherwise), so that each part's branches have consecutive numbers, tested as one range."""
+        picks = self.picks()
+
+        def part(k: int) -> tuple[bool, int, bool, bool, int]:
+            rev, other = _index(picks[k].rev), _index(picks[k].other)
+            return rev is not None, rev or 0, _boolean(picks[k].undecided), other is None, other or 0
+        numbers = [0] * len(picks)
+        for number, k in enumerate(sorted(range(len(picks)), key=part)):
+            numbers[k] = number
+        return numbers
+
+    def reason(self) -> exp.Expression:
+        """The Danish reason no revision applies (NULL: one does), read from ``PICK``: the branches that give the
+        same reason share one WHEN (``one_of`` their numbers)."""
+        reasons: dict[str, tuple[exp.Expression, list[int]]] = {}
+        for k, pick in zip(self.numbers(), self.picks(), strict=True):
+            if not isinstance(pick.error, exp.Null):
+                reasons.setdefault(pick.error.sql(), (pick.error, []))[1].append(k)
+        ifs = [exp.If(this=one_of(col(PICK), numbers), true=reason) for reason, numbers in reasons.values()]
+        return exp.Case(ifs=ifs) if ifs else exp.Null()
+
+    def holding(self, rev: int | None, undecided: bool | None = None, other: int | None = None) -> exp.Expression:
+        """The courses whose branch picks revision ``rev`` (None: none), where ``undecided`` is given with accession
+        undecided or not, and if undecided, with ``other`` the revision that applies otherwise: a test of the one
+        column ``PICK`` (so the database filters each revision's courses on one integer)."""
+        numbers = [k for k, p in zip(self.numbers(), self.picks(), strict=True) if _index(p.rev) == rev and (
+            undecided is None or (_boolean(p.undecided) == undecided and (not undecided or _index(p.other) == other)))]
+        found = one_of(col(PICK), numbers) if numbers else exp.Boolean(this=False)
+        return or_(found, is_null(col(PICK))) if rev is None else found
+
+
+def _index(e: exp.Expression) -> int | None:
+    """A revision's index as a pick writes it (NULL: none)."""
+    return int(e.name) if isinstance(e, exp.Literal) else None
+
+
+def _boolean(e: exp.Expression) -> bool:
+    return isinstance(e, exp.Boolean) and bool(e.this)
 
 
 @dataclass(frozen=True)
@@ -369,21 +400,19 @@ class RegionQuery:
     def select(self, source: exp.Expression) -> exp.Select:
         """The whole query: one row per row of ``source``, the kept columns and ``OUTPUT``."""
         cases = self.chosen()
-        pick = cases.pick()
-        steps = [*self._inputs(source), ("chosen", self._chosen_step(cases, pick))]
-        parts: list[exp.Select] = [self._failed(pick.error)]
+        steps = [*self._inputs(source), ("chosen", self._chosen_step(cases))]
+        parts: list[exp.Select] = [self._failed(cases)]
         answers = dict(self.answers())
         for i, a in answers.items():
             # One step per revision answers its courses once; the undecided ones read that answer as "mine".
             mine = [exp.alias_(getattr(a, f).copy(), f"m_{f}", quoted=True) for f in Either.MINE]
-            staged = _staged(exp.to_table("chosen", quoted=True), a, exp.EQ(this=col("ivrules_rev"),
-                                                                            expression=literal(i)))
+            staged = _staged(exp.to_table("chosen", quoted=True), a, cases.holding(i))
             steps.append((f"revision_{i}", exp.select(exp.Star(), *mine).from_(_subquery(staged, "answered"))))
             answer = Either.MINE if self.uncertain else Either.MINE[:-1]  # the detail, for a further split
             fields = [s(self.sets[i].revision), *(col(f"m_{f}") for f in answer)]
             parts.append(exp.select(*map(col, self.carried), *fields).from_(
-                exp.to_table(f"revision_{i}", quoted=True)).where(exp.Not(this=col("ivrules_undecided"))))
-            parts.extend(self._undecided(i, answers))
+                exp.to_table(f"revision_{i}", quoted=True)).where(cases.holding(i, undecided=False)))
+            parts.extend(self._undecided(i, answers, cases))
         union = _union(_named(parts[0], (*self.carried, *OUTPUT, *(["ivrules_detail"] if self.uncertain else []))),
                        parts[1:])
         if self.uncertain:
@@ -401,25 +430,23 @@ class RegionQuery:
             query = query.with_(exp.to_identifier(name, quoted=True), as_=step, materialized=kept.get(name))
         return query
 
-    def _chosen_step(self, cases: _Cases, pick: Pick) -> exp.Select:
-        """The ``chosen`` step: the facts, whether the municipality lies in another region, the number of the branch
-        of ``chosen`` that holds, and the revision, whether accession is undecided and the other revision."""
+    def _chosen_step(self, cases: _Cases) -> exp.Select:
+        """The ``chosen`` step: the facts, whether the municipality lies in another region, and the number of the
+        branch of ``chosen`` that holds (``PICK``: the revision, whether accession is undecided and the other
+        revision are read from it, ``_Cases.holding``)."""
         located = exp.select(exp.Star(), exp.alias_(self.outsider(), OUTSIDER, quoted=True)).from_(
             exp.to_table("facts", quoted=True))
-        numbered = exp.select(exp.Star(), exp.alias_(cases.number(), PICK, quoted=True)).from_(
+        return exp.select(exp.Star(), exp.alias_(cases.number(), PICK, quoted=True)).from_(
             _subquery(located, "located"))
-        return exp.select(exp.Star(), *(exp.alias_(e, f"ivrules_{name}", quoted=True) for name, e in (
-            ("rev", pick.rev), ("undecided", pick.undecided), ("other", pick.other)))).from_(
-            _subquery(numbered, "numbered"))
 
-    def _failed(self, reason: exp.Expression) -> exp.Select:
+    def _failed(self, cases: _Cases) -> exp.Select:
         """The courses no revision applies to: an error with the reason (written only for them, not in ``chosen``
         for every course)."""
         null, detail = exp.Null(), [exp.cast(exp.Null(), TEXT)] if self.uncertain else []
-        return exp.select(*map(col, self.carried), s(""), s("error"), reason,
+        return exp.select(*map(col, self.carried), s(""), s("error"), cases.reason(),
                           *(null.copy() for _ in OUTPUT[3:-2]), s(""),
                           exp.cast(null.copy(), exp.DataType.build("DATE")), *detail).from_(
-            exp.to_table("chosen", quoted=True)).where(is_null(col("ivrules_rev")))
+            exp.to_table("chosen", quoted=True)).where(cases.holding(None))
 
     def _inputs(self, source: exp.Expression) -> list[tuple[str, exp.Expression]]:
         """The typed facts; where a revision's entry into force is uncertain, numbered and then branched."""
@@ -501,7 +528,7 @@ class RegionQuery:
             ifs.append(exp.If(this=exp.EQ(this=col("ivrules_window", "mine"), expression=literal(w)), true=text))
         return exp.Case(ifs=ifs)
 
-    def _undecided(self, i: int, answers: dict[int, Answer]) -> list[exp.Select]:
+    def _undecided(self, i: int, answers: dict[int, Answer], cases: _Cases) -> list[exp.Select]:
         """Revision ``i``'s courses whose accession is undecided: one part per revision that applies otherwise
         (the fallback, or none), each answering as ``Course.either`` does."""
         line = self.book.accession.line_for(self.region, self.sets[i].effective)
@@ -513,10 +540,8 @@ class RegionQuery:
             others.insert(0, [a.revision for a in self.sets].index(fallback.revision))
         parts = []
         for j in others:
-            which = is_null(col("ivrules_other")) if j is None else exp.EQ(this=col("ivrules_other"),
-                                                                            expression=literal(j))
             theirs = answers[j] if j is not None else None
-            parts.append(Either(self, line, i, j).select(theirs, and_(true(col("ivrules_undecided")), which)))
+            parts.append(Either(self, line, i, j).select(theirs, cases.holding(i, undecided=True, other=j)))
         return parts
 
     def sql(self, source: exp.Expression, pretty: bool = False) -> str:
