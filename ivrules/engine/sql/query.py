@@ -100,18 +100,17 @@ class _Cases:
         return [pick for _, branches in self.cases for _, pick in branches]
 
     def numbers(self) -> list[int]:
-        """Each branch's number (in the order of ``picks``): numbered by the part of the query that answers the
-        branch (no revision; then each revision, decided before undecided, by the revision that applies
-        otherwise), so that each part's branches have consecutive numbers, tested as one range."""
+        """Each branch's number (in the order of ``picks``): the branches a part of the query answers alike (the
+        same revision, accession decided or not, the same revision that applies otherwise) share one, so that a
+        part tests one number; then the branches where no revision applies, each its own (its own reason)."""
         picks = self.picks()
 
-        def part(k: int) -> tuple[bool, int, bool, bool, int]:
-            rev, other = _index(picks[k].rev), _index(picks[k].other)
-            return rev is not None, rev or 0, _boolean(picks[k].undecided), other is None, other or 0
-        numbers = [0] * len(picks)
-        for number, k in enumerate(sorted(range(len(picks)), key=part)):
-            numbers[k] = number
-        return numbers
+        def part(p: Pick) -> tuple[int, bool, bool, int]:  # of a branch that picks a revision
+            rev, other = _index(p.rev), _index(p.other)
+            return rev or 0, _boolean(p.undecided), other is None, other or 0
+        parts = sorted({part(p) for p in picks if _index(p.rev) is not None})
+        failed = iter(range(len(parts), len(parts) + len(picks)))
+        return [parts.index(part(p)) if _index(p.rev) is not None else next(failed) for p in picks]
 
     def reason(self) -> exp.Expression:
         """The Danish reason no revision applies (NULL: one does), read from ``PICK``: the branches that give the
