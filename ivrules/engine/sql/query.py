@@ -73,8 +73,9 @@ OUTSIDER = "ivrules_outsider"  # the stage column: the municipality lies in anot
 @dataclass
 class _Cases:
     """The ``Pick`` being built: cases in order (the first whose condition holds decides), each with branches in
-    order. One stage column (``PICK``) numbers the branch that holds, so that each condition is asked once a
-    course; the revision, the reason, whether accession is undecided and the other revision are read from it."""
+    order. One stage column (``PICK``) numbers the branch that holds (``numbers``), so that each condition is asked
+    once a course; the reason no revision applies is read from it, and each part of the query selects its courses
+    by it (``holding``)."""
 
     cases: list[tuple[exp.Expression, list[Branch]]] = field(default_factory=list)
 
