@@ -8,7 +8,8 @@ revision's requirements, party check, billing rules, schedules, day bands,
 categories, minutes and financing split, and ``query`` picks the revision in
 force on each course's date (accession included) and puts the revisions
 together. A rule the compiler cannot express raises ``SqlCompileError``
-naming the rule. Money is DECIMAL, never floating point.
+naming the rule. Money is exact, never floating point: a price's lines are summed
+in whole øre (BIGINT), and the answer's amounts are DECIMAL(18, 2).
 """
 
 # The dialects a test runs the query in: duckdb (tests/test_sql_backend.py) and postgres, on a real server

@@ -32,7 +32,7 @@ from sqlglot import exp
 from ivrules import danish
 from ivrules.engine.book import Book
 from ivrules.engine.sql.revision import TEXT, Answer, RevisionCompiler, _cat, _danish_date, s, true, when
-from ivrules.engine.sql.rules import RuleCompiler, SqlCompileError, and_, is_null, literal, or_
+from ivrules.engine.sql.rules import RuleCompiler, SqlCompileError, and_, is_null, literal, one_of, or_
 from ivrules.lang.vocabulary import Fact
 from ivrules.model.accession import Line
 from ivrules.model.agreement import Window
@@ -73,8 +73,9 @@ OUTSIDER = "ivrules_outsider"  # the stage column: the municipality lies in anot
 @dataclass
 class _Cases:
     """The ``Pick`` being built: cases in order (the first whose condition holds decides), each with branches in
-    order. One stage column (``PICK``) numbers the branch that holds, so that each condition is asked once a
-    course; the revision, the reason, whether accession is undecided and the other revision are read from it."""
+    order. One stage column (``PICK``) numbers the branch that holds (``numbers``), so that each condition is asked
+    once a course; the reason no revision applies is read from it, and each part of the query selects its courses
+    by it (``holding``)."""
 
     cases: list[tuple[exp.Expression, list[Branch]]] = field(default_factory=list)
 
@@ -86,29 +87,59 @@ class _Cases:
 
     def number(self) -> exp.Expression:
         """The number of the branch that holds (NULL: none)."""
-        ifs, k = [], 0
+        ifs, k, numbers = [], 0, self.numbers()
         for cond, branches in self.cases:
-            inner = [exp.If(this=sub, true=literal(k + j)) for j, (sub, _) in enumerate(branches) if sub is not None]
-            otherwise = literal(k + len(branches) - 1) if branches[-1][0] is None else None
+            inner = [exp.If(this=sub, true=literal(numbers[k + j])) for j, (sub, _) in enumerate(branches)
+                     if sub is not None]
+            otherwise = literal(numbers[k + len(branches) - 1]) if branches[-1][0] is None else None
             ifs.append(exp.If(this=cond, true=exp.Case(ifs=inner, default=otherwise) if inner else otherwise))
             k += len(branches)
         return exp.Case(ifs=ifs)
 
-    def pick(self) -> Pick:
-        """The pick, read from ``PICK``."""
-        picks = [pick for _, branches in self.cases for _, pick in branches]
+    def picks(self) -> list[Pick]:
+        """Each branch's pick, in the order the branches are asked."""
+        return [pick for _, branches in self.cases for _, pick in branches]
 
-        def read(name: str, default: exp.Expression) -> exp.Expression:
-            # The branches that give the same value share one WHEN (an IN list of their numbers).
-            values: dict[str, tuple[exp.Expression, list[int]]] = {}
-            for k, pick in enumerate(picks):
-                value = getattr(pick, name)
-                values.setdefault(value.sql(), (value, []))[1].append(k)
-            ifs = [exp.If(this=exp.In(this=col(PICK), expressions=[literal(k) for k in numbers]), true=value)
-                   for value, numbers in values.values() if value != default]
-            return exp.Case(ifs=ifs, default=default) if ifs else default
-        return Pick(read("rev", exp.Null()), read("error", exp.Null()), read("undecided", exp.Boolean(this=False)),
-                    read("other", exp.Null()))
+    def numbers(self) -> list[int]:
+        """Each branch's number (in the order of ``picks``): the branches a part of the query answers alike (the
+        same revision, accession decided or not, the same revision that applies otherwise) share one, so that a
+        part tests one number; then the branches where no revision applies, each its own (its own reason)."""
+        picks = self.picks()
+
+        def part(p: Pick) -> tuple[int, bool, bool, int]:  # of a branch that picks a revision
+            rev, other = _index(p.rev), _index(p.other)
+            return rev or 0, _boolean(p.undecided), other is None, other or 0
+        parts = sorted({part(p) for p in picks if _index(p.rev) is not None})
+        failed = iter(range(len(parts), len(parts) + len(picks)))
+        return [parts.index(part(p)) if _index(p.rev) is not None else next(failed) for p in picks]
+
+    def reason(self) -> exp.Expression:
+        """The Danish reason no revision applies (NULL: one does), read from ``PICK``: the branches that give the
+        same reason share one WHEN (``one_of`` their numbers)."""
+        reasons: dict[str, tuple[exp.Expression, list[int]]] = {}
+        for k, pick in zip(self.numbers(), self.picks(), strict=True):
+            if not isinstance(pick.error, exp.Null):
+                reasons.setdefault(pick.error.sql(), (pick.error, []))[1].append(k)
+        ifs = [exp.If(this=one_of(col(PICK), numbers), true=reason) for reason, numbers in reasons.values()]
+        return exp.Case(ifs=ifs) if ifs else exp.Null()
+
+    def holding(self, rev: int | None, undecided: bool | None = None, other: int | None = None) -> exp.Expression:
+        """The courses whose branch picks revision ``rev`` (None: none), where ``undecided`` is given with accession
+        undecided or not, and if undecided, with ``other`` the revision that applies otherwise: a test of the one
+        column ``PICK`` (so the database filters each revision's courses on one integer)."""
+        numbers = [k for k, p in zip(self.numbers(), self.picks(), strict=True) if _index(p.rev) == rev and (
+            undecided is None or (_boolean(p.undecided) == undecided and (not undecided or _index(p.other) == other)))]
+        found = one_of(col(PICK), numbers) if numbers else exp.Boolean(this=False)
+        return or_(found, is_null(col(PICK))) if rev is None else found
+
+
+def _index(e: exp.Expression) -> int | None:
+    """A revision's index as a pick writes it (NULL: none)."""
+    return int(e.name) if isinstance(e, exp.Literal) else None
+
+
+def _boolean(e: exp.Expression) -> bool:
+    return isinstance(e, exp.Boolean) and bool(e.this)
 
 
 @dataclass(frozen=True)
@@ -199,9 +230,9 @@ class RegionQuery:
         if how == "island_municipality":
             islands = sorted(m for m, info in self.vocab.municipalities.items() if info.island)
             m = args[0].copy()
-            return exp.Case(ifs=[exp.If(this=exp.In(this=m, expressions=[s(x) for x in islands]),
-                                        true=exp.Boolean(this=True)),
-                                 exp.If(this=exp.Not(this=is_null(m)), true=exp.Boolean(this=False))])
+            # NULL where the municipality is (an IN list without NULL is NULL only for NULL), else whether it is one
+            return exp.In(this=m, expressions=[s(x) for x in islands]) if islands else exp.Case(
+                ifs=[exp.If(this=exp.Not(this=is_null(m)), true=exp.Boolean(this=False))])
         raise SqlCompileError(how, "ukendt udledning")
 
     def others(self) -> dict[str, list[str]]:
@@ -369,21 +400,19 @@ class RegionQuery:
     def select(self, source: exp.Expression) -> exp.Select:
         """The whole query: one row per row of ``source``, the kept columns and ``OUTPUT``."""
         cases = self.chosen()
-        pick = cases.pick()
-        steps = [*self._inputs(source), ("chosen", self._chosen_step(cases, pick))]
-        parts: list[exp.Select] = [self._failed(pick.error)]
+        steps = [*self._inputs(source), ("chosen", self._chosen_step(cases))]
+        parts: list[exp.Select] = [self._failed(cases)]
         answers = dict(self.answers())
         for i, a in answers.items():
             # One step per revision answers its courses once; the undecided ones read that answer as "mine".
             mine = [exp.alias_(getattr(a, f).copy(), f"m_{f}", quoted=True) for f in Either.MINE]
-            staged = _staged(exp.to_table("chosen", quoted=True), a, exp.EQ(this=col("ivrules_rev"),
-                                                                            expression=literal(i)))
+            staged = _staged(exp.to_table("chosen", quoted=True), a, cases.holding(i))
             steps.append((f"revision_{i}", exp.select(exp.Star(), *mine).from_(_subquery(staged, "answered"))))
             answer = Either.MINE if self.uncertain else Either.MINE[:-1]  # the detail, for a further split
             fields = [s(self.sets[i].revision), *(col(f"m_{f}") for f in answer)]
             parts.append(exp.select(*map(col, self.carried), *fields).from_(
-                exp.to_table(f"revision_{i}", quoted=True)).where(exp.Not(this=col("ivrules_undecided"))))
-            parts.extend(self._undecided(i, answers))
+                exp.to_table(f"revision_{i}", quoted=True)).where(cases.holding(i, undecided=False)))
+            parts.extend(self._undecided(i, answers, cases))
         union = _union(_named(parts[0], (*self.carried, *OUTPUT, *(["ivrules_detail"] if self.uncertain else []))),
                        parts[1:])
         if self.uncertain:
@@ -401,25 +430,23 @@ class RegionQuery:
             query = query.with_(exp.to_identifier(name, quoted=True), as_=step, materialized=kept.get(name))
         return query
 
-    def _chosen_step(self, cases: _Cases, pick: Pick) -> exp.Select:
-        """The ``chosen`` step: the facts, whether the municipality lies in another region, the number of the branch
-        of ``chosen`` that holds, and the revision, whether accession is undecided and the other revision."""
+    def _chosen_step(self, cases: _Cases) -> exp.Select:
+        """The ``chosen`` step: the facts, whether the municipality lies in another region, and the number of the
+        branch of ``chosen`` that holds (``PICK``: the revision, whether accession is undecided and the other
+        revision are read from it, ``_Cases.holding``)."""
         located = exp.select(exp.Star(), exp.alias_(self.outsider(), OUTSIDER, quoted=True)).from_(
             exp.to_table("facts", quoted=True))
-        numbered = exp.select(exp.Star(), exp.alias_(cases.number(), PICK, quoted=True)).from_(
+        return exp.select(exp.Star(), exp.alias_(cases.number(), PICK, quoted=True)).from_(
             _subquery(located, "located"))
-        return exp.select(exp.Star(), *(exp.alias_(e, f"ivrules_{name}", quoted=True) for name, e in (
-            ("rev", pick.rev), ("undecided", pick.undecided), ("other", pick.other)))).from_(
-            _subquery(numbered, "numbered"))
 
-    def _failed(self, reason: exp.Expression) -> exp.Select:
+    def _failed(self, cases: _Cases) -> exp.Select:
         """The courses no revision applies to: an error with the reason (written only for them, not in ``chosen``
         for every course)."""
         null, detail = exp.Null(), [exp.cast(exp.Null(), TEXT)] if self.uncertain else []
-        return exp.select(*map(col, self.carried), s(""), s("error"), reason,
+        return exp.select(*map(col, self.carried), s(""), s("error"), cases.reason(),
                           *(null.copy() for _ in OUTPUT[3:-2]), s(""),
                           exp.cast(null.copy(), exp.DataType.build("DATE")), *detail).from_(
-            exp.to_table("chosen", quoted=True)).where(is_null(col("ivrules_rev")))
+            exp.to_table("chosen", quoted=True)).where(cases.holding(None))
 
     def _inputs(self, source: exp.Expression) -> list[tuple[str, exp.Expression]]:
         """The typed facts; where a revision's entry into force is uncertain, numbered and then branched."""
@@ -501,7 +528,7 @@ class RegionQuery:
             ifs.append(exp.If(this=exp.EQ(this=col("ivrules_window", "mine"), expression=literal(w)), true=text))
         return exp.Case(ifs=ifs)
 
-    def _undecided(self, i: int, answers: dict[int, Answer]) -> list[exp.Select]:
+    def _undecided(self, i: int, answers: dict[int, Answer], cases: _Cases) -> list[exp.Select]:
         """Revision ``i``'s courses whose accession is undecided: one part per revision that applies otherwise
         (the fallback, or none), each answering as ``Course.either`` does."""
         line = self.book.accession.line_for(self.region, self.sets[i].effective)
@@ -513,10 +540,8 @@ class RegionQuery:
             others.insert(0, [a.revision for a in self.sets].index(fallback.revision))
         parts = []
         for j in others:
-            which = is_null(col("ivrules_other")) if j is None else exp.EQ(this=col("ivrules_other"),
-                                                                            expression=literal(j))
             theirs = answers[j] if j is not None else None
-            parts.append(Either(self, line, i, j).select(theirs, and_(true(col("ivrules_undecided")), which)))
+            parts.append(Either(self, line, i, j).select(theirs, cases.holding(i, undecided=True, other=j)))
         return parts
 
     def sql(self, source: exp.Expression, pretty: bool = False) -> str:

@@ -18,12 +18,13 @@ from decimal import ROUND_HALF_UP, Decimal
 from sqlglot import exp
 
 from ivrules import danish
-from ivrules.engine.sql.rules import RuleCompiler, SqlCompileError, and_, is_null, literal, or_
+from ivrules.engine.sql.rules import RuleCompiler, SqlCompileError, and_, is_null, literal, one_of, or_
 from ivrules.lang import nodes as n
 from ivrules.model.agreement import Agreement
 from ivrules.model.tariff import COUNT_DAYS, ØRE, Amount, Financing, Index, Schedule, Tariff
 
 MONEY = exp.DataType.build("DECIMAL(18,2)")
+ØRE_TYPE = exp.DataType.build("BIGINT")  # an amount in whole øre: the lines of a price are summed as integers
 FACTOR_SCALE = 8  # an index factor ("1.014") has at most eight decimals
 FACTOR = exp.DataType.build(f"DECIMAL(18,{FACTOR_SCALE})")
 Text = Callable[[str], exp.Expression]  # a number fact's name → its value as the scalar engine writes it
@@ -59,10 +60,18 @@ def any_of(conds: list[exp.Expression]) -> exp.Expression:
     return exp.paren(or_(*conds), copy=False) if conds else exp.Boolean(this=False)
 
 
-def money_of(value: Decimal) -> exp.Expression:
-    """An amount of the agreement, exact: with its own decimals where it has more than the øre's two."""
-    places = -value.as_tuple().exponent  # type: ignore[operator]
-    return exp.cast(literal(value), MONEY if places <= 2 else exp.DataType.build(f"DECIMAL(18,{places})"))
+def øre_of(value: Decimal) -> exp.Expression:
+    """An amount of the agreement in whole øre (an agreement states no amount with more than two decimals)."""
+    øre = value.scaleb(2)
+    if øre != øre.to_integral_value():
+        raise ValueError(f"{value} kr. er ikke et helt antal øre")
+    return exp.cast(literal(int(øre)), ØRE_TYPE)
+
+
+def kroner(øre: exp.Expression) -> exp.Expression:
+    """Whole øre as DECIMAL(18, 2), exactly: a 16-digit integer times 0.01 is a 64-bit decimal in DuckDB."""
+    hundredth = exp.cast(literal(ØRE), exp.DataType.build("DECIMAL(2,2)"))
+    return exp.cast(exp.Mul(this=exp.cast(øre, exp.DataType.build("DECIMAL(16,0)")), expression=hundredth), MONEY)
 
 
 @dataclass
@@ -125,14 +134,16 @@ class RevisionCompiler:
         self.vocab, self.fact, self.roles = rules.vocab, rules.facts, rules.vocab.roles
         self.prefix = prefix  # of the stage columns, so that two revisions' answers can be read in one row
         self._stages: dict[str, tuple[int, exp.Expression]] = {}  # column → (its stage, its expression)
+        self._columns: dict[str, str] = {}  # an unnamed stage column's expression (its SQL) → the column
 
     def label(self, name: str) -> str:
         return self.vocab.facts[name].label
 
     def once(self, expr: exp.Expression, name: str = "") -> exp.Expression:
         """A stage column computed once a row (in the first stage after the stage columns it reads), to read
-        wherever the answer needs ``expr``: a named one is computed the first time it is asked for."""
-        column = self.prefix + (name or f"x{len(self._stages)}")
+        wherever the answer needs ``expr``: a named one is computed the first time it is asked for, an unnamed one
+        once for each expression however often it is asked for."""
+        column = self.prefix + (name or self._columns.setdefault(expr.sql(), f"x{len(self._stages)}"))
         if column not in self._stages:
             reads = [self._stages[c.name][0] + 1 for c in expr.find_all(exp.Column) if c.name in self._stages]
             self._stages[column] = (max(reads, default=0), expr)
@@ -147,7 +158,8 @@ class RevisionCompiler:
         agreement, tariff = self.agreement, self.agreement.tariff
         outcomes = [(r, self.rc.rule(r.id, _expr(r.id, r.expr))) for r in agreement.rules
                     if r.kind == "requirement" and r.compiled is not None]
-        failed = any_of([false(o) for _, o in outcomes])
+        # Some requirement is false: in Kleene's logic, exactly where their conjunction is (one test, not one each).
+        failed = false(and_(*(o for _, o in outcomes))) if outcomes else exp.Boolean(this=False)
         said = join(" ", [when(false(o), s(r.explain)) for r, o in outcomes if not r.explain.startswith("Forløbet er")])
         every = join(" ", [s("Forløbet er ikke omfattet af aftalen."), *(when(false(o), s(r.explain))
                                                                           for r, o in outcomes)])
@@ -169,11 +181,11 @@ class RevisionCompiler:
         """(status, reason and detail), read from a stage column naming the case that holds."""
         which = self.once(exp.Case(ifs=[exp.If(this=c, true=literal(k)) for k, (c, *_) in enumerate(cases)]), "case")
         def by_case(values: list[exp.Expression], default: exp.Expression) -> exp.Expression:
-            # The cases that give the same value share one WHEN (an IN list of their numbers).
+            # The cases that give the same value share one WHEN (``one_of`` their numbers).
             same: dict[str, tuple[exp.Expression, list[int]]] = {}
             for k, v in enumerate(values):
                 same.setdefault(v.sql(), (v, []))[1].append(k)
-            return exp.Case(ifs=[exp.If(this=exp.In(this=which.copy(), expressions=[literal(k) for k in ks]), true=v)
+            return exp.Case(ifs=[exp.If(this=one_of(which, ks), true=v)
                                  for v, ks in same.values()], default=default)
         return (by_case([s(c[1]) for c in cases], s("computed")), by_case([c[2] for c in cases], exp.Null()),
                 by_case([c[3] for c in cases], computed))
@@ -187,10 +199,10 @@ class RevisionCompiler:
         missing = self._missing(work)
         said = [(c, s(text)) for c, text in work.unknown] + missing
         # Whether a reason makes the price unknown is a boolean (an empty text adds none); the Danish text is only
-        # joined where one does.
-        says = [true(c) for c, text in work.unknown if text] + [true(c) for c in work.gaps]
-        unsaid, total = self.once(exp.Not(this=any_of(says)), "unsaid"), self.once(exp.cast(_sum(work.lines), MONEY),
-                                                                                   "total")
+        # joined where one does. Some condition is true exactly where their disjunction is (one test, not one each).
+        says = [c for c, text in work.unknown if text] + work.gaps
+        unsaid = self.once(exp.Not(this=true(or_(*says))) if says else exp.Boolean(this=True), "unsaid")
+        total = self.once(kroner(_sum(work.lines)), "total")
         unknown = self.once(exp.Case(ifs=[exp.If(this=unsaid.copy(), true=exp.Null())],
                                      default=join(" ", [when(c, text) for c, text in said])), "unknown")
         cases += [(c, "error", why, exp.Null()) for c, why in work.errors]
@@ -232,7 +244,7 @@ class RevisionCompiler:
     def _rules(self, tariff: Tariff, work: _Work) -> None:
         for rule in tariff.rules:
             expr = _expr(rule.id, rule.when_expr)
-            holds = self.rc.rule(rule.id, expr)
+            holds = self.once(self.rc.rule(rule.id, expr))  # three-valued, read as true, unknown and false
             if rule.effect == "unknown":
                 work.unknown.append((true(holds), rule.text))
                 work.needs(self.rc.needed(expr), is_null(holds))
@@ -271,7 +283,7 @@ class RevisionCompiler:
                 self._price(tariff, schedule, reached, work)
                 return
             expr = _expr(schedule.id, schedule.applies_expr)
-            applies = self.rc.rule(schedule.id, expr)
+            applies = self.once(self.rc.rule(schedule.id, expr))  # three-valued, read as true, unknown and false
             work.needs([(f, and_(reached, c)) for f, c in self.rc.needed(expr)], and_(reached, is_null(applies)))
             self._price(tariff, schedule, self.once(and_(reached, true(applies))), work)
             reached = self.once(and_(reached, false(applies)))
@@ -351,21 +363,21 @@ class RevisionCompiler:
         minutes = self.fact(self.roles.registered_minutes)
         work.need(self.roles.registered_minutes, and_(chosen, is_null(minutes)))
         price = self._amount(per_minute, chosen, work)
-        if price is not None:
-            total = exp.Round(this=exp.Mul(this=price, expression=minutes), decimals=literal(2))
-            work.lines.append(when(chosen, total))
+        if price is not None:  # øre times minutes rounded to whole øre: kroner times minutes rounded to the øre
+            total = exp.Round(this=exp.Mul(this=price, expression=minutes), decimals=literal(0))
+            work.lines.append(when(chosen, exp.cast(total, ØRE_TYPE)))
 
     def _amount(self, amount: Amount, where: exp.Expression, work: _Work) -> exp.Expression | None:
         if amount.value is None:
             work.unknown.append((where, amount.unknown or "Aftalen angiver ikke beløbet."))
             return None
         if work.factor is None:
-            return money_of(amount.value)
+            return øre_of(amount.value)
         # The scalar ``_amount``: the amount itself for a factor of 1, else times the factor, rounded half up
         # to the øre. The factor is one of a few constants, so each indexed amount is one too, computed here
         # (no decimal product and rounding a row): the amount for the factor the course has (NULL: none).
-        ifs = [exp.If(this=exp.cast(literal(f), FACTOR), true=money_of(amount.value) if f == 1 else exp.cast(
-            literal((amount.value * f).quantize(ØRE, rounding=ROUND_HALF_UP)), MONEY)) for f in work.factors]
+        ifs = [exp.If(this=exp.cast(literal(f), FACTOR),
+                      true=øre_of((amount.value * f).quantize(ØRE, rounding=ROUND_HALF_UP))) for f in work.factors]
         return exp.Case(this=work.factor.copy(), ifs=ifs)
 
     def _missing(self, work: _Work) -> list[tuple[exp.Expression, exp.Expression]]:
@@ -429,9 +441,10 @@ def _minus_text(days: exp.Expression, without: exp.Expression, text: exp.Express
 
 
 def _sum(lines: list[exp.Expression]) -> exp.Expression:
-    out: exp.Expression = money_of(Decimal(0))
+    """The lines (whole øre, NULL where a line does not apply), summed as a BIGINT."""
+    out: exp.Expression = exp.cast(literal(0), ØRE_TYPE)
     for line in lines:
-        out = exp.Add(this=out, expression=exp.Coalesce(this=line, expressions=[money_of(Decimal(0))]))
+        out = exp.Add(this=out, expression=exp.Coalesce(this=line, expressions=[literal(0)]))
     return out
 
 

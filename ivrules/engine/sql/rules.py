@@ -55,6 +55,19 @@ def or_(*parts: exp.Expression) -> exp.Expression:
     return cast(exp.Expression, exp.or_(*parts))
 
 
+def one_of(e: exp.Expression, numbers: list[int]) -> exp.Expression:
+    """``e`` is one of the integers: a comparison for each run of consecutive ones (``BETWEEN``), not an IN list,
+    which DuckDB makes a join against a constant table where it is long."""
+    runs: list[list[int]] = []
+    for k in sorted(set(numbers)):
+        if runs and runs[-1][1] + 1 == k:
+            runs[-1][1] = k
+        else:
+            runs.append([k, k])
+    return or_(*(exp.EQ(this=e.copy(), expression=literal(a)) if a == b else
+                 exp.Between(this=e.copy(), low=literal(a), high=literal(b)) for a, b in runs))
+
+
 def is_null(e: exp.Expression) -> exp.Expression:
     return exp.Is(this=exp.paren(e, copy=True), expression=exp.Null())
 
