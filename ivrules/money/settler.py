@@ -62,25 +62,32 @@ SELECT row_number() OVER (ORDER BY {', '.join(PRICE)}) AS price, *
 FROM (SELECT DISTINCT {', '.join(PRICE)} FROM register_priced WHERE status = 'computed')
 """
 # Each row once: its price (a computed course), quarter and outcome. Only ids that occur twice are looked up for
-# the line that claimed them: the first computed course with that id.
+# the line that claimed them: the first computed course with that id. They are found among the ids whose hash
+# occurs twice (integers group faster than texts), so only those few ids are grouped as texts. ``keys`` is read
+# from the tables each time it is named, not kept: each row is kept once, in the table made here.
 OUTCOME = f"""
 CREATE OR REPLACE TEMP TABLE register_outcome AS
-WITH every_row AS (
+WITH keys AS NOT MATERIALIZED (
+    SELECT register_line AS line, register_key AS key, status = 'computed' AS computed FROM register_priced
+    UNION ALL
+    SELECT line, register_key AS key, FALSE AS computed FROM register_refused
+), claimed AS (
+    SELECT key, min(line) FILTER (WHERE computed) AS first FROM keys
+    WHERE hash(key) IN (SELECT h FROM (SELECT hash(key) AS h FROM keys) GROUP BY h HAVING count(*) > 1)
+    GROUP BY key HAVING count(*) > 1
+), every_row AS (
     SELECT register_line AS line, register_key AS key, course_id, register_id, register_municipality AS municipality,
            status, reason, price, invoice_day, FALSE AS early
     FROM register_priced r LEFT JOIN register_prices p
          ON {' AND '.join(f'r.{c} IS NOT DISTINCT FROM p.{c}' for c in PRICE)}
     UNION ALL BY NAME
     SELECT line, register_key AS key, course_id, 'refused' AS status, reason, early FROM register_refused
-), claimed AS (
-    SELECT key, min(line) FILTER (WHERE status = 'computed') AS first FROM every_row
-    WHERE key IN (SELECT key FROM every_row GROUP BY key HAVING count(*) > 1) GROUP BY key
 ), placed AS (
     SELECT every_row.*, first,
            CASE WHEN status = 'computed' THEN year(invoice_day) || 'Q' || quarter(invoice_day) END AS quarter
     FROM every_row LEFT JOIN claimed USING (key)
 )
-SELECT line, key, course_id, register_id, municipality, price, quarter, first, reason,
+SELECT line, course_id, register_id, municipality, price, quarter, first, reason,
        CASE WHEN early THEN 'rejected'
             WHEN first IS NOT NULL AND line > first THEN 'repeated'
             WHEN status <> 'computed' THEN 'rejected'
@@ -97,11 +104,14 @@ SLOTS = """
 SELECT price, coalesce(municipality, ''), quarter, count(*) FROM register_outcome WHERE outcome = 'settled'
 GROUP BY ALL ORDER BY min(line)
 """
-# Reasons that name the row's own value or line are grouped by their general part.
+# Reasons that name the row's own value or line are grouped by their general part; each distinct reason is
+# counted first, so the patterns run once a reason, not once a row.
 REASONS = """
 SELECT regexp_replace(regexp_replace(reason, '''[^'']*''', '''…''', 'g'), 'linje [0-9]+', 'linje …', 'g') AS why,
-       count(*) AS n
-FROM register_outcome WHERE outcome = 'rejected' GROUP BY why ORDER BY n DESC, min(line) LIMIT 10
+       sum(n)::BIGINT AS n
+FROM (SELECT reason, count(*) AS n, min(line) AS first FROM register_outcome WHERE outcome = 'rejected'
+      GROUP BY reason)
+GROUP BY why ORDER BY n DESC, min(first) LIMIT 10
 """
 
 
