@@ -11,6 +11,9 @@ every row, write courses.csv, rejected.csv, outside.csv, invoices.csv, the
 summary and the activity plot), best of ``--repeat`` runs by wall time, with
 the seconds of each step of that run, its process CPU time (DuckDB uses both
 cores, so CPU time can exceed wall time) and the peak resident memory. The
+reports step (invoices, summary, activity plot) runs in a second thread while
+DuckDB writes courses.csv, rejected.csv and outside.csv, so the steps' seconds
+can add up to more than the wall time. The
 register is generated here, with a fixed seed, so every run settles the same
 rows.
 """

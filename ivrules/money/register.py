@@ -31,6 +31,7 @@ import shutil
 import tempfile
 import time
 from collections.abc import Iterable, Iterator
+from concurrent.futures import ThreadPoolExecutor
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -280,13 +281,20 @@ def _rows(reader: Any, path: str) -> Iterator[list[str]]:
 
 
 def write_files(con: Any, settler: Any, result: Settlement, folder: Path, timings: Timings) -> None:
-    """courses.csv, rejected.csv and outside.csv written by DuckDB from its tables; the rest from the settlement."""
-    for name, select in (("courses.csv", settler.courses()), ("rejected.csv", settler.listed("rejected")),
-                         ("outside.csv", settler.listed("outside"))):
-        with timings.step(name):
-            con.sql(select.sql("duckdb")).write_csv(str(folder / name), header=True)
-    with timings.step("reports"):
-        write_reports(result, folder)
+    """courses.csv, rejected.csv and outside.csv written by DuckDB from its tables; the rest from the settlement,
+    by a second thread meanwhile (DuckDB lets go of Python while it writes, so the plot is drawn as it does)."""
+    with ThreadPoolExecutor(max_workers=1) as beside:
+        reports = beside.submit(_timed, timings, "reports", write_reports, result, folder)
+        for name, select in (("courses.csv", settler.courses()), ("rejected.csv", settler.listed("rejected")),
+                             ("outside.csv", settler.listed("outside"))):
+            with timings.step(name):
+                con.sql(select.sql("duckdb")).write_csv(str(folder / name), header=True)
+        reports.result()  # its error, if any, is raised here
+
+
+def _timed(timings: Timings, name: str, work: Any, *args: Any) -> None:
+    with timings.step(name):
+        work(*args)
 
 
 def write_reports(result: Settlement, folder: Path) -> None:

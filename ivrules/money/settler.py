@@ -5,14 +5,15 @@ file into a table of cells and writes what this leaves behind). The steps, each
 a table of the connection: ``register_clean`` (the cells typed by
 ``ivrules.money.reader.Typing``), ``register_read`` and ``register_refused``
 (the rows the engine's own parser read in Python, typed or refused with its
-Danish reason), ``register_priced`` (every course priced by the region's
-compiled query), ``register_prices`` (each distinct computed price, numbered,
-and ``register_price_cells``, its cells in courses.csv, written once by
-``Priced.cells``) and ``register_outcome`` (each row once: settled, outside
-the period or rejected, with its price or reason; a repeated id refused).
-The static SQL below names only these tables and their columns; every value
-(the period, a cell, a reason) reaches DuckDB as a parameter or through a
-file DuckDB reads, never as SQL text.
+Danish reason), ``register_claims`` (the lines whose course id occurs more
+than once), ``register_outcome`` (each row once, priced by the region's
+compiled query as it is stored, the view ``register_priced``: settled, outside
+the period or rejected, with its price or reason; a repeated id refused after),
+and ``register_prices`` (each distinct computed price, numbered, and
+``register_price_cells``, its cells in courses.csv, written once by
+``Priced.cells``). The static SQL below names only these tables and their
+columns; every value (the period, a cell, a reason) reaches DuckDB as a
+parameter or through a file DuckDB reads, never as SQL text.
 """
 
 from __future__ import annotations
@@ -56,52 +57,76 @@ from ivrules.money.settle import (
 )
 
 PRICE = ("revision", "kind", "category", "total", "region_share", "municipality_share", "flags")
-PRICES = f"""
-CREATE OR REPLACE TEMP TABLE register_prices AS
-SELECT row_number() OVER (ORDER BY {', '.join(PRICE)}) AS price, *
-FROM (SELECT DISTINCT {', '.join(PRICE)} FROM register_priced WHERE status = 'computed')
+SAME_PRICE = " AND ".join(f"o.{c} IS NOT DISTINCT FROM p.{c}" for c in PRICE)
+# The lines whose course id (as ids are compared) occurs more than once. They are found among the ids whose hash
+# occurs more than once (integers group faster than texts), so only those few ids are grouped as texts; ``keys``
+# is read from the tables each time it is named, not kept.
+CLAIMS = """
+CREATE OR REPLACE TEMP TABLE register_claims AS
+WITH keys AS NOT MATERIALIZED (
+    SELECT register_line AS line, register_key AS key FROM register_typed
+    UNION ALL
+    SELECT line, register_key AS key FROM register_refused
+), candidates AS (
+    SELECT line, key FROM keys
+    WHERE hash(key) IN (SELECT h FROM (SELECT hash(key) AS h FROM keys) GROUP BY h HAVING count(*) > 1)
+)
+SELECT line, key FROM candidates WHERE key IN (SELECT key FROM candidates GROUP BY key HAVING count(*) > 1)
 """
-# Each row once: its price (a computed course), quarter and outcome. Only ids that occur twice are looked up for
-# the line that claimed them: the first computed course with that id.
+# Each row once, as the region's compiled query (the view ``register_priced``) prices it, straight into the
+# table: its price, quarter and outcome, or its reason. A row repeating an id is refused after (``REPEATED``).
 OUTCOME = f"""
 CREATE OR REPLACE TEMP TABLE register_outcome AS
 WITH every_row AS (
-    SELECT register_line AS line, register_key AS key, course_id, register_id, register_municipality AS municipality,
-           status, reason, price, invoice_day, FALSE AS early
-    FROM register_priced r LEFT JOIN register_prices p
-         ON {' AND '.join(f'r.{c} IS NOT DISTINCT FROM p.{c}' for c in PRICE)}
+    SELECT register_line AS line, course_id, register_id, register_municipality AS municipality,
+           status, reason, {', '.join(PRICE)}, invoice_day, FALSE AS early
+    FROM register_priced
     UNION ALL BY NAME
-    SELECT line, register_key AS key, course_id, 'refused' AS status, reason, early FROM register_refused
-), claimed AS (
-    SELECT key, min(line) FILTER (WHERE status = 'computed') AS first FROM every_row
-    WHERE key IN (SELECT key FROM every_row GROUP BY key HAVING count(*) > 1) GROUP BY key
+    SELECT line, course_id, 'refused' AS status, reason, early FROM register_refused
 ), placed AS (
-    SELECT every_row.*, first,
-           CASE WHEN status = 'computed' THEN year(invoice_day) || 'Q' || quarter(invoice_day) END AS quarter
-    FROM every_row LEFT JOIN claimed USING (key)
+    SELECT *, CASE WHEN status = 'computed' THEN year(invoice_day) || 'Q' || quarter(invoice_day) END AS quarter
+    FROM every_row
 )
-SELECT line, key, course_id, register_id, municipality, price, quarter, first, reason,
-       CASE WHEN early THEN 'rejected'
-            WHEN first IS NOT NULL AND line > first THEN 'repeated'
-            WHEN status <> 'computed' THEN 'rejected'
+SELECT line, course_id, register_id, municipality, {', '.join(PRICE)}, quarter, reason, early,
+       status = 'computed' AS computed,
+       CASE WHEN early OR status <> 'computed' THEN 'rejected'
             WHEN $period IS NULL OR quarter = $period THEN 'settled'
             ELSE 'outside' END AS outcome
 FROM placed
 """
+PRICES = f"""
+CREATE OR REPLACE TEMP TABLE register_prices AS
+SELECT row_number() OVER (ORDER BY {', '.join(PRICE)}) AS price, *
+FROM (SELECT DISTINCT {', '.join(PRICE)} FROM register_outcome WHERE computed)
+"""
+# A row whose id an earlier computed course claimed (the first computed course with that id), unless it was
+# refused before ids are compared, with the line and id of that course.
 REPEATED = """
+WITH firsts AS (
+    SELECT c.key, min(c.line) FILTER (WHERE o.computed) AS first
+    FROM register_claims c JOIN register_outcome o USING (line) GROUP BY c.key
+)
 SELECT o.line, coalesce(o.course_id, ''), f.line, coalesce(f.course_id, '')
-FROM register_outcome o JOIN register_outcome f ON f.line = o.first
-WHERE o.outcome = 'repeated' ORDER BY o.line
+FROM register_claims c JOIN firsts USING (key) JOIN register_outcome o ON o.line = c.line
+     JOIN register_outcome f ON f.line = firsts.first
+WHERE NOT o.early AND c.line > firsts.first ORDER BY o.line
 """
-SLOTS = """
-SELECT price, coalesce(municipality, ''), quarter, count(*) FROM register_outcome WHERE outcome = 'settled'
-GROUP BY ALL ORDER BY min(line)
+SLOTS = f"""
+SELECT p.price, o.municipality, o.quarter, o.n
+FROM (SELECT {', '.join(PRICE)}, coalesce(municipality, '') AS municipality, quarter, count(*) AS n,
+             min(line) AS first
+      FROM register_outcome WHERE outcome = 'settled' GROUP BY ALL) o
+JOIN register_prices p ON {SAME_PRICE}
+ORDER BY o.first
 """
-# Reasons that name the row's own value or line are grouped by their general part.
+# Reasons that name the row's own value or line are grouped by their general part; each distinct reason is
+# counted first, so the patterns run once a reason, not once a row.
 REASONS = """
 SELECT regexp_replace(regexp_replace(reason, '''[^'']*''', '''…''', 'g'), 'linje [0-9]+', 'linje …', 'g') AS why,
-       count(*) AS n
-FROM register_outcome WHERE outcome = 'rejected' GROUP BY why ORDER BY n DESC, min(line) LIMIT 10
+       sum(n)::BIGINT AS n
+FROM (SELECT reason, count(*) AS n, min(line) AS first FROM register_outcome WHERE outcome = 'rejected'
+      GROUP BY reason)
+GROUP BY why ORDER BY n DESC, min(first) LIMIT 10
 """
 
 
@@ -153,10 +178,12 @@ class Settler:
         ``listed``. ``folder`` holds the files Python hands DuckDB (the rows the engine's parser read, the prices'
         cells, the reasons for repeated ids)."""
         self.reader.read(con, folder)
-        con.execute(f"CREATE OR REPLACE TEMP TABLE register_priced AS {self.query}")
+        con.execute(CLAIMS)
+        con.execute(f"CREATE OR REPLACE TEMP VIEW register_priced AS {self.query}")
+        con.execute(OUTCOME, {"period": period})
+        con.execute("DROP VIEW register_priced")
         con.execute("DROP TABLE register_clean")
         prices = self._prices(con, folder)
-        con.execute(OUTCOME, {"period": period})
         self._repeated(con, folder)
         return self._settlement(con, prices, period)
 
@@ -198,8 +225,11 @@ class Settler:
         """courses.csv's rows, in the register's order, each cell escaped (``cells.cell``)."""
         cells = [escaped(col(WRITTEN, "s")), col("municipality", "s"), col("quarter", "s"),
                  *(col(c, "p") for c in COURSES_HEADER[3:])]
+        same = exp.and_(*(exp.NullSafeEQ(this=col(c, "s"), expression=col(c, "k")) for c in PRICE))
         return exp.select(*_named(cells, COURSES_HEADER)).from_(exp.alias_(exp.to_table("register_outcome"), "s")).join(
-            exp.alias_(exp.to_table("register_price_cells"), "p"), using=["price"]).where(
+            exp.alias_(exp.to_table("register_prices"), "k"), on=same).join(
+            exp.alias_(exp.to_table("register_price_cells"), "p"),
+            on=exp.EQ(this=col("price", "p"), expression=col("price", "k"))).where(
             exp.EQ(this=col("outcome", "s"), expression=literal("settled"))).order_by(col("line", "s"))
 
     def listed(self, kind: str) -> exp.Select:
