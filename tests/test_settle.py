@@ -23,7 +23,7 @@ from ivrules.money.cells import NUMBER, cell, plain
 from ivrules.money.register import settle_file
 from ivrules.money.settle import Invoice, RegisterError, Settlement, parse_period
 from ivrules.money.settler import Settler
-from tests.conftest import AGREEMENTS
+from tests.conftest import AGREEMENTS, examples
 
 HEADER = ["course_id", "municipality", "start_date", "end_date", "treatment", "system", "doses_per_day",
           "days_without_dose", "antibiotics_count", "municipality_joined"]
@@ -237,7 +237,7 @@ def _invoices(settlements: list[Settlement]) -> dict[tuple[str, str], tuple[int,
     return out
 
 
-@settings(max_examples=40, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@settings(max_examples=examples(40), deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
 @given(items=st.lists(REGISTER_ROW, max_size=40), cut=st.integers(min_value=0, max_value=40))
 def test_two_halves_give_the_invoices_of_the_whole(midtjylland: Settler, items: list[dict[str, Any]],
                                                    cut: int) -> None:
@@ -367,20 +367,33 @@ def test_a_whole_count_written_with_decimals_is_the_count(book: ivrules.Book) ->
 COUNTS = [name for name, fact in ivrules.load(AGREEMENTS).vocabulary.facts.items() if fact.whole]
 
 
-@settings(max_examples=60, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
-@given(column=st.sampled_from(COUNTS), value=st.one_of(
-    st.integers(min_value=-3, max_value=30), st.decimals(min_value=-3, max_value=30, places=2, allow_nan=False)))
+COUNT_HEADER = [*COURSE, *(c for c in COUNTS if c not in COURSE)]
+
+
+@pytest.fixture(scope="module")
+def counts_settler(book: ivrules.Book) -> Settler:
+    """A settler of registers with every count column (compiled once: each example settles one register)."""
+    return Settler(book, "midtjylland", COUNT_HEADER)
+
+
+@settings(max_examples=examples(60), deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@given(cells=st.lists(st.tuples(st.sampled_from(COUNTS), st.one_of(
+    st.integers(min_value=-3, max_value=30), st.decimals(min_value=-3, max_value=30, places=2, allow_nan=False))),
+    min_size=1, max_size=8))
 def test_a_count_is_settled_only_as_a_whole_number_within_its_range(
-        book: ivrules.Book, column: str, value: int | Decimal) -> None:
-    fact = book.vocabulary.facts[column]
-    assert fact.limits is not None
-    low, high = fact.limits
-    header = [*COURSE, column] if column not in COURSE else list(COURSE)
-    row = {**COURSE, column: str(value)}
-    result = Settler(book, "midtjylland", header).run([[row.get(name, "") for name in header]], io.StringIO())
-    refused = [why for _, _, why in result.rejected if why.startswith(f"{fact.label}: skal være et helt tal")]
-    assert bool(refused) == (value != int(value) or not low <= value <= high)
-    assert result.settlement.rows == 1 == result.settlement.settled + len(result.rejected)
+        book: ivrules.Book, counts_settler: Settler, cells: list[tuple[str, int | Decimal]]) -> None:
+    # One row for each (count, value), the other cells those of a course that settles; row n is line n + 1.
+    rows = [[{**COURSE, "course_id": f"t{n}", column: str(value)}.get(name, "") for name in COUNT_HEADER]
+            for n, (column, value) in enumerate(cells, 1)]
+    result = counts_settler.run(rows, io.StringIO())
+    for n, (column, value) in enumerate(cells, 1):
+        fact = book.vocabulary.facts[column]
+        assert fact.limits is not None
+        low, high = fact.limits
+        refused = [why for line, _, why in result.rejected
+                   if line == n + 1 and why.startswith(f"{fact.label}: skal være et helt tal")]
+        assert bool(refused) == (value != int(value) or not low <= value <= high), (column, value, result.rejected)
+    assert result.settlement.rows == len(cells) == result.settlement.settled + len(result.rejected)
 
 
 # --- one course, one id: case and surrounding spaces do not make another course ----------------------------------
