@@ -21,7 +21,7 @@ from pathlib import Path
 from typing import Any, NamedTuple
 
 from ivrules import danish
-from ivrules.engine.course import Course, evaluate, in_force_split, joined_split
+from ivrules.engine.course import Course, evaluate, home_region, in_force_split, joined_split
 from ivrules.engine.quote import Quote
 from ivrules.engine.runtime import Eligibility, RuleSet
 from ivrules.errors import AgreementError, Diagnostics, FactsError, NoRevisionError, NotJoinedError, UnknownRegionError
@@ -187,8 +187,7 @@ class Book:
         if line is None:
             return Choice(chosen)  # joined by the whole region at once
         municipality = typed.get(roles.municipality)
-        home = self.vocabulary.municipalities.get(municipality) if municipality is not None else None
-        if home is not None and home.region != region:
+        if home_region(municipality, self.vocabulary) not in (None, region):
             return Choice(chosen)  # not a party at all: the party check answers, not the accession register
         fallback = self._fallbacks.get(key, UNFOUND)
         if fallback is UNFOUND:  # a fallback date with no revision in force: raises its NoRevisionError

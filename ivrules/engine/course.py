@@ -106,12 +106,10 @@ class Course:
     @property
     def quote(self) -> Quote:
         """What the course costs and who pays (raises the ``FactsError`` of facts that cannot be priced)."""
-        answer = self._priced
-        if answer is None:
-            answer = self._priced = _price(self)
-        if type(answer) is Quote:
-            return answer
-        raise answer  # type: ignore[misc]
+        answer = self.priced
+        if isinstance(answer, FactsError):
+            raise answer
+        return answer
 
 
 def _price(course: Course) -> Quote | FactsError:
@@ -119,8 +117,6 @@ def _price(course: Course) -> Quote | FactsError:
         answer = price(course)
     except FactsError as exc:
         return exc
-    if not course.splits:
-        return answer
     for split, other in course.splits:
         answer = _either_price(answer, split, other)
     return answer
@@ -191,11 +187,7 @@ def evaluate(ruleset: RuleSet, vocab: Vocabulary, facts: Facts, accession: Acces
     """Evaluate one course (normalised facts) under one compiled revision."""
     outcomes = tuple([fn(facts) for fn in ruleset.fns])
     agreement = ruleset.agreement
-    # Why the municipality is not a party, worded only for one the vocabulary places in another region (rare).
-    municipality = facts.get(vocab.roles.municipality)
-    home = vocab.municipalities.get(municipality) if municipality is not None else None
-    party = outside_region(agreement.region, facts, vocab, agreement.parties.get("section", "")) \
-        if home is not None and home.region != agreement.region else None
+    party = outside_region(agreement.region, facts, vocab, agreement.parties.get("section", ""))
     return Course(ruleset, vocab, facts, outcomes, party, accession)
 
 
