@@ -57,7 +57,13 @@ from ivrules.money.settle import (
 )
 
 PRICE = ("revision", "kind", "category", "total", "region_share", "municipality_share", "flags")
-SAME_PRICE = " AND ".join(f"o.{c} IS NOT DISTINCT FROM p.{c}" for c in PRICE)
+
+
+def same_price(a: str, b: str) -> str:
+    """The condition that tables ``a`` and ``b`` hold the same price: every ``PRICE`` column equal, NULL to NULL."""
+    return " AND ".join(f"{a}.{c} IS NOT DISTINCT FROM {b}.{c}" for c in PRICE)
+
+
 # The lines whose course id (as ids are compared) occurs more than once. They are found among the ids whose hash
 # occurs more than once (integers group faster than texts), so only those few ids are grouped as texts; ``keys``
 # is read from the tables each time it is named, not kept.
@@ -116,7 +122,7 @@ SELECT p.price, o.municipality, o.quarter, o.n
 FROM (SELECT {', '.join(PRICE)}, coalesce(municipality, '') AS municipality, quarter, count(*) AS n,
              min(line) AS first
       FROM register_outcome WHERE outcome = 'settled' GROUP BY ALL) o
-JOIN register_prices p ON {SAME_PRICE}
+JOIN register_prices p ON {same_price('o', 'p')}
 ORDER BY o.first
 """
 # Reasons that name the row's own value or line are grouped by their general part; each distinct reason is
@@ -225,9 +231,8 @@ class Settler:
         """courses.csv's rows, in the register's order, each cell escaped (``cells.cell``)."""
         cells = [escaped(col(WRITTEN, "s")), col("municipality", "s"), col("quarter", "s"),
                  *(col(c, "p") for c in COURSES_HEADER[3:])]
-        same = exp.and_(*(exp.NullSafeEQ(this=col(c, "s"), expression=col(c, "k")) for c in PRICE))
         return exp.select(*_named(cells, COURSES_HEADER)).from_(exp.alias_(exp.to_table("register_outcome"), "s")).join(
-            exp.alias_(exp.to_table("register_prices"), "k"), on=same).join(
+            exp.alias_(exp.to_table("register_prices"), "k"), on=same_price("s", "k")).join(
             exp.alias_(exp.to_table("register_price_cells"), "p"),
             on=exp.EQ(this=col("price", "p"), expression=col("price", "k"))).where(
             exp.EQ(this=col("outcome", "s"), expression=literal("settled"))).order_by(col("line", "s"))
