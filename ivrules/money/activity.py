@@ -37,26 +37,46 @@ def write_activity(result: Settlement, folder: Path) -> None:
         writer = Writer(handle)
         writer.writerow(HEADER)
         writer.writerows((q, label, str(n), money(total)) for q, label, n, total in rows)
-    plot(rows, folder / "activity.svg", result.region)
+    plot(rows, folder / "activity.svg", result.region_name or result.region)
 
 
 def plot(rows: list[tuple[str, str, int, Decimal]], path: Path, region: str) -> None:
     """Two stacked bar charts (courses, expense) per quarter, one colour per kind, as SVG."""
-    from matplotlib.figure import Figure  # a Figure without pyplot uses no GUI and no global state
+    from matplotlib import rc_context
 
     quarters = sorted({q for q, *_ in rows})
     labels = sorted({label for _, label, *_ in rows})
-    figure = Figure(figsize=(9, 6.5), layout="constrained")
+    figure = _figure(rows, labels)
     courses, expense = figure.subplots(2, 1, sharex=True)
     figure.suptitle(f"IV-forløb afregnet efter aftalen, {region}")
     _stacked(courses, quarters, labels, {(q, lb): n for q, lb, n, _ in rows}, "Antal forløb pr. kvartal")
     _stacked(expense, quarters, labels, {(q, lb): float(t) for q, lb, _, t in rows},
              "Samlet udgift pr. kvartal (region og kommune), kr.")
     if labels:
-        figure.legend(*courses.get_legend_handles_labels(), loc="outside lower center", ncols=2, fontsize="small")
+        figure.legend(*courses.get_legend_handles_labels(), loc="lower center", ncols=2, fontsize="small",
+                      frameon=False)
     else:
         courses.text(0.5, 0.5, "Ingen afregnede forløb", ha="center", va="center", transform=courses.transAxes)
-    figure.savefig(path, format="svg", metadata={"Date": None})
+        expense.set_xticks([])  # no quarter: no ticks between 0 and 1
+    with rc_context({"svg.fonttype": "none"}):  # text as text: readable by screen readers, and drawn faster
+        figure.savefig(path, format="svg", metadata={"Date": None})
+
+
+def _figure(rows: list[tuple[str, str, int, Decimal]], labels: list[str]) -> Any:
+    """The figure, its margins set from what they must hold: the longest amount on the expense axis and the rows of
+    the legend (a layout engine measured every label again, and took half of the drawing's time)."""
+    from matplotlib.figure import Figure  # a Figure without pyplot uses no GUI and no global state
+
+    stacked: dict[str, Decimal] = {}
+    for quarter, _, _, total in rows:
+        stacked[quarter] = stacked.get(quarter, Decimal(0)) + total
+    widest = len(danish.number(int(max(stacked.values(), default=0) * Decimal("1.1"))))
+    legend = 0.25 * ((len(labels) + 1) // 2)  # inches: two labels a row
+    width, height = 9.0, 6.5 + legend
+    figure = Figure(figsize=(width, height))
+    figure.subplots_adjust(left=(0.3 + 0.08 * widest) / width, right=0.98, top=0.9, bottom=(1.0 + legend) / height,
+                           hspace=0.25)
+    return figure
 
 
 def _stacked(axes: Any, quarters: list[str], labels: list[str], values: dict[tuple[str, str], float],
