@@ -516,6 +516,35 @@ def test_settle_without_the_sql_extra_says_what_to_install(tmp_path: Path, monke
 
 
 PIECES = [b"a", b",", b";", b"\n", b"\r\n", b"\r", b'"', "æ".encode(), "😀".encode(), b"\xff", b"\x00", b"AB-17"]
+UNQUOTED = [p for p in PIECES if p != b'"'] + ["😀".encode()[:2], b"\xed\xa0\x80", b"\xc0\xaf"]  # a cut character,
+# a UTF-16 surrogate, an overlong encoding
+
+
+@settings(max_examples=examples(25), deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@given(pieces=st.lists(st.sampled_from(UNQUOTED), max_size=30))
+def test_a_file_without_quotes_is_refused_as_the_whole_check_refuses_it(book: ivrules.Book, tmp_path: Path,
+                                                                         pieces: list[bytes]) -> None:
+    """Settlement leaves the UTF-8 check of a file without quotes to DuckDB's reader; where the file has a problem
+    it names the same line and column as the whole check (``scan``)."""
+    from ivrules.money import register
+
+    path = tmp_path / "r.csv"
+    path.write_bytes(b"course_id,municipality,start_date,end_date\n" + b"".join(pieces))
+    try:
+        register.scan(path)
+        expected = None
+    except RegisterError as exc:
+        expected = str(exc)
+    try:
+        settle_file(book, path, "midtjylland", tmp_path / "ud")
+        got = None
+    except RegisterError as exc:
+        got = str(exc)
+    if expected is not None:
+        assert got == expected
+    else:
+        assert got is None or ("UTF-8" not in got and "NUL" not in got)
+
 
 
 @settings(max_examples=200, deadline=None)

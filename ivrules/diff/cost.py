@@ -183,7 +183,7 @@ def register_cost(old: Revision, new: Revision, path: Path, sample: int = 0) -> 
     from ivrules.money.register import connect, load_cells, located, scan
     from ivrules.money.settle import check_header
 
-    scanned = scan(path)
+    scanned = scan(path, utf8=False)
     book = _book(new)
     reader = Reader(book, check_header(scanned.header, book, str(path)))
     folder = Path(tempfile.mkdtemp(prefix="ivrules-diff-"))

@@ -77,7 +77,7 @@ def settle_file(book: Book, path: Path, region: str, out: Path, period: str | No
 
     timings = timings or Timings()
     with timings.step("check"):
-        scanned = scan(path)
+        scanned = scan(path, utf8=False)
     settler = Settler(book, region, scanned.header, str(path))
     out.mkdir(parents=True, exist_ok=True)
     tmp = Path(tempfile.mkdtemp(prefix=".afregning-", dir=out))  # the files, moved into ``out`` when complete
@@ -117,41 +117,49 @@ def _stages(progress: bool) -> Iterator[Any]:
         bar.update(1)
 
 
-def scan(path: Path) -> Scan:
+def scan(path: Path, utf8: bool = True) -> Scan:
     """Check the whole file (UTF-8, no NUL, a header) and find its delimiter; ``RegisterError`` names the line
-    and column of a problem. Reads the file in chunks: a register of millions of rows is never held whole."""
-    checked = _Checked(str(path))
+    and column of a problem. Reads the file in chunks: a register of millions of rows is never held whole.
+    ``utf8=False`` leaves the UTF-8 check of a file without quotes to DuckDB, which reads it whole and refuses the
+    same bytes (``located`` then runs the whole check here, to name the line and column)."""
+    checked = _Checked(str(path), utf8)
     try:
         with open(path, "rb") as handle:
             while chunk := handle.read(CHUNK):
                 checked.feed(chunk)
-            checked.finish(handle)
+            checked.finish()
+        first = checked.first.decode("utf-8-sig").rstrip("\r\n")
     except OSError as exc:
         raise RegisterError(str(path), 1, 1, f"kan ikke læse filen: {exc.strerror}") from None
-    first = checked.first.decode("utf-8-sig").rstrip("\r\n")
+    except (RegisterError, UnicodeDecodeError):
+        if utf8:
+            raise
+        return scan(path)  # the first problem in the file is the one named: a bad byte may come before a NUL
     if not first:
         raise RegisterError(str(path), 1, 1, "registret er tomt", hint="første linje skal være kolonnernes navne")
+    if not utf8 and not checked.simple:
+        return scan(path)  # Python's csv module reads it: checked here
     delimiter = ";" if first.count(";") > first.count(",") else ","
     header = next(csv.reader([first], delimiter=delimiter))
     return Scan(header, delimiter, checked.simple)
 
 
 class _Checked:
-    """``scan``'s state between chunks. Only what every file needs is counted as it is read (a carriage return
-    at all, a quote); the lines are counted only where a problem must be located, or line ends told apart."""
+    """``scan``'s state between chunks: the header, whether a quote occurs, and the carriage returns, line feeds
+    and CR LF pairs (each counted in the same pass; a file without a carriage return needs no line count)."""
 
-    def __init__(self, path: str) -> None:
-        self.path = path
+    def __init__(self, path: str, utf8: bool = True) -> None:
+        self.path, self.utf8 = path, utf8
         self.carry = b""  # the start of a character cut by a chunk's end
         self.offset = 0  # bytes checked
         self.first = b""  # the header line, as bytes
         self.header_done = False
-        self.quotes, self.cr, self.lf, self.crlf, self.tail = False, 0, 0, 0, b""
+        self.quotes, self.cr, self.lf, self.crlf, self.tail, self.bare = False, 0, 0, 0, b"", False
 
     def feed(self, chunk: bytes, last: bool = False) -> None:
         data = self.carry + chunk if self.carry else chunk
         good, bad = len(data), None
-        if not data.isascii():  # ASCII is UTF-8; only other bytes need decoding to be checked
+        if self.utf8 and not data.isascii():  # ASCII is UTF-8; only other bytes need decoding to be checked
             try:
                 data.decode("utf-8")
             except UnicodeDecodeError as exc:
@@ -170,23 +178,22 @@ class _Checked:
             self.first += part if end < 0 else part[:end]
             self.header_done = end >= 0
         self.quotes = self.quotes or b'"' in part or b"\x01" in part
-        cr = part.count(b"\r") if b"\r" in part else 0  # (``in`` is a quick scan; most files have no CR)
-        if cr or self.tail:  # no CR LF before the first carriage return
+        if b"\r" in part or self.cr:  # line ends are told apart only in a file with a carriage return at all
             self.crlf += (self.tail + part[:1]).count(b"\r\n") + part.count(b"\r\n")
-        self.cr += cr
+            self.cr += part.count(b"\r")
+            self.lf += part.count(b"\n")
+        else:
+            self.bare = self.bare or b"\n" in part  # a line feed before the first carriage return: not CR LF
         self.tail = b"\r" if part.endswith(b"\r") else b""
         self.offset += len(part)
 
-    def finish(self, handle: Any) -> None:
+    def finish(self) -> None:
         if self.carry:
             self.feed(b"", last=True)
-        if self.cr:  # line ends are told apart only where there is a carriage return at all
-            handle.seek(0)
-            self.lf = sum(chunk.count(b"\n") for chunk in iter(lambda: handle.read(CHUNK), b""))
 
     @property
     def simple(self) -> bool:
-        return not self.quotes and self.cr == self.crlf and self.crlf in (0, self.lf)
+        return not self.quotes and (not self.cr or (not self.bare and self.cr == self.crlf == self.lf))
 
     def _fail(self, data: bytes, at: int, message: str, hint: str | None, bytes_: bool = False) -> None:
         """Stop at byte ``at`` of ``data`` (which starts at ``offset``), naming its line and column."""
@@ -209,13 +216,15 @@ def connect(scratch: Path) -> Any:
 
 @contextmanager
 def located(path: Path) -> Iterator[None]:
-    """DuckDB's errors while it reads and prices the register, as a located Danish ``RegisterError``: a line
-    longer than DuckDB reads (``LINE_LIMIT``) is found and named; any other names the file."""
+    """DuckDB's errors while it reads and prices the register, as a located Danish ``RegisterError``: a byte that
+    is not UTF-8 (``scan`` left it to DuckDB) or a line longer than DuckDB reads (``LINE_LIMIT``) is found and
+    named; any other names the file."""
     import duckdb
 
     try:
         yield
     except duckdb.Error:
+        scan(path)  # the whole check, UTF-8 too: names the line and column of a byte DuckDB refused
         line = _long_line(path)
         if line is not None:
             raise RegisterError(str(path), line, 1, f"linjen er længere end {danish.number(LINE_LIMIT)} tegn",
