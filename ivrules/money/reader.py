@@ -9,10 +9,12 @@ value's JSON name or Danish term, a municipality's name, ``true``/``ja``/``1``
 row with any other cell is not *clean*: settlement hands it to the
 vocabulary's parser in Python, which reads it or says in Danish why not, so
 every reason a row is refused comes from one implementation, and SQL never
-reads a cell more leniently than the engine. Course ids are compared as
-``same_course`` compares them (case and surrounding spaces do not count);
-SQL computes that key only for ids of printable ASCII, where ``lower`` and
-``trim`` are exactly Python's ``casefold`` and ``strip``.
+reads a cell more leniently than the engine. A cell is typed as it stands:
+one with spaces around it is read by the parser, which strips it. Course ids
+are compared as ``same_course`` compares them (case and surrounding spaces do
+not count); SQL computes that key only for ids of printable ASCII with no
+space around them, where ``lower`` is exactly Python's ``casefold`` and the
+id its own ``strip``.
 
 Every name and value reaches SQL through sqlglot as a quoted identifier or
 literal; no cell is ever part of the SQL text.
@@ -50,7 +52,9 @@ TYPED = "register_typed"  # every row that was typed, in SQL or by the engine's 
 NUMBER = r"(0|-?[1-9][0-9]{0,13})(\.[0-9]{0,9}[1-9])?|-0\.[0-9]{0,9}[1-9]"
 WHOLE = r"0|-?[1-9][0-9]{0,13}"
 DATE = r"[0-9]{4}-[0-9]{2}-[0-9]{2}"
-PLAIN_ID = r"[ -~]*"  # printable ASCII: trim and lower are Python's strip and casefold
+# An id of printable ASCII, not empty, with no space around it: it is its own ``strip``, and ``lower`` is Python's
+# ``casefold`` of it. Any other id (spaces around it, other letters) goes to the engine's parser with its row.
+PLAIN_ID = r"[!-~]([ -~]*[!-~])?"
 
 
 def cell(i: int) -> exp.Column:
@@ -69,7 +73,7 @@ def _case(e: exp.Expression, pairs: Iterable[tuple[str, object]]) -> exp.Express
 
 
 def _text(name: str) -> str:
-    """The column of a fact's trimmed cell."""
+    """The column of a fact's cell."""
     return f"register_text_{name}"
 
 
@@ -88,8 +92,8 @@ class Typing:
         self.at = {name: i for i, name in enumerate(columns)}
 
     def value(self, fact: Fact, t: exp.Expression) -> exp.Expression:
-        """The fact's typed value, from its trimmed cell ``t``, where the cell is written as SQL reads it exactly
-        as the engine does; else NULL."""
+        """The fact's typed value, from its cell ``t``, where the cell is written as SQL reads it exactly as the
+        engine does; else NULL."""
         if fact.type == "bool":
             return _case(exp.Lower(this=t), TRUE_WORDS.items())
         if fact.type == "enum":
@@ -115,25 +119,24 @@ class Typing:
     def select(self, source: exp.Expression, start: str, end: str) -> exp.Select:
         """One row per row of ``source``: line, id, key, clean, each fact typed, each number's text, and the
         municipality again; ``start`` and ``end`` are the facts with the course's dates. In three steps, so
-        each cell is trimmed once and typed once: the trimmed texts, their values, and whether all were read."""
+        each cell is typed once: the cells named by their facts, their values, and whether all were read."""
         course = cell(self.at[COURSE_ID])
         texts = exp.select(col("line"), col("width"), exp.alias_(course, COURSE_ID, quoted=True), *(
-            exp.alias_(exp.Trim(this=cell(self.at[n])), _text(n), quoted=True) for n in self.facts)).from_(source)
+            exp.alias_(cell(self.at[n]), _text(n), quoted=True) for n in self.facts)).from_(source)
         values = exp.select("*", *(exp.alias_(self.value(self.vocab.facts[n], col(_text(n))), n, quoted=True)
                                    for n in self.facts)).from_(exp.Subquery(this=texts, alias="texts"))
-        plain = and_(_matches(col(COURSE_ID), PLAIN_ID), exp.NEQ(this=exp.Trim(this=col(COURSE_ID)),
-                                                                 expression=literal("")))
+        plain = _matches(col(COURSE_ID), PLAIN_ID)
         good = [exp.EQ(this=col("width"), expression=literal(len(self.columns))), plain,
                 exp.Not(this=is_null(col(start))), exp.Not(this=is_null(col(end))),
                 exp.GTE(this=col(end), expression=col(start))]
         good += [or_(_empty(col(_text(n))), exp.Not(this=is_null(col(n)))) for n in self.facts]
         clean = exp.Coalesce(this=exp.paren(and_(*good)), expressions=[exp.Boolean(this=False)])
-        key = exp.Case(ifs=[exp.If(this=plain.copy(), true=exp.Lower(this=exp.Trim(this=col(COURSE_ID))))])
+        key = exp.Case(ifs=[exp.If(this=plain.copy(), true=exp.Lower(this=col(COURSE_ID)))])
         municipality = self.vocab.roles.municipality
         again = col(municipality) if municipality in self.facts else exp.cast(exp.Null(), "VARCHAR")
         return exp.select(
             exp.alias_(col("line"), LINE, quoted=True), col(COURSE_ID), exp.alias_(key, KEY, quoted=True),
-            exp.alias_(exp.Trim(this=col(COURSE_ID)), WRITTEN, quoted=True),
+            exp.alias_(col(COURSE_ID), WRITTEN, quoted=True),  # (a clean row's id has no space around it)
             exp.alias_(clean, CLEAN, quoted=True), *map(col, self.facts),
             *(exp.alias_(col(_text(n)), n + TEXT_SUFFIX, quoted=True) for n in self.numbers),
             exp.alias_(again, MUNICIPALITY, quoted=True)).from_(exp.Subquery(this=values, alias="typed"))
