@@ -520,7 +520,7 @@ UNQUOTED = [p for p in PIECES if p != b'"'] + ["😀".encode()[:2], b"\xed\xa0\x
 # a UTF-16 surrogate, an overlong encoding
 
 
-@settings(max_examples=examples(25), deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@settings(max_examples=examples(15), deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
 @given(pieces=st.lists(st.sampled_from(UNQUOTED), max_size=30))
 def test_a_file_without_quotes_is_refused_as_the_whole_check_refuses_it(book: ivrules.Book, tmp_path: Path,
                                                                          pieces: list[bytes]) -> None:
