@@ -59,7 +59,8 @@ class Scan:
 
 @dataclass
 class Timings:
-    """Seconds spent reading, pricing and writing each file (``ivrules settle`` and the benchmark report them)."""
+    """Seconds spent checking the file, compiling the region's query, reading, pricing and writing each file
+    (``ivrules settle`` and the benchmark report them)."""
 
     steps: dict[str, float] = field(default_factory=dict)
 
@@ -78,7 +79,8 @@ def settle_file(book: Book, path: Path, region: str, out: Path, period: str | No
     timings = timings or Timings()
     with timings.step("check"):
         scanned = scan(path, utf8=False)
-    settler = Settler(book, region, scanned.header, str(path))
+    with timings.step("compile"):
+        settler = Settler(book, region, scanned.header, str(path))
     out.mkdir(parents=True, exist_ok=True)
     tmp = Path(tempfile.mkdtemp(prefix=".afregning-", dir=out))  # the files, moved into ``out`` when complete
     scratch = tmp / ".arbejde"  # what Python hands DuckDB, and what DuckDB spills: never moved
